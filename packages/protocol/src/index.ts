@@ -1,0 +1,10 @@
+/**
+ * @sluice/protocol: the Kafka wire protocol as pure codecs (no I/O): primitive types, headers,
+ * one module per API, error codes, RecordBatch v2 and framing.
+ */
+export * from './primitives/schema-error.js';
+export * from './primitives/int64.js';
+export * from './primitives/reader.js';
+export * from './primitives/writer.js';
+export * from './errors/error-codes.js';
+export * from './records/record-batch.js';
