@@ -7,4 +7,5 @@ export * from './primitives/int64.js';
 export * from './primitives/reader.js';
 export * from './primitives/writer.js';
 export * from './errors/error-codes.js';
-export * from './records/record-batch.js';
+export * from './records/index.js';
+export * from './apis/index.js';

@@ -1,0 +1,3 @@
+export * from './record-batch.js';
+export * from './crc32c.js';
+export * from './record-batch-validator.js';
