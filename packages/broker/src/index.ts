@@ -1,1 +1,15 @@
-export {};
+/**
+ * @sluice/broker: the Kafka-compatible broker — TCP server, request handlers, group coordinator.
+ * Embed it with `startBroker({ dataDir, port: 0 })`.
+ */
+export { startBroker, type RunningBroker, type StartBrokerOptions } from './server.js';
+export { Broker, type AdvertisedEndpoint } from './broker.js';
+export {
+  BROKER_CONFIG_KEYS,
+  resolveBrokerConfig,
+  type BrokerConfig,
+  type BrokerConfigInput,
+} from './config/broker-config.js';
+export { BrokerConfigError, type ConfigKey } from './config/config-def.js';
+export { renderConfigurationDoc } from './config/config-docs.js';
+export { renderProtocolTable } from './protocol-docs.js';

@@ -1,1 +1,2 @@
-export {};
+/** @sluice/cli: the `sluice` command line. */
+export { runCli } from './cli.js';

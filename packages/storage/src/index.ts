@@ -1,1 +1,27 @@
-export {};
+/**
+ * @sluice/storage: the partition log on disk, in Kafka's format: segments of RecordBatch v2
+ * bytes with sparse offset and time indexes, partition logs with group-committed fsync,
+ * recovery after a crash, retention, and the log manager that owns the data directory.
+ * Knows nothing of the network.
+ */
+export * from './errors.js';
+export * from './clock.js';
+export * from './log-config.js';
+export { diskStats } from './io/disk.js';
+export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './segment/offset-index.js';
+export { TimeIndex, TIME_INDEX_ENTRY_SIZE, type TimestampOffset } from './segment/time-index.js';
+export { LogSegment, type BatchLocation, type SegmentIndexConfig } from './segment/log-segment.js';
+export { segmentFileStem, LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX } from './segment/segment-files.js';
+export { PartitionLog, type AppendInfo, type ReadResult, type PartitionLogOptions } from './log/partition-log.js';
+export {
+  LogManager,
+  MAX_PARTITIONS_PER_TOPIC,
+  CLEAN_SHUTDOWN_FILE,
+  RECOVERY_POINT_CHECKPOINT_FILE,
+  LOG_START_OFFSET_CHECKPOINT_FILE,
+  TOPIC_METADATA_FILE,
+  type TopicInfo,
+  type LogManagerOptions,
+} from './manager/log-manager.js';
+export { retentionMsBreached, retentionSizeBreached, applyRetention, type RetentionSegment } from './manager/retention.js';
+export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './manager/topic-name.js';

@@ -35,5 +35,6 @@ export const crc32cImplementation: 'sse4.2' | 'javascript' = loaded.name;
 
 /** CRC-32C of `data` (unsigned 32-bit), optionally continuing from `initial`. */
 export function crc32c(data: Buffer, initial?: number): number {
-  return loaded.impl.calculate(data, initial) >>> 0;
+  // The native addon rejects an explicit `undefined` initial value ("not an integer").
+  return (initial === undefined ? loaded.impl.calculate(data) : loaded.impl.calculate(data, initial)) >>> 0;
 }

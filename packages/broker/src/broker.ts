@@ -1,0 +1,82 @@
+import type { LogManager, PartitionLog, TopicInfo } from '@sluice/storage';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from './config/broker-config.js';
+import type { AdvertisedApi } from './router/request-router.js';
+
+/** Where clients reach this broker: what Metadata and FindCoordinator advertise. */
+export interface AdvertisedEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Outcome of looking a topic up for a request that may auto-create it. */
+export type TopicLookup =
+  | { readonly kind: 'exists'; readonly topic: TopicInfo }
+  | { readonly kind: 'created'; readonly topic: TopicInfo }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+/**
+ * The broker's state as handlers see it: configuration, identity and the logs. One instance per running broker; handlers are stateless functions of it.
+ *
+ * Concurrency contract: everything runs on the event loop; storage serializes appends per partition.
+ */
+export class Broker {
+  /** Set by the socket server once it listens (the bound port is known only then). */
+  advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 0 };
+  /** Set by startBroker once the router exists: the ApiVersions table. */
+  advertisedApis: () => AdvertisedApi[] = () => [];
+  private readonly closingController = new AbortController();
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly clusterId: string,
+    readonly logs: LogManager,
+    readonly logger: Logger,
+  ) {}
+
+  /** Aborted when the broker starts shutting down: long-polls return at once. */
+  get closing(): AbortSignal {
+    return this.closingController.signal;
+  }
+
+  /** Marks the broker as shutting down (see `closing`). */
+  beginShutdown(): void {
+    this.closingController.abort();
+  }
+
+  /** This broker's node id: leader of every partition, controller and group coordinator. */
+  get nodeId(): number {
+    return this.config['node.id'];
+  }
+
+  /**
+   * Finds a topic, creating it with `num.partitions` partitions when auto-creation is enabled and
+   * `allowAutoCreate` (Metadata v4+ carries the client's wish; Produce always allows it).
+   * Kafka answers LEADER_NOT_AVAILABLE for a topic it just created in Metadata; callers decide.
+   */
+  async lookupTopic(name: string, allowAutoCreate: boolean): Promise<TopicLookup> {
+    const existing = this.logs.topics().get(name);
+    if (existing) return { kind: 'exists', topic: existing };
+    if (!allowAutoCreate || !this.config['auto.create.topics.enable']) {
+      const reason = this.logs.validateTopicName(name);
+      return reason === null ? { kind: 'unknown' } : { kind: 'invalid', reason };
+    }
+    const reason = this.logs.validateTopicName(name);
+    if (reason !== null) return { kind: 'invalid', reason };
+    try {
+      const topic = await this.logs.createTopic(name, this.config['num.partitions']);
+      return { kind: 'created', topic };
+    } catch (err) {
+      // Two requests auto-creating the same topic at once: the second finds it made.
+      const raced = this.logs.topics().get(name);
+      if (raced) return { kind: 'exists', topic: raced };
+      throw err;
+    }
+  }
+
+  /** The partition's log, or undefined for an unknown topic or partition. */
+  partition(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.getPartition(topic, partition);
+  }
+}

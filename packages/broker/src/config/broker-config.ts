@@ -1,0 +1,99 @@
+import { atLeast, BrokerConfigError, type ConfigKey, checkConfigValue, parseConfigValue, unlimitedOrAtLeast } from './config-def.js';
+
+/**
+ * The broker's configuration: one declarative table of Kafka-named keys (Kafka `KafkaConfig`).
+ * `sluice broker --override key=value` and `startBroker({ config: { 'key': value } })` set any of
+ * them; `docs/configuration.md` is generated from this table.
+ *
+ * Topic-level defaults (`log.segment.bytes`, `log.retention.ms`...) become the `LogConfig`
+ * defaults of every topic; a topic's own configs (CreateTopics `configs`) override them.
+ */
+export const BROKER_CONFIG_KEYS = [
+  key('host', 'string', '127.0.0.1', 'Address the listener binds to.'),
+  key('port', 'int', 9092, 'TCP port of the listener; 0 picks an ephemeral port.', (v) =>
+    v >= 0 && v <= 65535 ? null : 'must be 0..65535',
+  ),
+  key('advertised.host', 'string', '', 'Host advertised to clients in Metadata and FindCoordinator; empty means the bind host (127.0.0.1 when binding 0.0.0.0 or ::).'),
+  key('advertised.port', 'int', -1, 'Port advertised to clients; -1 means the bound port.'),
+  key('log.dir', 'string', './data', 'Data directory holding topic partitions, offsets and meta.properties.'),
+  key('node.id', 'int', 0, 'This broker\'s node id (also the controller and coordinator id).', atLeast(0)),
+  key('num.partitions', 'int', 1, 'Partitions of an auto-created topic, and of CreateTopics with num_partitions -1.', atLeast(1)),
+  key('auto.create.topics.enable', 'boolean', true, 'Create unknown topics on Metadata (when the client allows it) and Produce.'),
+  key('delete.topic.enable', 'boolean', true, 'Allow DeleteTopics; false answers TOPIC_DELETION_DISABLED.'),
+  key('message.max.bytes', 'int', 1048588, 'Largest RecordBatch accepted (bytes); default of the topic config max.message.bytes.', atLeast(64)),
+  key('socket.request.max.bytes', 'int', 104857600, 'Largest request frame accepted (bytes); a larger size prefix closes the connection.', atLeast(1024)),
+  key('queued.max.requests', 'int', 500, 'Requests a single connection may have in flight before the broker stops reading from it.', atLeast(1)),
+  key('max.connections', 'int', 10000, 'Connections accepted at once; more are closed on accept.', atLeast(1)),
+  key('fetch.max.wait.ms.cap', 'int', 30000, 'Upper bound on a Fetch long-poll, whatever max_wait_ms the client asks (ms).', atLeast(0)),
+  key('log.segment.bytes', 'int', 1073741824, 'Default segment.bytes: roll the active segment at this size (bytes).', atLeast(1024)),
+  key('log.roll.ms', 'long', 604800000, 'Default segment.ms: roll the active segment after this age (ms).', atLeast(1)),
+  key('log.retention.ms', 'long', 604800000, 'Default retention.ms: delete segments older than this (ms); -1 keeps forever.', unlimitedOrAtLeast(0)),
+  key('log.retention.bytes', 'long', -1, 'Default retention.bytes: delete the oldest segments while a partition exceeds this size (bytes); -1 is unlimited.', unlimitedOrAtLeast(0)),
+  key('log.index.interval.bytes', 'int', 4096, 'Default index.interval.bytes: log bytes between sparse index entries.', atLeast(0)),
+  key('log.index.size.max.bytes', 'int', 10485760, 'Default segment.index.bytes: offset index size that forces a roll (bytes).', atLeast(4096)),
+  key('log.message.timestamp.type', 'string', 'CreateTime', 'Default message.timestamp.type: CreateTime keeps producer timestamps, LogAppendTime stamps the broker time.', undefined, ['CreateTime', 'LogAppendTime']),
+  key('log.retention.check.interval.ms', 'long', 300000, 'How often retention runs (ms).', atLeast(1)),
+  key('log.fsync.policy', 'string', 'acks-all', 'When appended bytes are fdatasync\'d before the Produce is answered: acks-all (only for acks=-1, with group commit), always (also acks=1), never (page cache only; the OS writes back).', undefined, ['acks-all', 'always', 'never']),
+  key('group.initial.rebalance.delay.ms', 'int', 3000, 'Delay before the first rebalance of an empty group, so members joining together land in one generation (ms).', atLeast(0)),
+  key('group.min.session.timeout.ms', 'int', 6000, 'Smallest session.timeout.ms a member may ask for (ms).', atLeast(0)),
+  key('group.max.session.timeout.ms', 'int', 1800000, 'Largest session.timeout.ms a member may ask for (ms).', atLeast(0)),
+  key('group.max.size', 'int', 1000, 'Members one group may hold.', atLeast(1)),
+  key('offsets.retention.minutes', 'int', 10080, 'Committed offsets of a group that stays empty expire after this (minutes).', atLeast(1)),
+  key('offsets.retention.check.interval.ms', 'long', 600000, 'How often expired offsets are removed (ms).', atLeast(1)),
+  key('offset.metadata.max.bytes', 'int', 4096, 'Largest metadata string of a committed offset (bytes).', atLeast(0)),
+] as const;
+
+function key<N extends string, T>(
+  name: N,
+  type: ConfigKey<T>['type'],
+  defaultValue: T,
+  doc: string,
+  validate?: (value: T) => string | null,
+  oneOf?: readonly string[],
+): ConfigKey<T> & { readonly name: N } {
+  return { name, type, default: defaultValue, doc, ...(validate ? { validate } : {}), ...(oneOf ? { oneOf } : {}) };
+}
+
+type Keys = (typeof BROKER_CONFIG_KEYS)[number];
+
+/** Broker config values by key name, fully resolved (every key present). */
+export type BrokerConfig = { readonly [K in Keys as K['name']]: K['default'] };
+
+/** Partial config as a user gives it: typed values or strings to parse. */
+export type BrokerConfigInput = Readonly<Record<string, string | number | boolean>>;
+
+const BY_NAME = new Map<string, ConfigKey<unknown>>(BROKER_CONFIG_KEYS.map((k) => [k.name, k as ConfigKey<unknown>]));
+
+/**
+ * Resolves a full BrokerConfig from defaults and overrides (strings are parsed, typed values checked).
+ * Kafka's alternative units are accepted too: `log.retention.hours|minutes`, `log.roll.hours`.
+ * Throws BrokerConfigError naming the key for an unknown key or a bad value.
+ */
+export function resolveBrokerConfig(overrides: BrokerConfigInput = {}): BrokerConfig {
+  const out: Record<string, unknown> = {};
+  for (const k of BROKER_CONFIG_KEYS) out[k.name] = k.default;
+  for (const [name, raw] of Object.entries(overrides)) {
+    const alias = UNIT_ALIASES[name];
+    if (alias) {
+      const target = BY_NAME.get(alias.target)!;
+      if (alias.factor === 1) {
+        out[alias.target] = parseConfigValue(target, raw);
+      } else {
+        const n = parseConfigValue({ name, type: 'long', default: 0, doc: '' } as ConfigKey<number>, raw);
+        out[alias.target] = checkConfigValue(target, n * alias.factor);
+      }
+      continue;
+    }
+    const def = BY_NAME.get(name);
+    if (!def) throw new BrokerConfigError(name, raw, 'unknown broker config key (see docs/configuration.md)');
+    out[name] = parseConfigValue(def, raw);
+  }
+  return out as BrokerConfig;
+}
+
+const UNIT_ALIASES: Record<string, { target: string; factor: number }> = {
+  'log.retention.hours': { target: 'log.retention.ms', factor: 3_600_000 },
+  'log.retention.minutes': { target: 'log.retention.ms', factor: 60_000 },
+  'log.roll.hours': { target: 'log.roll.ms', factor: 3_600_000 },
+  'log.dirs': { target: 'log.dir', factor: 1 },
+};

@@ -1,0 +1,56 @@
+import { LOG_CONFIG_KEYS } from '@sluice/storage';
+import { BROKER_CONFIG_KEYS } from './broker-config.js';
+
+const escape = (text: string) => text.replaceAll('|', '\\|');
+
+/**
+ * Renders docs/configuration.md from the broker and topic config tables, so the doc is the code's
+ * own statement of its keys (regenerate with `npm run docs`; a test checks the file is current).
+ */
+export function renderConfigurationDoc(): string {
+  const lines = [
+    '# Configuration',
+    '',
+    '<!-- Generated from packages/broker/src/config/broker-config.ts and packages/storage/src/log-config.ts',
+    '     by `npm run docs`. Do not edit by hand. -->',
+    '',
+    '## Broker settings',
+    '',
+    'Set with `sluice broker --override key=value` (repeatable) or `startBroker({ config: { key: value } })`.',
+    '`--data-dir`, `--host`, `--port` and `--advertised-host` are shorthands for `log.dir`, `host`, `port`',
+    'and `advertised.host`. Kafka\'s unit variants `log.retention.hours`, `log.retention.minutes`,',
+    '`log.roll.hours` and `log.dirs` are accepted too.',
+    '',
+    '| key | type | default | meaning |',
+    '|---|---|---|---|',
+    ...BROKER_CONFIG_KEYS.map(
+      (k) => `| \`${k.name}\` | ${k.type}${'oneOf' in k && k.oneOf ? ` (${k.oneOf.join(', ')})` : ''} | \`${String(k.default)}\` | ${escape(k.doc)} |`,
+    ),
+    '',
+    '## Topic settings',
+    '',
+    'Set per topic in CreateTopics `configs` (kafkajs `configEntries`, `sluice topics create --config`).',
+    'A topic without a setting takes the broker default named in parentheses.',
+    '',
+    '| key | type | valid | default | meaning |',
+    '|---|---|---|---|---|',
+    ...LOG_CONFIG_KEYS.map((k) => {
+      const broker = BROKER_DEFAULT_OF[k.name];
+      return `| \`${k.name}\` | ${k.type} | ${escape(k.validDescription)} | \`${String(k.default)}\`${broker ? ` (\`${broker}\`)` : ''} | ${escape(k.doc)} |`;
+    }),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Which broker key supplies each topic key's default (Kafka's naming). */
+const BROKER_DEFAULT_OF: Record<string, string> = {
+  'segment.bytes': 'log.segment.bytes',
+  'segment.ms': 'log.roll.ms',
+  'retention.ms': 'log.retention.ms',
+  'retention.bytes': 'log.retention.bytes',
+  'index.interval.bytes': 'log.index.interval.bytes',
+  'segment.index.bytes': 'log.index.size.max.bytes',
+  'max.message.bytes': 'message.max.bytes',
+  'message.timestamp.type': 'log.message.timestamp.type',
+};

@@ -1,0 +1,83 @@
+import { CreateTopics, ErrorCode, type CreateTopicsRequest, type CreateTopicsResponse } from '@sluice/protocol';
+import { parseLogConfig } from '@sluice/storage';
+import type { Broker } from '../broker.js';
+import { logConfigDefaults } from '../config/log-config-defaults.js';
+import type { ApiHandler } from '../router/api-handler.js';
+import { storageErrorCode } from './storage-error-code.js';
+
+type CreatableTopic = CreateTopicsRequest['topics'][number];
+type TopicResult = CreateTopicsResponse['topics'][number];
+
+/**
+ * CreateTopics v2-4 (Kafka protocol: CreateTopics; v4 accepts -1 partitions/replication factor as
+ * the broker default, KIP-464). Per topic: TOPIC_ALREADY_EXISTS 36, INVALID_TOPIC_EXCEPTION 17,
+ * INVALID_PARTITIONS 37, INVALID_REPLICATION_FACTOR 38 (one broker: only 1 or -1),
+ * INVALID_REPLICA_ASSIGNMENT 39, INVALID_CONFIG 40 (topic configs such as retention.ms and
+ * segment.bytes are validated by storage), INVALID_REQUEST 42 for a name twice in one request.
+ * `validate_only` checks everything and creates nothing.
+ */
+export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsResponse> = {
+  api: CreateTopics,
+  async handle(request, context) {
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const topics: TopicResult[] = [];
+    for (const topic of request.topics) {
+      if (counts.get(topic.name)! > 1) {
+        topics.push(result(topic.name, ErrorCode.INVALID_REQUEST, `topic ${topic.name} appears more than once in the request`));
+        continue;
+      }
+      topics.push(await createOne(context.broker, topic, request.validateOnly === true));
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(request, errorCode) {
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => result(t.name, errorCode, null)) };
+  },
+};
+
+async function createOne(broker: Broker, topic: CreatableTopic, validateOnly: boolean): Promise<TopicResult> {
+  const { name } = topic;
+  if (broker.logs.topics().has(name)) return result(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+  const invalidName = broker.logs.validateTopicName(name);
+  if (invalidName !== null) return result(name, ErrorCode.INVALID_TOPIC_EXCEPTION, invalidName);
+  let partitions = topic.numPartitions;
+  if (topic.assignments.length > 0) {
+    if (topic.numPartitions !== -1 || topic.replicationFactor !== -1) {
+      return result(name, ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+    }
+    const indexes = topic.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
+    if (indexes.some((index, i) => index !== i)) {
+      return result(name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions must be numbered 0..n-1 without gaps');
+    }
+    if (topic.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== broker.nodeId)) {
+      return result(name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `the only broker is ${broker.nodeId}`);
+    }
+    partitions = topic.assignments.length;
+  } else {
+    if (partitions === -1) partitions = broker.config['num.partitions'];
+    if (partitions < 1) return result(name, ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (topic.replicationFactor !== -1 && topic.replicationFactor !== 1) {
+      return result(
+        name,
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Replication factor: ${topic.replicationFactor} larger than available brokers: 1.`,
+      );
+    }
+  }
+  const configs: Record<string, string> = {};
+  for (const c of topic.configs) if (c.value !== null) configs[c.name] = c.value;
+  try {
+    if (validateOnly) parseLogConfig(configs, logConfigDefaults(broker.config));
+    else await broker.logs.createTopic(name, partitions, configs);
+    return result(name, ErrorCode.NONE, null);
+  } catch (err) {
+    const errorCode = storageErrorCode(err);
+    if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) throw err;
+    return result(name, errorCode, (err as Error).message);
+  }
+}
+
+function result(name: string, errorCode: number, errorMessage: string | null): TopicResult {
+  return { name, errorCode, errorMessage };
+}

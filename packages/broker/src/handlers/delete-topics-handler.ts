@@ -1,0 +1,40 @@
+import { DeleteTopics, ErrorCode, type DeleteTopicsRequest, type DeleteTopicsResponse } from '@sluice/protocol';
+import type { ApiHandler } from '../router/api-handler.js';
+import { storageErrorCode } from './storage-error-code.js';
+
+type TopicResult = DeleteTopicsResponse['responses'][number];
+
+/**
+ * DeleteTopics v1-3 (Kafka protocol: DeleteTopics). Removes the topic's partitions and files.
+ * UNKNOWN_TOPIC_OR_PARTITION 3 for a topic that does not exist, TOPIC_DELETION_DISABLED 73 when
+ * `delete.topic.enable` is false.
+ */
+export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> = {
+  api: DeleteTopics,
+  async handle(request, context) {
+    const broker = context.broker;
+    const responses: TopicResult[] = [];
+    for (const name of request.topicNames ?? []) {
+      if (!broker.config['delete.topic.enable']) {
+        responses.push({ name, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'delete.topic.enable is false' });
+        continue;
+      }
+      if (!broker.logs.topics().has(name)) {
+        responses.push({ name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
+        continue;
+      }
+      try {
+        await broker.logs.deleteTopic(name);
+        responses.push({ name, errorCode: ErrorCode.NONE, errorMessage: null });
+      } catch (err) {
+        const errorCode = storageErrorCode(err);
+        if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) throw err;
+        responses.push({ name, errorCode, errorMessage: (err as Error).message });
+      }
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+  errorResponse(request, errorCode) {
+    return { throttleTimeMs: 0, responses: (request.topicNames ?? []).map((name) => ({ name, errorCode, errorMessage: null })) };
+  },
+};

@@ -1,0 +1,119 @@
+import { ErrorCode, Fetch, type FetchRequest, type FetchResponse } from '@sluice/protocol';
+import type { PartitionLog } from '@sluice/storage';
+import type { Broker } from '../broker.js';
+import { waitForAppend } from '../cluster/delayed-fetch.js';
+import type { ApiHandler } from '../router/api-handler.js';
+import { storageErrorCode } from './storage-error-code.js';
+
+type TopicResponse = FetchResponse['responses'][number];
+type PartitionData = TopicResponse['partitions'][number];
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Fetch v4-11 (Kafka protocol: Fetch; v4 is the first RecordBatch v2 fetch, v11 adds the rack id).
+ * Returns whole stored batches as they were produced (compressed batches stay compressed), read
+ * straight from the segment files into the response without copying; at least one whole batch
+ * for the first partition with data even when it exceeds the limits (KIP-74), never a partial one.
+ * Long-poll: when fewer than `min_bytes` are available the response waits for an append or
+ * `max_wait_ms` (capped by `fetch.max.wait.ms.cap`). No fetch sessions: session_id 0, so clients
+ * keep sending full fetches (KIP-227 is optional for a broker). `records` is never null
+ * (librdkafka rejects -1), `preferred_read_replica` is -1 and `last_stable_offset` is the high
+ * watermark (no transactions).
+ */
+export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
+  api: Fetch,
+  async handle(request, context) {
+    const broker = context.broker;
+    const waitMs = Math.min(Math.max(request.maxWaitMs, 0), broker.config['fetch.max.wait.ms.cap']);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const { responses, bytes, logs, hasError } = await readAll(broker, request);
+      const remainingMs = deadline - Date.now();
+      if (bytes >= request.minBytes || hasError || remainingMs <= 0 || broker.closing.aborted) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+      }
+      await waitForAppend(logs, remainingMs, broker.closing);
+    }
+  },
+  errorResponse(request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      errorCode,
+      sessionId: 0,
+      responses: request.topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => partitionError(p.partition, errorCode)),
+      })),
+    };
+  },
+};
+
+async function readAll(
+  broker: Broker,
+  request: FetchRequest,
+): Promise<{ responses: TopicResponse[]; bytes: number; logs: PartitionLog[]; hasError: boolean }> {
+  // maxBytes exists from v3; below it Kafka's default is effectively unlimited.
+  let budget = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
+  let bytes = 0;
+  let hasError = false;
+  const logs: PartitionLog[] = [];
+  const responses: TopicResponse[] = [];
+  // Partitions are read one after another so the byte budget is honoured in request order.
+  for (const topic of request.topics) {
+    const partitions: PartitionData[] = [];
+    for (const p of topic.partitions) {
+      const log = broker.partition(topic.topic, p.partition);
+      if (log === undefined) {
+        hasError = true;
+        partitions.push(partitionError(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        continue;
+      }
+      logs.push(log);
+      const limit = Math.min(p.partitionMaxBytes, budget);
+      try {
+        const read =
+          limit > 0 || bytes === 0
+            ? await log.read(p.fetchOffset, Math.max(limit, 0), { minOneBatch: bytes === 0 })
+            : { records: [] as Buffer[], sizeInBytes: 0, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset };
+        bytes += read.sizeInBytes;
+        budget -= read.sizeInBytes;
+        partitions.push({
+          partitionIndex: p.partition,
+          errorCode: ErrorCode.NONE,
+          highWatermark: read.highWatermark,
+          lastStableOffset: read.highWatermark,
+          logStartOffset: read.logStartOffset,
+          abortedTransactions: [],
+          preferredReadReplica: -1,
+          records: read.records.length === 0 ? EMPTY : read.records,
+        });
+      } catch (err) {
+        hasError = true;
+        const errorCode = storageErrorCode(err);
+        if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error({ err, topic: topic.topic, partition: p.partition }, 'fetch read failed');
+        partitions.push({
+          ...partitionError(p.partition, errorCode),
+          highWatermark: log.highWatermark,
+          lastStableOffset: log.highWatermark,
+          logStartOffset: log.logStartOffset,
+        });
+      }
+    }
+    responses.push({ topic: topic.topic, partitions });
+  }
+  return { responses, bytes, logs, hasError };
+}
+
+function partitionError(partitionIndex: number, errorCode: number): PartitionData {
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    abortedTransactions: [],
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
+}

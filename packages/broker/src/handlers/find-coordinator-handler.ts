@@ -1,0 +1,35 @@
+import { ErrorCode, FindCoordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from '@sluice/protocol';
+import type { ApiHandler } from '../router/api-handler.js';
+
+/** FindCoordinator key types (KIP-98): 0 a consumer group, 1 a transactional id. */
+const GROUP_KEY_TYPE = 0;
+
+/**
+ * FindCoordinator v0-2 (Kafka protocol: FindCoordinator; v1 adds the key type and error message).
+ * This broker coordinates every group, so the answer is always itself, at the advertised address
+ * (the same node id, host and port as Metadata). v0 must stay advertised: librdkafka enables
+ * consumer groups and lz4 only when FindCoordinator 0..0 is in range (CLIENTS.md §1.3).
+ * Transactional ids get COORDINATOR_NOT_AVAILABLE 15: there is no transaction coordinator.
+ * An empty group id gets INVALID_GROUP_ID 24.
+ */
+export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> = {
+  api: FindCoordinator,
+  handle(request, context) {
+    const { broker } = context;
+    if ((request.keyType ?? GROUP_KEY_TYPE) !== GROUP_KEY_TYPE) {
+      return this.errorResponse(request, ErrorCode.COORDINATOR_NOT_AVAILABLE, context);
+    }
+    if (request.key === '') return this.errorResponse(request, ErrorCode.INVALID_GROUP_ID, context);
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      nodeId: broker.nodeId,
+      host: broker.advertised.host,
+      port: broker.advertised.port,
+    };
+  },
+  errorResponse(_request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 };
+  },
+};

@@ -1,0 +1,62 @@
+import { ErrorCode, ListOffsets, type ListOffsetsRequest, type ListOffsetsResponse } from '@sluice/protocol';
+import type { Broker } from '../broker.js';
+import type { ApiHandler } from '../router/api-handler.js';
+import { storageErrorCode } from './storage-error-code.js';
+
+type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
+
+/** ListOffsets timestamp sentinels (Kafka `ListOffsetsRequest`). */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+
+/**
+ * ListOffsets v1-5 (Kafka protocol: ListOffsets; v1 replaced the offsets array with one offset,
+ * v2 adds the isolation level, v4 the leader epoch). -1 → the high watermark (= last stable
+ * offset: no transactions), -2 → logStartOffset, T >= 0 → the first offset whose record timestamp
+ * is >= T with that timestamp, or offset -1 / timestamp -1 when there is none (kafkajs then uses
+ * the high watermark; librdkafka treats it as the end). Other negative timestamps → INVALID_REQUEST.
+ */
+export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = {
+  api: ListOffsets,
+  async handle(request, context) {
+    const topics = await Promise.all(
+      request.topics.map(async (topic) => ({
+        name: topic.name,
+        partitions: await Promise.all(
+          topic.partitions.map((p) => listOffset(context.broker, topic.name, p.partitionIndex, p.timestamp)),
+        ),
+      })),
+    );
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => partitionResult(p.partitionIndex, errorCode, -1, -1)),
+      })),
+    };
+  },
+};
+
+async function listOffset(broker: Broker, topic: string, partition: number, timestamp: number): Promise<PartitionResponse> {
+  const log = broker.partition(topic, partition);
+  if (log === undefined) return partitionResult(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1);
+  if (timestamp === LATEST_TIMESTAMP) return partitionResult(partition, ErrorCode.NONE, -1, log.highWatermark);
+  if (timestamp === EARLIEST_TIMESTAMP) return partitionResult(partition, ErrorCode.NONE, -1, log.logStartOffset);
+  if (timestamp < 0) return partitionResult(partition, ErrorCode.INVALID_REQUEST, -1, -1);
+  try {
+    const found = await log.offsetForTimestamp(timestamp);
+    return found === null
+      ? partitionResult(partition, ErrorCode.NONE, -1, -1)
+      : partitionResult(partition, ErrorCode.NONE, found.timestamp, found.offset);
+  } catch (err) {
+    broker.logger.error({ err, topic, partition }, 'offsetForTimestamp failed');
+    return partitionResult(partition, storageErrorCode(err), -1, -1);
+  }
+}
+
+function partitionResult(partitionIndex: number, errorCode: number, timestamp: number, offset: number): PartitionResponse {
+  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp, offset, leaderEpoch: 0 };
+}

@@ -1,0 +1,101 @@
+import { ErrorCode, Metadata, type MetadataRequest, type MetadataResponse } from '@sluice/protocol';
+import type { TopicInfo } from '@sluice/storage';
+import type { Broker } from '../broker.js';
+import type { ApiHandler } from '../router/api-handler.js';
+
+type TopicMetadata = MetadataResponse['topics'][number];
+
+/** Kafka's "authorized operations not requested" marker (Integer.MIN_VALUE). */
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+/**
+ * Metadata v0-8 (Kafka protocol: Metadata). This broker is the only broker, the controller, and
+ * leader of every partition (replicas = isr = [nodeId], leader epoch 0), advertised at the
+ * reachable host:port. Topics: v0 `[]` means all; v1+ null means all and `[]` none.
+ * A topic unknown here is auto-created when `auto.create.topics.enable` and the client allows it
+ * (`allow_auto_topic_creation`, v4+; always below v4); the first answer for it is then
+ * LEADER_NOT_AVAILABLE, as Kafka's, and clients retry. Invalid names get INVALID_TOPIC_EXCEPTION.
+ */
+export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
+  api: Metadata,
+  async handle(request, context) {
+    const broker = context.broker;
+    const version = context.apiVersion;
+    const all = request.topics === null || (version === 0 && request.topics.length === 0);
+    let topics: TopicMetadata[];
+    if (all) {
+      topics = [...broker.logs.topics().values()]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((t) => describeTopic(broker, t));
+    } else {
+      const allowAutoCreate = version < 4 || request.allowAutoTopicCreation !== false;
+      topics = [];
+      const seen = new Set<string>();
+      for (const requested of request.topics!) {
+        const name = requested.name ?? '';
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const lookup = await broker.lookupTopic(name, allowAutoCreate);
+        switch (lookup.kind) {
+          case 'exists':
+            topics.push(describeTopic(broker, lookup.topic));
+            break;
+          case 'created':
+            topics.push(topicError(name, ErrorCode.LEADER_NOT_AVAILABLE));
+            break;
+          case 'unknown':
+            topics.push(topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+            break;
+          case 'invalid':
+            topics.push(topicError(name, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            break;
+        }
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      topics,
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+  errorResponse(request, errorCode, context) {
+    const broker = context.broker;
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      topics: (request.topics ?? []).map((t) => topicError(t.name ?? '', errorCode)),
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+};
+
+function describeTopic(broker: Broker, topic: TopicInfo): TopicMetadata {
+  const partitions = [];
+  for (let index = 0; index < topic.partitions; index++) {
+    partitions.push({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: index,
+      leaderId: broker.nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [broker.nodeId],
+      isrNodes: [broker.nodeId],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    isInternal: false,
+    partitions,
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+function topicError(name: string, errorCode: number): TopicMetadata {
+  return { errorCode, name, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+}

@@ -1,0 +1,96 @@
+import { ErrorCode, Produce, PRODUCE_MIN_DECODABLE_VERSION, type ProduceRequest, type ProduceResponse } from '@sluice/protocol';
+import type { Broker } from '../broker.js';
+import { validateProduceRecords } from '../cluster/validate-produce-records.js';
+import { type ApiHandler, NO_RESPONSE } from '../router/api-handler.js';
+import { storageErrorCode } from './storage-error-code.js';
+
+type TopicResponse = ProduceResponse['responses'][number];
+type PartitionResponse = TopicResponse['partitionResponses'][number];
+
+/**
+ * Produce v3-8 (Kafka protocol: Produce; v0-2 are advertised for librdkafka's feature checks but
+ * close the connection, as Kafka 4 does). Per partition: validate the batches, append them
+ * (offsets assigned by patching baseOffset), and, for acks=-1 under `log.fsync.policy=acks-all`
+ * (or any acks under `always`), wait for fdatasync — the log's group commit lets one fdatasync
+ * cover every request waiting on that partition. acks=0 gets no response (Kafka's rule).
+ * Unknown topics are auto-created when `auto.create.topics.enable`.
+ */
+export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
+  api: Produce,
+  minDecodableVersion: PRODUCE_MIN_DECODABLE_VERSION,
+  async handle(request, context) {
+    const { acks } = request;
+    if (acks !== -1 && acks !== 0 && acks !== 1) {
+      return this.errorResponse(request, ErrorCode.INVALID_REQUIRED_ACKS, context);
+    }
+    const broker = context.broker;
+    const policy = broker.config['log.fsync.policy'];
+    const mustSync = policy === 'always' || (policy === 'acks-all' && acks === -1);
+    // Partitions run concurrently; each log serializes its own appends in arrival order.
+    const responses = await Promise.all(
+      request.topicData.map(async (topicData): Promise<TopicResponse> => {
+        const lookup = await broker.lookupTopic(topicData.name, true);
+        const partitionResponses = await Promise.all(
+          topicData.partitionData.map((p) => {
+            if (lookup.kind === 'invalid') return Promise.resolve(partitionError(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, lookup.reason));
+            if (lookup.kind === 'unknown') return Promise.resolve(partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null));
+            return appendPartition(broker, topicData.name, p.index, p.records, mustSync);
+          }),
+        );
+        return { name: topicData.name, partitionResponses };
+      }),
+    );
+    if (acks === 0) return NO_RESPONSE;
+    return { responses, throttleTimeMs: 0 };
+  },
+  errorResponse(request, errorCode) {
+    return {
+      responses: request.topicData.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => partitionError(p.index, errorCode, null)),
+      })),
+      throttleTimeMs: 0,
+    };
+  },
+};
+
+async function appendPartition(
+  broker: Broker,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  mustSync: boolean,
+): Promise<PartitionResponse> {
+  const log = broker.partition(topic, index);
+  if (log === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  const invalid = validateProduceRecords(records, log.logConfig.maxMessageBytes, log.logConfig.segmentBytes);
+  if (invalid !== null) {
+    return {
+      ...partitionError(index, invalid.errorCode, invalid.errorMessage),
+      recordErrors: [{ batchIndex: invalid.batchIndex, batchIndexErrorMessage: invalid.errorMessage }],
+    };
+  }
+  try {
+    const info = await log.append(records!);
+    if (mustSync) await log.sync();
+    return {
+      index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: info.baseOffset,
+      logAppendTimeMs: info.logAppendTimeMs,
+      logStartOffset: info.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+    };
+  } catch (err) {
+    const errorCode = storageErrorCode(err);
+    if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR || errorCode === ErrorCode.KAFKA_STORAGE_ERROR) {
+      broker.logger.error({ err, topic, partition: index }, 'append failed');
+    }
+    return partitionError(index, errorCode, (err as Error).message);
+  }
+}
+
+function partitionError(index: number, errorCode: number, errorMessage: string | null): PartitionResponse {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+}

@@ -1,0 +1,36 @@
+import type { ApiDefinition, RequestHeader } from '@sluice/protocol';
+import type { ConnectionInfo } from '../network/connection.js';
+import type { Broker } from '../broker.js';
+
+/** Returned by a handler when Kafka sends no response (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
+export type NoResponse = typeof NO_RESPONSE;
+
+/** What a handler knows about the request beyond its body. */
+export interface RequestContext {
+  readonly header: RequestHeader;
+  /** The request's API version (== header.requestApiVersion). */
+  readonly apiVersion: number;
+  readonly connection: ConnectionInfo;
+  /** The broker's state: config, logs, groups, cluster identity. */
+  readonly broker: Broker;
+}
+
+/**
+ * The handler of one Kafka API: one file per API under handlers/ (Kafka `KafkaApis.handleX`,
+ * split). Expected failures are per-partition/per-topic error codes in the response; a throw
+ * means a bug or fatal I/O, which the router logs and answers with `errorResponse(request,
+ * UNKNOWN_SERVER_ERROR)`.
+ */
+export interface ApiHandler<Req, Res> {
+  readonly api: ApiDefinition<Req, Res>;
+  /** Lowest version this broker decodes, when above the advertised minimum (Produce: 3). */
+  readonly minDecodableVersion?: number;
+  handle(request: Req, context: RequestContext): Res | NoResponse | Promise<Res | NoResponse>;
+  /** The same response with `errorCode` at every level that has one. */
+  errorResponse(request: Req, errorCode: number, context: RequestContext): Res;
+}
+
+/** Any handler, for the router's table. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyApiHandler = ApiHandler<any, any>;

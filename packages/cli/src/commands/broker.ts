@@ -1,0 +1,74 @@
+import { BrokerConfigError, startBroker } from '@sluice/broker';
+import type { Argv, CommandModule } from 'yargs';
+
+interface BrokerArgs {
+  'data-dir': string;
+  host: string;
+  port: number;
+  'advertised-host'?: string;
+  override: string[];
+}
+
+/**
+ * `sluice broker`: runs a broker in the foreground until SIGTERM or SIGINT, then shuts down
+ * cleanly (checkpoints written, so the next start is fast). `--override key=value` sets any broker
+ * config key (docs/configuration.md), as Kafka's `kafka-server-start.sh --override` does.
+ */
+export const brokerCommand: CommandModule<object, BrokerArgs> = {
+  command: 'broker',
+  describe: 'Run a Sluice broker (Kafka protocol) in the foreground',
+  builder: (yargs: Argv) =>
+    yargs
+      .option('data-dir', { type: 'string', default: './data', describe: 'Data directory (log.dir)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
+      .option('port', { type: 'number', default: 9092, describe: 'Port to listen on (0 = ephemeral)' })
+      .option('advertised-host', { type: 'string', describe: 'Host clients are told to connect to (default: --host)' })
+      .option('override', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'Set a broker config key, key=value (repeatable)',
+      })
+      .example('$0 broker', 'Serve on 127.0.0.1:9092 with data in ./data')
+      .example('$0 broker --data-dir /var/lib/sluice --host 0.0.0.0 --advertised-host myhost', 'Serve on every interface')
+      .example('$0 broker --override log.retention.ms=3600000 --override num.partitions=3', 'Keep one hour; 3 partitions per new topic') as Argv<BrokerArgs>,
+  handler: async (args) => {
+    const config: Record<string, string> = {};
+    for (const item of args.override) {
+      const eq = item.indexOf('=');
+      if (eq <= 0) throw new Error(`--override expects key=value, got "${item}"`);
+      config[item.slice(0, eq).trim()] = item.slice(eq + 1);
+    }
+    let running;
+    try {
+      running = await startBroker({
+        dataDir: args['data-dir'],
+        host: args.host,
+        port: args.port,
+        ...(args['advertised-host'] !== undefined ? { advertisedHost: args['advertised-host'] } : {}),
+        config,
+      });
+    } catch (err) {
+      if (err instanceof BrokerConfigError) throw new Error(err.message);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`port ${args.port} on ${args.host} is already in use (another broker running?); choose one with --port`);
+      }
+      throw err;
+    }
+    let signals = 0;
+    const shutdown = (signal: string) => {
+      signals++;
+      if (signals > 1) process.exit(130); // a second Ctrl-C: stop now
+      running.broker.logger.info({ signal }, 'shutting down');
+      running.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          running.broker.logger.error({ err }, 'unclean shutdown');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  },
+};

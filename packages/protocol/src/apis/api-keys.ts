@@ -1,0 +1,28 @@
+/**
+ * Kafka API keys (the int16 `request_api_key` of every request header) for the APIs this
+ * project implements. Numbers never change (Kafka `ApiKeys`).
+ */
+export const ApiKey = {
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
+  Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  JoinGroup: 11,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  SyncGroup: 14,
+  DescribeGroups: 15,
+  ListGroups: 16,
+  ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  InitProducerId: 22,
+  DescribeConfigs: 32,
+  DeleteGroups: 42,
+} as const;
+
+/** One of the `ApiKey` numbers. */
+export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];

@@ -1,0 +1,94 @@
+import type { ApiDefinition } from '../schema/api-definition.js';
+import { ApiVersions } from './api-versions.js';
+import { CreateTopics } from './create-topics.js';
+import { DeleteGroups } from './delete-groups.js';
+import { DeleteTopics } from './delete-topics.js';
+import { DescribeConfigs } from './describe-configs.js';
+import { DescribeGroups } from './describe-groups.js';
+import { Fetch } from './fetch.js';
+import { FindCoordinator } from './find-coordinator.js';
+import { Heartbeat } from './heartbeat.js';
+import { InitProducerId } from './init-producer-id.js';
+import { JoinGroup } from './join-group.js';
+import { LeaveGroup } from './leave-group.js';
+import { ListGroups } from './list-groups.js';
+import { ListOffsets } from './list-offsets.js';
+import { Metadata } from './metadata.js';
+import { OffsetCommit } from './offset-commit.js';
+import { OffsetFetch } from './offset-fetch.js';
+import { Produce } from './produce.js';
+import { SyncGroup } from './sync-group.js';
+
+/**
+ * Every API the project implements, by API key, in key order: the table ApiVersions advertises
+ * (ranges from the README table of ../shared/kafka-protocol) and the router dispatches on.
+ */
+export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown>> = new Map(
+  (
+    [
+      Produce,
+      Fetch,
+      ListOffsets,
+      Metadata,
+      OffsetCommit,
+      OffsetFetch,
+      FindCoordinator,
+      JoinGroup,
+      Heartbeat,
+      LeaveGroup,
+      SyncGroup,
+      DescribeGroups,
+      ListGroups,
+      ApiVersions,
+      CreateTopics,
+      DeleteTopics,
+      InitProducerId,
+      DescribeConfigs,
+      DeleteGroups,
+    ] as ApiDefinition<unknown, unknown>[]
+  ).map((api) => [api.apiKey, api]),
+);
+
+/** The definition of `apiKey`, or undefined for a key we do not implement. */
+export function getApi(apiKey: number): ApiDefinition<unknown, unknown> | undefined {
+  return API_DEFINITIONS.get(apiKey);
+}
+
+/** Whether `version` lies in the advertised range of `api` (otherwise: UNSUPPORTED_VERSION, 35). */
+export function isVersionSupported(api: ApiDefinition<unknown, unknown>, version: number): boolean {
+  return version >= api.minVersion && version <= api.maxVersion;
+}
+
+/**
+ * Whether `version` of `apiKey` is a flexible version upstream (compact encodings, tagged fields,
+ * request header v2). False for unknown keys.
+ */
+export function isFlexible(apiKey: number, version: number): boolean {
+  const api = API_DEFINITIONS.get(apiKey);
+  return api !== undefined && version >= api.flexibleFrom;
+}
+
+/**
+ * Request header version (WIRE.md "Headers"): 2 for flexible versions, else 1. Unknown keys get 1,
+ * so their header can still be read far enough to answer or close.
+ */
+export function requestHeaderVersion(apiKey: number, version: number): 1 | 2 {
+  return isFlexible(apiKey, version) ? 2 : 1;
+}
+
+/**
+ * Response header version: 1 for flexible versions, else 0. ApiVersions responses always use 0,
+ * so a client that sent a version we do not know can still read the error (KIP-511).
+ */
+export function responseHeaderVersion(apiKey: number, version: number): 0 | 1 {
+  if (apiKey === 18) return 0;
+  return isFlexible(apiKey, version) ? 1 : 0;
+}
+
+/**
+ * The ApiVersions `api_keys` table: every implemented key with its advertised range, in key
+ * order (what the broker answers ApiVersions v0-2 with).
+ */
+export function advertisedApiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+  return [...API_DEFINITIONS.values()].map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }));
+}

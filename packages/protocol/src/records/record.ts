@@ -1,0 +1,234 @@
+import { Reader } from '../primitives/reader.js';
+import { SchemaError } from '../primitives/schema-error.js';
+import type { Writer } from '../primitives/writer.js';
+import { CorruptRecordError } from './record-errors.js';
+
+/**
+ * One record inside a RecordBatch v2 (Kafka `DefaultRecord`, KIP-98; KIP-82 for headers).
+ *
+ * ```
+ * length          varint   bytes after this field
+ * attributes      int8     unused, always 0
+ * timestampDelta  varlong  ms, relative to the batch's baseTimestamp (may be negative)
+ * offsetDelta     varint   relative to the batch's baseOffset
+ * keyLength       varint   -1 = null key
+ * key             bytes
+ * valueLength     varint   -1 = null value (a tombstone)
+ * value           bytes
+ * headersCount    varint
+ * headers         [headerKeyLength varint, headerKey UTF-8 (never null),
+ *                  headerValueLength varint (-1 = null), headerValue]
+ * ```
+ * Varints are zig-zag (protobuf `sint32` / `sint64`). There is no per-record CRC: the batch's
+ * CRC-32C covers every record, so a record is only ever trusted as part of a validated batch.
+ */
+
+/** A record header (KIP-82): a UTF-8 key and raw bytes, both as the producer sent them. */
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+/**
+ * A decoded record. `offset` is absolute (baseOffset + offsetDelta); `timestamp` is in ms
+ * (baseTimestamp + timestampDelta, or the batch's maxTimestamp under LogAppendTime).
+ * `key`, `value` and header values are views into the decoded buffer, not copies.
+ */
+export interface KafkaRecord {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+/** A record to put in a batch; offsets come from its position, `timestamp` (ms) from the caller or the clock. */
+export interface RecordInput {
+  key?: Buffer | null;
+  value: Buffer | null;
+  headers?: readonly RecordHeader[];
+  timestamp?: number;
+}
+
+/**
+ * The smallest record in bytes, length prefix included: length, attributes, timestampDelta,
+ * offsetDelta, keyLength, valueLength and headersCount, one byte each. Bounds hostile counts.
+ */
+export const RECORD_MIN_SIZE_IN_BYTES = 7;
+const RECORD_BODY_MIN_SIZE_IN_BYTES = RECORD_MIN_SIZE_IN_BYTES - 1;
+const NO_HEADERS: readonly RecordHeader[] = [];
+
+/** Bytes an UNSIGNED_VARINT of `value` (0 <= value < 2^32) takes. */
+export function sizeOfUnsignedVarint(value: number): number {
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x20_0000) return 3;
+  if (value < 0x1000_0000) return 4;
+  return 5;
+}
+
+/** Bytes a zig-zag VARINT of the int32 `value` takes. */
+export function sizeOfVarint(value: number): number {
+  return sizeOfUnsignedVarint(((value << 1) ^ (value >> 31)) >>> 0);
+}
+
+/** Bytes a zig-zag VARLONG of the safe integer `value` takes. */
+export function sizeOfVarlong(value: number): number {
+  let v = value >= 0 ? value * 2 : -value * 2 - 1;
+  let size = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    size++;
+  }
+  return size;
+}
+
+function sizeOfNullableBytes(bytes: Buffer | null | undefined): number {
+  return bytes == null ? 1 : sizeOfVarint(bytes.length) + bytes.length;
+}
+
+function writeNullableBytes(writer: Writer, bytes: Buffer | null | undefined): void {
+  if (bytes == null) {
+    writer.writeVarint(-1);
+  } else {
+    writer.writeVarint(bytes.length);
+    writer.writeRaw(bytes);
+  }
+}
+
+/**
+ * Appends one record (length prefix included) to `writer`.
+ * `offsetDelta` is relative to the batch's baseOffset; `timestampDelta` (ms) to its baseTimestamp.
+ * Throws RangeError (from the Writer) for a timestampDelta that is not a safe integer.
+ */
+export function writeRecord(
+  writer: Writer,
+  record: RecordInput,
+  offsetDelta: number,
+  timestampDelta: number,
+): void {
+  const headers = record.headers ?? NO_HEADERS;
+  // Header keys are strings: encode each once and use the bytes for both the size and the write.
+  let headerKeys: Buffer[] | undefined;
+  let headersSize = sizeOfVarint(headers.length);
+  if (headers.length > 0) {
+    headerKeys = new Array<Buffer>(headers.length);
+    for (let i = 0; i < headers.length; i++) {
+      const header = headers[i]!;
+      const keyBytes = Buffer.from(header.key, 'utf8');
+      headerKeys[i] = keyBytes;
+      headersSize += sizeOfVarint(keyBytes.length) + keyBytes.length + sizeOfNullableBytes(header.value);
+    }
+  }
+  const bodySize =
+    1 +
+    sizeOfVarlong(timestampDelta) +
+    sizeOfVarint(offsetDelta) +
+    sizeOfNullableBytes(record.key) +
+    sizeOfNullableBytes(record.value) +
+    headersSize;
+
+  writer.writeVarint(bodySize);
+  writer.writeInt8(0);
+  writer.writeVarlong(timestampDelta);
+  writer.writeVarint(offsetDelta);
+  writeNullableBytes(writer, record.key);
+  writeNullableBytes(writer, record.value);
+  writer.writeVarint(headers.length);
+  for (let i = 0; i < headers.length; i++) {
+    const keyBytes = headerKeys![i]!;
+    writer.writeVarint(keyBytes.length);
+    writer.writeRaw(keyBytes);
+    writeNullableBytes(writer, headers[i]!.value);
+  }
+}
+
+/** What a records region needs from its batch header to give records absolute values. */
+export interface RecordsContext {
+  /** The batch's baseOffset. */
+  baseOffset: number;
+  /** The batch's baseTimestamp (ms). */
+  baseTimestamp: number;
+  /** The batch's maxTimestamp (ms) when the batch is LogAppendTime, which every record takes; else null. */
+  logAppendTime: number | null;
+}
+
+/**
+ * Decodes `count` records from the uncompressed records region `buf[start, end)`.
+ * The region must hold exactly those records: a record whose fields do not fill its length
+ * prefix, a negative key length below -1, a null header key, too few bytes for `count`, or
+ * bytes left after the last record throw CorruptRecordError (position relative to `buf`).
+ * Keys, values and header values are subarrays of `buf` (zero-copy).
+ */
+export function decodeRecords(
+  buf: Buffer,
+  start: number,
+  end: number,
+  count: number,
+  context: RecordsContext,
+): KafkaRecord[] {
+  if (count < 0 || count * RECORD_MIN_SIZE_IN_BYTES > end - start) {
+    throw new CorruptRecordError(`records count ${count} does not fit in ${end - start} bytes`, { position: start });
+  }
+  const reader = new Reader(buf, start, end);
+  const records = new Array<KafkaRecord>(count);
+  const { baseOffset, baseTimestamp, logAppendTime } = context;
+  try {
+    for (let i = 0; i < count; i++) {
+      const recordStart = reader.position;
+      const length = reader.readVarint();
+      const bodyStart = reader.position;
+      if (length < RECORD_BODY_MIN_SIZE_IN_BYTES || length > end - bodyStart) {
+        throw new CorruptRecordError(`invalid record length ${length}`, { position: recordStart });
+      }
+      reader.position += 1; // attributes: unused since magic 2
+      const timestampDelta = reader.readVarlong();
+      const offsetDelta = reader.readVarint();
+      const key = readNullableVarintBytes(reader);
+      const value = readNullableVarintBytes(reader);
+      const headersCount = reader.readVarint();
+      if (headersCount < 0 || headersCount * 2 > bodyStart + length - reader.position) {
+        throw new CorruptRecordError(`invalid headers count ${headersCount}`, { position: recordStart });
+      }
+      const headers = new Array<RecordHeader>(headersCount);
+      for (let h = 0; h < headersCount; h++) {
+        const keyLength = reader.readVarint();
+        if (keyLength < 0) throw new CorruptRecordError('null or negative header key length', { position: recordStart });
+        const keyAt = reader.position;
+        reader.readRaw(keyLength);
+        headers[h] = { key: buf.toString('utf8', keyAt, keyAt + keyLength), value: readNullableVarintBytes(reader) };
+      }
+      if (reader.position !== bodyStart + length) {
+        throw new CorruptRecordError(`record fields take ${reader.position - bodyStart} bytes, length says ${length}`, {
+          position: recordStart,
+        });
+      }
+      records[i] = {
+        offset: baseOffset + offsetDelta,
+        timestamp: logAppendTime ?? baseTimestamp + timestampDelta,
+        key,
+        value,
+        headers,
+      };
+    }
+  } catch (error) {
+    if (error instanceof SchemaError) {
+      throw new CorruptRecordError(`malformed record: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+  if (reader.position !== end) {
+    throw new CorruptRecordError(`${end - reader.position} bytes left after ${count} records`, {
+      position: reader.position,
+    });
+  }
+  return records;
+}
+
+function readNullableVarintBytes(reader: Reader): Buffer | null {
+  const at = reader.position;
+  const length = reader.readVarint();
+  if (length === -1) return null;
+  if (length < 0) throw new CorruptRecordError(`invalid bytes length ${length}`, { position: at });
+  return reader.readRaw(length);
+}

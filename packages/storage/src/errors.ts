@@ -1,0 +1,125 @@
+import { ErrorCode } from '@sluice/protocol';
+
+/**
+ * Storage error classes, named after Kafka's conditions (Kafka `OffsetOutOfRangeException`,
+ * `RecordBatchTooLargeException`, `CorruptRecordException`, `KafkaStorageException`...). Each
+ * carries the Kafka error code the broker answers with (`errorCode`) and structured fields, so a
+ * handler maps them to a per-partition code without parsing messages.
+ */
+export abstract class StorageError extends Error {
+  /** The Kafka error code a response carries for this condition. */
+  abstract readonly errorCode: number;
+}
+
+/** A fetch or lookup outside [logStartOffset, logEndOffset] → OFFSET_OUT_OF_RANGE (1). */
+export class OffsetOutOfRangeError extends StorageError {
+  override readonly name = 'OffsetOutOfRangeError';
+  readonly errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+  constructor(
+    readonly offset: number,
+    readonly logStartOffset: number,
+    readonly logEndOffset: number,
+  ) {
+    super(`offset ${offset} is outside [${logStartOffset}, ${logEndOffset}]`);
+  }
+}
+
+/** One RecordBatch larger than the topic's `max.message.bytes` → MESSAGE_TOO_LARGE (10). */
+export class RecordBatchTooLargeError extends StorageError {
+  override readonly name = 'RecordBatchTooLargeError';
+  readonly errorCode = ErrorCode.MESSAGE_TOO_LARGE;
+  constructor(
+    readonly sizeInBytes: number,
+    readonly maxMessageBytes: number,
+  ) {
+    super(`record batch of ${sizeInBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
+  }
+}
+
+/**
+ * Bytes that do not frame as RecordBatch v2 (bad length, bad CRC) → CORRUPT_MESSAGE (2).
+ * `storedCrc`/`computedCrc` are -1 when the failure is not a CRC mismatch; `position` is the byte
+ * position of the batch in the buffer or file it was found in.
+ */
+export class CorruptRecordError extends StorageError {
+  override readonly name = 'CorruptRecordError';
+  readonly errorCode = ErrorCode.CORRUPT_MESSAGE;
+  constructor(
+    message: string,
+    readonly position: number,
+    readonly storedCrc = -1,
+    readonly computedCrc = -1,
+  ) {
+    super(message);
+  }
+}
+
+/** A disk operation failed (EIO, ENOSPC, a closed log...) → KAFKA_STORAGE_ERROR (56). */
+export class KafkaStorageError extends StorageError {
+  override readonly name = 'KafkaStorageError';
+  readonly errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+  constructor(
+    readonly operation: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    const cause = options?.cause;
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    super(`${operation} ${path} failed${detail}`, options);
+  }
+}
+
+/** A topic name that breaks Kafka's rules → INVALID_TOPIC_EXCEPTION (17). */
+export class InvalidTopicError extends StorageError {
+  override readonly name = 'InvalidTopicError';
+  readonly errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
+  constructor(
+    readonly topic: string,
+    readonly reason: string,
+  ) {
+    super(`invalid topic name '${topic}': ${reason}`);
+  }
+}
+
+/** CreateTopics for a name that exists → TOPIC_ALREADY_EXISTS (36). */
+export class TopicExistsError extends StorageError {
+  override readonly name = 'TopicExistsError';
+  readonly errorCode = ErrorCode.TOPIC_ALREADY_EXISTS;
+  constructor(readonly topic: string) {
+    super(`topic '${topic}' already exists`);
+  }
+}
+
+/** An operation on a topic this broker does not host → UNKNOWN_TOPIC_OR_PARTITION (3). */
+export class UnknownTopicError extends StorageError {
+  override readonly name = 'UnknownTopicError';
+  readonly errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  constructor(readonly topic: string) {
+    super(`unknown topic '${topic}'`);
+  }
+}
+
+/** A partition count below 1 or above the broker's bound → INVALID_PARTITIONS (37). */
+export class InvalidPartitionsError extends StorageError {
+  override readonly name = 'InvalidPartitionsError';
+  readonly errorCode = ErrorCode.INVALID_PARTITIONS;
+  constructor(
+    readonly numPartitions: number,
+    readonly reason: string,
+  ) {
+    super(`invalid number of partitions ${numPartitions}: ${reason}`);
+  }
+}
+
+/** A topic config override that is unknown or fails its validator → INVALID_CONFIG (40). */
+export class InvalidConfigError extends StorageError {
+  override readonly name = 'InvalidConfigError';
+  readonly errorCode = ErrorCode.INVALID_CONFIG;
+  constructor(
+    readonly key: string,
+    readonly value: string,
+    readonly reason: string,
+  ) {
+    super(`invalid value '${value}' for config ${key}: ${reason}`);
+  }
+}

@@ -1,0 +1,201 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { KafkaStorageError } from '../errors.js';
+
+/**
+ * Every disk operation of the storage package goes through this module, so that:
+ * - a failure becomes a {@link KafkaStorageError} naming the operation and the path
+ *   (→ KAFKA_STORAGE_ERROR 56), never a bare `ENOENT` from deep inside a handler;
+ * - tests count syscalls ({@link diskStats}): write coalescing and group commit are asserted on
+ *   the number of `writev`/`fdatasync` calls, not on timing.
+ *
+ * Uses the callback `fs` API on raw file descriptors (cheaper than `FileHandle` per call).
+ */
+
+/** Syscall counters since process start (tests take deltas). */
+export const diskStats = { writes: 0, fdatasyncs: 0, fsyncs: 0, reads: 0 };
+
+/** open(2) flags: read-write, create if missing, never truncate. */
+export const READ_WRITE_CREATE = fs.constants.O_RDWR | fs.constants.O_CREAT;
+
+function fail(operation: string, filePath: string, cause: unknown): KafkaStorageError {
+  return new KafkaStorageError(operation, filePath, { cause });
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** Opens `filePath` with `flags` ('r', 'r+', 'w'..., or {@link READ_WRITE_CREATE}) and returns the fd. */
+export function openFile(filePath: string, flags: string | number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.open(filePath, flags, 0o644, (err, fd) => (err ? reject(fail('open', filePath, err)) : resolve(fd)));
+  });
+}
+
+/** Closes a descriptor. */
+export function closeFile(fd: number, filePath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.close(fd, (err) => (err ? reject(fail('close', filePath, err)) : resolve()));
+  });
+}
+
+/** Writes all of `buffers` at byte `position` with writev(2), looping over short writes. */
+export async function writevAt(fd: number, filePath: string, buffers: Buffer[], position: number): Promise<void> {
+  let pending = buffers;
+  let pos = position;
+  let remaining = 0;
+  for (const b of pending) remaining += b.length;
+  while (remaining > 0) {
+    const written = await new Promise<number>((resolve, reject) => {
+      diskStats.writes++;
+      fs.writev(fd, pending, pos, (err, n) => (err ? reject(fail('write', filePath, err)) : resolve(n)));
+    });
+    remaining -= written;
+    pos += written;
+    if (remaining > 0) pending = dropPrefix(pending, written);
+  }
+}
+
+function dropPrefix(buffers: Buffer[], bytes: number): Buffer[] {
+  let skip = bytes;
+  let i = 0;
+  while (skip >= buffers[i]!.length) skip -= buffers[i++]!.length;
+  return [buffers[i]!.subarray(skip), ...buffers.slice(i + 1)];
+}
+
+/** Writes all of `buffer` at byte `position`. */
+export function writeAt(fd: number, filePath: string, buffer: Buffer, position: number): Promise<void> {
+  return writevAt(fd, filePath, [buffer], position);
+}
+
+/** Reads up to `length` bytes at `position` into `buffer` at `offset`; returns bytes read (0 at EOF). */
+export function readAt(fd: number, filePath: string, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    diskStats.reads++;
+    fs.read(fd, buffer, offset, length, position, (err, n) => (err ? reject(fail('read', filePath, err)) : resolve(n)));
+  });
+}
+
+/** Reads exactly `length` bytes at `position` (fewer only at end of file). */
+export async function readFullyAt(fd: number, filePath: string, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const n = await readAt(fd, filePath, buffer, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** fdatasync(2): the file's data (and the size) is durable. */
+export function fdatasync(fd: number, filePath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    diskStats.fdatasyncs++;
+    fs.fdatasync(fd, (err) => (err ? reject(fail('fdatasync', filePath, err)) : resolve()));
+  });
+}
+
+/** ftruncate(2) to `length` bytes. */
+export function truncateFd(fd: number, filePath: string, length: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.ftruncate(fd, length, (err) => (err ? reject(fail('truncate', filePath, err)) : resolve()));
+  });
+}
+
+/** fsync(2) of a directory, making creates/renames/unlinks in it durable. */
+export async function fsyncDir(dirPath: string): Promise<void> {
+  const fd = await openFile(dirPath, 'r');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      diskStats.fsyncs++;
+      fs.fsync(fd, (err) => (err ? reject(fail('fsync', dirPath, err)) : resolve()));
+    });
+  } finally {
+    await closeFile(fd, dirPath);
+  }
+}
+
+/** Size (bytes) and mtime (ms) of a file, or null when it does not exist. */
+export async function statFile(filePath: string): Promise<{ size: number; mtimeMs: number } | null> {
+  try {
+    const st = await fs.promises.stat(filePath);
+    return { size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw fail('stat', filePath, err);
+  }
+}
+
+/** Names in a directory; [] when it does not exist. */
+export async function listDir(dirPath: string): Promise<string[]> {
+  try {
+    return await fs.promises.readdir(dirPath);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw fail('readdir', dirPath, err);
+  }
+}
+
+/** mkdir -p. */
+export async function makeDir(dirPath: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(dirPath, { recursive: true });
+  } catch (err) {
+    throw fail('mkdir', dirPath, err);
+  }
+}
+
+/** Unlinks a file; a missing file is not an error. */
+export async function removeFile(filePath: string): Promise<void> {
+  try {
+    await fs.promises.unlink(filePath);
+  } catch (err) {
+    if (!isMissing(err)) throw fail('unlink', filePath, err);
+  }
+}
+
+/** rm -rf of a directory. */
+export async function removeDir(dirPath: string): Promise<void> {
+  try {
+    await fs.promises.rm(dirPath, { recursive: true, force: true });
+  } catch (err) {
+    throw fail('rmdir', dirPath, err);
+  }
+}
+
+/** rename(2). */
+export async function renamePath(from: string, to: string): Promise<void> {
+  try {
+    await fs.promises.rename(from, to);
+  } catch (err) {
+    throw fail('rename', from, err);
+  }
+}
+
+/** A whole file's bytes, or null when it does not exist. */
+export async function readWholeFile(filePath: string): Promise<Buffer | null> {
+  try {
+    return await fs.promises.readFile(filePath);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw fail('read', filePath, err);
+  }
+}
+
+/**
+ * Replaces `filePath` atomically: write `<file>.tmp`, fsync it, rename over the target, fsync the
+ * directory. A crash leaves either the old or the new content, never a mix.
+ */
+export async function writeFileAtomic(filePath: string, data: Buffer): Promise<void> {
+  const tmp = `${filePath}.tmp`;
+  const fd = await openFile(tmp, 'w');
+  try {
+    await writeAt(fd, tmp, data, 0);
+    await fdatasync(fd, tmp);
+  } finally {
+    await closeFile(fd, tmp);
+  }
+  await renamePath(tmp, filePath);
+  await fsyncDir(path.dirname(filePath));
+}

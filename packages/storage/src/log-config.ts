@@ -1,0 +1,155 @@
+import { RECORD_BATCH_OVERHEAD } from '@sluice/protocol';
+import { InvalidConfigError } from './errors.js';
+
+/** How a record's timestamp is set: by the producer, or by the broker at append (KIP-32). */
+export type TimestampType = 'CreateTime' | 'LogAppendTime';
+
+/**
+ * A topic's effective log configuration (Kafka `LogConfig`), typed. Built from the broker's
+ * defaults and a topic's string overrides by {@link parseLogConfig}.
+ */
+export interface LogConfig {
+  /** `segment.bytes`: roll the active segment before it would exceed this size (bytes). */
+  readonly segmentBytes: number;
+  /** `segment.ms`: roll the active segment this long after its first append (ms). */
+  readonly segmentMs: number;
+  /** `retention.ms`: delete segments whose largest timestamp is older than this (ms); -1 = unlimited. */
+  readonly retentionMs: number;
+  /** `retention.bytes`: delete oldest segments while the partition is larger than this (bytes); -1 = unlimited. */
+  readonly retentionBytes: number;
+  /** `index.interval.bytes`: log bytes between two sparse index entries. */
+  readonly indexIntervalBytes: number;
+  /** `segment.index.bytes`: maximum size of a segment's offset (and time) index (bytes); roll when full. */
+  readonly segmentIndexBytes: number;
+  /** `max.message.bytes`: largest RecordBatch accepted (bytes). */
+  readonly maxMessageBytes: number;
+  /** `message.timestamp.type`. */
+  readonly messageTimestampType: TimestampType;
+  /** `cleanup.policy`: only `delete` (no compaction). */
+  readonly cleanupPolicy: 'delete';
+  /** `file.delete.delay.ms`: how long a deleted segment's files linger before unlink (ms). */
+  readonly fileDeleteDelayMs: number;
+}
+
+type Parsed = number | string;
+
+/** One row of the topic config table: Kafka's key, its type, default, validator and doc. */
+export interface LogConfigKey {
+  /** Kafka's config name, e.g. `retention.ms`. */
+  readonly name: string;
+  /** The {@link LogConfig} field it sets. */
+  readonly field: keyof LogConfig;
+  readonly type: 'int' | 'long' | 'string';
+  /** Default value (typed). */
+  readonly default: Parsed;
+  /** Human-readable range or choice list, for docs and error messages. */
+  readonly validDescription: string;
+  /** Returns the reason a parsed value is invalid, or null. */
+  readonly validate: (value: Parsed) => string | null;
+  /** What the key does (docs are generated from it). */
+  readonly doc: string;
+}
+
+const INT32_MAX = 2_147_483_647;
+
+const atLeast = (min: number) => (v: Parsed) => ((v as number) >= min ? null : `must be at least ${min}`);
+const oneOf = (...choices: string[]) => (v: Parsed) => (choices.includes(v as string) ? null : `must be one of ${choices.join(', ')}`);
+
+/**
+ * The topic-level configuration keys this broker understands (Kafka `LogConfig`'s `ConfigDef`):
+ * the single source for parsing, validation, defaults and `docs/` generation.
+ */
+export const LOG_CONFIG_KEYS: readonly LogConfigKey[] = [
+  {
+    name: 'segment.bytes', field: 'segmentBytes', type: 'int', default: 1_073_741_824,
+    validDescription: `[${RECORD_BATCH_OVERHEAD},...]`, validate: atLeast(RECORD_BATCH_OVERHEAD),
+    doc: 'Size of a log segment file in bytes; the active segment rolls before an append would make it larger.',
+  },
+  {
+    name: 'segment.ms', field: 'segmentMs', type: 'long', default: 604_800_000,
+    validDescription: '[1,...]', validate: atLeast(1),
+    doc: 'Time after its first append after which the active segment rolls, even if not full (ms).',
+  },
+  {
+    name: 'retention.ms', field: 'retentionMs', type: 'long', default: 604_800_000,
+    validDescription: '[-1,...]', validate: atLeast(-1),
+    doc: "Segments whose largest record timestamp is older than this are deleted (ms); -1 keeps them forever.",
+  },
+  {
+    name: 'retention.bytes', field: 'retentionBytes', type: 'long', default: -1,
+    validDescription: '[-1,...]', validate: atLeast(-1),
+    doc: 'Oldest segments are deleted while the partition is larger than this (bytes); -1 means no size limit.',
+  },
+  {
+    name: 'index.interval.bytes', field: 'indexIntervalBytes', type: 'int', default: 4096,
+    validDescription: '[0,...]', validate: atLeast(0),
+    doc: 'Bytes of log between two entries of the sparse offset index; smaller means faster lookups and bigger indexes.',
+  },
+  {
+    name: 'segment.index.bytes', field: 'segmentIndexBytes', type: 'int', default: 10_485_760,
+    validDescription: '[12,...]', validate: atLeast(12),
+    doc: 'Maximum size of a segment\'s offset index and time index files (bytes); the segment rolls when one is full.',
+  },
+  {
+    name: 'max.message.bytes', field: 'maxMessageBytes', type: 'int', default: 1_048_588,
+    validDescription: '[0,...]', validate: atLeast(0),
+    doc: 'Largest RecordBatch (after compression) the broker accepts, in bytes.',
+  },
+  {
+    name: 'message.timestamp.type', field: 'messageTimestampType', type: 'string', default: 'CreateTime',
+    validDescription: 'CreateTime, LogAppendTime', validate: oneOf('CreateTime', 'LogAppendTime'),
+    doc: 'CreateTime keeps the producer\'s timestamps; LogAppendTime stamps each batch with the broker\'s clock at append.',
+  },
+  {
+    name: 'cleanup.policy', field: 'cleanupPolicy', type: 'string', default: 'delete',
+    validDescription: 'delete', validate: (v) => (v === 'delete' ? null : v === 'compact' ? 'log compaction is not supported' : 'must be delete'),
+    doc: 'Only `delete` (retention by time and size); `compact` is rejected.',
+  },
+  {
+    name: 'file.delete.delay.ms', field: 'fileDeleteDelayMs', type: 'long', default: 60_000,
+    validDescription: '[0,...]', validate: atLeast(0),
+    doc: 'Time a segment deleted by retention stays on disk (renamed `.deleted`) before it is unlinked (ms).',
+  },
+];
+
+const KEYS_BY_NAME = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
+
+/** The defaults of {@link LOG_CONFIG_KEYS} as a {@link LogConfig}. */
+export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze(
+  Object.fromEntries(LOG_CONFIG_KEYS.map((k) => [k.field, k.default])) as unknown as LogConfig,
+);
+
+function parseValue(key: LogConfigKey, raw: string): Parsed {
+  if (key.type === 'string') return raw.trim();
+  const text = raw.trim();
+  if (!/^-?\d+$/.test(text)) throw new InvalidConfigError(key.name, raw, `not an integer`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new InvalidConfigError(key.name, raw, 'out of range');
+  if (key.type === 'int' && (n > INT32_MAX || n < -INT32_MAX - 1)) throw new InvalidConfigError(key.name, raw, 'out of int32 range');
+  return n;
+}
+
+/**
+ * Parses topic config overrides (string values, as CreateTopics and IncrementalAlterConfigs send
+ * them) over `defaults` into a typed {@link LogConfig}.
+ *
+ * @throws InvalidConfigError (→ INVALID_CONFIG 40) for an unknown key, an unparsable value or a
+ *   value its validator rejects (e.g. `cleanup.policy=compact`).
+ */
+export function parseLogConfig(overrides: Readonly<Record<string, string>>, defaults: LogConfig = DEFAULT_LOG_CONFIG): LogConfig {
+  const out: Record<string, Parsed> = { ...defaults };
+  for (const [name, raw] of Object.entries(overrides)) {
+    const key = KEYS_BY_NAME.get(name);
+    if (!key) throw new InvalidConfigError(name, raw, 'unknown topic config');
+    const value = parseValue(key, raw);
+    const reason = key.validate(value);
+    if (reason !== null) throw new InvalidConfigError(name, raw, reason);
+    out[key.field] = value;
+  }
+  return out as unknown as LogConfig;
+}
+
+/** The {@link LogConfigKey} row for a Kafka config name, or undefined. */
+export function logConfigKey(name: string): LogConfigKey | undefined {
+  return KEYS_BY_NAME.get(name);
+}

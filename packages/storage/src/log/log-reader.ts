@@ -1,0 +1,142 @@
+import { batchLastOffset, batchSizeInBytes, firstRecordAtOrAfter, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '@sluice/protocol';
+import type { LogSegment } from '../segment/log-segment.js';
+
+/**
+ * The read side of a partition log over a snapshot of its segments: fetch (whole batches up to
+ * a byte budget) and offset-by-timestamp. Pure functions of the snapshot; the caller passes the
+ * readable end of the last segment so nothing above the high watermark is returned.
+ */
+
+/** A consistent view of the log for one read: segments in offset order, and where data ends. */
+export interface LogSnapshot {
+  readonly segments: readonly LogSegment[];
+  /** The segment that was active when the snapshot was taken (the last to read from). */
+  readonly endSegment: LogSegment;
+  /** Readable bytes of `endSegment` at snapshot time. */
+  readonly endPosition: number;
+}
+
+/** Whole batches read for a fetch and their total size in bytes. */
+export interface BatchesRead {
+  readonly records: Buffer[];
+  readonly sizeInBytes: number;
+}
+
+/** Index of the last segment whose baseOffset <= offset (binary search), or -1. */
+export function floorSegmentIndex(segments: readonly LogSegment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segments[mid]!.baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+/** Length of the longest prefix of `buf` made of whole batches. */
+function wholeBatchesLength(buf: Buffer): number {
+  let at = 0;
+  while (buf.length - at >= LOG_OVERHEAD) {
+    const size = batchSizeInBytes(buf, at);
+    if (size < RECORD_BATCH_OVERHEAD || at + size > buf.length) break;
+    at += size;
+  }
+  return at;
+}
+
+/**
+ * Reads whole batches starting with the one containing `fetchOffset` (Kafka `UnifiedLog.read`
+ * → `LogSegment.read`), continuing into following segments while `maxBytes` allows. When the
+ * first batch alone exceeds `maxBytes`, it is returned whole if `minOneBatch`, else nothing.
+ * Never returns a partial batch. `fetchOffset` must be within the log (checked by the caller).
+ */
+export async function readBatches(snapshot: LogSnapshot, fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<BatchesRead> {
+  const { segments, endSegment, endPosition } = snapshot;
+  const records: Buffer[] = [];
+  let sizeInBytes = 0;
+  let offset = fetchOffset;
+  for (let i = Math.max(floorSegmentIndex(segments, fetchOffset), 0); i < segments.length; i++) {
+    const segment = segments[i]!;
+    const end = segment === endSegment ? endPosition : segment.size;
+    const remaining = maxBytes - sizeInBytes;
+    segment.retain();
+    try {
+      const first = await segment.findBatch(offset, end);
+      if (first === null) {
+        if (segment === endSegment) break;
+        continue;
+      }
+      if (first.sizeInBytes > remaining) {
+        if (minOneBatch && records.length === 0) {
+          const buf = await segment.read(first.position, first.sizeInBytes);
+          records.push(buf);
+          sizeInBytes += buf.length;
+        }
+        break;
+      }
+      const chunk = await segment.read(first.position, Math.min(remaining, end - first.position));
+      const whole = wholeBatchesLength(chunk);
+      if (whole > 0) {
+        const part = whole === chunk.length ? chunk : chunk.subarray(0, whole);
+        records.push(part);
+        sizeInBytes += whole;
+        offset = lastOffsetOfLastBatch(part) + 1;
+      }
+      if (first.position + whole < end || segment === endSegment) break;
+    } finally {
+      segment.release();
+    }
+  }
+  return { records, sizeInBytes };
+}
+
+function lastOffsetOfLastBatch(buf: Buffer): number {
+  let at = 0;
+  let last = at;
+  while (at < buf.length) {
+    last = at;
+    at += batchSizeInBytes(buf, at);
+  }
+  return batchLastOffset(buf, last);
+}
+
+/**
+ * The first record at or after `timestampMs` (Kafka `UnifiedLog.fetchOffsetByTimestamp`): skip
+ * segments whose largest timestamp is below it, then in the first candidate start from the time
+ * index's last entry below the target, walk batch headers to the first batch whose maxTimestamp
+ * reaches it, and find the exact record with `firstRecordAtOrAfter`. Null when no record has a
+ * timestamp >= `timestampMs`.
+ */
+export async function findOffsetByTimestamp(snapshot: LogSnapshot, timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+  const { segments, endSegment, endPosition } = snapshot;
+  for (const segment of segments) {
+    const end = segment === endSegment ? endPosition : segment.size;
+    segment.retain();
+    try {
+      const largest = segment.knownMaxTimestamp() ?? (await segment.largestTimestamp());
+      if (largest >= timestampMs && end > 0) {
+        await segment.ensureIndexesLoaded();
+        const below = segment.timeIndex.lastEntryBelow(timestampMs);
+        let start = below ? segment.offsetIndex.lookup(below.offset).position : 0;
+        while (start < end) {
+          const batch = await segment.findBatchByTimestamp(timestampMs, start, end);
+          if (batch === null) break;
+          const bytes = await segment.read(batch.position, batch.sizeInBytes);
+          const found = await firstRecordAtOrAfter(bytes, timestampMs);
+          if (found) return { offset: found.offset, timestamp: found.timestamp };
+          start = batch.position + batch.sizeInBytes;
+        }
+      }
+    } finally {
+      segment.release();
+    }
+    if (segment === endSegment) break;
+  }
+  return null;
+}

@@ -1,0 +1,288 @@
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
+import { InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownTopicError } from '../errors.js';
+import { fsyncDir, listDir, makeDir, removeDir, removeFile, renamePath, statFile, writeFileAtomic } from '../io/disk.js';
+import { parseLogConfig, type LogConfig } from '../log-config.js';
+import { PartitionLog } from '../log/partition-log.js';
+import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint, type PartitionOffset } from './checkpoint-file.js';
+import { applyRetention } from './retention.js';
+import { readTopicMetadata, writeTopicMetadata, type TopicRecord } from './topic-metadata.js';
+import { validateTopicName } from './topic-name.js';
+
+/** Marker written last on clean shutdown and removed at start (Kafka `.kafka_cleanshutdown`). */
+export const CLEAN_SHUTDOWN_FILE = '.sluice_cleanshutdown';
+/** Per-partition offset below which the log was fsynced (Kafka's file name). */
+export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
+/** Per-partition logStartOffset (Kafka's file name). */
+export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
+/** The topic registry (see `topic-metadata.ts`). */
+export const TOPIC_METADATA_FILE = 'topic-metadata.msgpack';
+/** Upper bound on partitions per topic: beyond it CreateTopics gets INVALID_PARTITIONS. */
+export const MAX_PARTITIONS_PER_TOPIC = 10_000;
+/** Suffix of a partition directory being removed by deleteTopic (Kafka's `-delete`). */
+const DELETE_DIR_SUFFIX = '-delete';
+
+/** A topic hosted by this broker. */
+export interface TopicInfo {
+  readonly name: string;
+  readonly partitions: number;
+  /** The overrides as given at creation (strings). */
+  readonly configOverrides: Readonly<Record<string, string>>;
+  /** Defaults with the overrides applied. */
+  readonly config: LogConfig;
+}
+
+/** Options of {@link LogManager.open}. */
+export interface LogManagerOptions {
+  /** Directory holding `<topic>-<partition>/` directories, checkpoints and topic metadata. */
+  readonly dataDir: string;
+  /** Broker-wide defaults for topic configs. */
+  readonly defaults: LogConfig;
+  /** Period of the retention check (ms). */
+  readonly retentionCheckIntervalMs: number;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/**
+ * All partition logs of the broker (Kafka `LogManager`): topic creation and deletion, the topic
+ * registry, recovery at start, periodic retention, checkpoints and clean shutdown.
+ *
+ * Concurrency: topic creation/deletion and metadata writes are serialized by an internal lock;
+ * `getPartition`/`topics` are synchronous snapshots and may be called at any time. Retention runs
+ * never overlap.
+ */
+export class LogManager {
+  private readonly topicInfos = new Map<string, TopicInfo>();
+  private readonly logs = new Map<string, PartitionLog[]>();
+  private readonly reserved = new Set<string>();
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private retentionRun: Promise<number> | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly dataDir: string,
+    private readonly defaults: LogConfig,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Opens the data directory: reads the topic registry and checkpoints, loads every partition
+   * (fast path after a clean shutdown, recovery otherwise; see `loadLog`), removes the
+   * clean-shutdown marker and starts the retention schedule.
+   *
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  static async open(opts: LogManagerOptions): Promise<LogManager> {
+    const logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'log-manager' });
+    const manager = new LogManager(opts.dataDir, opts.defaults, logger, opts.clock ?? systemClock);
+    await manager.load();
+    if (opts.retentionCheckIntervalMs > 0) {
+      manager.timer = setInterval(() => void manager.runRetentionOnce().catch((err) => logger.error({ err }, 'retention failed')), opts.retentionCheckIntervalMs);
+      manager.timer.unref();
+    }
+    return manager;
+  }
+
+  private file(name: string): string {
+    return path.join(this.dataDir, name);
+  }
+
+  private partitionDir(topic: string, partition: number): string {
+    return path.join(this.dataDir, `${topic}-${partition}`);
+  }
+
+  private async load(): Promise<void> {
+    await makeDir(this.dataDir);
+    const started = Date.now();
+    for (const name of await listDir(this.dataDir)) {
+      if (name.endsWith(DELETE_DIR_SUFFIX)) await removeDir(this.file(name));
+    }
+    const cleanShutdown = (await statFile(this.file(CLEAN_SHUTDOWN_FILE))) !== null;
+    const recoveryPoints = await readOffsetCheckpoint(this.file(RECOVERY_POINT_CHECKPOINT_FILE));
+    const logStartOffsets = await readOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE));
+    const records = await readTopicMetadata(this.file(TOPIC_METADATA_FILE));
+    for (const record of records) {
+      let config: LogConfig;
+      try {
+        config = parseLogConfig(record.configs, this.defaults);
+      } catch (err) {
+        this.logger.error({ err, topic: record.name }, 'stored topic config is invalid; using defaults');
+        config = this.defaults;
+      }
+      const logs = await Promise.all(
+        Array.from({ length: record.partitions }, (_, partition) => {
+          const key = checkpointKey(record.name, partition);
+          return PartitionLog.open({
+            topic: record.name,
+            partition,
+            dir: this.partitionDir(record.name, partition),
+            config,
+            logger: this.logger,
+            clock: this.clock,
+            recoveryPoint: recoveryPoints.get(key) ?? 0,
+            logStartOffset: logStartOffsets.get(key) ?? 0,
+            cleanShutdown: cleanShutdown && recoveryPoints.has(key),
+          });
+        }),
+      );
+      this.logs.set(record.name, logs);
+      this.topicInfos.set(record.name, { name: record.name, partitions: record.partitions, configOverrides: record.configs, config });
+    }
+    if (cleanShutdown) {
+      await removeFile(this.file(CLEAN_SHUTDOWN_FILE));
+      await fsyncDir(this.dataDir);
+    }
+    this.logger.info({ topics: records.length, cleanShutdown, ms: Date.now() - started }, 'loaded logs');
+  }
+
+  /** The hosted topics by name (a live read-only view). */
+  topics(): ReadonlyMap<string, TopicInfo> {
+    return this.topicInfos;
+  }
+
+  /** Kafka's topic name rules; the reason a name is invalid, or null. */
+  validateTopicName(name: string): string | null {
+    return validateTopicName(name);
+  }
+
+  private withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Creates a topic with `numPartitions` empty partitions and persists it in the registry.
+   *
+   * @throws InvalidTopicError (→ INVALID_TOPIC_EXCEPTION 17) for an illegal name, or one that
+   *   collides with an existing topic once '.' and '_' are treated alike (as Kafka does).
+   * @throws TopicExistsError (→ TOPIC_ALREADY_EXISTS 36).
+   * @throws InvalidPartitionsError (→ INVALID_PARTITIONS 37) below 1 or above {@link MAX_PARTITIONS_PER_TOPIC}.
+   * @throws InvalidConfigError (→ INVALID_CONFIG 40) for an unknown or invalid config override.
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async createTopic(name: string, numPartitions: number, configs: Record<string, string> = {}): Promise<TopicInfo> {
+    const reason = validateTopicName(name);
+    if (reason !== null) throw new InvalidTopicError(name, reason);
+    if (this.topicInfos.has(name) || this.reserved.has(name)) throw new TopicExistsError(name);
+    const collision = [...this.topicInfos.keys(), ...this.reserved].find((t) => t.replaceAll('.', '_') === name.replaceAll('.', '_'));
+    if (collision !== undefined) throw new InvalidTopicError(name, `collides with existing topic '${collision}' ('.' and '_' are alike)`);
+    if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new InvalidPartitionsError(numPartitions, 'must be at least 1');
+    if (numPartitions > MAX_PARTITIONS_PER_TOPIC) throw new InvalidPartitionsError(numPartitions, `must be at most ${MAX_PARTITIONS_PER_TOPIC}`);
+    const config = parseLogConfig(configs, this.defaults);
+    this.reserved.add(name);
+    try {
+      return await this.withLock(async () => {
+        this.assertOpen();
+        const logs = await Promise.all(
+          Array.from({ length: numPartitions }, (_, partition) =>
+            PartitionLog.open({ topic: name, partition, dir: this.partitionDir(name, partition), config, logger: this.logger, clock: this.clock }),
+          ),
+        );
+        const info: TopicInfo = { name, partitions: numPartitions, configOverrides: { ...configs }, config };
+        this.topicInfos.set(name, info);
+        this.logs.set(name, logs);
+        await this.persistTopics();
+        this.logger.info({ topic: name, partitions: numPartitions, configs }, 'created topic');
+        return info;
+      });
+    } finally {
+      this.reserved.delete(name);
+    }
+  }
+
+  /**
+   * Deletes a topic: it disappears from the registry at once, then its logs are closed and
+   * their directories removed (renamed `*-delete` first so a crash finishes the job at start).
+   *
+   * @throws UnknownTopicError (→ UNKNOWN_TOPIC_OR_PARTITION 3).
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async deleteTopic(name: string): Promise<void> {
+    if (!this.topicInfos.has(name)) throw new UnknownTopicError(name);
+    await this.withLock(async () => {
+      const logs = this.logs.get(name);
+      if (!logs || !this.topicInfos.delete(name)) throw new UnknownTopicError(name);
+      this.logs.delete(name);
+      await this.persistTopics();
+      await Promise.all(
+        logs.map(async (log) => {
+          await log.close();
+          const doomed = `${log.dir}.${Date.now().toString(36)}${DELETE_DIR_SUFFIX}`;
+          await renamePath(log.dir, doomed);
+          await removeDir(doomed);
+        }),
+      );
+      this.logger.info({ topic: name }, 'deleted topic');
+    });
+  }
+
+  private async persistTopics(): Promise<void> {
+    const records: TopicRecord[] = [...this.topicInfos.values()].map((t) => ({ name: t.name, partitions: t.partitions, configs: t.configOverrides }));
+    await writeTopicMetadata(this.file(TOPIC_METADATA_FILE), records);
+  }
+
+  /** The log of a partition, or undefined when the topic or partition is not hosted. */
+  getPartition(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(topic)?.[partition];
+  }
+
+  private allLogs(): PartitionLog[] {
+    return [...this.logs.values()].flat();
+  }
+
+  /**
+   * Applies retention to every partition once (also run every `retentionCheckIntervalMs`), then
+   * writes the checkpoints. Returns the number of segments deleted. Never overlaps itself.
+   */
+  runRetentionOnce(): Promise<number> {
+    this.retentionRun ??= this.retention().finally(() => (this.retentionRun = null));
+    return this.retentionRun;
+  }
+
+  private async retention(): Promise<number> {
+    let deleted = 0;
+    const nowMs = this.clock.now();
+    for (const log of this.allLogs()) {
+      try {
+        deleted += await applyRetention(log, nowMs);
+      } catch (err) {
+        this.logger.error({ err, topic: log.topic, partition: log.partition }, 'retention failed for partition');
+      }
+    }
+    if (!this.closed) await this.writeCheckpoints();
+    return deleted;
+  }
+
+  private async writeCheckpoints(): Promise<void> {
+    const logs = this.allLogs();
+    const entries = (f: (l: PartitionLog) => number): PartitionOffset[] => logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: f(l) }));
+    await writeOffsetCheckpoint(this.file(RECOVERY_POINT_CHECKPOINT_FILE), entries((l) => l.recoveryPoint));
+    await writeOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE), entries((l) => l.logStartOffset));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new UnknownTopicError('(log manager closed)');
+  }
+
+  /**
+   * Clean shutdown: stops retention, closes every log (queued appends written, everything
+   * fdatasynced), writes both checkpoints, then the clean-shutdown marker, so the next start
+   * skips recovery.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.retentionRun?.catch(() => undefined);
+    await this.lock;
+    await Promise.all(this.allLogs().map((log) => log.close()));
+    await this.writeCheckpoints();
+    await writeFileAtomic(this.file(CLEAN_SHUTDOWN_FILE), Buffer.alloc(0));
+    this.logger.info('log manager closed cleanly');
+  }
+}

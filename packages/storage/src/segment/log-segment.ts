@@ -1,0 +1,388 @@
+import {
+  batchLastOffsetDelta,
+  batchMaxTimestamp,
+  BASE_OFFSET_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  readInt64At,
+} from '@sluice/protocol';
+import {
+  closeFile,
+  fdatasync,
+  openFile,
+  readAt,
+  readFullyAt,
+  removeFile,
+  renamePath,
+  statFile,
+  truncateFd,
+  writevAt,
+} from '../io/disk.js';
+import type { LogConfig } from '../log-config.js';
+import { scanBatchHeaders } from './batch-scanner.js';
+import { OffsetIndex } from './offset-index.js';
+import {
+  DELETED_FILE_SUFFIX,
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  segmentFilePath,
+  TIME_INDEX_FILE_SUFFIX,
+} from './segment-files.js';
+import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
+
+/** Where a batch was found in a segment: its byte position, size and last offset. */
+export interface BatchLocation {
+  readonly position: number;
+  readonly sizeInBytes: number;
+  readonly lastOffset: number;
+}
+
+/** Index-related settings a segment needs (from the topic's {@link LogConfig}). */
+export type SegmentIndexConfig = Pick<LogConfig, 'indexIntervalBytes' | 'segmentIndexBytes'>;
+
+/**
+ * One segment of a partition log (Kafka `LogSegment`): `<baseOffset>.log` with its sparse
+ * `.index` and `.timeindex`.
+ *
+ * Concurrency: appends (`planBatch` + `write`) come only from the partition's append queue, one
+ * at a time; reads and lookups may run concurrently with them and with each other. Readers only
+ * look at bytes below {@link size}, which grows after a write completes. Reads hold a reference
+ * ({@link retain}/{@link release}) so a segment deleted by retention closes its file only once
+ * no read uses it.
+ *
+ * Inactive segments loaded after a clean shutdown open no file and load no index until first
+ * used (startup must not touch 10 GiB of segments).
+ */
+export class LogSegment {
+  /** Readable size in bytes: everything below it is written (not necessarily synced). */
+  size: number;
+  /** Size including batches planned by the append path but not yet written. */
+  private writePosition: number;
+  readonly offsetIndex: OffsetIndex;
+  readonly timeIndex: TimeIndex;
+  private indexesLoaded: boolean;
+  private loadingIndexes: Promise<void> | null = null;
+  private fdPromise: Promise<number> | null = null;
+  private logPath: string;
+  private bytesSinceLastIndexEntry = 0;
+  /** Largest batch maxTimestamp seen in this segment (ms), -1 when none; valid once indexes are loaded. */
+  private maxTimestampSoFar = -1;
+  private offsetOfMaxTimestampSoFar: number;
+  /** Cached largest timestamp of an unloaded inactive segment (from its time index file). */
+  private largestTimestampCache: number | null = null;
+  /** When the first append to this segment object happened (ms, the injected clock), or null. */
+  firstAppendMs: number | null = null;
+  private refs = 0;
+  private deleted = false;
+  private onIdle: (() => void) | null = null;
+
+  private constructor(
+    readonly dir: string,
+    /** Offset of the first record this segment may hold; names its files. */
+    readonly baseOffset: number,
+    sizeInBytes: number,
+    /** Log file mtime (ms), the time retention fallback when there is no time index entry. */
+    private readonly mtimeMs: number,
+    private readonly config: SegmentIndexConfig,
+    indexesLoaded: boolean,
+  ) {
+    this.size = sizeInBytes;
+    this.writePosition = sizeInBytes;
+    this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX);
+    this.offsetIndex = new OffsetIndex(segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX), baseOffset, config.segmentIndexBytes);
+    this.timeIndex = new TimeIndex(segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX), baseOffset, config.segmentIndexBytes);
+    this.indexesLoaded = indexesLoaded;
+    this.offsetOfMaxTimestampSoFar = baseOffset;
+  }
+
+  /** Creates a new empty segment (files truncated/created) at `baseOffset`. */
+  static async create(dir: string, baseOffset: number, config: SegmentIndexConfig): Promise<LogSegment> {
+    const segment = new LogSegment(dir, baseOffset, 0, Date.now(), config, true);
+    const fd = await openFile(segment.logPath, 'w+');
+    segment.fdPromise = Promise.resolve(fd);
+    segment.offsetIndex.reset();
+    segment.timeIndex.reset();
+    await Promise.all([segment.offsetIndex.flush(), segment.timeIndex.flush()]);
+    return segment;
+  }
+
+  /** An existing segment of `sizeInBytes`, touching no file until used. */
+  static existing(dir: string, baseOffset: number, sizeInBytes: number, mtimeMs: number, config: SegmentIndexConfig): LogSegment {
+    return new LogSegment(dir, baseOffset, sizeInBytes, mtimeMs, config, false);
+  }
+
+  /** Path of the .log file. */
+  get filePath(): string {
+    return this.logPath;
+  }
+
+  /** The log file's descriptor, opened on first use. */
+  fd(): Promise<number> {
+    this.fdPromise ??= openFile(this.logPath, 'r+');
+    return this.fdPromise;
+  }
+
+  /**
+   * Loads both indexes from their files if not done yet; an index that fails its sanity check
+   * is rebuilt by walking the batch headers of the log (Kafka rebuilds on `sanityCheck` failure).
+   */
+  ensureIndexesLoaded(): Promise<void> {
+    if (this.indexesLoaded) return Promise.resolve();
+    this.loadingIndexes ??= this.loadIndexes();
+    return this.loadingIndexes;
+  }
+
+  private async loadIndexes(): Promise<void> {
+    const [offsetsOk, timesOk] = await Promise.all([this.offsetIndex.load(this.size), this.timeIndex.load(this.size)]);
+    const lastTime = this.timeIndex.lastEntry();
+    if (offsetsOk && timesOk && (lastTime !== null || this.size === 0 || this.offsetIndex.entries === 0)) {
+      if (lastTime) {
+        this.maxTimestampSoFar = lastTime.timestamp;
+        this.offsetOfMaxTimestampSoFar = lastTime.offset;
+      }
+    } else {
+      await this.rebuildIndexes();
+    }
+    this.indexesLoaded = true;
+  }
+
+  /** Rebuilds both indexes from the log's batch headers (no CRC check; the data is trusted). */
+  private async rebuildIndexes(): Promise<void> {
+    this.resetIndexes();
+    const fd = await this.fd();
+    const planned = this.writePosition;
+    this.writePosition = 0;
+    await scanBatchHeaders(fd, this.logPath, 0, this.size, (buf, at, _position, sizeInBytes) => {
+      const baseOffset = readInt64At(buf, at + BASE_OFFSET_OFFSET);
+      this.planBatch(baseOffset + buf.readInt32BE(at + LAST_OFFSET_DELTA_OFFSET), readInt64At(buf, at + MAX_TIMESTAMP_OFFSET), sizeInBytes);
+    });
+    this.writePosition = planned;
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
+  }
+
+  /** Drops all index entries and per-segment append state (recovery rebuilds them). */
+  resetIndexes(): void {
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.bytesSinceLastIndexEntry = 0;
+    this.maxTimestampSoFar = -1;
+    this.offsetOfMaxTimestampSoFar = this.baseOffset;
+    this.indexesLoaded = true;
+  }
+
+  /** Starts a full re-validation: no index entries, append position 0 (see `recoverSegment`). */
+  beginRecovery(): void {
+    this.resetIndexes();
+    this.writePosition = 0;
+  }
+
+  /**
+   * Prepares the append-state for replaying batches from byte `position` (clean start of the
+   * active segment): keeps index entries for earlier batches and the max timestamp they record.
+   */
+  prepareReplayFrom(position: number, firstOffsetAtPosition: number): void {
+    this.offsetIndex.truncateToEntries(this.offsetIndex.entriesBeforePosition(position));
+    this.timeIndex.truncateToEntries(this.timeIndex.entriesBeforeOffset(firstOffsetAtPosition));
+    const lastTime = this.timeIndex.lastEntry();
+    this.maxTimestampSoFar = lastTime?.timestamp ?? -1;
+    this.offsetOfMaxTimestampSoFar = lastTime?.offset ?? this.baseOffset;
+    const lastOffsetEntry = this.offsetIndex.lastEntry();
+    this.bytesSinceLastIndexEntry = lastOffsetEntry ? position - lastOffsetEntry.position : position;
+    this.writePosition = position;
+  }
+
+  /**
+   * Accounts for a batch about to be written at the end of the segment and adds its sparse
+   * index entries (Kafka `LogSegment.append`: an offset index entry when more than
+   * `index.interval.bytes` were appended since the last one, a time index entry with it when the
+   * max timestamp grew). Returns the batch's byte position. Entries for not-yet-written bytes are
+   * harmless to readers: they only look up offsets below the log end offset.
+   */
+  planBatch(lastOffset: number, maxTimestamp: number, sizeInBytes: number): number {
+    const position = this.writePosition;
+    if (maxTimestamp > this.maxTimestampSoFar) {
+      this.maxTimestampSoFar = maxTimestamp;
+      this.offsetOfMaxTimestampSoFar = lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
+      this.offsetIndex.append(lastOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.writePosition += sizeInBytes;
+    this.bytesSinceLastIndexEntry += sizeInBytes;
+    return position;
+  }
+
+  /** Writes planned batch bytes at the end of the readable part (one writev), then exposes them. */
+  async write(buffers: Buffer[], sizeInBytes: number): Promise<void> {
+    await writevAt(await this.fd(), this.logPath, buffers, this.size);
+    this.size += sizeInBytes;
+  }
+
+  /**
+   * Kafka `LogSegment.shouldRoll`: whether an append of `appendBytes` ending at `lastOffset` must
+   * go to a new segment: the segment is non-empty and the append would exceed `segment.bytes`,
+   * or `segment.ms` passed since its first append, or an index is full, or `lastOffset` does not
+   * fit an int32 relative offset.
+   */
+  shouldRoll(appendBytes: number, lastOffset: number, nowMs: number, config: Pick<LogConfig, 'segmentBytes' | 'segmentMs'>): boolean {
+    if (this.writePosition === 0) return false;
+    return (
+      this.writePosition + appendBytes > config.segmentBytes ||
+      (this.firstAppendMs !== null && nowMs - this.firstAppendMs > config.segmentMs) ||
+      this.offsetIndex.isFull() ||
+      this.timeIndex.isFull() ||
+      lastOffset - this.baseOffset > 0x7fff_ffff
+    );
+  }
+
+  /** Kafka `onBecomeInactiveSegment`: final time index entry, index bytes written to the files. */
+  async onBecomeInactive(): Promise<void> {
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
+    await Promise.all([this.offsetIndex.flush(), this.timeIndex.flush()]);
+  }
+
+  /**
+   * Largest record timestamp in the segment (ms) for time-based retention: from memory when the
+   * indexes are loaded, else the last entry of the .timeindex file (12 bytes read, no index
+   * load), else the log file's mtime (Kafka's fallback).
+   */
+  async largestTimestamp(): Promise<number> {
+    if (this.indexesLoaded) return this.maxTimestampSoFar >= 0 ? this.maxTimestampSoFar : this.mtimeMs;
+    if (this.largestTimestampCache !== null) return this.largestTimestampCache;
+    let largest = this.mtimeMs;
+    const st = await statFile(this.timeIndex.filePath);
+    if (st && st.size >= TIME_INDEX_ENTRY_SIZE && st.size % TIME_INDEX_ENTRY_SIZE === 0) {
+      const fd = await openFile(this.timeIndex.filePath, 'r');
+      try {
+        const entry = Buffer.alloc(TIME_INDEX_ENTRY_SIZE);
+        if ((await readAt(fd, this.timeIndex.filePath, entry, 0, TIME_INDEX_ENTRY_SIZE, st.size - TIME_INDEX_ENTRY_SIZE)) === TIME_INDEX_ENTRY_SIZE) {
+          const high = entry.readInt32BE(0);
+          if (high >= 0 && high < 0x20_0000) largest = readInt64At(entry, 0);
+        }
+      } finally {
+        await closeFile(fd, this.timeIndex.filePath);
+      }
+    }
+    this.largestTimestampCache = largest;
+    return largest;
+  }
+
+  /** Largest timestamp if already known without I/O (active or loaded segments), else null. */
+  knownMaxTimestamp(): number | null {
+    return this.indexesLoaded ? this.maxTimestampSoFar : null;
+  }
+
+  /**
+   * The first batch whose last offset is >= `offset`, among bytes below `endPosition`: sparse
+   * offset index lookup, then a walk of batch headers. Null when the segment has none.
+   */
+  async findBatch(offset: number, endPosition: number): Promise<BatchLocation | null> {
+    await this.ensureIndexesLoaded();
+    const start = Math.min(this.offsetIndex.lookup(offset).position, endPosition);
+    let found: BatchLocation | null = null;
+    await scanBatchHeaders(await this.fd(), this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
+      const lastOffset = readInt64At(buf, at) + batchLastOffsetDelta(buf, at);
+      if (lastOffset < offset) return true;
+      found = { position, sizeInBytes, lastOffset };
+      return false;
+    });
+    return found;
+  }
+
+  /**
+   * The first batch at or after byte `start` whose maxTimestamp is >= `timestampMs`, below
+   * `endPosition`; null when none.
+   */
+  async findBatchByTimestamp(timestampMs: number, start: number, endPosition: number): Promise<BatchLocation | null> {
+    let found: BatchLocation | null = null;
+    await scanBatchHeaders(await this.fd(), this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
+      if (batchMaxTimestamp(buf, at) < timestampMs) return true;
+      found = { position, sizeInBytes, lastOffset: readInt64At(buf, at) + batchLastOffsetDelta(buf, at) };
+      return false;
+    });
+    return found;
+  }
+
+  /** Reads `length` bytes at `position` (fewer only if the file is shorter). */
+  async read(position: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    const n = await readFullyAt(await this.fd(), this.logPath, buf, 0, length, position);
+    return n === length ? buf : buf.subarray(0, n);
+  }
+
+  /** fdatasync of the .log. */
+  async syncLog(): Promise<void> {
+    await fdatasync(await this.fd(), this.logPath);
+  }
+
+  /** Writes pending index entries and fdatasyncs both index files. */
+  async flushAndSyncIndexes(): Promise<void> {
+    await Promise.all([this.offsetIndex.flushAndSync(), this.timeIndex.flushAndSync()]);
+  }
+
+  /** Writes pending index entries (no fsync). */
+  async flushIndexes(): Promise<void> {
+    if (!this.indexesLoaded) return;
+    await Promise.all([this.offsetIndex.flush(), this.timeIndex.flush()]);
+  }
+
+  /** Cuts the .log at `sizeInBytes` (recovery of a torn or corrupt tail). */
+  async truncateTo(sizeInBytes: number): Promise<void> {
+    await truncateFd(await this.fd(), this.logPath, sizeInBytes);
+    this.size = sizeInBytes;
+    this.writePosition = sizeInBytes;
+  }
+
+  /** Takes a read reference (see the class doc). */
+  retain(): void {
+    this.refs++;
+  }
+
+  /** Drops a read reference. */
+  release(): void {
+    this.refs--;
+    if (this.refs === 0 && this.onIdle) this.onIdle();
+  }
+
+  /** Whether retention removed this segment from its log. */
+  get isDeleted(): boolean {
+    return this.deleted;
+  }
+
+  /**
+   * Retention: renames the files to `*.deleted` now (so a restart finds them gone from the log),
+   * and after `delayMs` (Kafka `file.delete.delay.ms`) and once no read holds the segment,
+   * closes and unlinks them. Resolves when the rename is done; `unlinked` when the files are gone.
+   */
+  async markDeleted(delayMs: number): Promise<{ unlinked: Promise<void> }> {
+    this.deleted = true;
+    const paths = [this.logPath, this.offsetIndex.filePath, this.timeIndex.filePath];
+    await Promise.all(paths.map(async (p) => ((await statFile(p)) ? renamePath(p, p + DELETED_FILE_SUFFIX) : undefined)));
+    this.logPath += DELETED_FILE_SUFFIX;
+    const unlinked = new Promise<void>((resolve, reject) => {
+      const finish = (): void => {
+        this.onIdle = null;
+        this.close()
+          .then(() => Promise.all(paths.map((p) => removeFile(p + DELETED_FILE_SUFFIX))))
+          .then(() => resolve(), reject);
+      };
+      const timer = setTimeout(() => (this.refs === 0 ? finish() : (this.onIdle = finish)), delayMs);
+      timer.unref();
+    });
+    unlinked.catch(() => undefined);
+    return { unlinked };
+  }
+
+  /** Closes the log and index files (index entries are flushed by the caller first). */
+  async close(): Promise<void> {
+    const fdPromise = this.fdPromise;
+    this.fdPromise = null;
+    await Promise.all([
+      fdPromise ? fdPromise.then((fd) => closeFile(fd, this.logPath), () => undefined) : undefined,
+      this.offsetIndex.close(),
+      this.timeIndex.close(),
+    ]);
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidConfigError } from '../src/errors.js';
+import { DEFAULT_LOG_CONFIG, LOG_CONFIG_KEYS, parseLogConfig } from '../src/log-config.js';
+
+describe('log config', () => {
+  it("has Kafka's defaults", () => {
+    expect(DEFAULT_LOG_CONFIG).toEqual({
+      segmentBytes: 1073741824,
+      segmentMs: 604800000,
+      retentionMs: 604800000,
+      retentionBytes: -1,
+      indexIntervalBytes: 4096,
+      segmentIndexBytes: 10485760,
+      maxMessageBytes: 1048588,
+      messageTimestampType: 'CreateTime',
+      cleanupPolicy: 'delete',
+      fileDeleteDelayMs: 60000,
+    });
+    expect(new Set(LOG_CONFIG_KEYS.map((k) => k.name)).size).toBe(LOG_CONFIG_KEYS.length);
+    for (const key of LOG_CONFIG_KEYS) expect(key.doc.length).toBeGreaterThan(10);
+  });
+
+  it('parses string overrides over the defaults', () => {
+    const config = parseLogConfig({ 'retention.ms': '-1', 'segment.bytes': ' 1048576 ', 'message.timestamp.type': 'LogAppendTime' });
+    expect(config.retentionMs).toBe(-1);
+    expect(config.segmentBytes).toBe(1048576);
+    expect(config.messageTimestampType).toBe('LogAppendTime');
+    expect(config.maxMessageBytes).toBe(DEFAULT_LOG_CONFIG.maxMessageBytes);
+  });
+
+  it.each([
+    ['cleanup.policy', 'compact'],
+    ['retention.ms', '-2'],
+    ['retention.ms', '1.5'],
+    ['segment.bytes', '10'],
+    ['segment.bytes', '4294967296'],
+    ['message.timestamp.type', 'Whenever'],
+    ['segment.ms', ''],
+    ['unknown.key', '1'],
+  ])('rejects %s=%s with INVALID_CONFIG', (key, value) => {
+    try {
+      parseLogConfig({ [key]: value });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidConfigError);
+      expect(err).toMatchObject({ errorCode: 40, key, value });
+    }
+  });
+});

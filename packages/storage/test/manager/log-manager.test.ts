@@ -1,0 +1,126 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LOG_CONFIG } from '../../src/log-config.js';
+import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../src/manager/log-manager.js';
+import { validateTopicName } from '../../src/manager/topic-name.js';
+import { simpleBatch } from '../helpers/record-batch-fixture.js';
+import { batchesOf } from '../helpers/open-log.js';
+import { makeTempDir, removeTempDir, testLogger } from '../helpers/temp-dir.js';
+
+let dir: string;
+let manager: LogManager | undefined;
+const open = () => LogManager.open({ dataDir: dir, defaults: DEFAULT_LOG_CONFIG, retentionCheckIntervalMs: 0, logger: testLogger });
+beforeEach(async () => (dir = await makeTempDir()));
+afterEach(async () => {
+  await manager?.close();
+  manager = undefined;
+  await removeTempDir(dir);
+});
+
+describe('topic names', () => {
+  it("follow Kafka's rules", () => {
+    for (const ok of ['a', 'orders.v1', 'A_b-9', 'x'.repeat(249)]) expect(validateTopicName(ok)).toBeNull();
+    for (const bad of ['', '.', '..', 'a b', 'ü', 'a/b', 'x'.repeat(250)]) expect(validateTopicName(bad)).toEqual(expect.any(String));
+  });
+});
+
+describe('LogManager', () => {
+  it('creates topics and refuses bad ones with Kafka error codes', async () => {
+    manager = await open();
+    const info = await manager.createTopic('orders', 3, { 'retention.ms': '1000' });
+    expect(info).toMatchObject({ name: 'orders', partitions: 3, configOverrides: { 'retention.ms': '1000' } });
+    expect(info.config.retentionMs).toBe(1000);
+    expect(manager.getPartition('orders', 2)).toBeDefined();
+    expect(manager.getPartition('orders', 3)).toBeUndefined();
+    await expect(manager.createTopic('orders', 1)).rejects.toMatchObject({ errorCode: 36 });
+    await expect(manager.createTopic('bad name', 1)).rejects.toMatchObject({ errorCode: 17 });
+    await expect(manager.createTopic('..', 1)).rejects.toMatchObject({ errorCode: 17 });
+    await expect(manager.createTopic('or_ders', 1)).resolves.toBeDefined();
+    await expect(manager.createTopic('or.ders', 1)).rejects.toMatchObject({ errorCode: 17 });
+    await expect(manager.createTopic('zero', 0)).rejects.toMatchObject({ errorCode: 37 });
+    await expect(manager.createTopic('many', 10_001)).rejects.toMatchObject({ errorCode: 37 });
+    await expect(manager.createTopic('cfg', 1, { 'cleanup.policy': 'compact' })).rejects.toMatchObject({ errorCode: 40, key: 'cleanup.policy' });
+    await expect(manager.createTopic('cfg', 1, { 'no.such.key': '1' })).rejects.toMatchObject({ errorCode: 40 });
+    expect([...manager.topics().keys()].sort()).toEqual(['or_ders', 'orders']);
+    await expect(Promise.all([manager.createTopic('race', 1), manager.createTopic('race', 1)])).rejects.toMatchObject({ errorCode: 36 });
+  });
+
+  it('keeps topics, configs and records across a clean restart, even topics with no records', async () => {
+    manager = await open();
+    await manager.createTopic('empty', 2, { 'segment.bytes': '1000' });
+    await manager.createTopic('full', 1, { 'segment.bytes': '1000' });
+    const log = manager.getPartition('full', 0)!;
+    for (let i = 0; i < 30; i++) await log.append(simpleBatch(2, i, 40));
+    const end = log.logEndOffset;
+    await manager.close();
+    expect(await fs.readdir(dir)).toContain(CLEAN_SHUTDOWN_FILE);
+    manager = await open();
+    expect(await fs.readdir(dir)).not.toContain(CLEAN_SHUTDOWN_FILE);
+    expect(manager.topics().get('empty')).toMatchObject({ partitions: 2, configOverrides: { 'segment.bytes': '1000' } });
+    expect(manager.topics().get('empty')!.config.segmentBytes).toBe(1000);
+    const reopened = manager.getPartition('full', 0)!;
+    expect(reopened.logEndOffset).toBe(end);
+    expect(reopened.logSegments.slice(0, -1).every((s) => s.knownMaxTimestamp() === null)).toBe(true);
+    expect(batchesOf((await reopened.read(0, 1e7)).records)).toHaveLength(30);
+  });
+
+  it('recovers synced records after a crash (no clean-shutdown marker)', async () => {
+    manager = await open();
+    await manager.createTopic('c', 1);
+    const log = manager.getPartition('c', 0)!;
+    for (let i = 0; i < 10; i++) await log.append(simpleBatch(3, i));
+    await log.sync();
+    // Crash: a second manager opens the directory while the first never shut down.
+    const crashed = manager;
+    manager = await open();
+    expect(manager.getPartition('c', 0)!.logEndOffset).toBe(30);
+    await crashed.close();
+  });
+
+  it('deletes topics and their files, for good', async () => {
+    manager = await open();
+    await manager.createTopic('gone', 2);
+    await manager.getPartition('gone', 0)!.append(simpleBatch(1, 0));
+    await manager.deleteTopic('gone');
+    expect(manager.getPartition('gone', 0)).toBeUndefined();
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('gone'))).toEqual([]);
+    await expect(manager.deleteTopic('gone')).rejects.toMatchObject({ errorCode: 3 });
+    await manager.close();
+    manager = await open();
+    expect(manager.topics().has('gone')).toBe(false);
+    await manager.createTopic('gone', 1);
+    expect(manager.getPartition('gone', 0)!.logEndOffset).toBe(0);
+  });
+
+  it('opens 10 GiB in 101 segments after a clean shutdown in under a second without reading them', async () => {
+    manager = await open();
+    await manager.createTopic('big', 1);
+    await manager.close();
+    manager = undefined;
+    const partitionDir = path.join(dir, 'big-0');
+    // Replace the partition with 100 sparse 105 MiB segments and a small active one.
+    await fs.rm(partitionDir, { recursive: true });
+    await fs.mkdir(partitionDir);
+    for (let i = 0; i < 100; i++) {
+      const stem = String(i * 1_000_000).padStart(20, '0');
+      await fs.writeFile(path.join(partitionDir, `${stem}.log`), '');
+      await fs.truncate(path.join(partitionDir, `${stem}.log`), 105 * 1024 * 1024);
+      await fs.writeFile(path.join(partitionDir, `${stem}.index`), '');
+      await fs.writeFile(path.join(partitionDir, `${stem}.timeindex`), '');
+    }
+    const activeStem = String(100_000_000).padStart(20, '0');
+    const batch = simpleBatch(1, 0);
+    batch.writeBigInt64BE(100_000_000n, 0);
+    await fs.writeFile(path.join(partitionDir, `${activeStem}.log`), batch);
+    await fs.writeFile(path.join(dir, 'recovery-point-offset-checkpoint'), '0\n1\nbig 0 100000001\n');
+    const started = performance.now();
+    manager = await open();
+    const elapsedMs = performance.now() - started;
+    const log = manager.getPartition('big', 0)!;
+    expect(log.logSegments).toHaveLength(101);
+    expect(log.sizeInBytes).toBeGreaterThan(10 * 1024 ** 3);
+    expect(log.logEndOffset).toBe(100_000_001);
+    expect(elapsedMs).toBeLessThan(1000);
+  });
+});
