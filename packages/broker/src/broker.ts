@@ -1,6 +1,7 @@
 import type { LogManager, PartitionLog, TopicInfo } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-config.js';
+import type { GroupCoordinator } from './group/index.js';
 import type { AdvertisedApi } from './router/request-router.js';
 
 /** Where clients reach this broker: what Metadata and FindCoordinator advertise. */
@@ -17,7 +18,8 @@ export type TopicLookup =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /**
- * The broker's state as handlers see it: configuration, identity and the logs. One instance per running broker; handlers are stateless functions of it.
+ * The broker's state as handlers see it: configuration, identity, the logs and the group
+ * coordinator. One instance per running broker; handlers are stateless functions of it.
  *
  * Concurrency contract: everything runs on the event loop; storage serializes appends per partition.
  */
@@ -32,6 +34,7 @@ export class Broker {
     readonly config: BrokerConfig,
     readonly clusterId: string,
     readonly logs: LogManager,
+    readonly groups: GroupCoordinator,
     readonly logger: Logger,
   ) {}
 

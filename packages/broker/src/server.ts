@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
 import { type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
 import { logConfigDefaults } from './config/log-config-defaults.js';
+import { openGroupServices } from './group-wiring.js';
 import { API_HANDLERS } from './handlers/index.js';
 import { loadOrCreateMetaProperties } from './meta/meta-properties.js';
 import { SocketServer } from './network/socket-server.js';
@@ -72,7 +73,14 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     logger,
   });
-  const broker = new Broker(config, meta.clusterId, logs, logger);
+  let groups;
+  try {
+    groups = await openGroupServices(config, dataDir, logs, logger.child({ component: 'group-coordinator' }));
+  } catch (err) {
+    await logs.close();
+    throw err;
+  }
+  const broker = new Broker(config, meta.clusterId, logs, groups.coordinator, logger);
   const router = new RequestRouter(API_HANDLERS, broker, logger.child({ component: 'router' }));
   broker.advertisedApis = () => router.advertisedApis();
   const server = new SocketServer(
@@ -89,6 +97,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   try {
     bound = await server.listen(config.host, config.port);
   } catch (err) {
+    await groups.close();
     await logs.close();
     throw err;
   }
@@ -118,6 +127,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       closing ??= (async () => {
         broker.beginShutdown();
         await server.close();
+        await groups.close();
         await logs.close();
         logger.info('sluice broker stopped');
       })();

@@ -1,3 +1,4 @@
+import { GROUP_COORDINATOR_CONFIG_DEFS } from '../group/group-coordinator-config.js';
 import { atLeast, BrokerConfigError, type ConfigKey, checkConfigValue, parseConfigValue, unlimitedOrAtLeast } from './config-def.js';
 
 /**
@@ -34,13 +35,18 @@ export const BROKER_CONFIG_KEYS = [
   key('log.message.timestamp.type', 'string', 'CreateTime', 'Default message.timestamp.type: CreateTime keeps producer timestamps, LogAppendTime stamps the broker time.', undefined, ['CreateTime', 'LogAppendTime']),
   key('log.retention.check.interval.ms', 'long', 300000, 'How often retention runs (ms).', atLeast(1)),
   key('log.fsync.policy', 'string', 'acks-all', 'When appended bytes are fdatasync\'d before the Produce is answered: acks-all (only for acks=-1, with group commit), always (also acks=1), never (page cache only; the OS writes back).', undefined, ['acks-all', 'always', 'never']),
-  key('group.initial.rebalance.delay.ms', 'int', 3000, 'Delay before the first rebalance of an empty group, so members joining together land in one generation (ms).', atLeast(0)),
-  key('group.min.session.timeout.ms', 'int', 6000, 'Smallest session.timeout.ms a member may ask for (ms).', atLeast(0)),
-  key('group.max.session.timeout.ms', 'int', 1800000, 'Largest session.timeout.ms a member may ask for (ms).', atLeast(0)),
-  key('group.max.size', 'int', 1000, 'Members one group may hold.', atLeast(1)),
-  key('offsets.retention.minutes', 'int', 10080, 'Committed offsets of a group that stays empty expire after this (minutes).', atLeast(1)),
-  key('offsets.retention.check.interval.ms', 'long', 600000, 'How often expired offsets are removed (ms).', atLeast(1)),
-  key('offset.metadata.max.bytes', 'int', 4096, 'Largest metadata string of a committed offset (bytes).', atLeast(0)),
+  groupKey('group.initial.rebalance.delay.ms'),
+  groupKey('group.min.session.timeout.ms'),
+  groupKey('group.max.session.timeout.ms'),
+  groupKey('group.max.size'),
+  groupKey('group.max.pending.members'),
+  groupKey('group.max.groups'),
+  groupKey('group.member.metadata.max.bytes'),
+  groupKey('group.member.assignment.max.bytes'),
+  groupKey('group.new.member.join.timeout.ms'),
+  groupKey('offset.metadata.max.bytes'),
+  groupKey('offsets.retention.minutes'),
+  groupKey('offsets.retention.check.interval.ms'),
 ] as const;
 
 function key<N extends string, T>(
@@ -52,6 +58,13 @@ function key<N extends string, T>(
   oneOf?: readonly string[],
 ): ConfigKey<T> & { readonly name: N } {
   return { name, type, default: defaultValue, doc, ...(validate ? { validate } : {}), ...(oneOf ? { oneOf } : {}) };
+}
+
+/** A group coordinator key, its default, bound and doc taken from the coordinator's own table. */
+function groupKey<N extends string>(name: N): ConfigKey<number> & { readonly name: N } {
+  const def = GROUP_COORDINATOR_CONFIG_DEFS.find((d) => d.key === name);
+  if (def === undefined) throw new Error(`no group coordinator config ${name}`);
+  return key(name, 'long', def.defaultValue, def.kafka ? def.doc : `${def.doc} (Sluice bound; Kafka has no such key.)`, atLeast(def.min));
 }
 
 type Keys = (typeof BROKER_CONFIG_KEYS)[number];

@@ -1,4 +1,13 @@
 import type { AnyApiHandler } from '../router/api-handler.js';
+import { joinGroupHandler } from './join-group-handler.js';
+import { syncGroupHandler } from './sync-group-handler.js';
+import { heartbeatHandler } from './heartbeat-handler.js';
+import { leaveGroupHandler } from './leave-group-handler.js';
+import { describeGroupsHandler } from './describe-groups-handler.js';
+import { listGroupsHandler } from './list-groups-handler.js';
+import { deleteGroupsHandler } from './delete-groups-handler.js';
+import { offsetCommitHandler } from './offset-commit-handler.js';
+import { offsetFetchHandler } from './offset-fetch-handler.js';
 import { apiVersionsHandler } from './api-versions-handler.js';
 import { createTopicsHandler } from './create-topics-handler.js';
 import { deleteTopicsHandler } from './delete-topics-handler.js';
@@ -20,4 +29,13 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   deleteTopicsHandler,
   initProducerIdHandler,
   findCoordinatorHandler,
+  joinGroupHandler,
+  syncGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
+  deleteGroupsHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
 ];

@@ -10,6 +10,8 @@ export interface ConnectionInfo {
   readonly id: number;
   /** `address:port` of the peer. */
   readonly remote: string;
+  /** The peer's address alone (Kafka's clientHost). */
+  readonly host: string;
 }
 
 /** Limits of one connection, from the broker config. */
@@ -58,7 +60,8 @@ export class Connection {
     private readonly logger: Logger,
     private readonly onClose: (connection: Connection) => void,
   ) {
-    this.info = { id, remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` };
+    const host = socket.remoteAddress ?? 'unknown';
+    this.info = { id, remote: `${host}:${socket.remotePort ?? '?'}`, host };
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));

@@ -1,0 +1,17 @@
+import { Heartbeat, type HeartbeatRequest, type HeartbeatResponse } from '@sluice/protocol';
+import type { ApiHandler } from '../router/api-handler.js';
+
+/**
+ * Heartbeat v0-3 (Kafka protocol: Heartbeat). Keeps a member's session alive; answers
+ * REBALANCE_IN_PROGRESS 27 to make members rejoin, ILLEGAL_GENERATION 22 / UNKNOWN_MEMBER_ID 25
+ * to stale ones.
+ */
+export const heartbeatHandler: ApiHandler<HeartbeatRequest, HeartbeatResponse> = {
+  api: Heartbeat,
+  handle(request, context) {
+    return context.broker.groups.heartbeat(request);
+  },
+  errorResponse(_request, errorCode) {
+    return { throttleTimeMs: 0, errorCode };
+  },
+};

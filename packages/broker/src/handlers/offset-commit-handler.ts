@@ -1,0 +1,24 @@
+import { OffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from '@sluice/protocol';
+import type { ApiHandler } from '../router/api-handler.js';
+
+/**
+ * OffsetCommit v2-7 (Kafka protocol: OffsetCommit; v5 drops the retention time, v7 adds
+ * group.instance.id). Any int64 offset is stored, negative sentinels included; generation -1 with
+ * no member id commits for a group without members (admin tools, standalone consumers). Answered
+ * after the commit is fdatasync'd (group commit across concurrent commits).
+ */
+export const offsetCommitHandler: ApiHandler<OffsetCommitRequest, OffsetCommitResponse> = {
+  api: OffsetCommit,
+  handle(request, context) {
+    return context.broker.groups.commitOffsets(request);
+  },
+  errorResponse(request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+      })),
+    };
+  },
+};

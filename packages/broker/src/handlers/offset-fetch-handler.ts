@@ -1,0 +1,23 @@
+import { OffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from '@sluice/protocol';
+import type { ApiHandler } from '../router/api-handler.js';
+
+/**
+ * OffsetFetch v1-5 (Kafka protocol: OffsetFetch; v2 adds the top-level error and null topics =
+ * every partition the group committed, v5 the leader epoch). Nothing committed → offset -1, error 0.
+ */
+export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchResponse> = {
+  api: OffsetFetch,
+  handle(request, context) {
+    return context.broker.groups.fetchOffsets(request.groupId, request.topics);
+  },
+  errorResponse(request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      errorCode,
+      topics: (request.topics ?? []).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, metadata: null, errorCode })),
+      })),
+    };
+  },
+};
