@@ -66,6 +66,12 @@ export class RawClient {
     });
   }
 
+  /** Resolves with the next response frame that arrives (register before writing the request). */
+  nextFrame(): Promise<Buffer> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
   /** Writes raw bytes without waiting for a response. */
   write(bytes: Buffer): void {
     this.socket.write(bytes);
