@@ -1,1 +1,52 @@
-export {};
+/**
+ * @sluice/client: Sluice's own Kafka client — producer, consumer (groups and standalone) and
+ * admin — speaking only the Kafka protocol, so it works against Sluice and any Kafka broker.
+ *
+ * Layers: network/ (connections with version negotiation, a pool per broker and purpose, the
+ * metadata cache, and retry.ts — the one layer that retries), producer/, consumer/, admin/.
+ */
+export { SluiceClient, type SluiceClientOptions } from './client.js';
+export type { ClusterOptions } from './network/cluster.js';
+
+export { Producer, type CompressionCodec, type OutgoingRecord, type ProducerOptions, type ProducerWritableOptions } from './producer/producer.js';
+export type { ProducerRecord, RecordMetadata } from './producer/producer-batch.js';
+export { murmur2, partitionForKey, toPositive, StickyPartitioner } from './producer/partitioner.js';
+
+export { Consumer } from './consumer/consumer.js';
+export type { ConsumerOptions } from './consumer/consumer-options.js';
+export type { ConsumedRecord } from './consumer/fetcher.js';
+export type { TopicPartition } from './consumer/subscription-state.js';
+export type { TopicPartitionOffset } from './consumer/offset-commits.js';
+export {
+  assignorByName,
+  rangeAssignor,
+  roundRobinAssignor,
+  encodeSubscription,
+  decodeSubscription,
+  encodeAssignment,
+  decodeAssignment,
+  type AssignorName,
+  type PartitionAssignor,
+  type MemberSubscription,
+  type ConsumerSubscription,
+  type ConsumerAssignment,
+  type TopicPartitions,
+} from './consumer/assignors/index.js';
+
+export { Admin, type AdminOptions } from './admin/admin.js';
+export type { NewTopic, TopicDescription, PartitionDescription } from './admin/topics-admin.js';
+export type { GroupListing, GroupDescription, MemberDescription, PartitionLag, ResetTarget } from './admin/groups-admin.js';
+
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './network/retry.js';
+export {
+  BrokerUnreachableError,
+  ClientClosedError,
+  ConnectionClosedError,
+  GroupNotEmptyError,
+  OffsetOutOfRangeError,
+  RequestTimeoutError,
+  UnknownTopicError,
+  UnsupportedVersionError,
+  isRetriable,
+} from './errors.js';
+export { KafkaProtocolError } from '@sluice/protocol';

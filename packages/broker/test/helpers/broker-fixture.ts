@@ -1,4 +1,5 @@
 import { startBroker, type RunningBroker } from '@sluice/broker';
+import type { Logger } from 'pino';
 import { tempDir } from './temp-dir.js';
 
 /** An in-process broker on 127.0.0.1 and an ephemeral port, with its own temp data dir. */
@@ -9,10 +10,14 @@ export interface TestBroker extends RunningBroker {
 }
 
 /** Starts a broker for a test; `config` overrides broker keys. Always pair with `stop()`. */
-export async function startTestBroker(config: Record<string, string | number | boolean> = {}, dataDir?: string): Promise<TestBroker> {
+export async function startTestBroker(
+  config: Record<string, string | number | boolean> = {},
+  dataDir?: string,
+  logger: Logger | false = false,
+): Promise<TestBroker> {
   const dir = dataDir === undefined ? await tempDir() : undefined;
   const path = dataDir ?? dir!.path;
-  const running = await startBroker({ dataDir: path, host: '127.0.0.1', port: 0, logger: false, config });
+  const running = await startBroker({ dataDir: path, host: '127.0.0.1', port: 0, logger, config });
   return {
     ...running,
     dataDir: path,

@@ -1,0 +1,118 @@
+import type { TopicPartitionOffset } from '../consumer/offset-commits.js';
+import { fetchCommittedOffsets } from '../consumer/offset-commits.js';
+import type { Cluster } from '../network/cluster.js';
+import { retry, retryPolicy, type RetryPolicy } from '../network/retry.js';
+import {
+  deleteGroups,
+  describeGroups,
+  groupLag,
+  listGroups,
+  resetOffsets,
+  type GroupDescription,
+  type GroupListing,
+  type PartitionLag,
+  type ResetTarget,
+} from './groups-admin.js';
+import { createTopics, deleteTopics, describeTopics, listTopics, type NewTopic, type TopicDescription } from './topics-admin.js';
+
+/** Options of the admin client. */
+export interface AdminOptions {
+  /** Broker-side timeout of CreateTopics/DeleteTopics (ms). Default 30000. */
+  readonly timeoutMs?: number;
+  /** Retry policy of every call (retry.ts). */
+  readonly retry?: Partial<RetryPolicy>;
+}
+
+/**
+ * Topic and group administration over the Kafka protocol (Kafka `Admin`). Every call goes through
+ * the client's retry layer (retry.ts): retriable errors (a coordinator loading or moving, a leader
+ * changing) are retried with backoff after the stale metadata or coordinator is forgotten;
+ * anything else is thrown as a typed error whose message fits one line.
+ */
+export class Admin {
+  private readonly policy: RetryPolicy;
+  private readonly timeoutMs: number;
+
+  /** Use `SluiceClient.admin()`. */
+  constructor(
+    private readonly cluster: Cluster,
+    options: AdminOptions = {},
+  ) {
+    this.policy = retryPolicy(options.retry);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** Creates topics (with configs). Throws KafkaProtocolError TOPIC_ALREADY_EXISTS, INVALID_CONFIG... */
+  createTopics(topics: readonly NewTopic[], options: { validateOnly?: boolean } = {}): Promise<void> {
+    return this.run(() => createTopics(this.cluster, topics, this.timeoutMs, options.validateOnly ?? false));
+  }
+
+  /** Deletes topics. Throws UnknownTopicError for a missing one. */
+  deleteTopics(names: readonly string[]): Promise<void> {
+    return this.run(() => deleteTopics(this.cluster, names, this.timeoutMs), false);
+  }
+
+  /** Every non-internal topic name, sorted. */
+  listTopics(): Promise<string[]> {
+    return this.run(() => listTopics(this.cluster));
+  }
+
+  /** Partitions with leader, replicas, ISR, logStartOffset and highWatermark. Throws UnknownTopicError. */
+  describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
+    return this.run(() => describeTopics(this.cluster, names), false);
+  }
+
+  /** Every group of every broker, sorted by id. */
+  listGroups(): Promise<GroupListing[]> {
+    return this.run(() => listGroups(this.cluster));
+  }
+
+  /** State, protocol and members (assignments decoded) of each group; unknown groups come back as 'Dead'. */
+  describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    return this.run(() => describeGroups(this.cluster, groupIds));
+  }
+
+  /** Committed offsets of a group (offset -1: none), for `partitions` or all it committed. */
+  fetchCommittedOffsets(groupId: string, partitions?: readonly { topic: string; partition: number }[]): Promise<TopicPartitionOffset[]> {
+    return this.run(() => fetchCommittedOffsets(this.cluster, groupId, partitions ?? null));
+  }
+
+  /** Committed offset, log end offset and lag per partition of a group (of `topics`, or of what it committed). */
+  groupLag(groupId: string, topics?: readonly string[]): Promise<PartitionLag[]> {
+    return this.run(() => groupLag(this.cluster, groupId, topics));
+  }
+
+  /** Deletes groups (they must be Empty). Throws GroupNotEmptyError, KafkaProtocolError GROUP_ID_NOT_FOUND. */
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    return this.run(() => deleteGroups(this.cluster, groupIds));
+  }
+
+  /**
+   * Resets a group's committed offsets on every partition of `topic` to earliest, latest, a
+   * timestamp (ms), an offset, or a shift from the committed offset; clamped to each partition's
+   * [logStartOffset, logEndOffset]. Commits with generation -1 and empty member id unless
+   * `dryRun`; returns the new offsets. Throws GroupNotEmptyError when the group has members.
+   */
+  resetOffsets(groupId: string, topic: string, to: ResetTarget, options: { dryRun?: boolean } = {}): Promise<TopicPartitionOffset[]> {
+    return this.run(() => resetOffsets(this.cluster, groupId, topic, to, options.dryRun ?? false));
+  }
+
+  /** Closes the admin client's connections. */
+  close(): Promise<void> {
+    return this.cluster.close();
+  }
+
+  /**
+   * Runs one admin call through the retry layer. `retryUnknownTopic` false: UNKNOWN_TOPIC_OR_PARTITION
+   * is final (describing or deleting a missing topic should fail at once, not after retries).
+   */
+  private run<T>(operation: () => Promise<T>, retryUnknownTopic = true): Promise<T> {
+    return retry(operation, this.policy, {
+      retriable: (error) => {
+        const code = (error as { code?: number }).code;
+        if (!retryUnknownTopic && code === 3) return false;
+        return (error as { retriable?: boolean }).retriable === true;
+      },
+    });
+  }
+}

@@ -1,0 +1,188 @@
+import { DeleteGroups, DescribeGroups, ErrorCode, ListGroups } from '@sluice/protocol';
+import { GroupNotEmptyError, errorFromCode } from '../errors.js';
+import { decodeAssignment, type TopicPartitions } from '../consumer/assignors/consumer-protocol.js';
+import { commitOffsets, fetchCommittedOffsets, type TopicPartitionOffset } from '../consumer/offset-commits.js';
+import type { Cluster } from '../network/cluster.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
+
+/** A group as ListGroups reports it. */
+export interface GroupListing {
+  readonly groupId: string;
+  readonly protocolType: string;
+  /** Empty, Stable, PreparingRebalance, CompletingRebalance, Dead (ListGroups v4+; '' before). */
+  readonly state: string;
+}
+
+/** A member of a described group, its assignment decoded (consumer groups). */
+export interface MemberDescription {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly clientHost: string;
+  readonly assignment: readonly TopicPartitions[];
+}
+
+/** A described group. */
+export interface GroupDescription {
+  readonly groupId: string;
+  readonly state: string;
+  readonly protocolType: string;
+  /** The assignor in use (e.g. 'range'). */
+  readonly protocol: string;
+  readonly members: readonly MemberDescription[];
+}
+
+/** Lag of one partition for one group. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  /** -1 when the group has not committed this partition. */
+  readonly committedOffset: number;
+  readonly logEndOffset: number;
+  /** logEndOffset - committedOffset, or logEndOffset - logStartOffset without a commit. */
+  readonly lag: number;
+}
+
+/** Where resetOffsets moves a group's positions. */
+export type ResetTarget = 'earliest' | 'latest' | { readonly timestamp: number } | { readonly offset: number } | { readonly shift: number };
+
+/** ListGroups on every known broker (each lists the groups it coordinates). */
+export async function listGroups(cluster: Cluster): Promise<GroupListing[]> {
+  await cluster.refreshMetadata([]);
+  const brokers = cluster.metadata.brokerList();
+  const lists = await Promise.all(
+    brokers.map(async (b) => {
+      const connection = await cluster.nodeConnection(b.nodeId);
+      const response = await connection.request(ListGroups, { statesFilter: [], typesFilter: [] });
+      if (response.errorCode !== ErrorCode.NONE) throw errorFromCode(response.errorCode, { detail: 'ListGroups' });
+      return response.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? '' }));
+    }),
+  );
+  return lists.flat().sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+}
+
+/**
+ * DescribeGroups at each group's coordinator. A group that does not exist is reported by Kafka
+ * as state 'Dead' with no members. Member assignments of consumer groups are decoded.
+ */
+export async function describeGroups(cluster: Cluster, groupIds: readonly string[]): Promise<GroupDescription[]> {
+  return Promise.all(
+    groupIds.map(async (groupId) => {
+      const connection = await cluster.coordinatorConnection(groupId, 'default');
+      const response = await connection.request(DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
+      const g = response.groups[0];
+      if (g === undefined) throw errorFromCode(ErrorCode.UNKNOWN_SERVER_ERROR, { detail: `no description of group "${groupId}"` });
+      if (g.errorCode !== ErrorCode.NONE) {
+        if (g.errorCode === ErrorCode.NOT_COORDINATOR || g.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) cluster.invalidateCoordinator(groupId);
+        throw errorFromCode(g.errorCode, { detail: `group "${groupId}"` });
+      }
+      return {
+        groupId: g.groupId,
+        state: g.groupState,
+        protocolType: g.protocolType,
+        protocol: g.protocolData,
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          assignment: g.protocolType === 'consumer' ? safeAssignment(m.memberAssignment) : [],
+        })),
+      };
+    }),
+  );
+}
+
+function safeAssignment(bytes: Buffer): TopicPartitions[] {
+  try {
+    return [...decodeAssignment(bytes).assignedPartitions];
+  } catch {
+    return [];
+  }
+}
+
+/** DeleteGroups at each group's coordinator. Throws GroupNotEmptyError (NON_EMPTY_GROUP) or GROUP_ID_NOT_FOUND. */
+export async function deleteGroups(cluster: Cluster, groupIds: readonly string[]): Promise<void> {
+  for (const groupId of groupIds) {
+    const connection = await cluster.coordinatorConnection(groupId, 'default');
+    const response = await connection.request(DeleteGroups, { groupsNames: [groupId] });
+    for (const r of response.results) {
+      if (r.errorCode === ErrorCode.NON_EMPTY_GROUP) throw new GroupNotEmptyError(r.groupId, 'not Empty');
+      if (r.errorCode !== ErrorCode.NONE) throw errorFromCode(r.errorCode, { detail: `group "${r.groupId}"` });
+    }
+  }
+}
+
+/** Per-partition lag of `groupId` on its committed topics (or on `topics`: every partition of them). */
+export async function groupLag(cluster: Cluster, groupId: string, topics?: readonly string[]): Promise<PartitionLag[]> {
+  let partitions: { topic: string; partition: number }[] | null = null;
+  if (topics !== undefined) {
+    partitions = [];
+    for (const topic of topics) {
+      const metadata = await cluster.topic(topic);
+      for (const p of metadata.partitions) partitions.push({ topic, partition: p.partition });
+    }
+  }
+  const committed = await fetchCommittedOffsets(cluster, groupId, partitions);
+  if (committed.length === 0) return [];
+  const queries = committed.map((c) => ({ topic: c.topic, partition: c.partition }));
+  const [ends, starts] = await Promise.all([
+    listOffsets(cluster, queries.map((q) => ({ ...q, timestamp: LATEST_TIMESTAMP }))),
+    listOffsets(cluster, queries.map((q) => ({ ...q, timestamp: EARLIEST_TIMESTAMP }))),
+  ]);
+  return committed
+    .map((c) => {
+      const key = `${c.topic}:${c.partition}`;
+      const logEndOffset = ends.get(key)?.offset ?? -1;
+      const from = c.offset >= 0 ? c.offset : (starts.get(key)?.offset ?? 0);
+      return { topic: c.topic, partition: c.partition, committedOffset: c.offset, logEndOffset, lag: Math.max(0, logEndOffset - from) };
+    })
+    .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+}
+
+/**
+ * Computes new committed offsets of `groupId` for every partition of `topic` and, unless
+ * `dryRun`, commits them with generation -1 and an empty member id (Kafka's
+ * `kafka-consumer-groups --reset-offsets`). Targets are clamped to [logStartOffset, logEndOffset];
+ * `shift` moves from the committed offset (or logStartOffset without one); a timestamp after
+ * every record gives the log end. Throws GroupNotEmptyError unless the group is Empty or does not
+ * exist (Dead), since members would overwrite the reset.
+ */
+export async function resetOffsets(
+  cluster: Cluster,
+  groupId: string,
+  topic: string,
+  to: ResetTarget,
+  dryRun: boolean,
+): Promise<TopicPartitionOffset[]> {
+  const [group] = await describeGroups(cluster, [groupId]);
+  if (group && group.state !== 'Empty' && group.state !== 'Dead') throw new GroupNotEmptyError(groupId, group.state);
+  const metadata = await cluster.topic(topic);
+  const queries = metadata.partitions.map((p) => ({ topic, partition: p.partition }));
+  const [starts, ends] = await Promise.all([
+    listOffsets(cluster, queries.map((q) => ({ ...q, timestamp: EARLIEST_TIMESTAMP }))),
+    listOffsets(cluster, queries.map((q) => ({ ...q, timestamp: LATEST_TIMESTAMP }))),
+  ]);
+  let byTime: Map<string, { offset: number }> | undefined;
+  if (typeof to === 'object' && 'timestamp' in to) byTime = await listOffsets(cluster, queries.map((q) => ({ ...q, timestamp: to.timestamp })));
+  let committed: Map<string, number> | undefined;
+  if (typeof to === 'object' && 'shift' in to) {
+    const list = await fetchCommittedOffsets(cluster, groupId, queries);
+    committed = new Map(list.map((c) => [`${c.topic}:${c.partition}`, c.offset]));
+  }
+  const plan = queries.map(({ partition }) => {
+    const key = `${topic}:${partition}`;
+    const start = starts.get(key)!.offset;
+    const end = ends.get(key)!.offset;
+    let target: number;
+    if (to === 'earliest') target = start;
+    else if (to === 'latest') target = end;
+    else if ('timestamp' in to) target = byTime!.get(key)!.offset >= 0 ? byTime!.get(key)!.offset : end;
+    else if ('offset' in to) target = to.offset;
+    else {
+      const current = committed!.get(key) ?? -1;
+      target = (current >= 0 ? current : start) + to.shift;
+    }
+    return { topic, partition, offset: Math.min(end, Math.max(start, target)) };
+  });
+  if (!dryRun) await commitOffsets(cluster, groupId, { generationId: -1, memberId: '' }, plan);
+  return plan;
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaProtocolError } from '@sluice/protocol';
+import { GroupNotEmptyError, UnknownTopicError } from '../../src/index.js';
+import { startTestCluster, type TestCluster } from '../helpers/test-broker.js';
+
+describe('admin', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster({ 'auto.create.topics.enable': false });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('creates, lists, describes with offsets, and deletes topics', async () => {
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic: 'a1', numPartitions: 3, configs: { 'retention.ms': '86400000' } }]);
+    expect(await admin.listTopics()).toContain('a1');
+    const producer = cluster.client.producer();
+    await producer.sendBatch(Array.from({ length: 30 }, (_, i) => ({ topic: 'a1', partition: i % 3, value: `v${i}` })));
+    await producer.close();
+    const [described] = await admin.describeTopics(['a1']);
+    expect(described!.partitions.map((p) => [p.partition, p.logStartOffset, p.highWatermark])).toEqual([
+      [0, 0, 10],
+      [1, 0, 10],
+      [2, 0, 10],
+    ]);
+    const duplicate = await admin.createTopics([{ topic: 'a1', numPartitions: 1 }]).catch((e: unknown) => e);
+    expect((duplicate as KafkaProtocolError).type).toBe('TOPIC_ALREADY_EXISTS');
+    await admin.deleteTopics(['a1']);
+    expect(await admin.listTopics()).not.toContain('a1');
+    await expect(admin.describeTopics(['a1'])).rejects.toBeInstanceOf(UnknownTopicError);
+    await admin.close();
+  });
+
+  it('reports group lag, describes members and refuses to reset a group with members', async () => {
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic: 'lagged', numPartitions: 2 }]);
+    const producer = cluster.client.producer();
+    await producer.sendBatch(Array.from({ length: 100 }, (_, i) => ({ topic: 'lagged', partition: i % 2, value: `v${i}`, timestamp: 1_000_000 + i })));
+    await producer.close();
+
+    // Commit 10 and 20 from a standalone consumer in group g-lag (generation -1).
+    const consumer = cluster.client.consumer({ groupId: 'g-lag', autoCommit: false });
+    consumer.assign([{ topic: 'lagged', partition: 0 }, { topic: 'lagged', partition: 1 }]);
+    await consumer.commit([
+      { topic: 'lagged', partition: 0, offset: 10 },
+      { topic: 'lagged', partition: 1, offset: 20 },
+    ]);
+    await consumer.close();
+    const lag = await admin.groupLag('g-lag');
+    expect(lag).toEqual([
+      { topic: 'lagged', partition: 0, committedOffset: 10, logEndOffset: 50, lag: 40 },
+      { topic: 'lagged', partition: 1, committedOffset: 20, logEndOffset: 50, lag: 30 },
+    ]);
+
+    expect(await admin.resetOffsets('g-lag', 'lagged', { shift: -15 }, { dryRun: true })).toEqual([
+      { topic: 'lagged', partition: 0, offset: 0 },
+      { topic: 'lagged', partition: 1, offset: 5 },
+    ]);
+    // Dry run committed nothing.
+    expect((await admin.groupLag('g-lag')).map((l) => l.committedOffset)).toEqual([10, 20]);
+    // Record i has timestamp 1_000_000 + i and sits on partition i % 2 at offset i >> 1.
+    await admin.resetOffsets('g-lag', 'lagged', { timestamp: 1_000_000 + 61 });
+    expect((await admin.groupLag('g-lag')).map((l) => l.committedOffset)).toEqual([31, 30]);
+    await admin.resetOffsets('g-lag', 'lagged', 'latest');
+    expect((await admin.groupLag('g-lag')).map((l) => l.lag)).toEqual([0, 0]);
+    await admin.resetOffsets('g-lag', 'lagged', { offset: 1_000 });
+    expect((await admin.groupLag('g-lag')).map((l) => l.committedOffset)).toEqual([50, 50]);
+
+    const member = cluster.client.consumer({ groupId: 'g-busy', heartbeatIntervalMs: 200, maxWaitMs: 50 });
+    member.subscribe('lagged');
+    await member.poll();
+    const [group] = await admin.describeGroups(['g-busy']);
+    expect(group!.state).toBe('Stable');
+    expect(group!.protocol).toBe('range');
+    expect(group!.members[0]!.assignment).toEqual([{ topic: 'lagged', partitions: [0, 1] }]);
+    const refused = await admin.resetOffsets('g-busy', 'lagged', 'earliest').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(GroupNotEmptyError);
+    expect((refused as Error).message).toContain('group "g-busy" is Stable, not Empty');
+    await member.close();
+
+    const groups = (await admin.listGroups()).map((g) => g.groupId);
+    expect(groups).toEqual(expect.arrayContaining(['g-lag', 'g-busy']));
+    await admin.deleteGroups(['g-lag']);
+    expect((await admin.listGroups()).map((g) => g.groupId)).not.toContain('g-lag');
+    await admin.close();
+  });
+});

@@ -1,0 +1,58 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiVersions, Metadata } from '@sluice/protocol';
+import { BrokerUnreachableError, RequestTimeoutError, SluiceClient } from '../../src/index.js';
+import { BrokerConnection } from '../../src/network/connection.js';
+import { startTestCluster, type TestCluster } from '../helpers/test-broker.js';
+
+describe('BrokerConnection', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('negotiates the highest version both sides support', async () => {
+    const connection = await BrokerConnection.connect({ host: '127.0.0.1', port: cluster.broker.port, clientId: 't' });
+    const range = connection.brokerVersionRange(Metadata.apiKey)!;
+    expect(connection.versionFor(Metadata)).toBe(Math.min(Metadata.maxVersion, range.maxVersion));
+    expect(connection.versionFor(ApiVersions)).toBe(2);
+    connection.close();
+  });
+
+  it('pipelines many requests on one socket and matches responses in order', async () => {
+    const connection = await BrokerConnection.connect({ host: '127.0.0.1', port: cluster.broker.port, clientId: 't' });
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => connection.request(Metadata, { topics: [{ name: `missing-${i}` }], allowAutoTopicCreation: false })),
+    );
+    responses.forEach((r, i) => expect(r.topics[0]!.name).toBe(`missing-${i}`));
+    connection.close();
+  });
+
+  it('names host:port when the broker is unreachable', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const admin = new SluiceClient({ bootstrapServers: [`127.0.0.1:${port}`], connectTimeoutMs: 2000 }).admin({ retry: { maxAttempts: 1 } });
+    const error = await admin.listTopics().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokerUnreachableError);
+    expect((error as Error).message).toBe(`broker 127.0.0.1:${port} is unreachable: ECONNREFUSED`);
+    await admin.close();
+  });
+
+  it('fails a request that gets no answer within its timeout, and closes the connection', async () => {
+    // A "broker" that accepts connections and never answers: the ApiVersions handshake times out.
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const error = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 't', connectTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokerUnreachableError);
+    expect((error as BrokerUnreachableError).cause).toBeInstanceOf(RequestTimeoutError);
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});

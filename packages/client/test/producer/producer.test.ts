@@ -1,0 +1,93 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CompressionCodec, ConsumedRecord, Consumer } from '../../src/index.js';
+import { partitionForKey } from '../../src/index.js';
+import { startTestCluster, type TestCluster } from '../helpers/test-broker.js';
+
+/** Reads from a standalone consumer until `count` records arrived or `timeoutMs` passed. */
+async function consumeCount(consumer: Consumer, count: number, timeoutMs = 30_000): Promise<ConsumedRecord[]> {
+  const out: ConsumedRecord[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < count && Date.now() < deadline) out.push(...(await consumer.poll()));
+  return out;
+}
+
+describe('producer → standalone consumer', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  const codecs: CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+  it.each(codecs)('round-trips 100,000 records compressed with %s, in order per partition', async (compression) => {
+    const topic = `roundtrip-${compression}`;
+    const partitions = 3;
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic, numPartitions: partitions }]);
+    await admin.close();
+    const producer = cluster.client.producer({ compression, lingerMs: 5 });
+    const total = 100_000;
+    const records = Array.from({ length: total }, (_, i) => ({ topic, partition: i % partitions, value: `record-${i}-${'x'.repeat(i % 50)}` }));
+    await producer.sendBatch(records);
+    await producer.close();
+
+    const consumer = cluster.client.consumer({ autoOffsetReset: 'earliest', maxWaitMs: 100 });
+    consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
+    const consumed = await consumeCount(consumer, total);
+    await consumer.close();
+
+    expect(consumed).toHaveLength(total);
+    for (let p = 0; p < partitions; p++) {
+      const got = consumed.filter((r) => r.partition === p);
+      const want = records.filter((r) => r.partition === p).map((r) => r.value);
+      expect(got.map((r) => r.value!.toString())).toEqual(want);
+      expect(got.map((r) => r.offset)).toEqual(want.map((_, i) => i));
+    }
+  });
+
+  it('puts keyed records on their murmur2 partition and resolves send() with the offset', async () => {
+    const topic = 'keyed';
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic, numPartitions: 6 }]);
+    await admin.close();
+    const producer = cluster.client.producer();
+    const sent = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => producer.send({ topic, key: `user-${i % 37}`, value: `v${i}`, headers: { n: String(i) } })),
+    );
+    await producer.close();
+    sent.forEach((meta, i) => expect(meta.partition).toBe(partitionForKey(Buffer.from(`user-${i % 37}`), 6)));
+
+    const consumer = cluster.client.consumer({ autoOffsetReset: 'earliest', maxWaitMs: 100 });
+    consumer.assign(Array.from({ length: 6 }, (_, partition) => ({ topic, partition })));
+    const consumed = await consumeCount(consumer, 300);
+    await consumer.close();
+    expect(consumed).toHaveLength(300);
+    for (const record of consumed) {
+      const i = Number(record.headers[0]!.value!.toString());
+      expect(record.key!.toString()).toBe(`user-${i % 37}`);
+      expect(record.partition).toBe(sent[i]!.partition);
+      expect(record.offset).toBe(sent[i]!.offset);
+    }
+  });
+
+  it('pipes a stream of lines through producer.writable() with keys from keyOf', async () => {
+    const topic = 'piped';
+    const producer = cluster.client.producer();
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
+    await pipeline(Readable.from(lines), producer.writable(topic, { keyOf: (line) => String(line).split(' ')[1]! }));
+    await producer.close();
+    const admin = cluster.client.admin();
+    const [described] = await admin.describeTopics([topic]);
+    await admin.close();
+    const consumer = cluster.client.consumer({ autoOffsetReset: 'earliest', maxWaitMs: 100 });
+    consumer.assign(described!.partitions.map((p) => ({ topic, partition: p.partition })));
+    const consumed = await consumeCount(consumer, lines.length);
+    await consumer.close();
+    expect(consumed.map((r) => r.value!.toString()).sort()).toEqual([...lines].sort());
+    for (const r of consumed) expect(r.partition).toBe(partitionForKey(r.key!, described!.partitions.length));
+  });
+});
