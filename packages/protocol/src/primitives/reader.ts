@@ -75,41 +75,72 @@ export class Reader {
     return this.buffer.subarray(at, at + 16);
   }
 
-  /** UNSIGNED_VARINT: up to 5 bytes, 7 bits each, least significant group first. */
+  /**
+   * UNSIGNED_VARINT: up to 5 bytes, 7 bits each, least significant group first. Returns an
+   * unsigned value in [0, 2^32). The first four groups (28 bits) use bit operations, the common
+   * case on the record path; only a fifth byte needs arithmetic to stay unsigned.
+   */
   readUnsignedVarint(): number {
-    let value = 0;
-    let shift = 0;
+    const buf = this.buffer;
+    const end = this.end;
     const start = this.position;
-    for (;;) {
-      if (this.position >= this.end) throw new SchemaError('truncated varint', start);
-      const byte = this.buffer[this.position++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) break;
-      shift += 7;
-      if (shift > 28) throw new SchemaError('varint longer than 5 bytes', start);
+    let at = start;
+    let value = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (at >= end) throw new SchemaError('truncated varint', start);
+      const byte = buf[at++]!;
+      value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        this.position = at;
+        return value;
+      }
     }
-    return value;
+    if (at >= end) throw new SchemaError('truncated varint', start);
+    const last = buf[at++]!;
+    if (last > 0x0f) throw new SchemaError('varint longer than 32 bits', start);
+    this.position = at;
+    return value + last * 0x1000_0000;
   }
 
   /** VARINT: zig-zag encoded int32. */
   readVarint(): number {
     const raw = this.readUnsignedVarint();
-    return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+    // raw < 2^32: >>> 1 and & 1 are exact on it; the xor yields the signed 32-bit value.
+    return (raw >>> 1) ^ -(raw & 1);
   }
 
-  /** VARLONG: zig-zag encoded int64, returned as a number (throws beyond 2^53). */
+  /**
+   * VARLONG: zig-zag encoded int64, returned as a number. Small values (timestamp and offset
+   * deltas) take the bit-operation path; larger ones use arithmetic; a zig-zag value beyond 2^53
+   * throws SchemaError rather than lose precision.
+   */
   readVarlong(): number {
-    let value = 0;
-    let multiplier = 1;
+    const buf = this.buffer;
+    const end = this.end;
     const start = this.position;
-    for (let i = 0; ; i++) {
-      if (this.position >= this.end) throw new SchemaError('truncated varlong', start);
+    let at = start;
+    let low = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (at >= end) throw new SchemaError('truncated varlong', start);
+      const byte = buf[at++]!;
+      low |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        this.position = at;
+        return (low >>> 1) ^ -(low & 1);
+      }
+    }
+    let value = low;
+    let multiplier = 0x1000_0000;
+    for (let i = 4; ; i++) {
+      if (at >= end) throw new SchemaError('truncated varlong', start);
       if (i === 8) throw new SchemaError('varlong outside the safe integer range', start);
-      const byte = this.buffer[this.position++]!;
+      const byte = buf[at++]!;
       value += (byte & 0x7f) * multiplier;
-      if ((byte & 0x80) === 0) break;
+      if (byte < 0x80) break;
       multiplier *= 128;
     }
+    if (value > Number.MAX_SAFE_INTEGER) throw new SchemaError('varlong outside the safe integer range', start);
+    this.position = at;
     return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
   }
 

@@ -5,6 +5,8 @@ const ZERO_COPY_THRESHOLD = 1024;
 /** First scratch allocation (bytes); later ones double up to MAX_SCRATCH_BYTES. */
 const INITIAL_SCRATCH_BYTES = 512;
 const MAX_SCRATCH_BYTES = 1 << 20;
+/** Exclusive bound on the magnitude of a VARLONG this codec writes exactly (2^52). */
+const MAX_VARLONG_MAGNITUDE = 2 ** 52;
 
 /**
  * Encodes Kafka's primitive types into a list of Buffer chunks, ready for `socket.write` /
@@ -152,8 +154,15 @@ export class Writer {
     return this.writeUnsignedVarint(((value << 1) ^ (value >> 31)) >>> 0);
   }
 
-  /** VARLONG: zig-zag int64 from a safe-integer number. */
+  /**
+   * VARLONG: zig-zag int64 from an integer with |value| < 2^52 (zig-zag doubles it, and doubles
+   * hold integers exactly only below 2^53); throws RangeError otherwise. Timestamps (ms) and
+   * offset deltas are far inside that range.
+   */
   writeVarlong(value: number): this {
+    if (!Number.isInteger(value) || value >= MAX_VARLONG_MAGNITUDE || value <= -MAX_VARLONG_MAGNITUDE) {
+      throw new RangeError(`varlong value ${value} is outside ±2^52`);
+    }
     this.ensure(10);
     let v = value >= 0 ? value * 2 : -value * 2 - 1;
     while (v >= 0x80) {
