@@ -1,39 +1,28 @@
 /**
- * Request and response shapes of the group coordinator APIs, with exactly the Kafka schema field
- * names in lowerCamelCase (../shared/kafka-protocol/message/*.json), so the request handlers pass
- * decoded wire objects straight in and encode the returned objects straight out. Fields that exist
+ * Request and response shapes of the group coordinator APIs. Requests are the wire codec's own
+ * types from @sluice/protocol, so handlers pass decoded requests straight in; responses are the
+ * coordinator's stricter view of the same schemas (field names in lowerCamelCase of
+ * ../shared/kafka-protocol/message/*.json) and are encoded straight out. Fields that exist
  * only from some version on are optional in requests (a codec may leave them out below that
  * version) and always present in responses (a codec skips them below their version).
  *
  * Bytes fields are Node Buffers; int64 fields are checked `number`s (see @sluice/protocol int64).
  */
 
-/** JoinGroup request protocol entry (Kafka protocol: JoinGroup v0+). */
-export interface JoinGroupRequestProtocol {
-  /** Protocol name, e.g. an assignor ("range", "roundrobin", "RoundRobinAssigner"). */
-  name: string;
-  /** Opaque protocol metadata (ConsumerProtocolSubscription for "consumer"). */
-  metadata: Buffer;
-}
-
-/** JoinGroup request (Kafka protocol: JoinGroup v0-9; the coordinator implements v0-5 semantics). */
-export interface JoinGroupRequest {
-  groupId: string;
-  /** Session timeout in ms; must lie in [group.min.session.timeout.ms, group.max.session.timeout.ms]. */
-  sessionTimeoutMs: number;
-  /** v1+; v0 (or a negative value) means "same as sessionTimeoutMs". */
-  rebalanceTimeoutMs?: number;
-  /** "" for a member without an id yet. */
-  memberId: string;
-  /** v5+ static membership id (KIP-345); null or absent for dynamic members. */
-  groupInstanceId?: string | null;
-  /** E.g. "consumer" or "connect". */
-  protocolType: string;
-  /** Supported protocols in preference order. */
-  protocols: readonly JoinGroupRequestProtocol[];
-  /** v8+, informational only. */
-  reason?: string | null;
-}
+export type {
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupRequestProtocol,
+  LeaveGroupRequest,
+  ListGroupsRequest,
+  MemberIdentity as LeaveGroupMemberIdentity,
+  OffsetCommitRequest,
+  OffsetCommitRequestPartition,
+  OffsetCommitRequestTopic,
+  OffsetFetchRequestTopic,
+  SyncGroupRequest,
+  SyncGroupRequestAssignment,
+} from '@sluice/protocol';
 
 /** One member in the leader's JoinGroup response. */
 export interface JoinGroupResponseMember {
@@ -62,27 +51,6 @@ export interface JoinGroupResponse {
   members: JoinGroupResponseMember[];
 }
 
-/** SyncGroup request assignment entry. */
-export interface SyncGroupRequestAssignment {
-  memberId: string;
-  assignment: Buffer;
-}
-
-/** SyncGroup request (Kafka protocol: SyncGroup v0-5). */
-export interface SyncGroupRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  /** v3+. */
-  groupInstanceId?: string | null;
-  /** v5+; checked against the group's when not null. */
-  protocolType?: string | null;
-  /** v5+; checked against the group's when not null. */
-  protocolName?: string | null;
-  /** The leader's assignment for every member; [] from followers. */
-  assignments: readonly SyncGroupRequestAssignment[];
-}
-
 /** SyncGroup response (Kafka protocol: SyncGroup v0-5). */
 export interface SyncGroupResponse {
   throttleTimeMs: number;
@@ -95,37 +63,10 @@ export interface SyncGroupResponse {
   assignment: Buffer;
 }
 
-/** Heartbeat request (Kafka protocol: Heartbeat v0-4). */
-export interface HeartbeatRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  /** v3+. */
-  groupInstanceId?: string | null;
-}
-
 /** Heartbeat response (Kafka protocol: Heartbeat v0-4). */
 export interface HeartbeatResponse {
   throttleTimeMs: number;
   errorCode: number;
-}
-
-/** One leaving member (Kafka protocol: LeaveGroup v3+ MemberIdentity). */
-export interface LeaveGroupMemberIdentity {
-  /** "" to remove a static member by groupInstanceId alone. */
-  memberId: string;
-  groupInstanceId?: string | null;
-  /** v5+, informational only. */
-  reason?: string | null;
-}
-
-/** LeaveGroup request (Kafka protocol: LeaveGroup v0-5): v0-2 carry `memberId`, v3+ `members`. */
-export interface LeaveGroupRequest {
-  groupId: string;
-  /** v0-2. */
-  memberId?: string;
-  /** v3+. */
-  members?: readonly LeaveGroupMemberIdentity[];
 }
 
 /** One member's outcome in a LeaveGroup v3+ response. */
@@ -179,14 +120,6 @@ export interface DescribeGroupsResponse {
   groups: DescribedGroup[];
 }
 
-/** ListGroups request (Kafka protocol: ListGroups v0-5); filters are v4+/v5+. */
-export interface ListGroupsRequest {
-  /** v4+: only groups in these states (case-insensitive); [] or absent = all. */
-  statesFilter?: readonly string[];
-  /** v5+: only groups of these types; the coordinator has only "classic" groups. */
-  typesFilter?: readonly string[];
-}
-
 /** One group in a ListGroups response. */
 export interface ListedGroup {
   groupId: string;
@@ -216,36 +149,6 @@ export interface DeleteGroupsResponse {
   results: DeletableGroupResult[];
 }
 
-/** One partition of an OffsetCommit request. */
-export interface OffsetCommitRequestPartition {
-  partitionIndex: number;
-  /** Any int64, including negative sentinels (kafkajs commits -1 and -2). */
-  committedOffset: number;
-  /** v6+; -1 = unknown. */
-  committedLeaderEpoch?: number;
-  /** Nullable; null is stored as "" (Kafka `OffsetAndMetadata.NoMetadata`). */
-  committedMetadata: string | null;
-}
-
-/** One topic of an OffsetCommit request. */
-export interface OffsetCommitRequestTopic {
-  name: string;
-  partitions: readonly OffsetCommitRequestPartition[];
-}
-
-/** OffsetCommit request (Kafka protocol: OffsetCommit v2-7). */
-export interface OffsetCommitRequest {
-  groupId: string;
-  /** -1 for commits from outside group management (simple/admin consumers, with memberId ""). */
-  generationIdOrMemberEpoch: number;
-  memberId: string;
-  /** v7+. */
-  groupInstanceId?: string | null;
-  /** v2-4; ignored: retention is the broker's `offsets.retention.minutes` (as from v5). */
-  retentionTimeMs?: number;
-  topics: readonly OffsetCommitRequestTopic[];
-}
-
 /** One partition of an OffsetCommit response. */
 export interface OffsetCommitResponsePartition {
   partitionIndex: number;
@@ -262,12 +165,6 @@ export interface OffsetCommitResponseTopic {
 export interface OffsetCommitResponse {
   throttleTimeMs: number;
   topics: OffsetCommitResponseTopic[];
-}
-
-/** One topic of an OffsetFetch request. */
-export interface OffsetFetchRequestTopic {
-  name: string;
-  partitionIndexes: readonly number[];
 }
 
 /** One partition of an OffsetFetch response. */

@@ -203,7 +203,7 @@ describe('leaving, expiry and heartbeats', () => {
   it('takes a list of members in LeaveGroup v3 and answers each', async () => {
     const { memberIds } = await formStableGroup(kit, 'g', ['a', 'b']);
     const left = await kit.coordinator.leaveGroup(
-      { groupId: 'g', members: [{ memberId: memberIds[0]! }, { memberId: memberIds[1]! }, { memberId: 'ghost' }] },
+      { groupId: 'g', members: [{ memberId: memberIds[0]!, groupInstanceId: null }, { memberId: memberIds[1]!, groupInstanceId: null }, { memberId: 'ghost', groupInstanceId: null }] },
       3,
     );
     expect(left.errorCode).toBe(ErrorCode.NONE);
