@@ -1,0 +1,171 @@
+// Generates docs/benchmarks.md (and docs/benchmarks/*.svg) from a results JSON of
+// bench/run.mjs: machine and versions, limits and peers, every Sluice figure with its ratio to
+// them, the issue-5 targets as met/missed, charts, micro-benchmarks, the broker profile, and the
+// hand-written findings from bench/findings.md. `node bench/report.mjs [results.json]`.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { barChart, lineChart } from './report-svg.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const n = (v, d = 0) => (v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 }));
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+const mb = (bytes) => (bytes === null || bytes === undefined ? '-' : n(bytes / 1048576, 1));
+const ok = (v) => (v === null ? 'not measured' : v ? 'met' : 'missed');
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+/** Renders the markdown and writes it to `outFile`, with charts beside it in benchmarks/. */
+export async function writeReport(results, outFile) {
+  const docsDir = dirname(outFile);
+  await mkdir(join(docsDir, 'benchmarks'), { recursive: true });
+  const S = results.summary ?? [];
+  const find = (pred) => S.find(pred) ?? null;
+  const isBase = (s) => s.params.producers === 1 && s.params.compression === 'none' && s.params.acks === -1 && s.params.targetRecordsPerSec === undefined;
+  const headline = find((s) => isBase(s) && s.params.recordSizeBytes === 100 && s.params.partitions === 1);
+  const kib = find((s) => isBase(s) && s.params.recordSizeBytes === 1024 && s.params.partitions === 1);
+  const p8 = find((s) => isBase(s) && s.params.recordSizeBytes === 100 && s.params.partitions === 8);
+  const p512 = find((s) => isBase(s) && s.params.recordSizeBytes === 100 && s.params.partitions === 512);
+  const half = find((s) => s.loadFraction === 0.5);
+  const { fio, loopback } = results.limits ?? {};
+  const { redis, nats } = results.peers ?? {};
+  const { kcat, kafkajs } = results.clients ?? {};
+  const val = (x, k) => (x && !x.skipped ? x[k] ?? null : null);
+  const peakRss = Math.max(0, ...S.map((s) => s.brokerPeakRssBytes ?? 0));
+  const idle = results.scale?.idleConnections;
+  const startup = results.startup ?? {};
+
+  const targets = [
+    ['Produce 100 B, 1 partition, acks=-1, Sluice client', '>= 1,000,000 rec/s', n(headline?.produceRecordsPerSec), ok(headline ? headline.produceRecordsPerSec >= 1e6 : null)],
+    ['  vs Redis Streams XADD', '>= 4x', ratio(headline?.produceRecordsPerSec, val(redis, 'recordsPerSec')), ok(val(redis, 'recordsPerSec') && headline ? headline.produceRecordsPerSec >= 4 * redis.recordsPerSec : null)],
+    ['  vs NATS JetStream publish', '>= 8x', ratio(headline?.produceRecordsPerSec, val(nats, 'recordsPerSec')), ok(val(nats, 'recordsPerSec') && headline ? headline.produceRecordsPerSec >= 8 * nats.recordsPerSec : null)],
+    ['Produce 100 B, kcat -P -l', '>= 1,000,000 rec/s', n(val(kcat, 'recordsPerSec')), ok(val(kcat, 'recordsPerSec') === null ? null : kcat.recordsPerSec >= 1e6)],
+    ['Produce 1 KiB, share of fio fdatasync bandwidth', '>= 80%', kib && val(fio, 'mbPerSec') ? `${n((kib.produceMbPerSec / fio.mbPerSec) * 100, 1)}% (${n(kib.produceMbPerSec, 1)} of ${n(fio.mbPerSec, 1)} MB/s)` : '-', ok(kib && val(fio, 'mbPerSec') ? kib.produceMbPerSec >= 0.8 * fio.mbPerSec : null)],
+    ['Consume 100 B catch-up, Sluice client', '>= 2,000,000 rec/s', n(headline?.consumeRecordsPerSec), ok(headline?.consumeRecordsPerSec ? headline.consumeRecordsPerSec >= 2e6 : null)],
+    ['Consume 1 KiB, share of Node loopback bandwidth', '>= 50%', kib && val(loopback, 'mbPerSec') ? `${n((kib.consumeMbPerSec / loopback.mbPerSec) * 100, 1)}% (${n(kib.consumeMbPerSec, 1)} of ${n(loopback.mbPerSec, 1)} MB/s)` : '-', ok(kib && val(loopback, 'mbPerSec') ? kib.consumeMbPerSec >= 0.5 * loopback.mbPerSec : null)],
+    ['Produce p99 at half of peak rate', '<= 5 ms', half ? `${n(half.produceP99Ms, 2)} ms at ${n(half.params.targetRecordsPerSec)} rec/s` : '-', ok(half ? half.produceP99Ms <= 5 : null)],
+    ['End-to-end p99 at half of peak rate', '<= 10 ms', half ? `${n(half.endToEndP99Ms, 2)} ms` : '-', ok(half?.endToEndP99Ms != null ? half.endToEndP99Ms <= 10 : null)],
+    ['512 partitions vs 8 (produce rec/s)', '>= 70%', p8 && p512 ? `${n((p512.produceRecordsPerSec / p8.produceRecordsPerSec) * 100, 1)}%` : '-', ok(p8 && p512 ? p512.produceRecordsPerSec >= 0.7 * p8.produceRecordsPerSec : null)],
+    ['1,000 idle connections, broker RSS growth', '< 50 MB', idle && !idle.skipped ? `${mb(idle.deltaBytes)} MiB` : '-', ok(idle && !idle.skipped ? idle.deltaBytes < 50e6 : null)],
+    ['Broker peak RSS, every run', '< 250 MB', `${mb(peakRss)} MiB`, ok(S.length ? peakRss < 250e6 : null)],
+    ['Start to ready, empty data dir (broker startMs / spawn-to-ready)', '< 300 ms', startup.empty ? `${n(startup.empty.startMs)} / ${n(startup.empty.readyMs)} ms` : '-', ok(startup.empty ? startup.empty.readyMs < 300 : null)],
+    ['Start to ready with data after clean shutdown (10 GiB, 100+ segments)', '< 1 s', startup.withData && !startup.withData.skipped ? `${n(startup.withData.startMs)} / ${n(startup.withData.readyMs)} ms with ${mb(startup.withData.bytes)} MiB in ${startup.withData.segments} segments` : '-', ok(startup.withData && !startup.withData.skipped ? startup.withData.readyMs < 1000 : null)],
+  ];
+
+  // Charts.
+  const sizes = [100, 1024, 10240].map((size) => find((s) => isBase(s) && s.params.partitions === 1 && s.params.recordSizeBytes === size));
+  await writeFile(join(docsDir, 'benchmarks/throughput-vs-record-size.svg'), barChart({
+    title: 'Sluice produce and consume vs record size (1 partition, acks=-1)', yLabel: 'MB/s of payload',
+    categories: ['100 B', '1 KiB', '10 KiB'],
+    series: [{ name: 'produce MB/s', values: sizes.map((s) => s?.produceMbPerSec ?? null) }, { name: 'consume MB/s', values: sizes.map((s) => s?.consumeMbPerSec ?? null) }, { name: 'fio fdatasync MB/s', values: sizes.map(() => val(fio, 'mbPerSec')) }],
+  }));
+  const parts = [1, 8, 64, 512].map((p) => find((s) => isBase(s) && s.params.recordSizeBytes === 100 && s.params.partitions === p));
+  await writeFile(join(docsDir, 'benchmarks/throughput-vs-partitions.svg'), barChart({
+    title: 'Sluice produce and consume vs partitions (100 B, acks=-1)', yLabel: 'records/s',
+    categories: ['1', '8', '64', '512'],
+    series: [{ name: 'produce rec/s', values: parts.map((s) => s?.produceRecordsPerSec ?? null) }, { name: 'consume rec/s', values: parts.map((s) => s?.consumeRecordsPerSec ?? null) }],
+  }));
+  const loads = S.filter((s) => s.params.targetRecordsPerSec !== undefined).sort((a, b) => a.params.targetRecordsPerSec - b.params.targetRecordsPerSec);
+  await writeFile(join(docsDir, 'benchmarks/latency-vs-load.svg'), lineChart({
+    title: 'Sluice latency vs produce rate (100 B, 1 partition, acks=-1)', xLabel: 'target records/s', yLabel: 'ms',
+    series: [
+      { name: 'produce p50', points: loads.map((s) => ({ x: s.params.targetRecordsPerSec, y: s.produceP50Ms })) },
+      { name: 'produce p99', points: loads.map((s) => ({ x: s.params.targetRecordsPerSec, y: s.produceP99Ms })) },
+      { name: 'end-to-end p99', points: loads.map((s) => ({ x: s.params.targetRecordsPerSec, y: s.endToEndP99Ms })) },
+    ],
+  }));
+
+  const m = results.machine;
+  const peersRows = [
+    ['fio sequential write, fdatasync per 1 MiB', n(val(fio, 'writesPerSec')) + ' writes/s', n(val(fio, 'mbPerSec'), 1), '-', '-', fio?.reason ?? fio?.args ?? ''],
+    ['Node loopback TCP (2 processes)', '-', n(val(loopback, 'mbPerSec'), 1), '-', '-', loopback?.reason ?? ''],
+    ['Redis Streams XADD, 100 B, pipeline 1000', n(val(redis, 'recordsPerSec')), n(val(redis, 'mbPerSec'), 1), n(val(redis, 'brokerCpuCores'), 2), mb(val(redis, 'brokerPeakRssBytes')), redis?.reason ?? `p50/p99 per pipeline ${n(val(redis, 'p50Ms'), 1)}/${n(val(redis, 'p99Ms'), 1)} ms, appendfsync everysec`],
+    ['NATS JetStream publish, 100 B, 1000 pending acks', n(val(nats, 'recordsPerSec')), n(val(nats, 'mbPerSec'), 2), n(val(nats, 'brokerCpuCores'), 2), mb(val(nats, 'brokerPeakRssBytes')), nats?.reason ?? `publish p50/p99 ${n(val(nats, 'publishP50Ms'), 1)}/${n(val(nats, 'publishP99Ms'), 1)} ms; pull consumer ${n(val(nats, 'consumeRecordsPerSec'))} rec/s`],
+    ['kcat -P -l to Sluice, 100 B, acks=all', n(val(kcat, 'recordsPerSec')), n(val(kcat, 'mbPerSec'), 1), n(val(kcat, 'brokerCpuCoresProduce'), 2), '-', kcat?.reason ?? `kcat -C from Sluice: ${n(val(kcat, 'consumeRecordsPerSec'))} rec/s; runs ${(kcat?.runs ?? []).map((r) => n(r)).join(', ')}`],
+    ['kcat -P -l to Sluice, 1 KiB, acks=all', n(val(results.clients?.kcat1k, 'recordsPerSec')), n(val(results.clients?.kcat1k, 'mbPerSec'), 1), n(val(results.clients?.kcat1k, 'brokerCpuCoresProduce'), 2), '-', results.clients?.kcat1k ? `kcat -C: ${n(val(results.clients.kcat1k, 'consumeMbPerSec'), 1)} MB/s` : ''],
+    ['kafkajs producer to Sluice, 100 B, acks=-1', n(val(kafkajs, 'recordsPerSec')), n(val(kafkajs, 'mbPerSec'), 1), '-', '-', kafkajs?.reason ?? `per-send p50/p99 ${n(val(kafkajs, 'p50Ms'), 1)}/${n(val(kafkajs, 'p99Ms'), 1)} ms`],
+  ];
+  const scenRows = S.map((s) => [
+    s.name, String(s.runs), n(s.produceRecordsPerSec), n(s.produceMbPerSec, 1),
+    ratio(s.produceRecordsPerSec, val(redis, 'recordsPerSec')), ratio(s.produceRecordsPerSec, val(nats, 'recordsPerSec')), ratio(s.produceRecordsPerSec, val(kcat, 'recordsPerSec')),
+    val(fio, 'mbPerSec') ? `${n((s.produceMbPerSec / fio.mbPerSec) * 100, 1)}%` : '-',
+    `${n(s.produceP50Ms, 2)} / ${n(s.produceP99Ms, 2)} / ${n(s.produceP999Ms, 2)}`, `${n(s.endToEndP50Ms, 2)} / ${n(s.endToEndP99Ms, 2)}`,
+    n(s.consumeRecordsPerSec), n(s.consumeMbPerSec, 1), val(loopback, 'mbPerSec') && s.consumeMbPerSec ? `${n((s.consumeMbPerSec / loopback.mbPerSec) * 100, 1)}%` : '-',
+    `${n(s.brokerCpuCoresProduce, 2)} / ${n(s.brokerCpuCoresConsume, 2)}`, mb(s.brokerPeakRssBytes),
+  ]);
+  const microRows = (results.micro ?? []).map((r) => [`${r.concept}: ${r.name}`, n(r.opsPerSec), n(r.meanNs, 1), n(r.p99Ns, 1), `±${r.rmePercent}%`, r.mbPerSec === null ? '-' : n(r.mbPerSec, 1), r.file]);
+  const prof = results.profile;
+  let findings = '';
+  try {
+    findings = await readFile(join(here, 'findings.md'), 'utf8');
+  } catch {
+    findings = '(bench/findings.md missing)\n';
+  }
+
+  const md = `# Benchmarks
+
+Generated by \`node bench/report.mjs\` from \`bench/results/latest.json\` (written by \`npm run bench\`; run
+\`npm run bench -- --quick\` for a one-minute pass). Run of ${results.startedAt}, mode **${results.mode ?? 'full'}**.
+Client and broker share the machine. Every ratio compares figures measured in this same run.
+MB = 10^6 bytes of record values (payload). Latencies in ms. "Broker CPU" is cores busy (1.00 = one core)
+during the phase, from /proc/<pid>/stat; peak RSS is VmHWM from /proc/<pid>/status.
+Figures for Sluice are medians over the runs listed.
+
+## Machine and versions
+${table(['item', 'value'], [
+    ['CPU', `${m.cpuModel} x ${m.cpuCores}`], ['memory', `${n(m.memoryBytes / 2 ** 30, 1)} GiB`], ['kernel', `${m.kernel} (${m.platform})`],
+    ['Node', `${m.node} (V8 ${m.v8})`], ...Object.entries(m.tools).map(([k, v]) => [k, v ?? 'not installed']),
+  ])}
+
+## Targets (issue 5)
+${table(['target', 'goal', 'measured', 'status'], targets)}
+
+## Limits and peers (same run)
+${table(['what', 'records/s', 'MB/s', 'server CPU', 'server peak RSS MiB', 'notes'], peersRows)}
+
+## Sluice scenarios (Sluice's own client)
+Columns: produce records/s and MB/s; ratio to Redis XADD, NATS JetStream publish and kcat (all 100 B);
+share of fio fdatasync bandwidth; produce latency p50/p99/p99.9 (chunk handed to the producer →
+acknowledged); end-to-end p50/p99 (handed to the producer → read by a consumer in the same process);
+catch-up consume records/s, MB/s and share of Node loopback bandwidth; broker CPU produce/consume;
+broker peak RSS (MiB).
+
+${table(['scenario', 'runs', 'produce rec/s', 'MB/s', 'x Redis', 'x NATS', 'x kcat', '% fio', 'produce p50/p99/p99.9', 'e2e p50/p99', 'consume rec/s', 'consume MB/s', '% loopback', 'broker CPU', 'peak RSS'], scenRows)}
+
+![throughput vs record size](benchmarks/throughput-vs-record-size.svg)
+
+![throughput vs partitions](benchmarks/throughput-vs-partitions.svg)
+
+![latency vs load](benchmarks/latency-vs-load.svg)
+
+## Scale and start-up
+${table(['measure', 'value'], [
+    ['1,000 idle connections (ApiVersions on each): broker RSS before → after', idle && !idle.skipped ? `${mb(idle.rssBeforeBytes)} → ${mb(idle.rssAfterBytes)} MiB (${n(idle.bytesPerConnection)} bytes per connection)` : '-'],
+    ['Start-up, empty data dir: broker startMs / spawn-to-ready ms (median of 3)', startup.empty ? `${n(startup.empty.startMs)} / ${n(startup.empty.readyMs)}` : '-'],
+    ['Start-up with data after clean shutdown: startMs / spawn-to-ready ms (median of 3)', startup.withData && !startup.withData.skipped ? `${n(startup.withData.startMs)} / ${n(startup.withData.readyMs)} (${mb(startup.withData.bytes)} MiB, ${startup.withData.segments} segments)` : startup.withData?.reason ?? '-'],
+  ])}
+
+## Micro-benchmarks (tinybench, built dist/)
+Node ${m.node}, ${m.cpuModel}. ± is tinybench's relative margin of error of the mean.
+
+${table(['benchmark', 'ops/s', 'mean ns', 'p99 ns', 'rme', 'MB/s', 'file'], microRows)}
+
+## Broker CPU profile
+${prof ? `\`node --cpu-prof\` of the broker under the 100 B, 1 partition, acks=-1 produce load (Sluice client, no consumer):
+${n(prof.totalMs)} ms profiled, ${n(prof.samples)} samples, idle ${prof.idlePercent}%. Self time:
+
+${table(['function', '% of samples'], prof.functions.slice(0, 20).map((f) => [`\`${f.name}\``, `${f.percent}%`]))}
+
+By file:
+
+${table(['file', '% of samples'], prof.files.slice(0, 12).map((f) => [`\`${f.name}\``, `${f.percent}%`]))}` : 'Not run (`npm run bench -- --profile`).'}
+
+## Findings
+${findings}`;
+  await writeFile(outFile, md);
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  const file = resolve(process.argv[2] ?? join(here, 'results/latest.json'));
+  await writeReport(JSON.parse(await readFile(file, 'utf8')), resolve(here, '../docs/benchmarks.md'));
+  process.stderr.write('wrote docs/benchmarks.md\n');
+}

@@ -1,0 +1,216 @@
+// `npm run bench`: the whole benchmark suite in one run, so every ratio compares figures taken
+// on the same machine minutes apart. Order: machine limits (fio, Node loopback), peers (Redis
+// Streams, NATS JetStream), Sluice scenarios with its own client (medians of 3 runs where the
+// targets ask), kcat and kafkajs as producers, latency against load, idle connections, start-up,
+// micro-benchmarks, and optionally a broker CPU profile. Writes bench/results/bench-<time>.json
+// and regenerates docs/benchmarks.md (bench/report.mjs).
+//
+//   npm run bench                  full suite (about 8-10 minutes on 2 cores)
+//   npm run bench -- --quick       about 1 minute: one run each, short durations
+//   npm run bench -- --profile     also profile the broker (node --cpu-prof) under the headline load
+//   npm run bench -- --no-report   keep docs/benchmarks.md as it is
+//   npm run bench -- --only sluice,micro   sections: limits,peers,sluice,clients,latency,scale,startup,micro
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const quick = flag('quick');
+const onlyArg = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : null;
+const want = (section) => onlyArg === null || onlyArg.includes(section);
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+if (!flag('no-build')) {
+  log('building (tsc -b)');
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+}
+if (want('peers') || want('limits')) {
+  try {
+    execFileSync('bash', [join(root, 'scripts/install-bench-tools.sh')], { stdio: 'inherit' });
+  } catch {
+    log('install-bench-tools.sh failed; missing peers are reported as skipped');
+  }
+}
+
+const lib = await import(join(root, 'packages/cli/dist/bench/index.js'));
+const { fioSequentialWrite } = await import('./peers/fio.mjs');
+const { nodeLoopbackBandwidth } = await import('./peers/loopback.mjs');
+const { redisStreamsXadd } = await import('./peers/redis.mjs');
+const { natsJetStream } = await import('./peers/nats.mjs');
+const { kcatProduceConsume } = await import('./peers/kcat.mjs');
+const { kafkajsProduce } = await import('./peers/kafkajs.mjs');
+const { idleConnectionCost } = await import('./tools/idle-connections.mjs');
+const { summarizeCpuProfile } = await import('./tools/cpuprofile-summary.mjs');
+const { runMicro } = await import('./micro/harness.mjs');
+
+const durationMs = quick ? 1000 : 5000;
+const targetRuns = quick ? 1 : 3;
+const progress = process.stderr.isTTY ? 'bar' : 'none';
+const startedAt = new Date().toISOString();
+const results = { format: 'sluice-bench/1', startedAt, mode: quick ? 'quick' : 'full', machine: lib.machineInfo(), scenarios: [], summary: [], limits: {}, peers: {}, clients: {}, scale: {}, startup: {}, micro: [], profile: null };
+const safe = async (label, fn) => {
+  const t0 = performance.now();
+  try {
+    const r = await fn();
+    log(`${label}: done in ${Math.round(performance.now() - t0)} ms`);
+    return r;
+  } catch (error) {
+    log(`${label}: FAILED ${error?.stack ?? error}`);
+    return { name: label, skipped: true, reason: String(error?.message ?? error) };
+  }
+};
+const base = { partitions: 1, producers: 1, consumers: 1, acks: -1, compression: 'none', catchUp: true, durationMs };
+const scenario = (over) => {
+  const p = { ...base, recordSizeBytes: 100, ...over };
+  return { ...p, name: lib.scenarioName(p) };
+};
+const runScenario = async (params, runs) => {
+  const out = await safe(`sluice ${params.name} x${runs}`, () =>
+    lib.runRepeated(params, runs, { progress }, (r) => log(`  ${r.name}: ${r.produce.recordsPerSec} rec/s produce, ${r.consume?.recordsPerSec ?? '-'} rec/s consume, p99 ${r.produceLatency.p99Ms} ms${r.errors.length ? ` ERRORS ${r.errors.join('; ')}` : ''}`)),
+  );
+  if (Array.isArray(out)) results.scenarios.push(...out);
+  return Array.isArray(out) ? lib.summarize(out)[0] : null;
+};
+
+if (want('limits')) {
+  results.limits.fio = await safe('fio', () => fioSequentialWrite(quick ? { sizeMiB: 256, runtimeSec: 3 } : { sizeMiB: 2048, runtimeSec: 10 }));
+  results.limits.loopback = await safe('node loopback', () => nodeLoopbackBandwidth({ durationMs: quick ? 1000 : 5000 }));
+}
+if (want('peers')) {
+  results.peers.redis = await safe('redis', () => redisStreamsXadd({ requests: quick ? 300_000 : 3_000_000 }));
+  results.peers.nats = await safe('nats', () => natsJetStream({ durationMs: quick ? 1000 : 5000 }));
+}
+
+let headline = null;
+if (want('sluice')) {
+  headline = await runScenario(scenario({}), targetRuns);
+  await runScenario(scenario({ recordSizeBytes: 1024 }), targetRuns);
+  await runScenario(scenario({ recordSizeBytes: 10240 }), quick ? 1 : 3);
+  for (const partitions of quick ? [8] : [8, 64, 512]) await runScenario(scenario({ partitions, consumers: 1 }), partitions === 64 ? 1 : targetRuns);
+  if (!quick) {
+    for (const compression of ['lz4', 'zstd']) await runScenario(scenario({ compression }), 1);
+    await runScenario(scenario({ acks: 1 }), 1);
+    await runScenario(scenario({ producers: 2 }), 1);
+  }
+}
+if (want('latency')) {
+  const peak = headline?.produceRecordsPerSec ?? 100_000;
+  for (const fraction of quick ? [0.5] : [0.25, 0.5, 0.75]) {
+    const rate = Math.max(1000, Math.round((peak * fraction) / 1000) * 1000);
+    await runScenario(scenario({ targetRecordsPerSec: rate, catchUp: false }), fraction === 0.5 ? targetRuns : 1);
+    for (const r of results.scenarios) if (r.params.targetRecordsPerSec === rate) r.loadFraction = fraction;
+  }
+}
+results.summary = lib.summarize(results.scenarios);
+for (const s of results.summary) {
+  const r = results.scenarios.find((x) => x.name === s.name);
+  if (r?.loadFraction !== undefined) s.loadFraction = r.loadFraction;
+}
+
+if (want('clients')) {
+  const runs = [];
+  for (let i = 0; i < targetRuns; i++) {
+    const broker = await lib.spawnBroker();
+    try {
+      runs.push(await safe(`kcat run ${i + 1}`, () => kcatProduceConsume(broker, { records: quick ? 300_000 : 2_000_000 })));
+      if (i === 0) results.clients.kafkajs = await safe('kafkajs', () => kafkajsProduce(broker, { durationMs }));
+      if (i === 0 && !quick) results.clients.kcat1k = await safe('kcat 1 KiB', () => kcatProduceConsume(broker, { records: 500_000, valueBytes: 1024 }));
+    } finally {
+      await broker.stop();
+    }
+  }
+  const ok = runs.filter((r) => !r.skipped);
+  results.clients.kcat = ok.length === 0 ? runs[0] : { ...ok[0], runs: ok.map((r) => r.recordsPerSec), recordsPerSec: lib.median(ok.map((r) => r.recordsPerSec)), consumeRecordsPerSec: lib.median(ok.map((r) => r.consumeRecordsPerSec ?? 0)), mbPerSec: lib.median(ok.map((r) => r.mbPerSec)) };
+}
+
+if (want('scale')) {
+  const broker = await lib.spawnBroker();
+  try {
+    results.scale.idleConnections = await safe('1000 idle connections', () => idleConnectionCost(broker, 1000));
+  } finally {
+    await broker.stop();
+  }
+}
+
+if (want('startup')) {
+  const empty = [];
+  for (let i = 0; i < 3; i++) {
+    const b = await lib.spawnBroker();
+    empty.push({ readyMs: b.readyMs, startMs: b.startMs });
+    await b.stop();
+  }
+  results.startup.empty = { runs: empty, readyMs: lib.median(empty.map((e) => e.readyMs)), startMs: lib.median(empty.map((e) => e.startMs)) };
+  const fillGiB = Number(argv.includes('--startup-gib') ? argv[argv.indexOf('--startup-gib') + 1] : quick ? 0.1 : 2);
+  results.startup.withData = await safe(`start-up with ${fillGiB} GiB`, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-startup-'));
+    try {
+      const fillBytes = Math.round(fillGiB * 2 ** 30);
+      const segmentBytes = Math.max(1024 * 1024, Math.floor(fillBytes / 110));
+      const first = await lib.spawnBroker({ dataDir, overrides: { 'log.segment.bytes': segmentBytes } });
+      let fill;
+      try {
+        const { SluiceClient } = await import(join(root, 'packages/client/dist/index.js'));
+        const client = new SluiceClient({ bootstrapServers: [first.bootstrap] });
+        const producer = client.producer({ acks: 1 });
+        try {
+          fill = await lib.runProduceLoad({ topic: 'startup-fill', partitions: 1, payload: lib.makePayload(10240), producers: [producer], recordCount: Math.ceil(fillBytes / 10240), stamp: false });
+        } finally {
+          await producer.close();
+        }
+      } finally {
+        await first.stop();
+      }
+      const segments = (await readdir(join(dataDir, 'startup-fill-0'))).filter((f) => f.endsWith('.log')).length;
+      const runs = [];
+      for (let i = 0; i < 3; i++) {
+        const b = await lib.spawnBroker({ dataDir });
+        runs.push({ readyMs: b.readyMs, startMs: b.startMs });
+        await b.stop();
+      }
+      return { bytes: fill.payloadBytes, segments, fillMbPerSec: Math.round(fill.payloadBytes / 1e6 / (fill.elapsedMs / 1000)), runs, readyMs: lib.median(runs.map((r) => r.readyMs)), startMs: lib.median(runs.map((r) => r.startMs)) };
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+}
+
+if (want('micro')) {
+  const files = [];
+  for (const dir of ['protocol', 'storage']) for (const f of (await readdir(join(root, 'bench', dir))).filter((n) => n.endsWith('.bench.mjs'))) files.push(join(root, 'bench', dir, f));
+  for (const file of files) {
+    const rows = await safe(`micro ${file.slice(root.length + 1)}`, async () => runMicro(await import(file), quick ? { timeMs: 100, warmupMs: 20 } : {}));
+    if (Array.isArray(rows)) results.micro.push(...rows.map((r) => ({ ...r, file: file.slice(root.length + 1) })));
+  }
+}
+
+if (flag('profile')) {
+  const profileDir = await mkdtemp(join(tmpdir(), 'sluice-bench-prof-'));
+  const b = await lib.spawnBroker({ cpuProfileDir: profileDir });
+  try {
+    await lib.runScenario(b, { ...scenario({ consumers: 0, catchUp: false, durationMs: quick ? 2000 : 8000 }), name: 'profiled 100B 1p acks=-1' }, { progress });
+  } finally {
+    await b.stop();
+  }
+  const prof = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
+  if (prof) {
+    await mkdir(join(root, 'bench/results'), { recursive: true });
+    await copyFile(join(profileDir, prof), join(root, 'bench/results/broker-latest.cpuprofile'));
+    results.profile = summarizeCpuProfile(join(profileDir, prof), 30);
+    results.profile.file = 'bench/results/broker-latest.cpuprofile';
+  }
+  await rm(profileDir, { recursive: true, force: true });
+}
+
+const file = argv.includes('--output') ? resolve(argv[argv.indexOf('--output') + 1]) : join(root, `bench/results/bench-${startedAt.replace(/[:.]/g, '-')}.json`);
+await lib.writeResultsFile(file, results);
+await writeFile(join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+log(`results: ${file}`);
+if (!flag('no-report')) {
+  const { writeReport } = await import('./report.mjs');
+  await writeReport(results, join(root, 'docs/benchmarks.md'));
+  log('wrote docs/benchmarks.md');
+}

@@ -1,0 +1,78 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker, type RunningBroker } from '@sluice/broker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload } from '../../packages/cli/src/bench/index.js';
+import type { ScenarioParams } from '../../packages/cli/src/bench/index.js';
+
+// Proves the `sluice bench` harness measures real traffic: a tiny scenario against an
+// in-process broker (its pid is this process, so /proc figures are read too). Asserts shapes and
+// counts, never speed.
+describe('sluice bench harness', () => {
+  let dataDir: string;
+  let broker: RunningBroker;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-test-'));
+    broker = await startBroker({ dataDir, port: 0, logger: false });
+  });
+  afterAll(async () => {
+    await broker?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('produces, reads along and catches up every record of a small run, and writes the results JSON', async () => {
+    const base = { recordSizeBytes: 100, partitions: 3, producers: 2, consumers: 2, acks: -1 as const, compression: 'none' as const };
+    const params: ScenarioParams = { ...base, name: scenarioName(base), recordCount: 5000, catchUp: true };
+    const result = await runScenario(externalBroker(broker.bootstrap, process.pid), params, { progress: 'none' });
+
+    expect(result.errors).toEqual([]);
+    expect(result.produce.records).toBeGreaterThanOrEqual(5000);
+    expect(result.produce.payloadBytes).toBe(result.produce.records * 100);
+    // Catch-up reads the measured records plus one warm-up record per producer.
+    expect(result.consume?.records).toBe(result.produce.records + 2);
+    expect(result.produceLatency.samples).toBeGreaterThan(0);
+    expect(result.produceLatency.p99Ms).toBeGreaterThanOrEqual(result.produceLatency.p50Ms!);
+    expect(result.endToEndLatency?.samples).toBeGreaterThan(0);
+    expect(result.broker.peakRssBytes).toBeGreaterThan(0);
+    expect(result.client.cpuMs).not.toBeNull();
+
+    // The broker's logs hold what the harness says it produced.
+    const topic = [...broker.broker.logs.topics().keys()].find((t) => t.startsWith('bench-'))!;
+    let end = 0;
+    for (let p = 0; p < 3; p++) end += broker.broker.logs.getPartition(topic, p)!.logEndOffset;
+    expect(end).toBe(result.produce.records + 2);
+
+    const file = join(dataDir, 'results.json');
+    await writeResultsFile(file, { format: 'sluice-bench/1', startedAt: new Date().toISOString(), machine: machineInfo(), scenarios: [result], summary: summarize([result]) });
+    const written = JSON.parse(await readFile(file, 'utf8'));
+    expect(written.summary[0]).toMatchObject({ name: params.name, runs: 1, produceRecordsPerSec: result.produce.recordsPerSec });
+    expect(written.machine.node).toBe(process.version);
+  });
+
+  it('holds a target rate instead of going flat out', async () => {
+    const base = { recordSizeBytes: 64, partitions: 1, producers: 1, consumers: 0, acks: 1 as const, compression: 'none' as const, targetRecordsPerSec: 2000 };
+    const result = await runScenario(externalBroker(broker.bootstrap), { ...base, name: scenarioName(base), durationMs: 1000, catchUp: false }, { progress: 'none' });
+    expect(result.errors).toEqual([]);
+    expect(result.produce.records).toBeGreaterThan(500);
+    expect(result.produce.records).toBeLessThanOrEqual(2000);
+    expect(result.consume).toBeNull();
+    expect(result.broker.peakRssBytes).toBeNull();
+  });
+});
+
+describe('latency recorder and stamps', () => {
+  it('weights percentiles by records', () => {
+    const r = new LatencyRecorder();
+    r.record(1, 98);
+    r.record(100, 2);
+    expect(r.percentiles([0.5, 0.98, 0.99])).toEqual([1, 1, 100]);
+  });
+
+  it('reads back the time a value was stamped with, and nothing from a plain payload', () => {
+    const payload = makePayload(100);
+    expect(readStamp(payload)).toBe(-1);
+    expect(readStamp(stampedValue(payload, 1234.5))).toBe(1234.5);
+  });
+});

@@ -1,0 +1,149 @@
+import { externalBroker, spawnBroker, type BenchBroker } from './broker-process.js';
+import { median } from './latency-recorder.js';
+import type { ProgressMode } from './progress.js';
+import { runScenario } from './scenario.js';
+import type { BenchCompression, ScenarioParams, ScenarioResult } from './scenario-types.js';
+
+/** Every combination of these values is one scenario, run `runs` times. */
+export interface BenchMatrixOptions {
+  readonly recordSizes: readonly number[];
+  readonly partitions: readonly number[];
+  readonly producers: readonly number[];
+  readonly consumers: readonly number[];
+  readonly acks: readonly (-1 | 1)[];
+  readonly compression: readonly BenchCompression[];
+  readonly durationMs?: number;
+  readonly recordCount?: number;
+  readonly targetRecordsPerSec?: number;
+  readonly catchUp: boolean;
+  readonly runs: number;
+  /** An external broker (`host:port`); default: a fresh child-process broker per run. */
+  readonly bootstrapServer?: string;
+  /** Config keys for spawned brokers. */
+  readonly brokerOverrides?: Readonly<Record<string, string | number>>;
+  /** `node --cpu-prof` output directory for spawned brokers. */
+  readonly cpuProfileDir?: string;
+  readonly progress?: ProgressMode;
+}
+
+/** The scenario label: `p<producers>c<consumers> <size>B <partitions>p acks=<acks> <codec>[ @<rate>/s]`. */
+export function scenarioName(p: Pick<ScenarioParams, 'recordSizeBytes' | 'partitions' | 'producers' | 'consumers' | 'acks' | 'compression' | 'targetRecordsPerSec'>): string {
+  const rate = p.targetRecordsPerSec !== undefined ? ` @${p.targetRecordsPerSec}/s` : '';
+  return `${p.recordSizeBytes}B ${p.partitions}p acks=${p.acks} ${p.compression} prod=${p.producers} cons=${p.consumers}${rate}`;
+}
+
+/** Expands the matrix into scenario parameters, in a stable order. */
+export function expandMatrix(options: BenchMatrixOptions): ScenarioParams[] {
+  const out: ScenarioParams[] = [];
+  for (const recordSizeBytes of options.recordSizes)
+    for (const partitions of options.partitions)
+      for (const producers of options.producers)
+        for (const consumers of options.consumers)
+          for (const acks of options.acks)
+            for (const compression of options.compression) {
+              const base = { recordSizeBytes, partitions, producers, consumers, acks, compression, targetRecordsPerSec: options.targetRecordsPerSec };
+              out.push({
+                ...base,
+                name: scenarioName(base),
+                catchUp: options.catchUp,
+                ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
+                ...(options.recordCount !== undefined ? { recordCount: options.recordCount } : {}),
+              });
+            }
+  return out;
+}
+
+/**
+ * Starts the broker for one run: the external one, or a fresh child process with a temporary
+ * data directory (so every run starts empty and peak RSS is per run).
+ */
+export function brokerFor(options: Pick<BenchMatrixOptions, 'bootstrapServer' | 'brokerOverrides' | 'cpuProfileDir'>): Promise<BenchBroker> {
+  if (options.bootstrapServer !== undefined) return Promise.resolve(externalBroker(options.bootstrapServer));
+  return spawnBroker({
+    ...(options.brokerOverrides !== undefined ? { overrides: options.brokerOverrides } : {}),
+    ...(options.cpuProfileDir !== undefined ? { cpuProfileDir: options.cpuProfileDir } : {}),
+  });
+}
+
+/** Runs one scenario `runs` times, each on its own broker; `onResult` sees each result as it lands. */
+export async function runRepeated(
+  params: ScenarioParams,
+  runs: number,
+  options: Pick<BenchMatrixOptions, 'bootstrapServer' | 'brokerOverrides' | 'cpuProfileDir' | 'progress'>,
+  onResult?: (result: ScenarioResult) => void,
+): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (let run = 0; run < runs; run++) {
+    const broker = await brokerFor(options);
+    try {
+      const result = await runScenario(broker, params, { progress: options.progress ?? 'auto' });
+      results.push(result);
+      onResult?.(result);
+    } finally {
+      await broker.stop();
+    }
+  }
+  return results;
+}
+
+/** Runs every scenario of the matrix `runs` times. */
+export async function runMatrix(options: BenchMatrixOptions, onResult?: (result: ScenarioResult) => void): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (const params of expandMatrix(options)) results.push(...(await runRepeated(params, options.runs, options, onResult)));
+  return results;
+}
+
+/** Medians over the runs of one scenario (null where a figure is missing in every run). */
+export interface ScenarioSummary {
+  readonly name: string;
+  readonly params: ScenarioParams;
+  readonly runs: number;
+  readonly produceRecordsPerSec: number | null;
+  readonly produceMbPerSec: number | null;
+  readonly produceP50Ms: number | null;
+  readonly produceP99Ms: number | null;
+  readonly produceP999Ms: number | null;
+  readonly endToEndP50Ms: number | null;
+  readonly endToEndP99Ms: number | null;
+  readonly consumeRecordsPerSec: number | null;
+  readonly consumeMbPerSec: number | null;
+  readonly brokerCpuCoresProduce: number | null;
+  readonly brokerCpuCoresConsume: number | null;
+  /** The largest peak RSS of any run (bytes). */
+  readonly brokerPeakRssBytes: number | null;
+  /** Every per-run produce records/s, to show the spread. */
+  readonly produceRecordsPerSecRuns: number[];
+  readonly errors: string[];
+}
+
+/** Groups results by scenario name and takes medians. */
+export function summarize(results: readonly ScenarioResult[]): ScenarioSummary[] {
+  const byName = new Map<string, ScenarioResult[]>();
+  for (const r of results) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  return [...byName.values()].map((runs) => {
+    const pick = (f: (r: ScenarioResult) => number | null | undefined): number | null => {
+      const values = runs.map(f).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      return values.length === 0 ? null : Math.round(median(values) * 1000) / 1000;
+    };
+    const rss = runs.map((r) => r.broker.peakRssBytes).filter((v): v is number => v !== null);
+    return {
+      name: runs[0]!.name,
+      params: runs[0]!.params,
+      runs: runs.length,
+      produceRecordsPerSec: pick((r) => r.produce.recordsPerSec),
+      produceMbPerSec: pick((r) => r.produce.mbPerSec),
+      produceP50Ms: pick((r) => r.produceLatency.p50Ms),
+      produceP99Ms: pick((r) => r.produceLatency.p99Ms),
+      produceP999Ms: pick((r) => r.produceLatency.p999Ms),
+      endToEndP50Ms: pick((r) => r.endToEndLatency?.p50Ms),
+      endToEndP99Ms: pick((r) => r.endToEndLatency?.p99Ms),
+      consumeRecordsPerSec: pick((r) => r.consume?.recordsPerSec),
+      consumeMbPerSec: pick((r) => r.consume?.mbPerSec),
+      brokerCpuCoresProduce: pick((r) => r.broker.produce.cpuCores),
+      brokerCpuCoresConsume: pick((r) => r.broker.consume?.cpuCores),
+      brokerPeakRssBytes: rss.length === 0 ? null : Math.max(...rss),
+      produceRecordsPerSecRuns: runs.map((r) => r.produce.recordsPerSec),
+      errors: runs.flatMap((r) => r.errors),
+    };
+  });
+}

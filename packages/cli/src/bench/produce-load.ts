@@ -1,0 +1,122 @@
+import type { OutgoingRecord, Producer } from '@sluice/client';
+import { LatencyRecorder } from './latency-recorder.js';
+import { stampedValue } from './payload.js';
+import type { Progress } from './progress.js';
+
+/** What a produce load needs: where, what, how much, how fast. */
+export interface ProduceLoadOptions {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly payload: Buffer;
+  readonly producers: readonly Producer[];
+  readonly durationMs?: number;
+  readonly recordCount?: number;
+  readonly targetRecordsPerSec?: number;
+  /** Records per `sendBatch` call (default 1000; smaller under a target rate). */
+  readonly chunkRecords?: number;
+  /** `sendBatch` calls each producer keeps unacknowledged (default 32). */
+  readonly maxChunksInFlight?: number;
+  /** Stamp the first record of every chunk for end-to-end latency. Default true. */
+  readonly stamp?: boolean;
+  readonly progress?: Progress;
+}
+
+/** Totals of a produce load. */
+export interface ProduceLoadResult {
+  readonly ackedRecords: number;
+  readonly payloadBytes: number;
+  /** From the first send to the last acknowledgment (ms). */
+  readonly elapsedMs: number;
+  readonly latency: LatencyRecorder;
+  readonly errors: string[];
+}
+
+/**
+ * Produces with `sendBatch` chunks from every producer until the duration or count is reached,
+ * keeping up to `maxChunksInFlight` chunks unacknowledged per producer, or pacing chunks every
+ * millisecond to hold `targetRecordsPerSec`. Record `i` of a chunk goes to partition
+ * `i % partitions`. A chunk's latency (send call → all its records acknowledged) is recorded
+ * with the chunk's record count as weight. Failures are collected, not thrown.
+ */
+export async function runProduceLoad(options: ProduceLoadOptions): Promise<ProduceLoadResult> {
+  const { topic, partitions, payload } = options;
+  if (options.durationMs === undefined && options.recordCount === undefined) throw new RangeError('give durationMs or recordCount');
+  const rate = options.targetRecordsPerSec;
+  const chunkRecords = Math.max(1, Math.floor(options.chunkRecords ?? 1000));
+  const window = options.maxChunksInFlight ?? 32;
+  const stamp = options.stamp ?? true;
+  const deadline = options.durationMs ?? Number.POSITIVE_INFINITY;
+  const limit = options.recordCount ?? Number.POSITIVE_INFINITY;
+  const template: OutgoingRecord[] = [];
+  for (let i = 0; i < chunkRecords; i++) template.push({ topic, partition: i % partitions, value: payload });
+
+  const latency = new LatencyRecorder();
+  const errors: string[] = [];
+  let issued = 0;
+  let acked = 0;
+  const startedAt = performance.now();
+  let lastAckAt = startedAt;
+
+  /** Records the caller may send now (0 = wait or stop). */
+  const allowance = (): number => {
+    const elapsed = performance.now() - startedAt;
+    if (elapsed >= deadline || issued >= limit || errors.length > 0) return 0;
+    let n = Math.min(chunkRecords, limit - issued);
+    if (rate !== undefined) n = Math.min(n, Math.floor((rate * elapsed) / 1000) - issued);
+    return n;
+  };
+  const finished = (): boolean => performance.now() - startedAt >= deadline || issued >= limit || errors.length > 0;
+  const report = (): void => {
+    const elapsed = performance.now() - startedAt;
+    const total = Number.isFinite(limit) ? limit : deadline;
+    const done = Number.isFinite(limit) ? acked : Math.min(elapsed, deadline);
+    options.progress?.update(done, total, `${acked.toLocaleString('en-US')} acked, ${Math.round(acked / (elapsed / 1000)).toLocaleString('en-US')} rec/s`);
+  };
+  const progressTimer = setInterval(report, 250);
+
+  const oneProducer = async (producer: Producer): Promise<void> => {
+    const inFlight = new Set<Promise<void>>();
+    while (!finished()) {
+      const n = allowance();
+      if (n <= 0) {
+        if (rate !== undefined && !finished()) {
+          await sleep(1);
+          continue;
+        }
+        break;
+      }
+      const chunk = n === chunkRecords ? template.slice() : template.slice(0, n);
+      const sentAt = performance.now();
+      if (stamp) chunk[0] = { topic, partition: 0, value: stampedValue(payload, sentAt) };
+      issued += n;
+      const sent: Promise<void> = producer.sendBatch(chunk).then(
+        () => {
+          const now = performance.now();
+          latency.record(now - sentAt, n);
+          acked += n;
+          lastAckAt = now;
+          inFlight.delete(sent);
+        },
+        (error: unknown) => {
+          if (errors.length < 10) errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+          inFlight.delete(sent);
+        },
+      );
+      inFlight.add(sent);
+      if (inFlight.size >= window) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  };
+
+  try {
+    await Promise.all(options.producers.map(oneProducer));
+  } finally {
+    clearInterval(progressTimer);
+    report();
+  }
+  return { ackedRecords: acked, payloadBytes: acked * payload.length, elapsedMs: lastAckAt - startedAt, latency, errors };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

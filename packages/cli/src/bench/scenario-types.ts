@@ -1,0 +1,84 @@
+import type { LatencySummary } from './latency-recorder.js';
+
+/** Codecs the benchmark exercises. */
+export type BenchCompression = 'none' | 'lz4' | 'zstd';
+
+/** One end-to-end benchmark run with Sluice's own client. */
+export interface ScenarioParams {
+  /** Label in reports and results. */
+  readonly name: string;
+  /** Value size of every record (bytes); no key, no headers. */
+  readonly recordSizeBytes: number;
+  /** Partitions of the benchmark topic; records go to partition `i % partitions`. */
+  readonly partitions: number;
+  /** Producer instances, each with its own connection. */
+  readonly producers: number;
+  /** Consumers reading while producing (end-to-end latency); 0 for none. Each gets every `consumers`-th partition. */
+  readonly consumers: number;
+  readonly acks: -1 | 1;
+  readonly compression: BenchCompression;
+  /** Stop producing after this long (ms)... */
+  readonly durationMs?: number;
+  /** ...or after this many records (whichever comes first when both are set). */
+  readonly recordCount?: number;
+  /** Total produce rate to hold (records/s); undefined for as fast as the producer goes. */
+  readonly targetRecordsPerSec?: number;
+  /** After producing, read everything back from offset 0 with fresh consumers (catch-up throughput). */
+  readonly catchUp: boolean;
+  /** Producer linger (ms). Default 5. */
+  readonly lingerMs?: number;
+}
+
+/** Throughput of one phase. MB is 10^6 bytes of record values (payload), not of wire bytes. */
+export interface Throughput {
+  readonly records: number;
+  readonly payloadBytes: number;
+  readonly elapsedMs: number;
+  readonly recordsPerSec: number;
+  readonly mbPerSec: number;
+}
+
+/** CPU (ms and cores: 1.0 = one core busy for the phase) and memory (bytes) of a process; null when unknown. */
+export interface ProcessFigures {
+  readonly cpuMs: number | null;
+  readonly cpuCores: number | null;
+}
+
+/** What one scenario measured. */
+export interface ScenarioResult {
+  readonly name: string;
+  readonly params: ScenarioParams;
+  /** Produce throughput, acknowledged records only. */
+  readonly produce: Throughput;
+  /** Time from handing a chunk of records to the producer to its acknowledgment, per record. */
+  readonly produceLatency: LatencySummary;
+  /** Produce → consume latency of sampled records (null without consumers during produce). */
+  readonly endToEndLatency: LatencySummary | null;
+  /** Catch-up consume throughput (null when not run). */
+  readonly consume: Throughput | null;
+  readonly broker: {
+    readonly produce: ProcessFigures;
+    readonly consume: ProcessFigures | null;
+    /** VmHWM at the end of the scenario (bytes). */
+    readonly peakRssBytes: number | null;
+    /** Wall ms from spawn to ready line, and the broker's own startMs; null for an external broker. */
+    readonly readyMs: number | null;
+    readonly startMs: number | null;
+  };
+  /** CPU of the benchmark process (the clients) while producing. */
+  readonly client: ProcessFigures;
+  /** Failures seen (first few); an empty list for a clean run. */
+  readonly errors: string[];
+}
+
+/** Builds a Throughput from totals (elapsedMs > 0). */
+export function throughput(records: number, payloadBytes: number, elapsedMs: number): Throughput {
+  const seconds = Math.max(elapsedMs, 1e-3) / 1000;
+  return {
+    records,
+    payloadBytes,
+    elapsedMs: Math.round(elapsedMs * 10) / 10,
+    recordsPerSec: Math.round(records / seconds),
+    mbPerSec: Math.round((payloadBytes / 1e6 / seconds) * 100) / 100,
+  };
+}

@@ -1,0 +1,136 @@
+import { SluiceClient, type Consumer, type Producer } from '@sluice/client';
+import type { BenchBroker } from './broker-process.js';
+import { runConsumeLoad } from './consume-load.js';
+import { makePayload } from './payload.js';
+import { CpuMeter, processMemory } from './proc-stats.js';
+import { runProduceLoad } from './produce-load.js';
+import { createProgress, type ProgressMode } from './progress.js';
+import { throughput, type ScenarioParams, type ScenarioResult } from './scenario-types.js';
+
+/** How a scenario reports while it runs. */
+export interface RunScenarioOptions {
+  readonly progress?: ProgressMode;
+}
+
+/**
+ * Runs one scenario against `broker`: creates a fresh topic with `params.partitions`, produces
+ * with `params.producers` Sluice producers (with `params.consumers` consumers reading alongside
+ * for end-to-end latency), then, when `params.catchUp`, reads everything back from offset 0.
+ * Measures broker CPU per phase and peak RSS from /proc when `broker.pid` is known, and this
+ * process's CPU while producing. Failures land in `errors` rather than throwing; a setup failure
+ * (topic creation, connection) throws.
+ */
+export async function runScenario(broker: BenchBroker, params: ScenarioParams, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
+  const mode = options.progress ?? 'auto';
+  const topic = `bench-${params.name.replace(/[^a-zA-Z0-9._-]/g, '_')}-${process.pid}-${Date.now().toString(36)}`;
+  const client = new SluiceClient({ bootstrapServers: [broker.bootstrap], clientId: 'sluice-bench' });
+  const admin = client.admin();
+  const producers: Producer[] = [];
+  const consumers: Consumer[] = [];
+  const errors: string[] = [];
+  try {
+    await admin.createTopics([{ topic, numPartitions: params.partitions }]);
+    for (let i = 0; i < params.producers; i++) {
+      producers.push(client.producer({ acks: params.acks, compression: params.compression, lingerMs: params.lingerMs ?? 5 }));
+    }
+    const payload = makePayload(params.recordSizeBytes);
+    // Warm-up: one record per producer opens connections and caches metadata before the clock starts.
+    await Promise.all(producers.map((p) => p.send({ topic, partition: 0, value: payload })));
+    const warmupRecords = producers.length;
+
+    for (let i = 0; i < params.consumers; i++) consumers.push(assignedConsumer(client, topic, params.partitions, i, params.consumers, 0, 100));
+    // A first poll connects each consumer; it may already return the warm-up records.
+    const warmupRead = (await Promise.all(consumers.map((c) => c.poll()))).reduce((sum, records) => sum + records.length, 0);
+
+    const brokerMeter = broker.pid !== null ? new CpuMeter(broker.pid) : null;
+    const clientMeter = new CpuMeter(process.pid);
+    brokerMeter?.start();
+    clientMeter.start();
+    const target = { records: Number.POSITIVE_INFINITY, final: false };
+    const reading =
+      consumers.length > 0
+        ? runConsumeLoad({
+            consumers,
+            target,
+            timeoutMs: (params.durationMs ?? 60_000) + 60_000,
+            measureEndToEnd: true,
+          })
+        : undefined;
+    const produced = await runProduceLoad({
+      topic,
+      partitions: params.partitions,
+      payload,
+      producers,
+      ...(params.durationMs !== undefined ? { durationMs: params.durationMs } : {}),
+      ...(params.recordCount !== undefined ? { recordCount: params.recordCount } : {}),
+      // Chunks of about 100 KB (at most 1000 records) keep 32 chunks in flight within the
+      // producer's buffer at every record size; under a target rate, one chunk per millisecond.
+      chunkRecords: Math.max(1, Math.min(1000, Math.floor(100_000 / params.recordSizeBytes))),
+      ...(params.targetRecordsPerSec !== undefined
+        ? { targetRecordsPerSec: params.targetRecordsPerSec, chunkRecords: Math.max(1, Math.min(1000, Math.ceil(params.targetRecordsPerSec / 1000 / params.producers))) }
+        : {}),
+      progress: createProgress(`${params.name} produce`, mode),
+    });
+    errors.push(...produced.errors);
+    target.records = produced.ackedRecords + warmupRecords - warmupRead;
+    target.final = true;
+    const readAlong = reading ? await reading : undefined;
+    if (readAlong) {
+      errors.push(...readAlong.errors);
+      if (readAlong.records < target.records) errors.push(`consumers read ${readAlong.records} of ${target.records} produced records`);
+    }
+    const brokerProduce = brokerMeter?.stop() ?? { cpuMs: null, cpuCores: null };
+    const clientProduce = clientMeter.stop();
+
+    let consume = null;
+    let brokerConsume = null;
+    if (params.catchUp) {
+      const total = produced.ackedRecords + warmupRecords;
+      const readers: Consumer[] = [];
+      const n = Math.max(1, Math.min(params.consumers, params.partitions));
+      for (let i = 0; i < n; i++) readers.push(assignedConsumer(client, topic, params.partitions, i, n, 0, 500));
+      consumers.push(...readers);
+      brokerMeter?.start();
+      const caughtUp = await runConsumeLoad({
+        consumers: readers,
+        target: { records: total, final: true },
+        timeoutMs: 60_000 + total / 50,
+        measureEndToEnd: false,
+        progress: createProgress(`${params.name} consume`, mode),
+      });
+      brokerConsume = brokerMeter?.stop() ?? { cpuMs: null, cpuCores: null };
+      errors.push(...caughtUp.errors);
+      if (caughtUp.records < total) errors.push(`catch-up read ${caughtUp.records} of ${total} records${caughtUp.timedOut ? ' (timed out)' : ''}`);
+      consume = throughput(caughtUp.records, caughtUp.payloadBytes, caughtUp.elapsedMs);
+    }
+
+    return {
+      name: params.name,
+      params,
+      produce: throughput(produced.ackedRecords, produced.payloadBytes, produced.elapsedMs),
+      produceLatency: produced.latency.summary(),
+      endToEndLatency: readAlong ? readAlong.endToEnd.summary() : null,
+      consume,
+      broker: {
+        produce: brokerProduce,
+        consume: brokerConsume,
+        peakRssBytes: broker.pid !== null ? processMemory(broker.pid).peakRssBytes : null,
+        readyMs: broker.readyMs,
+        startMs: broker.startMs,
+      },
+      client: clientProduce,
+      errors,
+    };
+  } finally {
+    await Promise.allSettled([...producers.map((p) => p.close()), ...consumers.map((c) => c.close()), admin.close()]);
+  }
+}
+
+/** A consumer assigned, from `offset`, every partition p of `topic` with p % count === index. */
+function assignedConsumer(client: SluiceClient, topic: string, partitions: number, index: number, count: number, offset: number, maxWaitMs: number): Consumer {
+  const consumer = client.consumer({ maxWaitMs, partitionMaxBytes: 4 * 1024 * 1024 });
+  const assignment = [];
+  for (let p = index; p < partitions; p += count) assignment.push({ topic, partition: p, offset });
+  consumer.assign(assignment);
+  return consumer;
+}

@@ -1,0 +1,107 @@
+import type { Admin } from '@sluice/client';
+import type { Argv, CommandModule } from 'yargs';
+import { CLI_RETRY, clientFromArgs, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
+import { integerArg, parseKeyValues } from '../client/parse-args.js';
+import { formatTable } from '../output/table.js';
+import { writeOut } from '../output/write-out.js';
+
+interface CreateArgs extends BootstrapArgs {
+  topic: string;
+  partitions?: number;
+  'replication-factor'?: number;
+  config: string[];
+}
+
+interface TopicArgs extends BootstrapArgs {
+  topic: string;
+}
+
+/** Runs `body` with an admin client, closing it whatever happens. */
+async function withAdmin<T>(args: BootstrapArgs, body: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = clientFromArgs(args, 'sluice-topics').admin({ retry: CLI_RETRY });
+  try {
+    return await body(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+const create: CommandModule<object, CreateArgs> = {
+  command: 'create <topic>',
+  describe: 'Create a topic',
+  builder: (yargs: Argv) =>
+    withBootstrapServer(yargs)
+      .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
+      .option('partitions', { type: 'number', describe: "Partition count (default: the broker's num.partitions)" })
+      .option('replication-factor', { type: 'number', describe: "Replicas per partition (default: the broker's)" })
+      .option('config', { type: 'string', array: true, default: [], describe: 'Topic config, key=value (repeatable)' })
+      .example('$0 topics create logs --partitions 6', 'Six partitions, broker defaults otherwise')
+      .example('$0 topics create audit --partitions 3 --config retention.ms=604800000 --config cleanup.policy=delete', 'Keep 7 days') as Argv<CreateArgs>,
+  handler: async (args) => {
+    const numPartitions = args.partitions === undefined ? undefined : integerArg(args.partitions, '--partitions', 1);
+    const replicationFactor = args['replication-factor'] === undefined ? undefined : integerArg(args['replication-factor'], '--replication-factor', 1);
+    const configs = parseKeyValues(args.config, '--config');
+    await withAdmin(args, (admin) =>
+      admin.createTopics([{ topic: args.topic, ...(numPartitions !== undefined ? { numPartitions } : {}), ...(replicationFactor !== undefined ? { replicationFactor } : {}), configs }]),
+    );
+    await writeOut(`Created topic ${args.topic}.\n`);
+  },
+};
+
+const list: CommandModule<object, BootstrapArgs> = {
+  command: 'list',
+  describe: 'List topics, one per line',
+  builder: (yargs: Argv) => withBootstrapServer(yargs).example('$0 topics list', 'Every topic of the broker at 127.0.0.1:9092').example('SLUICE_BOOTSTRAP_SERVER=kafka1:9092 $0 topics list', 'Another broker') as Argv<BootstrapArgs>,
+  handler: async (args) => {
+    const names = await withAdmin(args, (admin) => admin.listTopics());
+    await writeOut(names.map((n) => `${n}\n`).join(''));
+  },
+};
+
+const describe: CommandModule<object, TopicArgs> = {
+  command: 'describe <topic>',
+  describe: 'Show partitions with leader, logStartOffset and highWatermark',
+  builder: (yargs: Argv) =>
+    withBootstrapServer(yargs)
+      .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
+      .example('$0 topics describe logs', 'Partitions of "logs" and their offsets') as Argv<TopicArgs>,
+  handler: async (args) => {
+    const [topic] = await withAdmin(args, (admin) => admin.describeTopics([args.topic]));
+    const partitions = topic!.partitions;
+    const rows = partitions.map((p) => [p.partition, p.leader, p.replicas.join(','), p.isr.join(','), p.logStartOffset, p.highWatermark, p.highWatermark - p.logStartOffset]);
+    const records = partitions.reduce((sum, p) => sum + p.highWatermark - p.logStartOffset, 0);
+    await writeOut(
+      `Topic: ${topic!.name}  PartitionCount: ${partitions.length}  Records: ${records}\n` +
+        formatTable(['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'LOG-START-OFFSET', 'HIGH-WATERMARK', 'RECORDS'], rows),
+    );
+  },
+};
+
+const remove: CommandModule<object, TopicArgs> = {
+  command: 'delete <topic>',
+  describe: 'Delete a topic and its data',
+  builder: (yargs: Argv) =>
+    withBootstrapServer(yargs)
+      .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
+      .example('$0 topics delete old-logs', 'Delete "old-logs"') as Argv<TopicArgs>,
+  handler: async (args) => {
+    await withAdmin(args, (admin) => admin.deleteTopics([args.topic]));
+    await writeOut(`Deleted topic ${args.topic}.\n`);
+  },
+};
+
+/** `sluice topics create|list|describe|delete` over the Kafka admin APIs (Kafka `kafka-topics.sh`). */
+export const topicsCommand: CommandModule = {
+  command: 'topics <command>',
+  describe: 'Create, list, describe and delete topics',
+  builder: (yargs: Argv) =>
+    yargs
+      .command(create)
+      .command(list)
+      .command(describe)
+      .command(remove)
+      .demandCommand(1, 'Name a topics command: create, list, describe or delete')
+      .example('$0 topics create logs --partitions 3', 'Create a topic')
+      .example('$0 topics describe logs', 'Show its partitions and offsets'),
+  handler: () => undefined,
+};

@@ -1,0 +1,121 @@
+import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CompressionCodec } from '@sluice/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCliTestBroker } from '../helpers/cli-broker.js';
+import { ensureCliBuilt, runCli } from '../helpers/cli-process.js';
+
+interface BatchLine {
+  baseOffset: number;
+  lastOffset: number;
+  count: number;
+  position: number;
+  size: number;
+  codec: string;
+  valid: boolean;
+}
+
+function batchLines(stdout: string): BatchLine[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('baseOffset: '))
+    .map((l) => {
+      const field = (name: string) => new RegExp(`(?:^| )${name}: (\\S+)`).exec(l)![1]!;
+      return {
+        baseOffset: Number(field('baseOffset')),
+        lastOffset: Number(field('lastOffset')),
+        count: Number(field('count')),
+        position: Number(field('position')),
+        size: Number(field('size')),
+        codec: field('compresscodec'),
+        valid: field('isvalid') === 'true',
+      };
+    });
+}
+
+describe('sluice dump-log', () => {
+  let dir: string;
+  let segment: string;
+  const codecs: CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+  const values: string[] = [];
+
+  beforeAll(async () => {
+    ensureCliBuilt();
+    dir = await mkdtemp(join(tmpdir(), 'sluice-dump-'));
+    const broker = await startCliTestBroker();
+    try {
+      for (const compression of codecs) {
+        const producer = broker.client.producer({ compression, batchSizeBytes: 2000 });
+        const batch = Array.from({ length: 120 }, (_, i) => `${compression} record ${i}`);
+        values.push(...batch);
+        await producer.sendBatch(batch.map((value, i) => ({ topic: 'dumped', partition: 0, key: i % 2 ? `k${i}` : null, value })));
+        await producer.close();
+      }
+      await broker.running.close();
+      segment = join(dir, '00000000000000000000.log');
+      await copyFile(join(broker.dataDir, 'dumped-0', '00000000000000000000.log'), segment);
+    } finally {
+      await broker.stop();
+    }
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists every batch with contiguous offsets, codec and a valid CRC; the summary adds up', async () => {
+    const result = await runCli(['dump-log', segment]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Dumping .*00000000000000000000\.log\nLog starting offset: 0\n/);
+    const batches = batchLines(result.stdout);
+    expect(batches.length).toBeGreaterThan(codecs.length);
+    expect(new Set(batches.map((b) => b.codec))).toEqual(new Set(codecs));
+    let next = 0;
+    let position = 0;
+    for (const b of batches) {
+      expect(b.baseOffset).toBe(next);
+      expect(b.lastOffset - b.baseOffset + 1).toBe(b.count);
+      expect(b.position).toBe(position);
+      expect(b.valid).toBe(true);
+      next = b.lastOffset + 1;
+      position += b.size;
+    }
+    expect(next).toBe(values.length);
+    expect(position).toBe((await readFile(segment)).length);
+    expect(result.stdout).toContain(`Summary: ${batches.length} batches, ${values.length} records, offsets 0-${values.length - 1}, 0 invalid`);
+  });
+
+  it('--print-data prints every record with its offset, key and payload, decompressed', async () => {
+    const result = await runCli(['dump-log', segment, '--print-data']);
+    expect(result.code, result.stderr).toBe(0);
+    const records = result.stdout.split('\n').filter((l) => l.startsWith('| offset: '));
+    expect(records.map((l) => l.split(' payload: ')[1])).toEqual(values);
+    records.forEach((l, i) => {
+      expect(l).toMatch(new RegExp(`^\\| offset: ${i} CreateTime: \\d+ keySize: `));
+      const local = i % 120;
+      expect(l).toContain(local % 2 ? ` key: k${local} ` : ' key: null ');
+    });
+  });
+
+  it('reports a corrupted batch as invalid and carries on; reports a torn tail; exits 1 with one line', async () => {
+    const bytes = await readFile(segment);
+    const [, second, third] = batchLines((await runCli(['dump-log', segment])).stdout);
+    const corrupt = join(dir, 'corrupt.log');
+    bytes[second!.position + second!.size - 3]! ^= 0xff;
+    await writeFile(corrupt, bytes);
+    await truncate(corrupt, bytes.length - 10);
+    const result = await runCli(['dump-log', corrupt]);
+    expect(result.code).toBe(1);
+    const batches = batchLines(result.stdout);
+    expect(batches.filter((b) => !b.valid).map((b) => b.baseOffset)).toEqual([second!.baseOffset]);
+    expect(batches.find((b) => b.baseOffset === third!.baseOffset)?.valid).toBe(true);
+    expect(result.stdout).toMatch(/Found \d+ invalid bytes at position \d+: a truncated batch/);
+    expect(result.stderr).toMatch(new RegExp(`^sluice: .*corrupt\\.log: 2 invalid \\(bad-crc at position ${second!.position}; truncated at position \\d+\\)\\n$`));
+  });
+
+  it('names a missing file in one line', async () => {
+    const result = await runCli(['dump-log', join(dir, 'nope.log')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^sluice: ENOENT: no such file or directory, open '.*nope\.log'\n$/);
+  });
+});
