@@ -65,6 +65,7 @@ async function stopGroup(child: ChildProcess): Promise<void> {
 describe('docs/log-ingest.md recipes, run as written', () => {
   let broker: CliTestBroker;
   let work: string;
+  let attempts = 0;
 
   beforeAll(async () => {
     ensureCliBuilt();
@@ -83,10 +84,12 @@ describe('docs/log-ingest.md recipes, run as written', () => {
    * writes a new one, and checks every line arrives exactly once (no restart happens here).
    */
   async function runRecipe(name: string, start: (text: string, dir: string) => ChildProcess, lineDelayMs = 0): Promise<void> {
-    const dir = join(work, name);
+    // A fresh directory, state file and topic per attempt, so a retry starts clean.
+    const attempt = ++attempts;
+    const dir = join(work, `${name}-${attempt}`);
     await mkdir(join(dir, 'state'), { recursive: true });
     const log = join(dir, 'app.log');
-    const topic = `app-logs-${name}`;
+    const topic = `app-logs-${name}-${attempt}`;
     const admin = broker.client.admin();
     await admin.createTopics([{ topic, numPartitions: 3 }]);
     await admin.close();
@@ -101,8 +104,11 @@ describe('docs/log-ingest.md recipes, run as written', () => {
     const text = recipe(name).replaceAll('127.0.0.1:9092', broker.bootstrap).replaceAll('/var/log/app.log', log).replaceAll('/var/lib/rsyslog-sluice', join(dir, 'state')).replaceAll('app-logs', topic);
     const child = start(text, dir);
     let stderr = '';
+    let stdout = '';
+    let exit = 'running';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout?.resume();
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.on('exit', (code, signal) => (exit = `exited ${code ?? signal}`));
     const consumer = broker.client.consumer({ autoOffsetReset: 'earliest', maxWaitMs: 100 });
     consumer.assign([0, 1, 2].map((partition) => ({ topic, partition })));
     const got: ConsumedRecord[] = [];
@@ -110,7 +116,7 @@ describe('docs/log-ingest.md recipes, run as written', () => {
       waitFor(`${written.length} lines via ${name}`, async () => {
         got.push(...(await consumer.poll()));
         return got.length >= written.length;
-      }, 30_000, () => `(have ${got.length}; stderr: ${stderr.slice(-500)})`);
+      }, 30_000, () => `(have ${got.length}; child ${exit}; stderr: ${stderr.slice(-500)}; stdout: ${stdout.slice(-300)})`);
     try {
       await caughtUp();
       for (let i = 0; i < 5; i++) {
@@ -131,7 +137,11 @@ describe('docs/log-ingest.md recipes, run as written', () => {
     expect(got.map((r) => r.value!.toString()).sort()).toEqual([...written].sort());
   }
 
-  it('sluice produce --follow', async () => {
+  // One retry: once, in a full-suite run on 2 busy cores, this recipe delivered no line within
+  // 30 s with nothing on the child's stderr (not reproduced since, alone or under CPU load). The
+  // failure message now carries the child's exit status and stdout to find the cause; a real
+  // regression still fails both attempts.
+  it('sluice produce --follow', { retry: 1 }, async () => {
     await runRecipe('sluice', (text) => {
       const [command, ...args] = text.trim().split(/\s+/);
       expect(command).toBe('sluice');
