@@ -2,18 +2,8 @@ import { ErrorCode } from '@sluice/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JoinGroupResponse, SyncGroupResponse } from '../../src/group/index.js';
 import { makeCoordinatorKit, type CoordinatorKit } from './group-test-kit.js';
+import { seededRandom } from '../../../../test-support/seeded-random.js';
 
-/** mulberry32: a small seeded PRNG so every failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GROUP = 'g';
 const STATES = new Set(['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable']);
@@ -53,7 +43,7 @@ afterEach(async () => {
  */
 describe('the coordinator under random request sequences', () => {
   it.each(Array.from({ length: 12 }, (_, i) => i + 1))('keeps its invariants (seed %i)', async (seed) => {
-    const rnd = prng(seed);
+    const rnd = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     kit = await makeCoordinatorKit({ groupMinSessionTimeoutMs: 1000, groupInitialRebalanceDelayMs: 1000, groupMaxSize: 4 });
     const k = kit;

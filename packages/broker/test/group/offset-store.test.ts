@@ -11,6 +11,7 @@ import {
   type OffsetCommitEntry,
 } from '../../src/group/index.js';
 import { makeTempDir } from './group-test-kit.js';
+import { seededRandom } from '../../../../test-support/seeded-random.js';
 
 let dir: string;
 let logPath: string;
@@ -39,17 +40,6 @@ function snapshot(store: OffsetStore): string[] {
   return out.sort();
 }
 
-/** A tiny deterministic PRNG (mulberry32) so randomized tests are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('OffsetStore persistence', () => {
   it('keeps commits and deletions across close and reopen', async () => {
@@ -130,7 +120,7 @@ describe('OffsetStore persistence', () => {
   });
 
   it('matches an in-memory model over a random sequence of commits, deletions and reopens', async () => {
-    const random = prng(0x5eed);
+    const random = seededRandom(0x5eed);
     const model = new Map<string, string>();
     let store = await OffsetStore.open(dir, { compactMinBytes: 4_096, compactRatio: 2 });
     let compactions = 0;

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectProcess } from '../../../../test-support/run-process.js';
 
 const CLI_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REPO_ROOT = join(CLI_ROOT, '..', '..');
@@ -82,27 +83,5 @@ export function spawnCli(args: readonly string[], env: Readonly<Record<string, s
 
 /** Runs `sluice ...args` to completion with `input` on stdin. */
 export function runCli(args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  return new Promise((resolve, reject) => {
-    const child = spawnCli(args, options.env);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() + (timedOut ? `\n[killed after ${timeoutMs} ms]` : '') });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-  });
+  return collectProcess(spawnCli(args, options.env), options);
 }

@@ -4,18 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { followFile, type LineChunk } from '../../src/produce/file-follower.js';
 import type { FollowCheckpoint } from '../../src/produce/follow-state.js';
+import { seededRandom } from '../../../../test-support/seeded-random.js';
 
-/** mulberry32: a small seeded PRNG, so a failing sequence can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -61,7 +51,7 @@ describe('followFile', () => {
   });
 
   it.each([1, 2, 3, 4, 5, 6])('delivers every line exactly once across appends, split writes, renames, copytruncates and restarts (seed %i)', async (seed) => {
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const path = join(dir, 'app.log');
     await writeFile(path, '');
     const written: string[] = [];

@@ -1,17 +1,7 @@
 import { expect } from 'vitest';
 import type { KafkaRecord, RecordHeader, RecordInput } from '@sluice/protocol';
 
-/** mulberry32: a small seeded PRNG so randomized tests replay exactly. Returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../../../test-support/seeded-random.js';
 
 export function randomInt(random: () => number, min: number, maxInclusive: number): number {
   return min + Math.floor(random() * (maxInclusive - min + 1));
