@@ -1,31 +1,42 @@
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { benchCommand } from './commands/bench.js';
-import { brokerCommand } from './commands/broker.js';
-import { consumeCommand } from './commands/consume.js';
-import { dumpLogCommand } from './commands/dump-log.js';
-import { groupsCommand } from './commands/groups.js';
-import { produceCommand } from './commands/produce.js';
-import { topicsCommand } from './commands/topics.js';
+
+/**
+ * Each command's module, loaded only when that command runs: `sluice broker` should not pay for
+ * the client, the progress bars and the benchmark harness at start (start-to-ready is a target).
+ * Top-level help and unknown commands load them all.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const COMMANDS: Record<string, () => Promise<CommandModule<any, any>>> = {
+  broker: async () => (await import('./commands/broker.js')).brokerCommand,
+  topics: async () => (await import('./commands/topics.js')).topicsCommand,
+  produce: async () => (await import('./commands/produce.js')).produceCommand,
+  consume: async () => (await import('./commands/consume.js')).consumeCommand,
+  groups: async () => (await import('./commands/groups.js')).groupsCommand,
+  'dump-log': async () => (await import('./commands/dump-log.js')).dumpLogCommand,
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
+};
+
+async function commandsFor(argv: readonly string[]) {
+  const name = argv.find((arg) => !arg.startsWith('-'));
+  const load = name === undefined ? undefined : COMMANDS[name];
+  return load ? [await load()] : Promise.all(Object.values(COMMANDS).map((l) => l()));
+}
 
 /**
  * Builds and runs the `sluice` command line (yargs) on `argv`. Errors are printed as one line
  * naming the problem, with exit code 1.
  */
 export async function runCli(argv: string[] = hideBin(process.argv)): Promise<void> {
-  await yargs(argv)
+  const commands = await commandsFor(argv);
+  let cli = yargs(argv)
     .scriptName('sluice')
     .usage('$0 <command> [options]')
     .example('$0 broker --data-dir ./data', 'Run a broker on 127.0.0.1:9092')
     .example('$0 produce logs --file /var/log/app.log --follow', 'Ship a log file')
-    .example('$0 consume logs --from-time 1h', 'Read the last hour')
-    .command(brokerCommand)
-    .command(topicsCommand)
-    .command(produceCommand)
-    .command(consumeCommand)
-    .command(groupsCommand)
-    .command(dumpLogCommand)
-    .command(benchCommand)
+    .example('$0 consume logs --from-time 1h', 'Read the last hour');
+  for (const command of commands) cli = cli.command(command);
+  await cli
     .demandCommand(1, 'Name a command: sluice --help lists them')
     .strict()
     .help()
