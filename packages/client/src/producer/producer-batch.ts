@@ -1,27 +1,11 @@
 import {
-  ATTRIBUTES_OFFSET,
-  BASE_OFFSET_OFFSET,
-  BASE_SEQUENCE_OFFSET,
-  BASE_TIMESTAMP_OFFSET,
-  CRC_OFFSET,
-  CURRENT_MAGIC,
-  LAST_OFFSET_DELTA_OFFSET,
-  LENGTH_OFFSET,
-  LOG_OVERHEAD,
-  MAGIC_OFFSET,
-  MAX_TIMESTAMP_OFFSET,
-  NO_PRODUCER_ID,
-  PARTITION_LEADER_EPOCH_OFFSET,
-  PRODUCER_EPOCH_OFFSET,
-  PRODUCER_ID_OFFSET,
-  RECORD_BATCH_OVERHEAD,
-  RECORDS_COUNT_OFFSET,
-  Writer,
   compress,
-  crc32c,
-  writeInt64At,
-  writeRecord,
+  NO_PRODUCER_ID,
+  RECORD_BATCH_OVERHEAD,
   type RecordHeader,
+  Writer,
+  writeRecord,
+  writeRecordBatchHeader,
 } from '@sluice/protocol';
 
 /**
@@ -176,19 +160,18 @@ export class ProducerBatch {
       batch = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length);
       compressed.copy(batch, RECORD_BATCH_OVERHEAD);
     }
-    writeInt64At(batch, 0, BASE_OFFSET_OFFSET);
-    batch.writeInt32BE(batch.length - LOG_OVERHEAD, LENGTH_OFFSET);
-    batch.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
-    batch.writeInt8(CURRENT_MAGIC, MAGIC_OFFSET);
-    batch.writeInt16BE(this.compression, ATTRIBUTES_OFFSET);
-    batch.writeInt32BE(this.recordCount - 1, LAST_OFFSET_DELTA_OFFSET);
-    writeInt64At(batch, this.baseTimestamp, BASE_TIMESTAMP_OFFSET);
-    writeInt64At(batch, this.maxTimestamp, MAX_TIMESTAMP_OFFSET);
-    writeInt64At(batch, NO_PRODUCER_ID, PRODUCER_ID_OFFSET);
-    batch.writeInt16BE(-1, PRODUCER_EPOCH_OFFSET);
-    batch.writeInt32BE(-1, BASE_SEQUENCE_OFFSET);
-    batch.writeInt32BE(this.recordCount, RECORDS_COUNT_OFFSET);
-    batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+    writeRecordBatchHeader(batch, {
+      baseOffset: 0,
+      partitionLeaderEpoch: -1,
+      attributes: this.compression,
+      lastOffsetDelta: this.recordCount - 1,
+      baseTimestamp: this.baseTimestamp,
+      maxTimestamp: this.maxTimestamp,
+      producerId: NO_PRODUCER_ID,
+      producerEpoch: -1,
+      baseSequence: -1,
+      recordsCount: this.recordCount,
+    });
     return batch;
   }
 }

@@ -169,19 +169,58 @@ function writeRecords(writer: Writer, records: readonly RecordInput[], plan: Bat
   }
 }
 
-/** Writes every header field of the batch occupying all of `batch`, then its CRC-32C. */
 function finishBatch(batch: Buffer, options: BuildRecordBatchOptions, plan: BatchPlan): void {
-  writeInt64At(batch, options.baseOffset ?? 0, BASE_OFFSET_OFFSET);
+  writeRecordBatchHeader(batch, {
+    baseOffset: options.baseOffset ?? 0,
+    partitionLeaderEpoch: options.partitionLeaderEpoch ?? 0,
+    attributes: plan.attributes,
+    lastOffsetDelta: options.records.length - 1,
+    baseTimestamp: plan.baseTimestamp,
+    maxTimestamp: plan.maxTimestamp,
+    producerId: options.producerId ?? NO_PRODUCER_ID,
+    producerEpoch: options.producerEpoch ?? -1,
+    baseSequence: options.baseSequence ?? -1,
+    recordsCount: options.records.length,
+  });
+}
+
+/** The header fields of a RecordBatch v2 its writer chooses; batchLength and magic follow from the bytes. */
+export interface RecordBatchHeaderFields {
+  readonly baseOffset: number;
+  /** Java writes -1, librdkafka and kafkajs 0; brokers ignore it on produce. */
+  readonly partitionLeaderEpoch: number;
+  /** Compression codec bits and flags (see COMPRESSION_CODEC_MASK and the *_MASK constants). */
+  readonly attributes: number;
+  readonly lastOffsetDelta: number;
+  /** ms. */
+  readonly baseTimestamp: number;
+  /** ms. */
+  readonly maxTimestamp: number;
+  /** -1 (NO_PRODUCER_ID) for a non-idempotent batch. */
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+  readonly recordsCount: number;
+}
+
+/**
+ * Writes the header of the RecordBatch v2 that occupies all of `batch` (its records region already
+ * in place from byte RECORD_BATCH_OVERHEAD, compressed or not): batchLength from the buffer's size,
+ * magic 2, the given fields, then the CRC-32C over attributes..end. Used by this builder and by
+ * producers that encode records incrementally (packages/client). Kafka `DefaultRecordBatch.writeHeader`.
+ */
+export function writeRecordBatchHeader(batch: Buffer, header: RecordBatchHeaderFields): void {
+  writeInt64At(batch, header.baseOffset, BASE_OFFSET_OFFSET);
   batch.writeInt32BE(batch.length - LOG_OVERHEAD, LENGTH_OFFSET);
-  batch.writeInt32BE(options.partitionLeaderEpoch ?? 0, PARTITION_LEADER_EPOCH_OFFSET);
+  batch.writeInt32BE(header.partitionLeaderEpoch, PARTITION_LEADER_EPOCH_OFFSET);
   batch.writeInt8(CURRENT_MAGIC, MAGIC_OFFSET);
-  batch.writeInt16BE(plan.attributes, ATTRIBUTES_OFFSET);
-  batch.writeInt32BE(options.records.length - 1, LAST_OFFSET_DELTA_OFFSET);
-  writeInt64At(batch, plan.baseTimestamp, BASE_TIMESTAMP_OFFSET);
-  writeInt64At(batch, plan.maxTimestamp, MAX_TIMESTAMP_OFFSET);
-  writeInt64At(batch, options.producerId ?? NO_PRODUCER_ID, PRODUCER_ID_OFFSET);
-  batch.writeInt16BE(options.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET);
-  batch.writeInt32BE(options.baseSequence ?? -1, BASE_SEQUENCE_OFFSET);
-  batch.writeInt32BE(options.records.length, RECORDS_COUNT_OFFSET);
+  batch.writeInt16BE(header.attributes, ATTRIBUTES_OFFSET);
+  batch.writeInt32BE(header.lastOffsetDelta, LAST_OFFSET_DELTA_OFFSET);
+  writeInt64At(batch, header.baseTimestamp, BASE_TIMESTAMP_OFFSET);
+  writeInt64At(batch, header.maxTimestamp, MAX_TIMESTAMP_OFFSET);
+  writeInt64At(batch, header.producerId, PRODUCER_ID_OFFSET);
+  batch.writeInt16BE(header.producerEpoch, PRODUCER_EPOCH_OFFSET);
+  batch.writeInt32BE(header.baseSequence, BASE_SEQUENCE_OFFSET);
+  batch.writeInt32BE(header.recordsCount, RECORDS_COUNT_OFFSET);
   batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
 }
