@@ -1,3 +1,4 @@
+import { ErrorCode } from '@sluice/protocol';
 import { ClassicGroupMember } from './classic-group-member.js';
 import {
   ClassicGroupState,
@@ -295,6 +296,30 @@ export class ClassicGroup {
       const n = (this.supportedProtocols.get(name) ?? 0) + delta;
       if (n === 0) this.supportedProtocols.delete(name);
       else this.supportedProtocols.set(name, n);
+    }
+  }
+
+  /** Kafka `validateCurrentMember`: a static member must hold its instance id with this memberId (else FENCED_INSTANCE_ID 82); others must be members (else UNKNOWN_MEMBER_ID 25). */
+  validateCurrentMember(memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const current = this.staticMemberId(groupInstanceId);
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      return current === memberId ? ErrorCode.NONE : ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return this.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  /** Kafka `acceptJoiningMember`: room for `memberId` under `maxSize` (group.max.size), counted as Kafka counts it per state. */
+  acceptsJoiningMember(memberId: string, maxSize: number): boolean {
+    switch (this.state) {
+      case ClassicGroupState.Empty:
+      case ClassicGroupState.Dead:
+        return true;
+      case ClassicGroupState.PreparingRebalance:
+        // Parked members are what the next generation will hold.
+        return this.get(memberId)?.isAwaitingJoin === true || this.numAwaitingJoin < maxSize;
+      default:
+        return this.has(memberId) || this.members.size < maxSize;
     }
   }
 }

@@ -3,7 +3,8 @@ import { ClassicGroup } from './classic-group.js';
 import { CLASSIC_GROUP_STATES, ClassicGroupState, parseClassicGroupState, type ClassicGroupStateName } from './classic-group-state.js';
 import { groupCoordinatorConfig, type GroupCoordinatorConfig } from './group-coordinator-config.js';
 import { noopGroupLogger, type GroupLogger } from './group-logger.js';
-import { GroupRebalancer, joinGroupError, type GroupRegistry } from './group-rebalancer.js';
+import { GroupRebalancer, type GroupRegistry } from './group-rebalancer.js';
+import { joinGroupError } from './group-responses.js';
 import type { OffsetCommitEntry } from './offset-log-format.js';
 import type { OffsetExpiry, OffsetStore } from './offset-store.js';
 import { systemScheduler, type ScheduledTask, type Scheduler } from './scheduler.js';
@@ -386,7 +387,7 @@ export class GroupCoordinator {
   private validateOffsetCommit(group: ClassicGroup, generationId: number, memberId: string, groupInstanceId: string | null): number {
     if (group.is(ClassicGroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
-      const error = this.rebalancer.validateCurrentMember(group, memberId, groupInstanceId);
+      const error = group.validateCurrentMember(memberId, groupInstanceId);
       if (error !== ErrorCode.NONE) return error;
       if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
       const action = CLASSIC_GROUP_STATES[group.state].memberOffsetCommit;

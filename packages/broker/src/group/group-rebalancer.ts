@@ -20,6 +20,16 @@ import type {
   SyncGroupRequestAssignment,
   SyncGroupResponse,
 } from './types.js';
+import {
+  adaptJoinResponse,
+  generationJoinResponse,
+  isValidMembershipGroupId,
+  joinGroupError,
+  parkJoin,
+  syncGroupAnswer,
+  syncGroupError,
+} from './group-responses.js';
+import { MemberSessions } from './member-sessions.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -32,29 +42,6 @@ export interface GroupRegistry {
   noteMaybeCollectable(group: ClassicGroup): void;
 }
 
-/** Kafka's rule for group ids of the membership APIs: non-empty (offset APIs also accept ""). */
-export function isValidMembershipGroupId(groupId: string): boolean {
-  return typeof groupId === 'string' && groupId.length > 0;
-}
-
-/** A JoinGroup error answer (Kafka `JoinGroupResult(memberId, error)`); protocolName "" below v7 where it is not nullable. */
-export function joinGroupError(memberId: string, errorCode: number, version: number): JoinGroupResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode,
-    generationId: -1,
-    protocolType: null,
-    protocolName: version >= 7 ? null : '',
-    leader: '',
-    skipAssignment: false,
-    memberId,
-    members: [],
-  };
-}
-
-function syncGroupError(errorCode: number): SyncGroupResponse {
-  return { throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: EMPTY };
-}
 
 /**
  * The rebalance protocol of classic groups: JoinGroup, SyncGroup, Heartbeat, LeaveGroup and the
@@ -71,12 +58,18 @@ function syncGroupError(errorCode: number): SyncGroupResponse {
  * atomically with respect to timers and other requests.
  */
 export class GroupRebalancer {
+  private readonly sessions: MemberSessions;
+
   constructor(
     private readonly config: GroupCoordinatorConfig,
     private readonly scheduler: Scheduler,
     private readonly logger: GroupLogger,
     private readonly registry: GroupRegistry,
-  ) {}
+  ) {
+    this.sessions = new MemberSessions(scheduler, (group, member) =>
+      this.removeMemberAndUpdateGroup(group, member, 'session timeout expired'),
+    );
+  }
 
   /** JoinGroup (Kafka protocol: JoinGroup v0-9; MEMBER_ID_REQUIRED from v4, static membership from v5). */
   joinGroup(req: JoinGroupRequest, version: number, context: GroupRequestContext): Promise<JoinGroupResponse> {
@@ -106,7 +99,7 @@ export class GroupRebalancer {
     }
 
     let result: Promise<JoinGroupResponse>;
-    if (!this.acceptJoiningMember(group, memberId)) {
+    if (!group.acceptsJoiningMember(memberId, this.config.groupMaxSize)) {
       const known = group.get(memberId);
       if (known !== undefined) this.removeMemberAndUpdateGroup(group, known, 'group.max.size reached');
       result = Promise.resolve(joinGroupError('', ErrorCode.GROUP_MAX_SIZE_REACHED, version));
@@ -135,13 +128,7 @@ export class GroupRebalancer {
       case 'current-assignment':
         group.pendingSyncMembers.delete(member.memberId);
         this.touch(group, member);
-        return Promise.resolve({
-          throttleTimeMs: 0,
-          errorCode: ErrorCode.NONE,
-          protocolType: group.protocolType,
-          protocolName: group.protocolName,
-          assignment: member.assignment,
-        });
+        return Promise.resolve(syncGroupAnswer(group, member));
       case 'await-leader-assignment': {
         // A retried SyncGroup replaces the parked one; answer the old one so its connection moves on.
         member.completeSync(syncGroupError(ErrorCode.REBALANCE_IN_PROGRESS));
@@ -177,24 +164,9 @@ export class GroupRebalancer {
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members };
   }
 
-  /** Kafka `validateCurrentMember`: a static member must hold its instance id with this memberId (else FENCED_INSTANCE_ID). */
-  validateCurrentMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
-    if (groupInstanceId !== null) {
-      const current = group.staticMemberId(groupInstanceId);
-      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-      return current === memberId ? ErrorCode.NONE : ErrorCode.FENCED_INSTANCE_ID;
-    }
-    return group.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
-  }
-
   /** Refreshes a member's session (heartbeats, syncs and offset commits all count as liveness). */
   touch(group: ClassicGroup, member: ClassicGroupMember, timeoutMs: number = member.sessionTimeoutMs): void {
-    member.sessionDeadlineMs = this.scheduler.nowMs() + timeoutMs;
-    // The timer re-arms itself when it finds a later deadline; re-schedule only to fire earlier.
-    if (member.heartbeatTimer === null || member.heartbeatTimerDueMs > member.sessionDeadlineMs) {
-      member.heartbeatTimer?.cancel();
-      this.armHeartbeatTimer(group, member, timeoutMs);
-    }
+    this.sessions.touch(group, member, timeoutMs);
   }
 
   /**
@@ -218,20 +190,6 @@ export class GroupRebalancer {
   }
 
   // ---- JoinGroup -------------------------------------------------------------------------
-
-  /** Kafka `acceptJoiningMember`: room for a new member, counted as Kafka counts it per state. */
-  private acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
-    switch (group.state) {
-      case ClassicGroupState.Empty:
-      case ClassicGroupState.Dead:
-        return true;
-      case ClassicGroupState.PreparingRebalance:
-        // Parked members are what the next generation will hold.
-        return group.get(memberId)?.isAwaitingJoin === true || group.numAwaitingJoin < this.config.groupMaxSize;
-      default:
-        return group.has(memberId) || group.members.size < this.config.groupMaxSize;
-    }
-  }
 
   private doNewMemberJoin(group: ClassicGroup, join: JoinArgs): Promise<JoinGroupResponse> {
     const { req, version, groupInstanceId } = join;
@@ -266,7 +224,7 @@ export class GroupRebalancer {
       return Promise.resolve(joinGroupError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL, version));
     }
     if (group.isPendingMember(memberId) && groupInstanceId === null) return this.addMemberAndRebalance(group, memberId, join);
-    const error = this.validateCurrentMember(group, memberId, groupInstanceId);
+    const error = group.validateCurrentMember(memberId, groupInstanceId);
     if (error !== ErrorCode.NONE) return Promise.resolve(joinGroupError(memberId, error, version));
     const member = group.get(memberId)!;
 
@@ -288,20 +246,7 @@ export class GroupRebalancer {
 
   /** The answer to a JoinGroup that changes nothing: the current generation (metadata only for the leader). */
   private currentGenerationJoin(group: ClassicGroup, member: ClassicGroupMember, version: number): JoinGroupResponse {
-    return adaptJoinResponse(
-      {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.NONE,
-        generationId: group.generationId,
-        protocolType: group.protocolType,
-        protocolName: group.protocolName,
-        leader: group.leaderId ?? '',
-        skipAssignment: false,
-        memberId: member.memberId,
-        members: group.isLeader(member.memberId) ? group.currentMemberMetadata() : [],
-      },
-      version,
-    );
+    return adaptJoinResponse(generationJoinResponse(group, member, group.currentMemberMetadata()), version);
   }
 
   private addMemberAndRebalance(group: ClassicGroup, memberId: string, join: JoinArgs): Promise<JoinGroupResponse> {
@@ -496,17 +441,7 @@ export class GroupRebalancer {
     );
     const leaderMetadata = group.currentMemberMetadata();
     for (const member of group.members.values()) {
-      group.completeJoin(member, {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.NONE,
-        generationId: group.generationId,
-        protocolType: group.protocolType,
-        protocolName: group.protocolName,
-        leader: group.leaderId ?? '',
-        skipAssignment: false,
-        memberId: member.memberId,
-        members: group.isLeader(member.memberId) ? leaderMetadata : [],
-      });
+      group.completeJoin(member, generationJoinResponse(group, member, leaderMetadata));
       member.isNew = false;
       this.touch(group, member);
     }
@@ -530,7 +465,7 @@ export class GroupRebalancer {
 
   private validateSyncGroup(group: ClassicGroup, req: SyncGroupRequest): number {
     if (group.is(ClassicGroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const error = this.validateCurrentMember(group, req.memberId, req.groupInstanceId ?? null);
+    const error = group.validateCurrentMember(req.memberId, req.groupInstanceId ?? null);
     if (error !== ErrorCode.NONE) return error;
     if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (req.protocolType != null && req.protocolType !== group.protocolType) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
@@ -572,9 +507,7 @@ export class GroupRebalancer {
     for (const member of group.members.values()) {
       if (!member.isAwaitingSync) continue;
       member.completeSync(
-        errorCode === ErrorCode.NONE
-          ? { throttleTimeMs: 0, errorCode, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment }
-          : syncGroupError(errorCode),
+        errorCode === ErrorCode.NONE ? syncGroupAnswer(group, member) : syncGroupError(errorCode),
       );
       this.touch(group, member);
     }
@@ -587,7 +520,7 @@ export class GroupRebalancer {
     const group = this.registry.getGroup(req.groupId);
     if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (group.is(ClassicGroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const error = this.validateCurrentMember(group, req.memberId, req.groupInstanceId ?? null);
+    const error = group.validateCurrentMember(req.memberId, req.groupInstanceId ?? null);
     if (error !== ErrorCode.NONE) return error;
     if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     const member = group.get(req.memberId)!;
@@ -613,7 +546,7 @@ export class GroupRebalancer {
       if (group.is(ClassicGroupState.PreparingRebalance)) this.tryCompleteJoin(group);
       return ErrorCode.NONE;
     }
-    const error = this.validateCurrentMember(group, identity.memberId, groupInstanceId);
+    const error = group.validateCurrentMember(identity.memberId, groupInstanceId);
     if (error !== ErrorCode.NONE) return error;
     this.removeMemberAndUpdateGroup(group, group.get(identity.memberId)!, 'member left the group');
     return ErrorCode.NONE;
@@ -644,32 +577,6 @@ export class GroupRebalancer {
     member.completeSync(syncGroupError(ErrorCode.UNKNOWN_MEMBER_ID));
     group.remove(member.memberId);
   }
-
-  private armHeartbeatTimer(group: ClassicGroup, member: ClassicGroupMember, delayMs: number): void {
-    member.heartbeatTimerDueMs = this.scheduler.nowMs() + delayMs;
-    member.heartbeatTimer = this.scheduler.schedule(delayMs, () => this.onHeartbeatTimer(group, member));
-  }
-
-  /**
-   * Session expiry (Kafka `onExpireHeartbeat`): a member is removed when its deadline passed,
-   * unless a JoinGroup or SyncGroup of an established member is parked (a rebalance is waiting on
-   * the group, not on the member). New members are held to `group.new.member.join.timeout.ms`.
-   */
-  private onHeartbeatTimer(group: ClassicGroup, member: ClassicGroupMember): void {
-    member.heartbeatTimer = null;
-    if (group.is(ClassicGroupState.Dead) || group.get(member.memberId) !== member) return;
-    const now = this.scheduler.nowMs();
-    if (now < member.sessionDeadlineMs) {
-      this.armHeartbeatTimer(group, member, member.sessionDeadlineMs - now);
-      return;
-    }
-    if (!member.isNew && (member.isAwaitingJoin || member.isAwaitingSync)) {
-      member.sessionDeadlineMs = now + member.sessionTimeoutMs;
-      this.armHeartbeatTimer(group, member, member.sessionTimeoutMs);
-      return;
-    }
-    this.removeMemberAndUpdateGroup(group, member, 'session timeout expired');
-  }
 }
 
 interface JoinArgs {
@@ -678,19 +585,4 @@ interface JoinArgs {
   groupInstanceId: string | null;
   rebalanceTimeoutMs: number;
   context: GroupRequestContext;
-}
-
-/**
- * protocolName is nullable only from JoinGroup v7: errors carry null there and "" (Kafka's
- * `NoProtocol`) below, whichever path built the answer.
- */
-function adaptJoinResponse(response: JoinGroupResponse, version: number): JoinGroupResponse {
-  if (response.errorCode !== ErrorCode.NONE) response.protocolName = version >= 7 ? null : '';
-  else if (version < 7 && response.protocolName === null) response.protocolName = '';
-  return response;
-}
-
-/** A parked JoinGroup: `attach` stores the resolver on the member; answers are adapted to `version`. */
-function parkJoin(version: number, attach: (resolve: (response: JoinGroupResponse) => void) => void): Promise<JoinGroupResponse> {
-  return new Promise((resolve) => attach((response) => resolve(adaptJoinResponse({ ...response }, version))));
 }
