@@ -52,27 +52,24 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
         }
       }
     }
-    return {
-      throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
-      clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
-      topics,
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-    };
+    return clusterResponse(broker, topics);
   },
   errorResponse(request, errorCode, context) {
-    const broker = context.broker;
-    return {
-      throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
-      clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
-      topics: (request.topics ?? []).map((t) => topicError(t.name ?? '', errorCode)),
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-    };
+    return clusterResponse(context.broker, (request.topics ?? []).map((t) => topicError(t.name ?? '', errorCode)));
   },
 };
+
+/** The response around `topics`: this broker, advertised, as the only broker and the controller. */
+function clusterResponse(broker: Broker, topics: TopicMetadata[]): MetadataResponse {
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+    clusterId: broker.clusterId,
+    controllerId: broker.nodeId,
+    topics,
+    clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
 
 function describeTopic(broker: Broker, topic: TopicInfo): TopicMetadata {
   const partitions = [];
