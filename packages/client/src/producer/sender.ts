@@ -87,12 +87,15 @@ export class Sender {
       }
       return leaderId;
     };
+    const clock = this.accumulator.options.now;
+    let nowMs: number;
     for (;;) {
       const byNode = new Map<number, ProducerBatch[]>();
+      nowMs = clock();
       const batches = this.accumulator.drain((topic, partition) => {
         const leaderId = leaderOf(topic, partition);
         return leaderId >= 0 && (this.nodeInFlight.get(leaderId) ?? 0) < maxInFlightRequests;
-      });
+      }, false, nowMs);
       if (batches.length === 0) break;
       for (const batch of batches) {
         const leaderId = leaderOf(batch.topic, batch.partition);
@@ -102,14 +105,20 @@ export class Sender {
       }
       for (const [nodeId, list] of byNode) this.send(nodeId, list);
     }
-    this.armTimer();
+    this.armTimer(nowMs);
     this.maybeIdle();
   }
 
-  private armTimer(): void {
+  /**
+   * `drainedAtMs` must be the clock reading of the drain that came back empty: read afresh, a
+   * batch whose linger ended between the two readings would get delay 0 and no timer, and sit
+   * unsent until some other event woke the sender (a producer that stalled forever on its
+   * last batch).
+   */
+  private armTimer(drainedAtMs: number): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const delay = this.accumulator.nextReadyDelayMs();
+    const delay = this.accumulator.nextReadyDelayMs(drainedAtMs);
     // delay 0 with nothing drained means every leader is at its in-flight limit or unknown:
     // a response or a metadata refresh wakes us, so no busy timer.
     if (delay !== undefined && delay > 0) this.timer = setTimeout(() => this.run(), delay);

@@ -74,6 +74,23 @@ describe('producer → standalone consumer', () => {
     }
   });
 
+  it('sends a lingering batch whose linger ends between two clock readings of the sender (no lost wakeup)', async () => {
+    // A clock that moves 1 ms per reading makes every linger deadline fall between the sender's
+    // readings for some record count: the regression left that batch unsent with no timer.
+    const topic = 'linger-race';
+    for (let records = 1; records <= 8; records++) {
+      let clock = 1_000_000;
+      const producer = cluster.client.producer({ lingerMs: 3, now: () => clock++ });
+      const sends = Array.from({ length: records }, (_, i) => producer.send({ topic, partition: 0, value: `r${records}-${i}` }));
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('stalled'), 5_000)));
+      const outcome = await Promise.race([Promise.all(sends).then(() => 'sent'), stalled]);
+      clearTimeout(timer);
+      expect(outcome, `${records} record(s)`).toBe('sent');
+      await producer.close();
+    }
+  });
+
   it('pipes a stream of lines through producer.writable() with keys from keyOf', async () => {
     const topic = 'piped';
     const producer = cluster.client.producer();
