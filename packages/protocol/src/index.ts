@@ -6,6 +6,7 @@ export * from './primitives/schema-error.js';
 export * from './primitives/int64.js';
 export * from './primitives/reader.js';
 export * from './primitives/writer.js';
+export * from './primitives/varint-at.js';
 export * from './errors/error-codes.js';
 export * from './records/index.js';
 export * from './apis/index.js';

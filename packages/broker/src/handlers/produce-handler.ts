@@ -72,7 +72,7 @@ async function appendPartition(
   }
   try {
     const info = await log.append(records!);
-    if (mustSync) await log.sync();
+    if (mustSync) await log.sync(info.lastOffset);
     return {
       index,
       errorCode: ErrorCode.NONE,

@@ -7,6 +7,9 @@ import { runProduceLoad } from './produce-load.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { throughput, type ScenarioParams, type ScenarioResult } from './scenario-types.js';
 
+/** Payload a flat-out producer keeps unacknowledged (bytes), a quarter of its buffer memory. */
+const FLAT_OUT_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+
 /** How a scenario reports while it runs. */
 export interface RunScenarioOptions {
   readonly progress?: ProgressMode;
@@ -56,6 +59,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
             measureEndToEnd: true,
           })
         : undefined;
+    const flatOutChunkRecords = Math.max(1, Math.min(1000, Math.floor(100_000 / params.recordSizeBytes)));
     const produced = await runProduceLoad({
       topic,
       partitions: params.partitions,
@@ -63,9 +67,12 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       producers,
       ...(params.durationMs !== undefined ? { durationMs: params.durationMs } : {}),
       ...(params.recordCount !== undefined ? { recordCount: params.recordCount } : {}),
-      // Chunks of about 100 KB (at most 1000 records) keep 32 chunks in flight within the
-      // producer's buffer at every record size; under a target rate, one chunk per millisecond.
-      chunkRecords: Math.max(1, Math.min(1000, Math.floor(100_000 / params.recordSizeBytes))),
+      // Chunks of about 100 KB (at most 1000 records), as many in flight as make about 16 MB of
+      // payload: flat out, the producer always has data to send, as with Kafka's
+      // producer-perf-test, where only buffer.memory bounds what is queued. Under a target
+      // rate, one chunk per millisecond.
+      chunkRecords: flatOutChunkRecords,
+      maxChunksInFlight: Math.ceil(FLAT_OUT_BYTES_IN_FLIGHT / (flatOutChunkRecords * params.recordSizeBytes)),
       ...(params.targetRecordsPerSec !== undefined
         ? { targetRecordsPerSec: params.targetRecordsPerSec, chunkRecords: Math.max(1, Math.min(1000, Math.ceil(params.targetRecordsPerSec / 1000 / params.producers))) }
         : {}),

@@ -1,25 +1,27 @@
 import {
   compress,
+  encodeHeaderKeys,
+  encodeRecordAt,
   NO_PRODUCER_ID,
   RECORD_BATCH_OVERHEAD,
+  recordBodySizeInBytes,
   type RecordHeader,
-  Writer,
-  writeRecord,
+  sizeOfVarint,
   writeRecordBatchHeader,
 } from '@sluice/protocol';
 
 /**
  * One RecordBatch v2 being filled for one partition (Kafka `ProducerBatch` over a
- * `MemoryRecordsBuilder`). Records are encoded straight into one Writer as they are appended,
- * behind a 61-byte header placeholder; `build()` fills the header, compresses the records region
- * when asked, and computes the CRC-32C — once, so a retried batch is not re-encoded.
+ * `MemoryRecordsBuilder`). Records are encoded straight into one growing Buffer as they are
+ * appended, behind room for the 61-byte header; `build()` fills the header in place (no copy
+ * when uncompressed), compresses the records region when asked, and computes the CRC-32C —
+ * once, so a retried batch is not re-encoded.
  *
  * Completion is reported to `BatchWaiter`s, not per record: `send()` registers one waiter per
  * record, `sendBatch()` and the Writable one per batch they touched, so bulk paths allocate no
  * promise per record.
  *
- * Value and key Buffers of 1 KiB or more are referenced, not copied, until `build()`: callers
- * must not modify them before the send settles.
+ * Keys, values and header values are copied at append: callers may reuse their Buffers at once.
  */
 
 /** A record as the producer accepts it (values and keys as Buffer or UTF-8 string). */
@@ -48,15 +50,14 @@ export interface BatchWaiter {
   onBatchError(batch: ProducerBatch, error: Error): void;
 }
 
-/** Bytes a record costs besides key, value and headers: length, attributes, deltas, lengths (upper bound). */
-const RECORD_OVERHEAD_ESTIMATE = 24;
-const HEADER_PLACEHOLDER = Buffer.alloc(RECORD_BATCH_OVERHEAD);
-/** First scratch size of a batch's Writer (bytes); it grows on its own. */
-const INITIAL_WRITER_BYTES = 16 * 1024;
+/** First size of a batch's buffer (bytes); it doubles as records arrive, up to `batchSizeBytes`. */
+const INITIAL_BUFFER_BYTES = 4096;
 
 /** See the module comment. Not shared between partitions; single-threaded like everything here. */
 export class ProducerBatch {
-  private readonly writer = new Writer(INITIAL_WRITER_BYTES);
+  private buffer: Buffer;
+  /** End of the encoded records in `buffer` (bytes, header room included). */
+  private position = RECORD_BATCH_OVERHEAD;
   private readonly waiters: BatchWaiter[] = [];
   private built: Promise<Buffer> | undefined;
   /** Records appended. */
@@ -86,12 +87,12 @@ export class ProducerBatch {
     /** Codec id (CompressionType). */
     readonly compression: number,
   ) {
-    this.writer.writeRaw(HEADER_PLACEHOLDER);
+    this.buffer = Buffer.allocUnsafe(Math.max(RECORD_BATCH_OVERHEAD, Math.min(INITIAL_BUFFER_BYTES, batchSizeBytes)));
   }
 
   /** Bytes encoded so far, header included (before compression). */
   get sizeInBytes(): number {
-    return this.writer.length;
+    return this.position;
   }
 
   /**
@@ -101,20 +102,33 @@ export class ProducerBatch {
    */
   tryAppend(key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[] | undefined, timestamp: number): boolean {
     if (this.closed) return false;
-    if (this.recordCount > 0) {
-      let estimate = RECORD_OVERHEAD_ESTIMATE + (key?.length ?? 0) + (value?.length ?? 0);
-      if (headers !== undefined) for (const h of headers) estimate += 10 + h.key.length * 3 + (h.value?.length ?? 0);
-      if (this.writer.length + estimate > this.batchSizeBytes) return false;
-    } else {
+    if (!Number.isSafeInteger(timestamp)) throw new RangeError(`timestamp ${timestamp} is not an integer (ms)`);
+    const first = this.recordCount === 0;
+    const timestampDelta = first ? 0 : timestamp - this.baseTimestamp;
+    const headerKeys = headers === undefined ? undefined : encodeHeaderKeys(headers);
+    const bodySize = recordBodySizeInBytes(key, value, this.recordCount, timestampDelta, headers, headerKeys);
+    const size = sizeOfVarint(bodySize) + bodySize;
+    if (!first && this.position + size > this.batchSizeBytes) return false;
+    if (this.position + size > this.buffer.length) this.grow(size);
+    this.position = encodeRecordAt(this.buffer, this.position, bodySize, key, value, this.recordCount, timestampDelta, headers, headerKeys);
+    if (first) {
       this.baseTimestamp = timestamp;
       this.maxTimestamp = timestamp;
+    } else if (timestamp > this.maxTimestamp) {
+      this.maxTimestamp = timestamp;
     }
-    if (!Number.isSafeInteger(timestamp)) throw new RangeError(`timestamp ${timestamp} is not an integer (ms)`);
-    writeRecord(this.writer, { key, value, headers }, this.recordCount, timestamp - this.baseTimestamp);
-    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
     this.lastTimestamp = timestamp;
     this.recordCount++;
     return true;
+  }
+
+  /** Makes room for `size` more bytes: doubles, to at least what is needed, at most the batch limit unless one record needs more. */
+  private grow(size: number): void {
+    const needed = this.position + size;
+    const capacity = Math.max(needed, Math.min(this.buffer.length * 2, this.batchSizeBytes));
+    const next = Buffer.allocUnsafe(capacity);
+    this.buffer.copy(next, 0, 0, this.position);
+    this.buffer = next;
   }
 
   /**
@@ -153,7 +167,7 @@ export class ProducerBatch {
   }
 
   private async encode(): Promise<Buffer> {
-    const raw = this.writer.toBuffer();
+    const raw = this.buffer.subarray(0, this.position);
     let batch = raw;
     if (this.compression !== 0) {
       const compressed = await compress(this.compression, raw.subarray(RECORD_BATCH_OVERHEAD));

@@ -135,15 +135,25 @@ export class Producer {
     const waiter = new CountdownWaiter();
     let cachedName: string | undefined;
     let cached: TopicMetadata | undefined;
+    // One clock reading per call (and after each wait) stamps the records without a timestamp.
+    let nowMs = this.now();
+    let lastBatch: ProducerBatch | undefined;
     try {
       for (const record of records) {
         if (record.topic !== cachedName) {
           cached = await this.topicMetadata(record.topic);
           cachedName = record.topic;
+          nowMs = this.now();
         }
-        if (this.accumulator.isOverLimit()) await this.waitForBuffer();
-        const batch = this.append(cached!, record, undefined);
-        if (batch.addWaiter(waiter)) waiter.pending++;
+        if (this.accumulator.isOverLimit()) {
+          await this.waitForBuffer();
+          nowMs = this.now();
+        }
+        const batch = this.append(cached!, record, undefined, nowMs);
+        if (batch !== lastBatch) {
+          lastBatch = batch;
+          if (batch.addWaiter(waiter)) waiter.pending++;
+        }
       }
     } catch (error) {
       waiter.fail(error as Error);
@@ -219,7 +229,7 @@ export class Producer {
     return this.closing;
   }
 
-  private append(topic: TopicMetadata, record: OutgoingRecord, waiter: BatchWaiter | undefined): ProducerBatch {
+  private append(topic: TopicMetadata, record: OutgoingRecord, waiter: BatchWaiter | undefined, nowMs?: number): ProducerBatch {
     const key = toBuffer(record.key);
     const value = toBuffer(record.value);
     const numPartitions = topic.partitions.length;
@@ -230,7 +240,7 @@ export class Producer {
       key,
       value,
       normalizeHeaders(record.headers),
-      record.timestamp ?? this.now(),
+      record.timestamp ?? nowMs ?? this.now(),
       waiter,
     );
     if (result.closedFullBatch && key === null && record.partition === undefined) {

@@ -1,12 +1,11 @@
 import { writeInt64At } from './int64.js';
+import { writeUnsignedVarintAt, writeVarlongAt } from './varint-at.js';
 
 /** Buffers at least this large are appended by reference instead of copied (bytes). */
 const ZERO_COPY_THRESHOLD = 1024;
 /** First scratch allocation (bytes); later ones double up to MAX_SCRATCH_BYTES. */
 const INITIAL_SCRATCH_BYTES = 512;
 const MAX_SCRATCH_BYTES = 1 << 20;
-/** Exclusive bound on the magnitude of a VARLONG this codec writes exactly (2^52). */
-const MAX_VARLONG_MAGNITUDE = 2 ** 52;
 
 /**
  * Encodes Kafka's primitive types into a list of Buffer chunks, ready for `socket.write` /
@@ -60,6 +59,18 @@ export class Writer {
     const slot = { buffer: this.scratch, position: this.at };
     this.at += 4;
     this.total += 4;
+    return slot;
+  }
+
+  /**
+   * Reserves `size` contiguous bytes the caller fills in place (an encoder that writes at a
+   * position, such as `encodeRecordAt`). Returns where they are.
+   */
+  reserve(size: number): { buffer: Buffer; position: number } {
+    this.ensure(size);
+    const slot = { buffer: this.scratch, position: this.at };
+    this.at += size;
+    this.total += size;
     return slot;
   }
 
@@ -138,14 +149,9 @@ export class Writer {
   /** UNSIGNED_VARINT of a value in [0, 2^32). */
   writeUnsignedVarint(value: number): this {
     this.ensure(5);
-    let v = value;
-    while (v >= 0x80) {
-      this.scratch[this.at++] = (v & 0x7f) | 0x80;
-      this.total++;
-      v = Math.floor(v / 128);
-    }
-    this.scratch[this.at++] = v;
-    this.total++;
+    const end = writeUnsignedVarintAt(this.scratch, this.at, value);
+    this.total += end - this.at;
+    this.at = end;
     return this;
   }
 
@@ -160,18 +166,10 @@ export class Writer {
    * offset deltas are far inside that range.
    */
   writeVarlong(value: number): this {
-    if (!Number.isInteger(value) || value >= MAX_VARLONG_MAGNITUDE || value <= -MAX_VARLONG_MAGNITUDE) {
-      throw new RangeError(`varlong value ${value} is outside ±2^52`);
-    }
     this.ensure(10);
-    let v = value >= 0 ? value * 2 : -value * 2 - 1;
-    while (v >= 0x80) {
-      this.scratch[this.at++] = (v % 128) | 0x80;
-      this.total++;
-      v = Math.floor(v / 128);
-    }
-    this.scratch[this.at++] = v;
-    this.total++;
+    const end = writeVarlongAt(this.scratch, this.at, value);
+    this.total += end - this.at;
+    this.at = end;
     return this;
   }
 

@@ -1,5 +1,6 @@
 import { Reader } from '../primitives/reader.js';
 import { SchemaError } from '../primitives/schema-error.js';
+import { writeVarintAt, writeVarlongAt } from '../primitives/varint-at.js';
 import type { Writer } from '../primitives/writer.js';
 import { CorruptRecordError } from './record-errors.js';
 
@@ -75,6 +76,7 @@ export function sizeOfVarint(value: number): number {
 /** Bytes a zig-zag VARLONG of the safe integer `value` takes. */
 export function sizeOfVarlong(value: number): number {
   let v = value >= 0 ? value * 2 : -value * 2 - 1;
+  if (v < 0x1_0000_0000) return sizeOfUnsignedVarint(v);
   let size = 1;
   while (v >= 0x80) {
     v = Math.floor(v / 128);
@@ -87,19 +89,86 @@ function sizeOfNullableBytes(bytes: Buffer | null | undefined): number {
   return bytes == null ? 1 : sizeOfVarint(bytes.length) + bytes.length;
 }
 
-function writeNullableBytes(writer: Writer, bytes: Buffer | null | undefined): void {
-  if (bytes == null) {
-    writer.writeVarint(-1);
-  } else {
-    writer.writeVarint(bytes.length);
-    writer.writeRaw(bytes);
+/**
+ * The UTF-8 bytes of each header key (encode once: the size and the write both need them), or
+ * undefined when there are no headers.
+ */
+export function encodeHeaderKeys(headers: readonly RecordHeader[] | undefined): Buffer[] | undefined {
+  if (headers === undefined || headers.length === 0) return undefined;
+  const keys = new Array<Buffer>(headers.length);
+  for (let i = 0; i < headers.length; i++) keys[i] = Buffer.from(headers[i]!.key, 'utf8');
+  return keys;
+}
+
+/**
+ * Bytes of a record's body (everything after its length prefix). The whole record takes
+ * `sizeOfVarint(body) + body` bytes. `headerKeys` come from `encodeHeaderKeys(headers)`.
+ */
+export function recordBodySizeInBytes(
+  key: Buffer | null | undefined,
+  value: Buffer | null | undefined,
+  offsetDelta: number,
+  timestampDelta: number,
+  headers?: readonly RecordHeader[],
+  headerKeys?: readonly Buffer[],
+): number {
+  let size = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + sizeOfNullableBytes(key) + sizeOfNullableBytes(value);
+  const count = headers?.length ?? 0;
+  size += sizeOfVarint(count);
+  for (let i = 0; i < count; i++) {
+    const keyBytes = headerKeys![i]!;
+    size += sizeOfVarint(keyBytes.length) + keyBytes.length + sizeOfNullableBytes(headers![i]!.value);
   }
+  return size;
+}
+
+/**
+ * Encodes one record, length prefix included, at `position` of `buffer`, which must have
+ * `sizeOfVarint(bodySize) + bodySize` bytes free there (`bodySize` from
+ * `recordBodySizeInBytes` with the same arguments). Returns the position after the record.
+ * Bytes are copied. Throws RangeError for a timestampDelta that is not an integer within ±2^52.
+ */
+export function encodeRecordAt(
+  buffer: Buffer,
+  position: number,
+  bodySize: number,
+  key: Buffer | null | undefined,
+  value: Buffer | null | undefined,
+  offsetDelta: number,
+  timestampDelta: number,
+  headers?: readonly RecordHeader[],
+  headerKeys?: readonly Buffer[],
+): number {
+  let at = writeVarintAt(buffer, position, bodySize);
+  buffer[at++] = 0; // attributes
+  at = writeVarlongAt(buffer, at, timestampDelta);
+  at = writeVarintAt(buffer, at, offsetDelta);
+  at = putNullableBytes(buffer, at, key);
+  at = putNullableBytes(buffer, at, value);
+  const count = headers?.length ?? 0;
+  at = writeVarintAt(buffer, at, count);
+  for (let i = 0; i < count; i++) {
+    const keyBytes = headerKeys![i]!;
+    at = writeVarintAt(buffer, at, keyBytes.length);
+    buffer.set(keyBytes, at);
+    at += keyBytes.length;
+    at = putNullableBytes(buffer, at, headers![i]!.value);
+  }
+  return at;
+}
+
+function putNullableBytes(buffer: Buffer, position: number, bytes: Buffer | null | undefined): number {
+  if (bytes == null) return writeVarintAt(buffer, position, -1);
+  const at = writeVarintAt(buffer, position, bytes.length);
+  // TypedArray#set: cheaper than Buffer#copy's argument handling for the small values typical here.
+  buffer.set(bytes, at);
+  return at + bytes.length;
 }
 
 /**
  * Appends one record (length prefix included) to `writer`.
  * `offsetDelta` is relative to the batch's baseOffset; `timestampDelta` (ms) to its baseTimestamp.
- * Throws RangeError (from the Writer) for a timestampDelta that is not a safe integer.
+ * Throws RangeError for a timestampDelta that is not an integer within ±2^52.
  */
 export function writeRecord(
   writer: Writer,
@@ -108,39 +177,10 @@ export function writeRecord(
   timestampDelta: number,
 ): void {
   const headers = record.headers ?? NO_HEADERS;
-  // Header keys are strings: encode each once and use the bytes for both the size and the write.
-  let headerKeys: Buffer[] | undefined;
-  let headersSize = sizeOfVarint(headers.length);
-  if (headers.length > 0) {
-    headerKeys = new Array<Buffer>(headers.length);
-    for (let i = 0; i < headers.length; i++) {
-      const header = headers[i]!;
-      const keyBytes = Buffer.from(header.key, 'utf8');
-      headerKeys[i] = keyBytes;
-      headersSize += sizeOfVarint(keyBytes.length) + keyBytes.length + sizeOfNullableBytes(header.value);
-    }
-  }
-  const bodySize =
-    1 +
-    sizeOfVarlong(timestampDelta) +
-    sizeOfVarint(offsetDelta) +
-    sizeOfNullableBytes(record.key) +
-    sizeOfNullableBytes(record.value) +
-    headersSize;
-
-  writer.writeVarint(bodySize);
-  writer.writeInt8(0);
-  writer.writeVarlong(timestampDelta);
-  writer.writeVarint(offsetDelta);
-  writeNullableBytes(writer, record.key);
-  writeNullableBytes(writer, record.value);
-  writer.writeVarint(headers.length);
-  for (let i = 0; i < headers.length; i++) {
-    const keyBytes = headerKeys![i]!;
-    writer.writeVarint(keyBytes.length);
-    writer.writeRaw(keyBytes);
-    writeNullableBytes(writer, headers[i]!.value);
-  }
+  const headerKeys = encodeHeaderKeys(headers);
+  const bodySize = recordBodySizeInBytes(record.key, record.value, offsetDelta, timestampDelta, headers, headerKeys);
+  const slot = writer.reserve(sizeOfVarint(bodySize) + bodySize);
+  encodeRecordAt(slot.buffer, slot.position, bodySize, record.key, record.value, offsetDelta, timestampDelta, headers, headerKeys);
 }
 
 /** What a records region needs from its batch header to give records absolute values. */

@@ -30,6 +30,11 @@ export class GroupCommit {
     return this.waiting.promise;
   }
 
+  /** The flush in flight, if any: a caller whose data it already covers may wait for it alone. */
+  get current(): Promise<void> | null {
+    return this.running;
+  }
+
   /** Whether a flush is in flight. */
   get inFlight(): boolean {
     return this.running !== null;

@@ -83,6 +83,8 @@ export class PartitionLog {
   private startOffset: number;
   /** Offset below which everything is fsynced (written to `recovery-point-offset-checkpoint`). */
   private recoveryPointOffset: number;
+  /** The log end offset when the fdatasync round in flight started: it makes every offset below durable. */
+  private flushingTarget = -1;
   private queue: PendingAppend[] = [];
   private drainScheduled = false;
   private draining = false;
@@ -315,15 +317,26 @@ export class PartitionLog {
   }
 
   /**
-   * Resolves when everything appended before the call is durable: waits for those appends to be
-   * written, then joins a group commit (fdatasync of every dirty segment's .log, plus the indexes
-   * of segments rolled since the last sync and the directory after a roll). Calls arriving while
-   * an fdatasync round runs share the next round.
+   * Resolves when everything appended before the call — or, given `throughOffset`, every offset
+   * up to and including it — is durable. Waits for those appends to be written, then for a
+   * group commit (fdatasync of every dirty segment's .log, plus the indexes of segments rolled
+   * since the last sync and the directory after a roll) that covers them: the round in flight
+   * when it started after they were written, else the next round, which every caller arriving
+   * meanwhile shares.
+   *
+   * A Produce passes its own append's lastOffset, so it waits neither for appends queued after
+   * its own nor for a second round when the running one already covers it.
    *
    * @throws KafkaStorageError (→ 56) when a write or fdatasync fails.
    */
-  async sync(): Promise<void> {
+  async sync(throughOffset?: number): Promise<void> {
     if (this.failure) throw this.failure;
+    if (throughOffset !== undefined && throughOffset < this.nextOffset) {
+      if (throughOffset < this.recoveryPointOffset) return;
+      const running = this.groupCommit.current;
+      if (running !== null && throughOffset < this.flushingTarget) return running;
+      return this.groupCommit.request();
+    }
     const seq = this.enqueuedSeq;
     if (this.committedSeq < seq) {
       await new Promise<void>((resolve, reject) => this.seqWaiters.push({ seq, resolve, reject }));
@@ -338,6 +351,7 @@ export class PartitionLog {
     const dirDirty = this.dirDirty;
     this.dirDirty = false;
     const target = this.nextOffset;
+    this.flushingTarget = target;
     try {
       await Promise.all(segments.map((s) => (s === active ? s.syncLog() : Promise.all([s.syncLog(), s.flushAndSyncIndexes()]))));
       if (dirDirty) await fsyncDir(this.dir);

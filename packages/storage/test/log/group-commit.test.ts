@@ -91,6 +91,25 @@ describe('PartitionLog.sync', () => {
     expect(log.recoveryPoint).toBeGreaterThanOrEqual(info.lastOffset + 1);
   });
 
+  it('sync(throughOffset) waits for no later append, joins a round that already covers it, and skips one when durable', async () => {
+    log = await openLog(dir);
+    const first = await log.append(simpleBatch(3, 0));
+    const before = diskStats.fdatasyncs;
+    const running = log.sync(first.lastOffset);
+    const later = log.append(simpleBatch(3, 1));
+    // The round just started covers offsets 0-2: this waits for it, not for a second round.
+    const joined = log.sync(first.lastOffset);
+    await Promise.all([running, joined]);
+    expect(log.recoveryPoint).toBeGreaterThan(first.lastOffset);
+    expect(diskStats.fdatasyncs - before).toBe(1);
+    await log.sync(first.lastOffset);
+    expect(diskStats.fdatasyncs - before).toBe(1);
+    const laterInfo = await later;
+    await log.sync(laterInfo.lastOffset);
+    expect(diskStats.fdatasyncs - before).toBe(2);
+    expect(log.recoveryPoint).toBe(laterInfo.lastOffset + 1);
+  });
+
   it('syncs the indexes of rolled segments too', async () => {
     log = await openLog(dir, { segmentBytes: 500 });
     for (let i = 0; i < 10; i++) await log.append(simpleBatch(3, i, 40));
