@@ -1,5 +1,4 @@
-import yargs, { type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { CommandModule } from 'yargs';
 
 /**
  * Each command's module, loaded only when that command runs: `sluice broker` should not pay for
@@ -27,8 +26,19 @@ async function commandsFor(argv: readonly string[]) {
  * Builds and runs the `sluice` command line (yargs) on `argv`. Errors are printed as one line
  * naming the problem, with exit code 1.
  */
-export async function runCli(argv: string[] = hideBin(process.argv)): Promise<void> {
+export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+  if (argv[0] === 'broker') {
+    // Start-to-ready is a target: a plain `sluice broker ...` skips loading yargs (broker-fast-args.ts).
+    const { parseBrokerArgsFast } = await import('./commands/broker-fast-args.js');
+    const args = parseBrokerArgsFast(argv);
+    if (args !== null) {
+      const { runBroker } = await import('./commands/broker.js');
+      await runBroker(args).catch(exitWithError);
+      return;
+    }
+  }
   const commands = await commandsFor(argv);
+  const { default: yargs } = await import('yargs');
   let cli = yargs(argv)
     .scriptName('sluice')
     .usage('$0 <command> [options]')
@@ -43,13 +53,15 @@ export async function runCli(argv: string[] = hideBin(process.argv)): Promise<vo
     .alias('h', 'help')
     .version(false)
     .fail((message, err, y) => {
-      if (err) {
-        // One line: client errors read as one already; a stray multi-line message is cut.
-        process.stderr.write(`sluice: ${err.message.split('\n')[0]}\n`);
-      } else {
-        process.stderr.write(`${y.help()}\n\nsluice: ${message}\n`);
-      }
+      if (err) exitWithError(err);
+      process.stderr.write(`${y.help()}\n\nsluice: ${message}\n`);
       process.exit(1);
     })
     .parseAsync();
+}
+
+/** Prints `err` as one line (a stray multi-line message is cut) and exits with code 1. */
+function exitWithError(err: Error): never {
+  process.stderr.write(`sluice: ${err.message.split('\n')[0]}\n`);
+  process.exit(1);
 }

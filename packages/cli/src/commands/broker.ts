@@ -1,13 +1,26 @@
 import { BrokerConfigError, startBroker } from '@sluice/broker';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 
-interface BrokerArgs {
+/** Parsed arguments of `sluice broker`. */
+export interface BrokerArgs {
   'data-dir': string;
   host: string;
   port: number;
   'advertised-host'?: string;
   override: string[];
 }
+
+/**
+ * The options of `sluice broker`, one table for the yargs builder and for the fast start path
+ * (broker-fast-args.ts), so both accept the same flags with the same defaults.
+ */
+export const BROKER_OPTIONS = {
+  'data-dir': { type: 'string', default: './data', describe: 'Data directory (log.dir)' },
+  host: { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' },
+  port: { type: 'number', default: 9092, describe: 'Port to listen on (0 = ephemeral)' },
+  'advertised-host': { type: 'string', describe: 'Host clients are told to connect to (default: --host)' },
+  override: { type: 'string', array: true, default: [], describe: 'Set a broker config key, key=value (repeatable)' },
+} as const satisfies Record<keyof BrokerArgs, Options>;
 
 /**
  * `sluice broker`: runs a broker in the foreground until SIGTERM or SIGINT, then shuts down
@@ -19,56 +32,53 @@ export const brokerCommand: CommandModule<object, BrokerArgs> = {
   describe: 'Run a Sluice broker (Kafka protocol) in the foreground',
   builder: (yargs: Argv) =>
     yargs
-      .option('data-dir', { type: 'string', default: './data', describe: 'Data directory (log.dir)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
-      .option('port', { type: 'number', default: 9092, describe: 'Port to listen on (0 = ephemeral)' })
-      .option('advertised-host', { type: 'string', describe: 'Host clients are told to connect to (default: --host)' })
-      .option('override', {
-        type: 'string',
-        array: true,
-        default: [],
-        describe: 'Set a broker config key, key=value (repeatable)',
-      })
+      .options(BROKER_OPTIONS)
       .example('$0 broker', 'Serve on 127.0.0.1:9092 with data in ./data')
       .example('$0 broker --data-dir /var/lib/sluice --host 0.0.0.0 --advertised-host myhost', 'Serve on every interface')
-      .example('$0 broker --override log.retention.ms=3600000 --override num.partitions=3', 'Keep one hour; 3 partitions per new topic') as Argv<BrokerArgs>,
-  handler: async (args) => {
-    const config: Record<string, string> = {};
-    for (const item of args.override) {
-      const eq = item.indexOf('=');
-      if (eq <= 0) throw new Error(`--override expects key=value, got "${item}"`);
-      config[item.slice(0, eq).trim()] = item.slice(eq + 1);
-    }
-    let running;
-    try {
-      running = await startBroker({
-        dataDir: args['data-dir'],
-        host: args.host,
-        port: args.port,
-        ...(args['advertised-host'] !== undefined ? { advertisedHost: args['advertised-host'] } : {}),
-        config,
-      });
-    } catch (err) {
-      if (err instanceof BrokerConfigError) throw new Error(err.message);
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new Error(`port ${args.port} on ${args.host} is already in use (another broker running?); choose one with --port`);
-      }
-      throw err;
-    }
-    let signals = 0;
-    const shutdown = (signal: string) => {
-      signals++;
-      if (signals > 1) process.exit(130); // a second Ctrl-C: stop now
-      running.broker.logger.info({ signal }, 'shutting down');
-      running.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          running.broker.logger.error({ err }, 'unclean shutdown');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-  },
+      .example('$0 broker --override log.retention.ms=3600000 --override num.partitions=3', 'Keep one hour; 3 partitions per new topic') as unknown as Argv<BrokerArgs>,
+  handler: (args) => runBroker(args),
 };
+
+/**
+ * Starts the broker for `args` and installs the SIGTERM/SIGINT handlers that close it. Throws
+ * Error with a one-line message for a bad `--override`, an invalid config value or a port in use.
+ */
+export async function runBroker(args: BrokerArgs): Promise<void> {
+  const config: Record<string, string> = {};
+  for (const item of args.override) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new Error(`--override expects key=value, got "${item}"`);
+    config[item.slice(0, eq).trim()] = item.slice(eq + 1);
+  }
+  let running: Awaited<ReturnType<typeof startBroker>>;
+  try {
+    running = await startBroker({
+      dataDir: args['data-dir'],
+      host: args.host,
+      port: args.port,
+      ...(args['advertised-host'] !== undefined ? { advertisedHost: args['advertised-host'] } : {}),
+      config,
+    });
+  } catch (err) {
+    if (err instanceof BrokerConfigError) throw new Error(err.message);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`port ${args.port} on ${args.host} is already in use (another broker running?); choose one with --port`);
+    }
+    throw err;
+  }
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals++;
+    if (signals > 1) process.exit(130); // a second Ctrl-C: stop now
+    running.broker.logger.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        running.broker.logger.error({ err }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,4 +1,6 @@
-import { pack, unpack } from 'msgpackr';
+// msgpackr's pure-JavaScript entry: the main entry also loads the optional native msgpackr-extract
+// (~20 ms of broker start-up, a target), which a file read once at start does not need.
+import { pack, unpack } from 'msgpackr/pack';
 import { readWholeFile, writeFileAtomic } from '../io/disk.js';
 
 /** Format version of the topic metadata file. */

@@ -1,0 +1,42 @@
+import yargsParser from 'yargs-parser';
+import { BROKER_OPTIONS, type BrokerArgs } from './broker.js';
+
+/**
+ * `sluice broker`'s arguments parsed by yargs-parser alone (the parser inside yargs), for a fast
+ * start: loading yargs' command, help and validation machinery costs about 130 ms on this
+ * project's 2-core reference machine, out of a 300 ms start-to-ready target (docs/benchmarks.md).
+ *
+ * `argv` is the command line after the program name (`['broker', '--port', '0']`). Returns
+ * null whenever the full CLI should take over — another command, help, an unknown option, a
+ * positional argument, a value of the wrong type — and `runCli` then parses with yargs, which
+ * prints its usual message. So this path only ever accepts what yargs would accept identically.
+ */
+export function parseBrokerArgsFast(argv: readonly string[]): BrokerArgs | null {
+  if (argv[0] !== 'broker') return null;
+  const strings: string[] = [];
+  const numbers: string[] = [];
+  const arrays: string[] = [];
+  const defaults: Record<string, unknown> = {};
+  for (const [name, option] of Object.entries(BROKER_OPTIONS)) {
+    (option.type === 'number' ? numbers : strings).push(name);
+    if ('array' in option && option.array) arrays.push(name);
+    if ('default' in option) defaults[name] = option.default;
+  }
+  const parsed = yargsParser.detailed(argv.slice(1), {
+    string: strings,
+    number: numbers,
+    array: arrays,
+    default: defaults,
+    configuration: { 'camel-case-expansion': false, 'dot-notation': false, 'boolean-negation': false },
+  });
+  if (parsed.error) return null;
+  const args = parsed.argv as Record<string, unknown> & { _: unknown[] };
+  if (args._.length > 0) return null;
+  for (const key of Object.keys(args)) if (key !== '_' && !(key in BROKER_OPTIONS)) return null;
+  const { 'data-dir': dataDir, host, port, 'advertised-host': advertisedHost, override } = args;
+  if (typeof dataDir !== 'string' || typeof host !== 'string') return null;
+  if (typeof port !== 'number' || !Number.isInteger(port)) return null;
+  if (advertisedHost !== undefined && typeof advertisedHost !== 'string') return null;
+  if (!Array.isArray(override) || !override.every((item) => typeof item === 'string')) return null;
+  return { 'data-dir': dataDir, host, port, ...(advertisedHost !== undefined ? { 'advertised-host': advertisedHost } : {}), override };
+}
