@@ -5,7 +5,7 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/li
 import { backoffMs, retry, retryPolicy, sleep, type RetryPolicy } from '../network/retry.js';
 import { assignorByName } from './assignors/index.js';
 import type { ConsumerOptions } from './consumer-options.js';
-import { Fetcher, type ConsumedRecord } from './fetcher.js';
+import { Fetcher, type ConsumedRecord, type FetchedPartition } from './fetcher.js';
 import { GroupMembership } from './group-membership.js';
 import { commitOffsets, fetchCommittedOffsets, type TopicPartitionOffset } from './offset-commits.js';
 import { SubscriptionState, partitionKey, type PartitionPosition, type TopicPartition } from './subscription-state.js';
@@ -43,6 +43,12 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
   private closed = false;
   private closing: Promise<void> | undefined;
   private polling: Promise<unknown> | undefined;
+  /**
+   * The next fetch, sent when a poll returned records (Kafka's consumer also fetches while the
+   * application processes): the next poll uses it if the positions are still the ones it was
+   * sent for, so catching up is not one round trip per fetch. Never sent by an idle poll.
+   */
+  private prefetched: { key: string; result: Promise<FetchedPartition[]> } | undefined;
   private retriableFailures = 0;
 
   /** Use `SluiceClient.consumer()`. Throws TypeError for an unknown assignor. */
@@ -241,7 +247,11 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       await sleep(this.idleWaitMs);
       return [];
     }
-    const fetched = await this.fetcher.fetch(positions).catch((error: unknown) => {
+    const key = positionsKey(positions);
+    const ahead = this.prefetched;
+    this.prefetched = undefined;
+    const fetching = ahead !== undefined && ahead.key === key ? ahead.result : this.fetcher.fetch(positions);
+    const fetched = await fetching.catch((error: unknown) => {
       if (!isRetriable(error)) throw error;
       return [];
     });
@@ -270,7 +280,17 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     } else {
       this.retriableFailures = 0;
     }
+    if (records.length > 0 && !retriable && !this.closed) this.prefetch();
     return records;
+  }
+
+  private prefetch(): void {
+    const positions = this.state.fetchable();
+    if (positions.length === 0) return;
+    const result = this.fetcher.fetch(positions);
+    // A failure reaches the poll that uses this fetch; an unused one is dropped quietly.
+    result.catch(() => undefined);
+    this.prefetched = { key: positionsKey(positions), result };
   }
 
   private async rejoin(): Promise<void> {
@@ -392,4 +412,9 @@ function groupByTopic(positions: readonly TopicPartition[]): { topic: string; pa
     list.push(p.partition);
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+/** Identifies a fetch by the partitions and offsets it asked for. */
+function positionsKey(positions: readonly { topic: string; partition: number; offset: number }[]): string {
+  return positions.map((p) => `${p.topic}\u0000${p.partition}\u0000${p.offset}`).join('\n');
 }

@@ -1,11 +1,15 @@
 import {
+  batchRecordsRegion,
+  CompressionType,
+  decodeRecordsInto,
   ErrorCode,
   Fetch,
-  decodeRecordBatch,
   recordBatches,
   recordsBuffer,
   type FetchRequest,
+  type RecordFactory,
   type RecordHeader,
+  uncompressedRecordsRegion,
 } from '@sluice/protocol';
 import { errorFromCode } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
@@ -187,16 +191,16 @@ export async function decodePartition(
   const records: ConsumedRecord[] = [];
   let nextOffset = fetchOffset;
   if (data === null || data.length === 0) return { records, nextOffset };
+  // One object per record, in the shape handed out (no intermediate record to copy from).
+  const make: RecordFactory<ConsumedRecord> = (offset, timestamp, key, value, headers) => ({ topic, partition, offset, timestamp, key, value, headers });
   for (const batch of recordBatches(data)) {
     const lastOffset = batch.lastOffset;
     if (lastOffset < fetchOffset) continue;
     if (lastOffset + 1 > nextOffset) nextOffset = lastOffset + 1;
     if (batch.isControl) continue;
-    const decoded = await decodeRecordBatch(data, batch.position);
-    for (const r of decoded) {
-      if (r.offset < fetchOffset) continue;
-      records.push({ topic, partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
-    }
+    // Uncompressed batches decode synchronously: no promise per batch on the common path.
+    const region = batch.compression === CompressionType.None ? uncompressedRecordsRegion(data, batch.position) : await batchRecordsRegion(data, batch.position);
+    decodeRecordsInto(region.buffer, region.start, region.end, region.count, region.context, records, make, fetchOffset);
   }
   return { records, nextOffset };
 }

@@ -80,6 +80,26 @@ describe('consumer', () => {
     expect(next.filter((r) => r.partition === 1)).toHaveLength(1000);
   });
 
+  it('a seek or pause between polls wins over the fetch sent ahead: no record is skipped, repeated or read while paused', async () => {
+    // partitionMaxBytes small enough that each poll returns part of the partition, so every poll
+    // that returns records leaves a fetch in flight for the next one.
+    const consumer = cluster.client.consumer({ maxWaitMs: 50, partitionMaxBytes: 1024 });
+    consumer.assign([{ topic: 'by-time', partition: 2, offset: 0 }]);
+    const first = await consumer.poll();
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThan(1000);
+    consumer.seek({ topic: 'by-time', partition: 2 }, 500);
+    const afterSeek = await consumer.poll();
+    expect(afterSeek[0]?.offset).toBe(500);
+    const resumeAt = afterSeek[afterSeek.length - 1]!.offset + 1;
+    consumer.pause([{ topic: 'by-time', partition: 2 }]);
+    expect(await consumer.poll()).toEqual([]);
+    consumer.resume([{ topic: 'by-time', partition: 2 }]);
+    const rest = await consumeCount(consumer, 1000 - resumeAt);
+    await consumer.close();
+    expect(rest.map((r) => r.offset)).toEqual(Array.from({ length: 1000 - resumeAt }, (_, i) => resumeAt + i));
+  });
+
   it('rejects a negative offset and, with autoOffsetReset none, an offset past the log end', async () => {
     const consumer = cluster.client.consumer({ autoOffsetReset: 'none', maxWaitMs: 50 });
     expect(() => consumer.assign([{ topic: 'by-time', partition: 0, offset: -5 }])).toThrow(OffsetOutOfRangeError);

@@ -188,16 +188,26 @@ export async function batchRecordsRegion(batch: Buffer, position = 0): Promise<R
 }
 
 /**
- * `decodeRecordBatch` for an uncompressed batch, synchronously. Throws RangeError when the
- * batch is compressed, and CorruptRecordError as `decodeRecordBatch` does.
+ * `batchRecordsRegion` for an uncompressed batch, synchronously (nothing to decompress, no
+ * copy). Throws RangeError when the batch is compressed, CorruptRecordError as
+ * `decodeRecordBatch` does.
  */
-export function decodeRecordBatchSync(batch: Buffer, position = 0): KafkaRecord[] {
+export function uncompressedRecordsRegion(batch: Buffer, position = 0): RecordsRegion {
   const { end, count, context } = checkBatch(batch, position);
   const compression = batchCompression(batch, position);
   if (compression !== CompressionType.None) {
     throw new RangeError(`batch is compressed (codec ${compression}): use decodeRecordBatch`);
   }
-  return decodeRecords(batch, position + RECORDS_OFFSET, end, count, context);
+  return { buffer: batch, start: position + RECORDS_OFFSET, end, count, context };
+}
+
+/**
+ * `decodeRecordBatch` for an uncompressed batch, synchronously. Throws RangeError when the
+ * batch is compressed, and CorruptRecordError as `decodeRecordBatch` does.
+ */
+export function decodeRecordBatchSync(batch: Buffer, position = 0): KafkaRecord[] {
+  const region = uncompressedRecordsRegion(batch, position);
+  return decodeRecords(region.buffer, region.start, region.end, region.count, region.context);
 }
 
 /** Checks what decoding relies on and gathers the header fields records need. */

@@ -194,6 +194,15 @@ export interface RecordsContext {
 }
 
 /**
+ * Builds the caller's record object from decoded fields, so a consumer makes one object per
+ * record in the shape it hands out. `offset` is absolute, `timestamp` in ms; Buffers are
+ * subarrays of the decoded region.
+ */
+export type RecordFactory<T> = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]) => T;
+
+const makeKafkaRecord: RecordFactory<KafkaRecord> = (offset, timestamp, key, value, headers) => ({ offset, timestamp, key, value, headers });
+
+/**
  * Decodes `count` records from the uncompressed records region `buf[start, end)`.
  * The region must hold exactly those records: a record whose fields do not fill its length
  * prefix, a negative key length below -1, a null header key, too few bytes for `count`, or
@@ -207,11 +216,29 @@ export function decodeRecords(
   count: number,
   context: RecordsContext,
 ): KafkaRecord[] {
+  const records: KafkaRecord[] = [];
+  decodeRecordsInto(buf, start, end, count, context, records, makeKafkaRecord);
+  return records;
+}
+
+/**
+ * `decodeRecords` that pushes `make(...)` of each record whose offset is at least `fromOffset`
+ * onto `out` (the records before it are still decoded and checked). Throws as `decodeRecords`.
+ */
+export function decodeRecordsInto<T>(
+  buf: Buffer,
+  start: number,
+  end: number,
+  count: number,
+  context: RecordsContext,
+  out: T[],
+  make: RecordFactory<T>,
+  fromOffset = Number.NEGATIVE_INFINITY,
+): void {
   if (count < 0 || count * RECORD_MIN_SIZE_IN_BYTES > end - start) {
     throw new CorruptRecordError(`records count ${count} does not fit in ${end - start} bytes`, { position: start });
   }
   const reader = new Reader(buf, start, end);
-  const records = new Array<KafkaRecord>(count);
   const { baseOffset, baseTimestamp, logAppendTime } = context;
   try {
     for (let i = 0; i < count; i++) {
@@ -243,13 +270,8 @@ export function decodeRecords(
           position: recordStart,
         });
       }
-      records[i] = {
-        offset: baseOffset + offsetDelta,
-        timestamp: logAppendTime ?? baseTimestamp + timestampDelta,
-        key,
-        value,
-        headers,
-      };
+      const offset = baseOffset + offsetDelta;
+      if (offset >= fromOffset) out.push(make(offset, logAppendTime ?? baseTimestamp + timestampDelta, key, value, headers));
     }
   } catch (error) {
     if (error instanceof SchemaError) {
@@ -262,7 +284,6 @@ export function decodeRecords(
       position: reader.position,
     });
   }
-  return records;
 }
 
 function readNullableVarintBytes(reader: Reader): Buffer | null {
