@@ -125,7 +125,9 @@ ${table(['what', 'records/s', 'MB/s', 'server CPU', 'server peak RSS MiB', 'note
 ## Sluice scenarios (Sluice's own client)
 Columns: produce records/s and MB/s; ratio to Redis XADD, NATS JetStream publish and kcat (all 100 B);
 share of fio fdatasync bandwidth; produce latency p50/p99/p99.9 (chunk handed to the producer →
-acknowledged); end-to-end p50/p99 (handed to the producer → read by a consumer in the same process);
+acknowledged); end-to-end p50/p99 (handed to the producer → read by a consumer in the same process;
+only the fixed-rate latency scenarios read along — throughput scenarios run the producer alone, then
+read everything back, as Kafka's producer-perf-test and consumer-perf-test do);
 catch-up consume records/s, MB/s and share of Node loopback bandwidth; broker CPU produce/consume;
 broker peak RSS (MiB).
 
