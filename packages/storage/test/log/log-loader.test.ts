@@ -1,55 +1,35 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PartitionLog } from '../../src/log/partition-log.js';
+import { describe, expect, it } from 'vitest';
 import { segmentFileStem } from '../../src/segment/segment-files.js';
-import { seededRandom } from '../helpers/random.js';
 import { buildBatch } from '../helpers/record-batch-fixture.js';
+import { useLogFixture } from '../helpers/log-fixture.js';
 import { batchesOf, openLog } from '../helpers/open-log.js';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { appendRandomBatches, type ModelBatch, type RandomBatchShape } from '../helpers/random-batches.js';
 
 const CONFIG = { segmentBytes: 3000, indexIntervalBytes: 200 };
+/** Small non-empty values from 10,000 ms with never-decreasing timestamps: the probes in expectRecoveredTo hit them. */
+const BATCH_SHAPE: Partial<RandomBatchShape> = { startTimestampMs: 10_000, recordsPerBatch: [1, 5], timestampStepMs: [0, 5], valueBytes: [10, 200], fillByte: () => 7 };
 
-let dir: string;
-let log: PartitionLog | undefined;
-beforeEach(async () => (dir = await makeTempDir()));
-afterEach(async () => {
-  await log?.close();
-  log = undefined;
-  await removeTempDir(dir);
-});
+const fx = useLogFixture();
 
-interface Written {
-  baseOffset: number;
-  lastOffset: number;
-  bytes: Buffer;
-  timestamps: number[];
-}
-
-async function writeLog(n: number, seed: number): Promise<Written[]> {
-  const target = await openLog(dir, CONFIG);
-  const rnd = seededRandom(seed);
-  const written: Written[] = [];
-  let ts = 10_000;
-  for (let i = 0; i < n; i++) {
-    const timestamps = Array.from({ length: rnd.int(1, 5) }, () => (ts += rnd.int(0, 5)));
-    const bytes = buildBatch(timestamps.map((t) => ({ timestampMs: t, value: Buffer.alloc(rnd.int(10, 200), 7) })));
-    const info = await target.append(bytes);
-    written.push({ baseOffset: info.baseOffset, lastOffset: info.lastOffset, bytes, timestamps });
-  }
+/** Writes `n` random batches to a fresh log in the test dir, syncs and closes it, and returns what was written. */
+async function writeLog(n: number, seed: number): Promise<ModelBatch[]> {
+  const target = await openLog(fx.dir, CONFIG);
+  const written = await appendRandomBatches(target, n, seed, BATCH_SHAPE);
   await target.sync();
   await target.close();
   return written;
 }
 
-const logFile = (base: number) => path.join(dir, `${segmentFileStem(base)}.log`);
+const logFile = (base: number) => path.join(fx.dir, `${segmentFileStem(base)}.log`);
 
 async function segmentBases(): Promise<number[]> {
-  return (await fs.readdir(dir)).filter((n) => n.endsWith('.log')).map((n) => Number(n.slice(0, 20))).sort((a, b) => a - b);
+  return (await fs.readdir(fx.dir)).filter((n) => n.endsWith('.log')).map((n) => Number(n.slice(0, 20))).sort((a, b) => a - b);
 }
 
 /** File position of each batch of the segment starting at `base`. */
-function positionsIn(written: readonly Written[], base: number, nextBase: number): Array<{ batch: Written; position: number }> {
+function positionsIn(written: readonly ModelBatch[], base: number, nextBase: number): Array<{ batch: ModelBatch; position: number }> {
   let position = 0;
   return written
     .filter((b) => b.baseOffset >= base && b.baseOffset < nextBase)
@@ -61,27 +41,27 @@ function positionsIn(written: readonly Written[], base: number, nextBase: number
 }
 
 /** The recovered log holds exactly `expected`, lookups agree, and appends continue after it. */
-async function expectRecoveredTo(expected: readonly Written[]): Promise<void> {
+async function expectRecoveredTo(expected: readonly ModelBatch[]): Promise<void> {
   const end = expected.length === 0 ? 0 : expected.at(-1)!.lastOffset + 1;
-  log = await openLog(dir, CONFIG, { cleanShutdown: false, recoveryPoint: 0 });
-  expect(log.logEndOffset).toBe(end);
-  const all = batchesOf((await log.read(0, 100_000_000)).records);
+  fx.log = await openLog(fx.dir, CONFIG, { cleanShutdown: false, recoveryPoint: 0 });
+  expect(fx.log.logEndOffset).toBe(end);
+  const all = batchesOf((await fx.log.read(0, 100_000_000)).records);
   expect(all.map((b) => b.baseOffset)).toEqual(expected.map((b) => b.baseOffset));
   all.forEach((b, i) => expect(b.bytes.equals(expected[i]!.bytes)).toBe(true));
   for (const batch of expected) {
-    const [first] = batchesOf((await log.read(batch.lastOffset, 1)).records);
+    const [first] = batchesOf((await fx.log.read(batch.lastOffset, 1)).records);
     expect(first?.baseOffset).toBe(batch.baseOffset);
   }
   const records = expected.flatMap((b) => b.timestamps.map((timestamp, i) => ({ offset: b.baseOffset + i, timestamp })));
   for (const t of [0, 10_050, 10_100, 10_200, 99_999]) {
-    expect(await log.offsetForTimestamp(t)).toEqual(records.find((r) => r.timestamp >= t) ?? null);
+    expect(await fx.log.offsetForTimestamp(t)).toEqual(records.find((r) => r.timestamp >= t) ?? null);
   }
-  const next = await log.append(buildBatch([{ timestampMs: 1, value: null }]));
+  const next = await fx.log.append(buildBatch([{ timestampMs: 1, value: null }]));
   expect(next.baseOffset).toBe(end);
-  await log.close();
-  log = await openLog(dir, CONFIG, { cleanShutdown: true, recoveryPoint: end + 1 });
-  expect(log.logEndOffset).toBe(end + 1);
-  expect(batchesOf((await log.read(0, 100_000_000)).records).length).toBe(expected.length + 1);
+  await fx.log.close();
+  fx.log = await openLog(fx.dir, CONFIG, { cleanShutdown: true, recoveryPoint: end + 1 });
+  expect(fx.log.logEndOffset).toBe(end + 1);
+  expect(batchesOf((await fx.log.read(0, 100_000_000)).records).length).toBe(expected.length + 1);
 }
 
 describe('recovery after a crash', () => {
@@ -121,10 +101,10 @@ describe('recovery after a crash', () => {
   it('rebuilds deleted or garbage index files with the same lookups', async () => {
     const written = await writeLog(80, 4);
     const bases = await segmentBases();
-    await fs.rm(path.join(dir, `${segmentFileStem(bases.at(-1)!)}.index`));
-    await fs.rm(path.join(dir, `${segmentFileStem(bases[0]!)}.timeindex`));
-    await fs.writeFile(path.join(dir, `${segmentFileStem(bases[1]!)}.index`), Buffer.alloc(64, 0xab));
-    await fs.writeFile(path.join(dir, `${segmentFileStem(bases[1]!)}.timeindex`), Buffer.alloc(13, 0x01));
+    await fs.rm(path.join(fx.dir, `${segmentFileStem(bases.at(-1)!)}.index`));
+    await fs.rm(path.join(fx.dir, `${segmentFileStem(bases[0]!)}.timeindex`));
+    await fs.writeFile(path.join(fx.dir, `${segmentFileStem(bases[1]!)}.index`), Buffer.alloc(64, 0xab));
+    await fs.writeFile(path.join(fx.dir, `${segmentFileStem(bases[1]!)}.timeindex`), Buffer.alloc(13, 0x01));
     await expectRecoveredTo(written);
   });
 
@@ -146,7 +126,7 @@ describe('recovery after a crash', () => {
     const lastBase = bases.at(-1)!;
     await fs.rm(logFile(lastBase));
     await expectRecoveredTo(written.filter((b) => b.baseOffset < lastBase));
-    const names = await fs.readdir(dir);
+    const names = await fs.readdir(fx.dir);
     expect(names.filter((n) => n.startsWith(segmentFileStem(lastBase)) && !n.endsWith('.log'))).toEqual([]);
   });
 
@@ -155,9 +135,9 @@ describe('recovery after a crash', () => {
     const end = written.at(-1)!.lastOffset + 1;
     await fs.writeFile(logFile(end), Buffer.alloc(0));
     await expectRecoveredTo(written);
-    await log?.close();
-    log = undefined;
-    await fs.rm(dir, { recursive: true });
+    await fx.log?.close();
+    fx.log = undefined;
+    await fs.rm(fx.dir, { recursive: true });
     await expectRecoveredTo([]);
   });
 
@@ -166,7 +146,7 @@ describe('recovery after a crash', () => {
     const lastBase = (await segmentBases()).at(-1)!;
     const last = positionsIn(written, lastBase, Infinity).at(-1)!;
     await fs.truncate(logFile(lastBase), last.position + 20);
-    log = await openLog(dir, CONFIG, { cleanShutdown: true, recoveryPoint: written.at(-1)!.lastOffset + 1 });
-    expect(log.logEndOffset).toBe(last.batch.baseOffset);
+    fx.log = await openLog(fx.dir, CONFIG, { cleanShutdown: true, recoveryPoint: written.at(-1)!.lastOffset + 1 });
+    expect(fx.log.logEndOffset).toBe(last.batch.baseOffset);
   });
 });

@@ -1,29 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { OffsetOutOfRangeError } from '../../src/errors.js';
 import type { LogConfig } from '../../src/log-config.js';
-import type { PartitionLog } from '../../src/log/partition-log.js';
 import { applyRetention } from '../../src/manager/retention.js';
 import { seededRandom } from '../helpers/random.js';
 import { buildBatch } from '../helpers/record-batch-fixture.js';
+import { useLogFixture } from '../helpers/log-fixture.js';
 import { batchesOf, openLog } from '../helpers/open-log.js';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import type { ModelBatch } from '../helpers/random-batches.js';
 
-let dir: string;
-let log: PartitionLog | undefined;
-beforeEach(async () => (dir = await makeTempDir()));
-afterEach(async () => {
-  await log?.close();
-  log = undefined;
-  await removeTempDir(dir);
-});
-
-interface ModelBatch {
-  baseOffset: number;
-  lastOffset: number;
-  bytes: Buffer;
-  timestamps: number[];
-}
+const fx = useLogFixture();
 
 describe('PartitionLog against an in-memory model', () => {
   it.each([101, 202, 303])('agrees after a random sequence of appends, reads, rolls, retention and reopens (seed %i)', async (seed) => {
@@ -37,7 +23,7 @@ describe('PartitionLog against an in-memory model', () => {
       retentionBytes: rnd.int(8000, 20000),
       fileDeleteDelayMs: 0,
     };
-    log = await openLog(dir, config, { clock });
+    fx.log = await openLog(fx.dir, config, { clock });
     let model: ModelBatch[] = [];
     let end = 0;
     const deadline = Date.now() + 30_000;
@@ -57,7 +43,7 @@ describe('PartitionLog against an in-memory model', () => {
             part.bytes = all.subarray(at, at + part.bytes.length);
             at += part.bytes.length;
           }
-          return { parts, promise: log!.append(all) };
+          return { parts, promise: fx.log!.append(all) };
         });
         for (const call of calls) {
           const info = await call.promise;
@@ -74,11 +60,11 @@ describe('PartitionLog against an in-memory model', () => {
         const start = model[0]?.baseOffset ?? end;
         const offset = rnd.int(start - 2, end + 1);
         const maxBytes = rnd.int(1, 5000);
-        if (offset < log.logStartOffset || offset > end) {
-          await expect(log.read(offset, maxBytes)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+        if (offset < fx.log.logStartOffset || offset > end) {
+          await expect(fx.log.read(offset, maxBytes)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
           continue;
         }
-        const got = batchesOf((await log.read(offset, maxBytes)).records);
+        const got = batchesOf((await fx.log.read(offset, maxBytes)).records);
         const i = model.findIndex((b) => b.lastOffset >= offset);
         if (i < 0) {
           expect(got).toEqual([]);
@@ -90,9 +76,9 @@ describe('PartitionLog against an in-memory model', () => {
       } else if (op < 0.82) {
         clock.advance(rnd.int(1_000, 120_000));
       } else if (op < 0.88) {
-        await applyRetention(log, clock.now());
-        const start = log.logStartOffset;
-        expect(log.logSegments[0]!.baseOffset).toBe(start);
+        await applyRetention(fx.log, clock.now());
+        const start = fx.log.logStartOffset;
+        expect(fx.log.logSegments[0]!.baseOffset).toBe(start);
         const kept = model.filter((b) => b.baseOffset >= start);
         // Retention removes whole batches from the front only.
         expect(model.slice(model.length - kept.length)).toEqual(kept);
@@ -100,19 +86,19 @@ describe('PartitionLog against an in-memory model', () => {
       } else if (op < 0.94) {
         const t = clock.now() + rnd.int(-400_000, 2_000);
         const records = model.flatMap((b) => b.timestamps.map((timestamp, k) => ({ offset: b.baseOffset + k, timestamp })));
-        expect(await log.offsetForTimestamp(t)).toEqual(records.find((r) => r.timestamp >= t) ?? null);
+        expect(await fx.log.offsetForTimestamp(t)).toEqual(records.find((r) => r.timestamp >= t) ?? null);
       } else {
         const clean = rnd.next() < 0.5;
-        if (clean) await log.close();
-        else await log.sync();
-        const previous = log;
-        log = await openLog(dir, config, { clock, cleanShutdown: clean, recoveryPoint: clean ? end : rnd.int(0, end), logStartOffset: previous.logStartOffset });
+        if (clean) await fx.log.close();
+        else await fx.log.sync();
+        const previous = fx.log;
+        fx.log = await openLog(fx.dir, config, { clock, cleanShutdown: clean, recoveryPoint: clean ? end : rnd.int(0, end), logStartOffset: previous.logStartOffset });
         if (!clean) await previous.close();
-        expect(log.logEndOffset).toBe(end);
-        expect(log.logStartOffset).toBe(model[0]?.baseOffset ?? end);
+        expect(fx.log.logEndOffset).toBe(end);
+        expect(fx.log.logStartOffset).toBe(model[0]?.baseOffset ?? end);
       }
     }
-    const all = batchesOf((await log.read(log.logStartOffset, 1e8)).records);
+    const all = batchesOf((await fx.log.read(fx.log.logStartOffset, 1e8)).records);
     expect(all.map((b) => b.baseOffset)).toEqual(model.map((b) => b.baseOffset));
   });
 });

@@ -1,44 +1,17 @@
 import fs from 'node:fs/promises';
 import { batchIsLogAppendTime, batchMaxTimestamp, validateRecordBatchAt } from '@sluice/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { OffsetOutOfRangeError, RecordBatchTooLargeError } from '../../src/errors.js';
 import { diskStats } from '../../src/io/disk.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
 import { seededRandom } from '../helpers/random.js';
-import { buildBatch, simpleBatch } from '../helpers/record-batch-fixture.js';
+import { simpleBatch } from '../helpers/record-batch-fixture.js';
+import { useLogFixture } from '../helpers/log-fixture.js';
 import { batchesOf, openLog } from '../helpers/open-log.js';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { appendRandomBatches, type ModelBatch } from '../helpers/random-batches.js';
 
-let dir: string;
-let log: PartitionLog | undefined;
-beforeEach(async () => (dir = await makeTempDir()));
-afterEach(async () => {
-  await log?.close();
-  log = undefined;
-  await removeTempDir(dir);
-});
-
-interface ModelBatch {
-  baseOffset: number;
-  lastOffset: number;
-  bytes: Buffer;
-  timestamps: number[];
-}
-
-/** Appends `n` random batches, returning the model of what was appended. */
-async function appendRandom(target: PartitionLog, n: number, seed: number, startTs = 1_000_000): Promise<ModelBatch[]> {
-  const rnd = seededRandom(seed);
-  const model: ModelBatch[] = [];
-  let ts = startTs;
-  for (let i = 0; i < n; i++) {
-    const timestamps = Array.from({ length: rnd.int(1, 8) }, () => (ts += rnd.int(-3, 10)));
-    const bytes = buildBatch(timestamps.map((t) => ({ timestampMs: t, value: Buffer.alloc(rnd.int(0, 300), i & 0xff) })));
-    const info = await target.append(bytes);
-    model.push({ baseOffset: info.baseOffset, lastOffset: info.lastOffset, bytes, timestamps });
-  }
-  return model;
-}
+const fx = useLogFixture();
 
 /** Every offset reads back the batch that contains it, byte for byte. */
 async function expectReadsMatch(target: PartitionLog, model: readonly ModelBatch[]): Promise<void> {
@@ -54,8 +27,8 @@ async function expectReadsMatch(target: PartitionLog, model: readonly ModelBatch
 
 describe('PartitionLog appends', () => {
   it('assigns contiguous offsets across many appends and patches baseOffset in place', async () => {
-    log = await openLog(dir);
-    const model = await appendRandom(log, 200, 1);
+    fx.log = await openLog(fx.dir);
+    const model = await appendRandomBatches(fx.log, 200, 1);
     let expected = 0;
     for (const batch of model) {
       expect(batch.baseOffset).toBe(expected);
@@ -63,68 +36,68 @@ describe('PartitionLog appends', () => {
       expect(validateRecordBatchAt(batch.bytes).ok).toBe(true);
       expected = batch.lastOffset + 1;
     }
-    expect(log.logEndOffset).toBe(expected);
-    expect(log.highWatermark).toBe(expected);
-    await expectReadsMatch(log, model);
+    expect(fx.log.logEndOffset).toBe(expected);
+    expect(fx.log.highWatermark).toBe(expected);
+    await expectReadsMatch(fx.log, model);
   });
 
   it('writes all appends queued in one event-loop turn with one writev', async () => {
-    log = await openLog(dir);
-    await log.append(simpleBatch(1, 0));
+    fx.log = await openLog(fx.dir);
+    await fx.log.append(simpleBatch(1, 0));
     const before = diskStats.writes;
-    const infos = await Promise.all(Array.from({ length: 100 }, (_, i) => log!.append(simpleBatch(2, i))));
+    const infos = await Promise.all(Array.from({ length: 100 }, (_, i) => fx.log!.append(simpleBatch(2, i))));
     expect(diskStats.writes - before).toBe(1);
     expect(infos.map((i) => i.baseOffset)).toEqual(Array.from({ length: 100 }, (_, i) => 1 + 2 * i));
   });
 
   it('rejects a batch above max.message.bytes before writing any of the call', async () => {
-    log = await openLog(dir, { maxMessageBytes: 200 });
+    fx.log = await openLog(fx.dir, { maxMessageBytes: 200 });
     const small = simpleBatch(1, 0, 10);
     const big = simpleBatch(1, 0, 300);
-    await expect(log.append(Buffer.concat([small, big]))).rejects.toBeInstanceOf(RecordBatchTooLargeError);
-    await expect(log.append(big)).rejects.toMatchObject({ errorCode: 10, sizeInBytes: big.length, maxMessageBytes: 200 });
-    expect(log.logEndOffset).toBe(0);
-    const info = await log.append(small);
+    await expect(fx.log.append(Buffer.concat([small, big]))).rejects.toBeInstanceOf(RecordBatchTooLargeError);
+    await expect(fx.log.append(big)).rejects.toMatchObject({ errorCode: 10, sizeInBytes: big.length, maxMessageBytes: 200 });
+    expect(fx.log.logEndOffset).toBe(0);
+    const info = await fx.log.append(small);
     expect(info.baseOffset).toBe(0);
   });
 
   it('stamps LogAppendTime with a valid CRC when the topic asks for it', async () => {
     const clock = new ManualClock(5_000_000);
-    log = await openLog(dir, { messageTimestampType: 'LogAppendTime' }, { clock });
-    const info = await log.append(simpleBatch(3, 1000));
+    fx.log = await openLog(fx.dir, { messageTimestampType: 'LogAppendTime' }, { clock });
+    const info = await fx.log.append(simpleBatch(3, 1000));
     expect(info.logAppendTimeMs).toBe(5_000_000);
-    const [batch] = batchesOf((await log.read(0, 1000)).records);
+    const [batch] = batchesOf((await fx.log.read(0, 1000)).records);
     expect(batchIsLogAppendTime(batch!.bytes)).toBe(true);
     expect(batchMaxTimestamp(batch!.bytes)).toBe(5_000_000);
     expect(validateRecordBatchAt(batch!.bytes).ok).toBe(true);
-    expect(await log.offsetForTimestamp(4_999_999)).toEqual({ offset: 0, timestamp: 5_000_000 });
-    expect((await log.append(simpleBatch(1, 0), { nowMs: 6_000_000 })).logAppendTimeMs).toBe(6_000_000);
+    expect(await fx.log.offsetForTimestamp(4_999_999)).toEqual({ offset: 0, timestamp: 5_000_000 });
+    expect((await fx.log.append(simpleBatch(1, 0), { nowMs: 6_000_000 })).logAppendTimeMs).toBe(6_000_000);
   });
 
   it('reports CreateTime appends with logAppendTimeMs -1 and the record count', async () => {
-    log = await openLog(dir);
-    const info = await log.append(Buffer.concat([simpleBatch(3, 0), simpleBatch(2, 0)]));
+    fx.log = await openLog(fx.dir);
+    const info = await fx.log.append(Buffer.concat([simpleBatch(3, 0), simpleBatch(2, 0)]));
     expect(info).toEqual({ baseOffset: 0, lastOffset: 4, logAppendTimeMs: -1, logStartOffset: 0, recordCount: 5 });
   });
 
   it('notifies onAppend listeners until they unsubscribe', async () => {
-    log = await openLog(dir);
+    fx.log = await openLog(fx.dir);
     let calls = 0;
-    const unsubscribe = log.onAppend(() => calls++);
-    await log.append(simpleBatch(1, 0));
+    const unsubscribe = fx.log.onAppend(() => calls++);
+    await fx.log.append(simpleBatch(1, 0));
     unsubscribe();
-    await log.append(simpleBatch(1, 0));
+    await fx.log.append(simpleBatch(1, 0));
     expect(calls).toBe(1);
   });
 });
 
 describe('PartitionLog reads', () => {
   it('respects maxBytes with whole batches, and returns one oversized batch only with minOneBatch', async () => {
-    log = await openLog(dir, { segmentBytes: 4000 });
-    const model = await appendRandom(log, 80, 2);
+    fx.log = await openLog(fx.dir, { segmentBytes: 4000 });
+    const model = await appendRandomBatches(fx.log, 80, 2);
     for (const maxBytes of [1, 100, 700, 2500, 10_000, 100_000]) {
       for (const batch of model) {
-        const result = await log.read(batch.baseOffset, maxBytes);
+        const result = await fx.log.read(batch.baseOffset, maxBytes);
         const got = batchesOf(result.records);
         expect(result.sizeInBytes).toBe(got.reduce((n, b) => n + b.bytes.length, 0));
         expect(got.length).toBeGreaterThan(0);
@@ -133,40 +106,40 @@ describe('PartitionLog reads', () => {
         // Contiguous, starting at the fetched batch.
         const i = model.indexOf(batch);
         got.forEach((b, k) => expect(b.bytes.equals(model[i + k]!.bytes)).toBe(true));
-        const without = await log.read(batch.baseOffset, maxBytes, { minOneBatch: false });
+        const without = await fx.log.read(batch.baseOffset, maxBytes, { minOneBatch: false });
         expect(without.sizeInBytes).toBeLessThanOrEqual(maxBytes);
       }
     }
   });
 
   it('reads up to the log end across segments and nothing at the log end', async () => {
-    log = await openLog(dir, { segmentBytes: 2000 });
-    const model = await appendRandom(log, 60, 3);
-    expect(log.logSegments.length).toBeGreaterThan(3);
-    const all = batchesOf((await log.read(0, 10_000_000)).records);
+    fx.log = await openLog(fx.dir, { segmentBytes: 2000 });
+    const model = await appendRandomBatches(fx.log, 60, 3);
+    expect(fx.log.logSegments.length).toBeGreaterThan(3);
+    const all = batchesOf((await fx.log.read(0, 10_000_000)).records);
     expect(all.map((b) => b.baseOffset)).toEqual(model.map((b) => b.baseOffset));
-    const atEnd = await log.read(log.logEndOffset, 1000);
+    const atEnd = await fx.log.read(fx.log.logEndOffset, 1000);
     expect(atEnd.records).toEqual([]);
-    expect(atEnd.highWatermark).toBe(log.logEndOffset);
+    expect(atEnd.highWatermark).toBe(fx.log.logEndOffset);
   });
 
   it('throws OffsetOutOfRangeError above the log end offset', async () => {
-    log = await openLog(dir);
-    await log.append(simpleBatch(2, 0));
-    await expect(log.read(3, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
-    await expect(log.read(-1, 100)).rejects.toMatchObject({ errorCode: 1, offset: -1, logStartOffset: 0, logEndOffset: 2 });
+    fx.log = await openLog(fx.dir);
+    await fx.log.append(simpleBatch(2, 0));
+    await expect(fx.log.read(3, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    await expect(fx.log.read(-1, 100)).rejects.toMatchObject({ errorCode: 1, offset: -1, logStartOffset: 0, logEndOffset: 2 });
   });
 });
 
 describe('PartitionLog segments', () => {
   it('rolls at segment.bytes and never puts more than segment.bytes in a segment with more than one batch', async () => {
-    log = await openLog(dir, { segmentBytes: 1500, indexIntervalBytes: 200 });
-    const model = await appendRandom(log, 100, 4);
-    const segments = log.logSegments;
+    fx.log = await openLog(fx.dir, { segmentBytes: 1500, indexIntervalBytes: 200 });
+    const model = await appendRandomBatches(fx.log, 100, 4);
+    const segments = fx.log.logSegments;
     expect(segments.length).toBeGreaterThan(5);
     for (const s of segments) expect(s.size).toBeLessThanOrEqual(Math.max(1500, ...model.map((b) => b.bytes.length)));
-    await expectReadsMatch(log, model);
-    const names = await fs.readdir(dir);
+    await expectReadsMatch(fx.log, model);
+    const names = await fs.readdir(fx.dir);
     for (const s of segments) {
       const stem = String(s.baseOffset).padStart(20, '0');
       expect(names).toEqual(expect.arrayContaining([`${stem}.log`, `${stem}.index`, `${stem}.timeindex`]));
@@ -175,46 +148,46 @@ describe('PartitionLog segments', () => {
 
   it('rolls at segment.ms after the segment first append, by the injected clock', async () => {
     const clock = new ManualClock(1_000);
-    log = await openLog(dir, { segmentMs: 10_000 }, { clock });
-    await log.append(simpleBatch(1, 0));
+    fx.log = await openLog(fx.dir, { segmentMs: 10_000 }, { clock });
+    await fx.log.append(simpleBatch(1, 0));
     clock.advance(10_000);
-    await log.append(simpleBatch(1, 0));
-    expect(log.logSegments.length).toBe(1);
+    await fx.log.append(simpleBatch(1, 0));
+    expect(fx.log.logSegments.length).toBe(1);
     clock.advance(1);
-    await log.append(simpleBatch(1, 0));
-    expect(log.logSegments.map((s) => s.baseOffset)).toEqual([0, 2]);
+    await fx.log.append(simpleBatch(1, 0));
+    expect(fx.log.logSegments.map((s) => s.baseOffset)).toEqual([0, 2]);
     clock.advance(5_000);
-    await log.append(simpleBatch(1, 0));
-    expect(log.logSegments.length).toBe(2);
+    await fx.log.append(simpleBatch(1, 0));
+    expect(fx.log.logSegments.length).toBe(2);
   });
 
   it('rolls when the offset index is full', async () => {
-    log = await openLog(dir, { indexIntervalBytes: 0, segmentIndexBytes: 8 * 4 });
-    for (let i = 0; i < 20; i++) await log.append(simpleBatch(1, i));
-    expect(log.logSegments.length).toBeGreaterThan(3);
-    for (const s of log.logSegments) expect(s.offsetIndex.entries).toBeLessThanOrEqual(4);
+    fx.log = await openLog(fx.dir, { indexIntervalBytes: 0, segmentIndexBytes: 8 * 4 });
+    for (let i = 0; i < 20; i++) await fx.log.append(simpleBatch(1, i));
+    expect(fx.log.logSegments.length).toBeGreaterThan(3);
+    for (const s of fx.log.logSegments) expect(s.offsetIndex.entries).toBeLessThanOrEqual(4);
   });
 
   it('keeps everything after close and reopen, and continues at the right offset', async () => {
-    log = await openLog(dir, { segmentBytes: 3000, indexIntervalBytes: 300 });
-    const model = await appendRandom(log, 120, 5);
-    const segmentCount = log.logSegments.length;
-    const end = log.logEndOffset;
-    await log.close();
-    log = await openLog(dir, { segmentBytes: 3000, indexIntervalBytes: 300 }, { cleanShutdown: true, recoveryPoint: end });
-    expect(log.logEndOffset).toBe(end);
-    expect(log.logSegments.length).toBe(segmentCount);
+    fx.log = await openLog(fx.dir, { segmentBytes: 3000, indexIntervalBytes: 300 });
+    const model = await appendRandomBatches(fx.log, 120, 5);
+    const segmentCount = fx.log.logSegments.length;
+    const end = fx.log.logEndOffset;
+    await fx.log.close();
+    fx.log = await openLog(fx.dir, { segmentBytes: 3000, indexIntervalBytes: 300 }, { cleanShutdown: true, recoveryPoint: end });
+    expect(fx.log.logEndOffset).toBe(end);
+    expect(fx.log.logSegments.length).toBe(segmentCount);
     // A clean start opens no index of an inactive segment.
-    expect(log.logSegments.slice(0, -1).every((s) => s.knownMaxTimestamp() === null)).toBe(true);
-    await expectReadsMatch(log, model);
-    expect((await log.append(simpleBatch(1, 0))).baseOffset).toBe(end);
+    expect(fx.log.logSegments.slice(0, -1).every((s) => s.knownMaxTimestamp() === null)).toBe(true);
+    await expectReadsMatch(fx.log, model);
+    expect((await fx.log.append(simpleBatch(1, 0))).baseOffset).toBe(end);
   });
 });
 
 describe('PartitionLog.offsetForTimestamp', () => {
   it('finds the first record at or after a timestamp like a brute-force scan', async () => {
-    log = await openLog(dir, { segmentBytes: 2500, indexIntervalBytes: 250 });
-    const model = await appendRandom(log, 150, 6);
+    fx.log = await openLog(fx.dir, { segmentBytes: 2500, indexIntervalBytes: 250 });
+    const model = await appendRandomBatches(fx.log, 150, 6);
     const records = model.flatMap((b) => b.timestamps.map((timestamp, i) => ({ offset: b.baseOffset + i, timestamp })));
     const brute = (t: number) => records.find((r) => r.timestamp >= t) ?? null;
     const rnd = seededRandom(60);
@@ -222,13 +195,13 @@ describe('PartitionLog.offsetForTimestamp', () => {
     const hi = Math.max(...records.map((r) => r.timestamp));
     for (let q = 0; q < 300; q++) {
       const t = rnd.int(lo - 10, hi + 10);
-      expect(await log.offsetForTimestamp(t)).toEqual(brute(t));
+      expect(await fx.log.offsetForTimestamp(t)).toEqual(brute(t));
     }
-    await log.close();
-    log = await openLog(dir, { segmentBytes: 2500, indexIntervalBytes: 250 }, { cleanShutdown: true, recoveryPoint: log.logEndOffset });
+    await fx.log.close();
+    fx.log = await openLog(fx.dir, { segmentBytes: 2500, indexIntervalBytes: 250 }, { cleanShutdown: true, recoveryPoint: fx.log.logEndOffset });
     for (let q = 0; q < 100; q++) {
       const t = rnd.int(lo - 10, hi + 10);
-      expect(await log.offsetForTimestamp(t)).toEqual(brute(t));
+      expect(await fx.log.offsetForTimestamp(t)).toEqual(brute(t));
     }
   });
 });
