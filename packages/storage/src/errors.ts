@@ -24,31 +24,72 @@ export class OffsetOutOfRangeError extends StorageError {
   }
 }
 
+/**
+ * An append refused by its validation (Kafka `LogValidator`), before any byte was written. Names
+ * the offending batch: `batchIndex` is its index in the appended buffer, which a Produce v8+
+ * response reports in `record_errors` (KIP-467, Kafka `RecordValidationException`).
+ */
+export abstract class RecordValidationError extends StorageError {
+  /** Index of the offending batch in the appended buffer (0 for a whole-buffer condition). */
+  abstract readonly batchIndex: number;
+}
+
 /** One RecordBatch larger than the topic's `max.message.bytes` → MESSAGE_TOO_LARGE (10). */
-export class RecordBatchTooLargeError extends StorageError {
+export class RecordBatchTooLargeError extends RecordValidationError {
   override readonly name = 'RecordBatchTooLargeError';
   readonly errorCode = ErrorCode.MESSAGE_TOO_LARGE;
   constructor(
     readonly sizeInBytes: number,
     readonly maxMessageBytes: number,
+    readonly batchIndex = 0,
   ) {
     super(`record batch of ${sizeInBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
   }
 }
 
+/** An append larger than a whole segment (`segment.bytes`) → RECORD_LIST_TOO_LARGE (18). */
+export class RecordListTooLargeError extends RecordValidationError {
+  override readonly name = 'RecordListTooLargeError';
+  readonly errorCode = ErrorCode.RECORD_LIST_TOO_LARGE;
+  readonly batchIndex = 0;
+  constructor(
+    readonly sizeInBytes: number,
+    readonly segmentBytes: number,
+  ) {
+    super(`records of ${sizeInBytes} bytes exceed segment.bytes ${segmentBytes}`);
+  }
+}
+
 /**
- * Bytes that do not frame as RecordBatch v2 (bad length, bad CRC) → CORRUPT_MESSAGE (2).
- * `storedCrc`/`computedCrc` are -1 when the failure is not a CRC mismatch; `position` is the byte
- * position of the batch in the buffer or file it was found in.
+ * Bytes that do not frame as RecordBatch v2 (bad length, magic, CRC) → CORRUPT_MESSAGE (2).
+ * `storedCrc`/`computedCrc` are -1 when the failure is not a CRC mismatch; `position` is the
+ * byte position of the batch in the appended buffer.
  */
-export class CorruptRecordError extends StorageError {
+export class CorruptRecordError extends RecordValidationError {
   override readonly name = 'CorruptRecordError';
   readonly errorCode = ErrorCode.CORRUPT_MESSAGE;
   constructor(
     message: string,
+    readonly batchIndex: number,
     readonly position: number,
     readonly storedCrc = -1,
     readonly computedCrc = -1,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A batch that frames but breaks a rule of Kafka `LogValidator` for client appends: no batch
+ * at all, a record count that disagrees with lastOffsetDelta, a control batch (only a
+ * transaction coordinator writes those) → INVALID_RECORD (87).
+ */
+export class InvalidRecordError extends RecordValidationError {
+  override readonly name = 'InvalidRecordError';
+  readonly errorCode = ErrorCode.INVALID_RECORD;
+  constructor(
+    message: string,
+    readonly batchIndex: number,
   ) {
     super(message);
   }

@@ -1,6 +1,6 @@
 import { ErrorCode, Produce, PRODUCE_MIN_DECODABLE_VERSION, type ProduceRequest, type ProduceResponse } from '@sluice/protocol';
 import type { Broker } from '../broker.js';
-import { validateProduceRecords } from '../cluster/validate-produce-records.js';
+import { RecordValidationError } from '@sluice/storage';
 import { type ApiHandler, NO_RESPONSE } from '../router/api-handler.js';
 import { storageErrorCode } from './storage-error-code.js';
 
@@ -63,15 +63,9 @@ async function appendPartition(
 ): Promise<PartitionResponse> {
   const log = broker.partition(topic, index);
   if (log === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
-  const invalid = validateProduceRecords(records, log.logConfig.maxMessageBytes, log.logConfig.segmentBytes);
-  if (invalid !== null) {
-    return {
-      ...partitionError(index, invalid.errorCode, invalid.errorMessage),
-      recordErrors: [{ batchIndex: invalid.batchIndex, batchIndexErrorMessage: invalid.errorMessage }],
-    };
-  }
   try {
-    const info = await log.append(records!);
+    // The log validates the batches (Kafka LogValidator) before anything is written.
+    const info = await log.append(records ?? EMPTY);
     if (mustSync) await log.sync(info.lastOffset);
     return {
       index,
@@ -83,13 +77,19 @@ async function appendPartition(
       errorMessage: null,
     };
   } catch (err) {
+    const message = (err as Error).message;
+    if (err instanceof RecordValidationError) {
+      return { ...partitionError(index, err.errorCode, message), recordErrors: [{ batchIndex: err.batchIndex, batchIndexErrorMessage: message }] };
+    }
     const errorCode = storageErrorCode(err);
     if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR || errorCode === ErrorCode.KAFKA_STORAGE_ERROR) {
       broker.logger.error({ err, topic, partition: index }, 'append failed');
     }
-    return partitionError(index, errorCode, (err as Error).message);
+    return partitionError(index, errorCode, message);
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   ApiVersions,
+  ATTRIBUTES_OFFSET,
   buildRecordBatchSync,
+  crc32c,
   CreateTopics,
   CRC_OFFSET,
   ErrorCode,
   Fetch,
+  LAST_OFFSET_DELTA_OFFSET,
   ListOffsets,
   Metadata,
   Produce,
@@ -155,6 +158,26 @@ describe('bad input never crashes the broker or loses acknowledged data', () => 
   it('rejects a batch over message.max.bytes with MESSAGE_TOO_LARGE', async () => {
     const big = buildRecordBatchSync({ records: [{ value: randomBytes(20_000) }] });
     expect((await produceTo(good, 'safe', 0, big)).errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+  });
+
+  it('names the offending batch in record_errors, rejects control batches and count mismatches with INVALID_RECORD, and stores none of the request', async () => {
+    const good1 = buildRecordBatchSync({ records: [{ value: Buffer.from('would-be-0') }] });
+    const tampered = buildRecordBatchSync({ records: [{ value: Buffer.from('would-be-1') }] });
+    tampered.writeUInt32BE((tampered.readUInt32BE(CRC_OFFSET) ^ 0xff) >>> 0, CRC_OFFSET);
+    const corrupt = await produceTo(good, 'safe', 0, Buffer.concat([good1, tampered]));
+    expect(corrupt.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect((corrupt.recordErrors ?? []).map((e) => e.batchIndex)).toEqual([1]);
+
+    const control = buildRecordBatchSync({ records: [{ value: Buffer.alloc(6) }], control: true });
+    const rejected = await produceTo(good, 'safe', 0, Buffer.concat([good1, good1, control]));
+    expect(rejected.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect((rejected.recordErrors ?? []).map((e) => e.batchIndex)).toEqual([2]);
+
+    const miscounted = buildRecordBatchSync({ records: [{ value: Buffer.from('a') }, { value: Buffer.from('b') }] });
+    miscounted.writeInt32BE(0, LAST_OFFSET_DELTA_OFFSET);
+    miscounted.writeUInt32BE(crc32c(miscounted.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+    expect((await produceTo(good, 'safe', 0, miscounted)).errorCode).toBe(ErrorCode.INVALID_RECORD);
+    // afterAll checks that partition 0 still ends right after the acknowledged records.
   });
 
   it('answers invalid topic names with INVALID_TOPIC_EXCEPTION', async () => {

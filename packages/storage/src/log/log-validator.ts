@@ -1,16 +1,16 @@
 import {
   ATTRIBUTES_OFFSET,
+  batchIsControl,
   batchLastOffsetDelta,
   batchRecordsCount,
-  batchSizeInBytes,
   crc32c,
   CRC_OFFSET,
   MAX_TIMESTAMP_OFFSET,
-  RECORD_BATCH_OVERHEAD,
   TIMESTAMP_TYPE_MASK,
+  validateRecordBatchAt,
   writeInt64At,
 } from '@sluice/protocol';
-import { CorruptRecordError, RecordBatchTooLargeError } from '../errors.js';
+import { CorruptRecordError, InvalidRecordError, RecordBatchTooLargeError, RecordListTooLargeError } from '../errors.js';
 
 /** What an append's batches add up to. */
 export interface BatchSetInfo {
@@ -22,28 +22,52 @@ export interface BatchSetInfo {
   readonly recordCount: number;
 }
 
+/** The limits an append is validated against (bytes), from the log's config. */
+export interface AppendLimits {
+  /** `max.message.bytes`: the largest batch. */
+  readonly maxMessageBytes: number;
+  /** `segment.bytes`: the whole append must fit one segment. */
+  readonly segmentBytes: number;
+}
+
 /**
- * The append-side checks of Kafka `LogValidator` that remain once the broker has validated each
- * batch (magic, CRC): the buffer frames as whole batches, and no batch exceeds
- * `max.message.bytes`. Per batch, never per record.
+ * Kafka `LogValidator` for an append from a client, per batch and never per record: the buffer
+ * holds at least one batch and fits a segment, every batch frames, is magic 2 with a correct
+ * CRC-32C, is at most `max.message.bytes`, has records and a lastOffsetDelta that matches their
+ * count, and is not a control batch. The one pass over the batch headers that an append makes
+ * before it is queued; returns what the batches add up to.
  *
+ * @throws InvalidRecordError (→ INVALID_RECORD 87) for no batch, a count mismatch or a control batch.
+ * @throws RecordListTooLargeError (→ RECORD_LIST_TOO_LARGE 18) for more bytes than `segment.bytes`.
+ * @throws CorruptRecordError (→ CORRUPT_MESSAGE 2) for bad framing, magic or CRC.
  * @throws RecordBatchTooLargeError (→ MESSAGE_TOO_LARGE 10) for a batch above `maxMessageBytes`.
- * @throws CorruptRecordError (→ CORRUPT_MESSAGE 2) when the lengths do not frame the buffer.
+ * Each names the offending batch (`batchIndex`).
  */
-export function analyzeBatches(records: Buffer, maxMessageBytes: number): BatchSetInfo {
+export function validateAppend(records: Buffer, limits: AppendLimits): BatchSetInfo {
+  if (records.length === 0) throw new InvalidRecordError('no record batch for the partition', 0);
+  if (records.length > limits.segmentBytes) throw new RecordListTooLargeError(records.length, limits.segmentBytes);
   let position = 0;
   let offsetCount = 0;
   let recordCount = 0;
-  if (records.length === 0) throw new CorruptRecordError('no record batch to append', 0);
-  while (position < records.length) {
-    if (records.length - position < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError('truncated record batch header', position);
-    const size = batchSizeInBytes(records, position);
-    if (size < RECORD_BATCH_OVERHEAD || size > records.length - position) throw new CorruptRecordError(`bad batch length ${size}`, position);
-    if (size > maxMessageBytes) throw new RecordBatchTooLargeError(size, maxMessageBytes);
+  for (let batchIndex = 0; position < records.length; batchIndex++) {
+    const check = validateRecordBatchAt(records, position, records.length);
+    if (!check.ok) {
+      if (check.failure === 'bad-crc') {
+        const message = `CRC-32C mismatch (stored ${check.storedCrc}, computed ${check.computedCrc})`;
+        throw new CorruptRecordError(message, batchIndex, position, check.storedCrc, check.computedCrc);
+      }
+      throw new CorruptRecordError(`${check.failure} record batch at byte ${position}`, batchIndex, position);
+    }
+    const size = check.sizeInBytes;
+    if (size > limits.maxMessageBytes) throw new RecordBatchTooLargeError(size, limits.maxMessageBytes, batchIndex);
+    const count = batchRecordsCount(records, position);
     const lastOffsetDelta = batchLastOffsetDelta(records, position);
-    if (lastOffsetDelta < 0) throw new CorruptRecordError(`negative lastOffsetDelta ${lastOffsetDelta}`, position);
-    offsetCount += lastOffsetDelta + 1;
-    recordCount += batchRecordsCount(records, position);
+    if (count <= 0 || lastOffsetDelta !== count - 1) {
+      throw new InvalidRecordError(`record batch with ${count} records and lastOffsetDelta ${lastOffsetDelta}`, batchIndex);
+    }
+    if (batchIsControl(records, position)) throw new InvalidRecordError('clients may not produce control batches', batchIndex);
+    offsetCount += count;
+    recordCount += count;
     position += size;
   }
   return { sizeInBytes: records.length, offsetCount, recordCount };

@@ -8,7 +8,7 @@ import { LogSegment } from '../segment/log-segment.js';
 import { GroupCommit } from './group-commit.js';
 import { loadLog } from './log-loader.js';
 import { findOffsetByTimestamp, readBatches, type LogSnapshot } from './log-reader.js';
-import { analyzeBatches, applyLogAppendTime } from './log-validator.js';
+import { applyLogAppendTime, validateAppend } from './log-validator.js';
 
 /** Result of {@link PartitionLog.append} (Kafka `LogAppendInfo`). */
 export interface AppendInfo {
@@ -181,20 +181,22 @@ export class PartitionLog {
   }
 
   /**
-   * Appends one or more complete RecordBatch v2 (already validated by the broker: magic, CRC).
-   * Assigns offsets by patching each baseOffset in place, stamps LogAppendTime when configured,
-   * and resolves once the bytes are written to the segment file (not fsynced; see `sync()`).
-   * Nothing of the call is written when it fails a check.
+   * Appends one or more complete RecordBatch v2 as a client sent them: validates them first
+   * (`validateAppend`, Kafka `LogValidator`: framing, magic, CRC-32C, max.message.bytes,
+   * segment.bytes, record counts, no control batch), then assigns offsets by patching each
+   * baseOffset in place, stamps LogAppendTime when configured, and resolves once the bytes are
+   * written to the segment file (not fsynced; see `sync()`). Nothing of the call is written when
+   * it fails a check.
    *
-   * @throws RecordBatchTooLargeError (→ MESSAGE_TOO_LARGE 10) if a batch exceeds max.message.bytes.
-   * @throws CorruptRecordError (→ CORRUPT_MESSAGE 2) if `records` does not frame as whole batches.
+   * @throws RecordValidationError (CorruptRecordError 2, RecordBatchTooLargeError 10,
+   *   RecordListTooLargeError 18, InvalidRecordError 87), naming the offending batch.
    * @throws KafkaStorageError (→ KAFKA_STORAGE_ERROR 56) on I/O failure or a closed log.
    */
   append(records: Buffer, opts?: { nowMs?: number }): Promise<AppendInfo> {
     try {
       if (this.failure) throw this.failure;
       if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
-      const info = analyzeBatches(records, this.config.maxMessageBytes);
+      const info = validateAppend(records, this.config);
       return new Promise<AppendInfo>((resolve, reject) => {
         this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, baseOffset: -1 });
         this.scheduleDrain();

@@ -36,6 +36,8 @@ describe('PartitionLog against an in-memory model', () => {
             const timestamps = Array.from({ length: rnd.int(1, 6) }, () => clock.now() + rnd.int(-1000, 1000));
             return { timestamps, bytes: buildBatch(timestamps.map((t) => ({ timestampMs: t, value: Buffer.alloc(rnd.int(0, 200), step & 0xff) }))) };
           });
+          // One append must fit a segment (the log refuses a larger one, RECORD_LIST_TOO_LARGE).
+          while (parts.length > 1 && parts.reduce((sum, p) => sum + p.bytes.length, 0) > config.segmentBytes!) parts.pop();
           // The model keeps views of the appended buffer: append patches baseOffsets in place.
           const all = Buffer.concat(parts.map((p) => p.bytes));
           let at = 0;
