@@ -137,7 +137,6 @@ export class Producer {
     let cached: TopicMetadata | undefined;
     // One clock reading per call (and after each wait) stamps the records without a timestamp.
     let nowMs = this.now();
-    let lastBatch: ProducerBatch | undefined;
     try {
       for (const record of records) {
         if (record.topic !== cachedName) {
@@ -150,10 +149,7 @@ export class Producer {
           nowMs = this.now();
         }
         const batch = this.append(cached!, record, undefined, nowMs);
-        if (batch !== lastBatch) {
-          lastBatch = batch;
-          if (batch.addWaiter(waiter)) waiter.pending++;
-        }
+        if (batch.addWaiter(waiter)) waiter.pending++;
       }
     } catch (error) {
       waiter.fail(error as Error);

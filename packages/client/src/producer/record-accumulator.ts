@@ -121,11 +121,10 @@ export class RecordAccumulator {
    * sender's in-flight and leader checks) agrees, closing open batches that are taken. A batch
    * is ready when it is closed (full), lingered `lingerMs`, a flush is under way, or `force`;
    * a batch waiting out a retry backoff is not. At most one batch per partition per call.
-   * `nowMs` is the clock reading to judge readiness by; pass the same reading to
+   * `now` is the clock reading (ms) to judge readiness by; pass the same reading to
    * `nextReadyDelayMs` so a batch that was not ready here gets a delay of at least 1 ms.
    */
-  drain(canSend: (topic: string, partition: number, inFlight: number) => boolean, force = false, nowMs = this.options.now()): ProducerBatch[] {
-    const now = nowMs;
+  drain(canSend: (topic: string, partition: number, inFlight: number) => boolean, force = false, now = this.options.now()): ProducerBatch[] {
     const out: ProducerBatch[] = [];
     const flushing = force || this.flushRequests > 0;
     for (const queue of this.queues.values()) {
@@ -142,11 +141,10 @@ export class RecordAccumulator {
   }
 
   /**
-   * ms until the next batch becomes ready by linger or retry backoff as of `nowMs` (0: one is
+   * ms until the next batch becomes ready by linger or retry backoff as of `now` (ms; 0: one is
    * ready then), or undefined when nothing is waiting.
    */
-  nextReadyDelayMs(nowMs = this.options.now()): number | undefined {
-    const now = nowMs;
+  nextReadyDelayMs(now = this.options.now()): number | undefined {
     let delay: number | undefined;
     for (const queue of this.queues.values()) {
       const batch = queue.batches[0];

@@ -1,5 +1,5 @@
 import { writeInt64At } from './int64.js';
-import { writeUnsignedVarintAt, writeVarlongAt } from './varint-at.js';
+import { writeUnsignedVarintAt, writeVarintAt, writeVarlongAt } from './varint-at.js';
 
 /** Buffers at least this large are appended by reference instead of copied (bytes). */
 const ZERO_COPY_THRESHOLD = 1024;
@@ -157,7 +157,11 @@ export class Writer {
 
   /** VARINT: zig-zag int32. */
   writeVarint(value: number): this {
-    return this.writeUnsignedVarint(((value << 1) ^ (value >> 31)) >>> 0);
+    this.ensure(5);
+    const end = writeVarintAt(this.scratch, this.at, value);
+    this.total += end - this.at;
+    this.at = end;
+    return this;
   }
 
   /**
