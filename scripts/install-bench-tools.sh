@@ -5,6 +5,8 @@
 # (bookworm): redis-server 7.0, nats-server 2.9, fio 3.33, kcat 1.7. Idempotent: a tool already
 # on PATH is left alone. The benchmark skips (and reports as skipped) any peer still missing.
 set -euo pipefail
+# shellcheck source=apt-install-missing.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install-missing.sh"
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
@@ -12,17 +14,9 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v fio >/dev/null 2>&1 || missing+=(fio)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 [ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
-  echo "install-bench-tools: missing ${missing[*]}; install them (apt-get install -y ${missing[*]}) and rerun" >&2
-  exit 1
-fi
-SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-echo "install-bench-tools: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >&2
 # The Debian redis-server package starts a system service on install; the benchmark runs its own
 # instance on an ephemeral port, so stop the service if policy-rc.d did not prevent it.
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+apt_install_missing install-bench-tools "${missing[@]}"
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
   $SUDO systemctl stop redis-server || true
 fi
