@@ -161,7 +161,7 @@ if (want('startup')) {
         const client = new SluiceClient({ bootstrapServers: [first.bootstrap] });
         const producer = client.producer({ acks: 1 });
         try {
-          fill = await lib.runProduceLoad({ topic: 'startup-fill', partitions: 1, payload: lib.makePayload(10240), producers: [producer], recordCount: Math.ceil(fillBytes / 10240), stamp: false });
+          fill = await lib.runProduceLoad({ topic: 'startup-fill', payload: lib.makePayload(10240), producers: [producer], recordCount: Math.ceil(fillBytes / 10240), stamp: false });
         } finally {
           await producer.close();
         }

@@ -6,7 +6,6 @@ import type { Progress } from './progress.js';
 /** What a produce load needs: where, what, how much, how fast. */
 export interface ProduceLoadOptions {
   readonly topic: string;
-  readonly partitions: number;
   readonly payload: Buffer;
   readonly producers: readonly Producer[];
   readonly durationMs?: number;
@@ -34,12 +33,13 @@ export interface ProduceLoadResult {
 /**
  * Produces with `sendBatch` chunks from every producer until the duration or count is reached,
  * keeping up to `maxChunksInFlight` chunks unacknowledged per producer, or pacing chunks every
- * millisecond to hold `targetRecordsPerSec`. Record `i` of a chunk goes to partition
- * `i % partitions`. A chunk's latency (send call → all its records acknowledged) is recorded
+ * millisecond to hold `targetRecordsPerSec`. Records carry no key and no partition, so the
+ * producer's partitioner places them (KIP-480 sticky partitioning: one partition's batch fills,
+ * then the next), as Kafka's producer-perf-test sends them. A chunk's latency (send call → all its records acknowledged) is recorded
  * with the chunk's record count as weight. Failures are collected, not thrown.
  */
 export async function runProduceLoad(options: ProduceLoadOptions): Promise<ProduceLoadResult> {
-  const { topic, partitions, payload } = options;
+  const { topic, payload } = options;
   if (options.durationMs === undefined && options.recordCount === undefined) throw new RangeError('give durationMs or recordCount');
   const rate = options.targetRecordsPerSec;
   const chunkRecords = Math.max(1, Math.floor(options.chunkRecords ?? 1000));
@@ -48,7 +48,7 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
   const deadline = options.durationMs ?? Number.POSITIVE_INFINITY;
   const limit = options.recordCount ?? Number.POSITIVE_INFINITY;
   const template: OutgoingRecord[] = [];
-  for (let i = 0; i < chunkRecords; i++) template.push({ topic, partition: i % partitions, value: payload });
+  for (let i = 0; i < chunkRecords; i++) template.push({ topic, value: payload });
 
   const latency = new LatencyRecorder();
   const errors: string[] = [];
@@ -87,7 +87,7 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
       }
       const chunk = n === chunkRecords ? template.slice() : template.slice(0, n);
       const sentAt = performance.now();
-      if (stamp) chunk[0] = { topic, partition: 0, value: stampedValue(payload, sentAt) };
+      if (stamp) chunk[0] = { topic, value: stampedValue(payload, sentAt) };
       issued += n;
       const sent: Promise<void> = producer.sendBatch(chunk).then(
         () => {

@@ -9,7 +9,7 @@ export interface ScenarioParams {
   readonly name: string;
   /** Value size of every record (bytes); no key, no headers. */
   readonly recordSizeBytes: number;
-  /** Partitions of the benchmark topic; records go to partition `i % partitions`. */
+  /** Partitions of the benchmark topic; unkeyed records, placed by the producer's sticky partitioner (KIP-480). */
   readonly partitions: number;
   /** Producer instances, each with its own connection. */
   readonly producers: number;

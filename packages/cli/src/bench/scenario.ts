@@ -62,7 +62,6 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
     const flatOutChunkRecords = Math.max(1, Math.min(1000, Math.floor(100_000 / params.recordSizeBytes)));
     const produced = await runProduceLoad({
       topic,
-      partitions: params.partitions,
       payload,
       producers,
       ...(params.durationMs !== undefined ? { durationMs: params.durationMs } : {}),
