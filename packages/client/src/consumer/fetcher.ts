@@ -40,7 +40,8 @@ export interface ConsumedRecord {
   readonly timestamp: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: RecordHeader[];
+  /** Shared and frozen when the record has none (`NO_RECORD_HEADERS`). */
+  readonly headers: readonly RecordHeader[];
 }
 
 /** A partition to fetch from `offset` on. */

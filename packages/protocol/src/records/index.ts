@@ -3,6 +3,7 @@ export * from './crc32c.js';
 export * from './record-batch-validator.js';
 export * from './record-errors.js';
 export * from './record.js';
+export * from './record-decoder.js';
 export * from './compression.js';
 export * from './snappy-xerial.js';
 export * from './record-batch-builder.js';

@@ -26,7 +26,8 @@ import {
 } from './record-batch.js';
 import type { TimestampType } from './record-batch-builder.js';
 import { CorruptRecordError } from './record-errors.js';
-import { type KafkaRecord, type RecordsContext, decodeRecords } from './record.js';
+import { type RecordsContext, decodeRecords } from './record-decoder.js';
+import type { KafkaRecord } from './record.js';
 
 /**
  * Reading RecordBatch v2 data as it arrives in a Fetch response or sits in a log segment: a run

@@ -1,8 +1,5 @@
-import { Reader } from '../primitives/reader.js';
-import { SchemaError } from '../primitives/schema-error.js';
 import { writeVarintAt, writeVarlongAt } from '../primitives/varint-at.js';
 import type { Writer } from '../primitives/writer.js';
-import { CorruptRecordError } from './record-errors.js';
 
 /**
  * One record inside a RecordBatch v2 (Kafka `DefaultRecord`, KIP-98; KIP-82 for headers).
@@ -40,7 +37,8 @@ export interface KafkaRecord {
   timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
-  headers: RecordHeader[];
+  /** `NO_RECORD_HEADERS` (shared, frozen) when the record has none. */
+  headers: readonly RecordHeader[];
 }
 
 /** A record to put in a batch; offsets come from its position, `timestamp` (ms) from the caller or the clock. */
@@ -56,7 +54,6 @@ export interface RecordInput {
  * offsetDelta, keyLength, valueLength and headersCount, one byte each. Bounds hostile counts.
  */
 export const RECORD_MIN_SIZE_IN_BYTES = 7;
-const RECORD_BODY_MIN_SIZE_IN_BYTES = RECORD_MIN_SIZE_IN_BYTES - 1;
 const NO_HEADERS: readonly RecordHeader[] = [];
 
 /** Bytes an UNSIGNED_VARINT of `value` (0 <= value < 2^32) takes. */
@@ -181,115 +178,4 @@ export function writeRecord(
   const bodySize = recordBodySizeInBytes(record.key, record.value, offsetDelta, timestampDelta, headers, headerKeys);
   const slot = writer.reserve(sizeOfVarint(bodySize) + bodySize);
   encodeRecordAt(slot.buffer, slot.position, bodySize, record.key, record.value, offsetDelta, timestampDelta, headers, headerKeys);
-}
-
-/** What a records region needs from its batch header to give records absolute values. */
-export interface RecordsContext {
-  /** The batch's baseOffset. */
-  baseOffset: number;
-  /** The batch's baseTimestamp (ms). */
-  baseTimestamp: number;
-  /** The batch's maxTimestamp (ms) when the batch is LogAppendTime, which every record takes; else null. */
-  logAppendTime: number | null;
-}
-
-/**
- * Builds the caller's record object from decoded fields, so a consumer makes one object per
- * record in the shape it hands out. `offset` is absolute, `timestamp` in ms; Buffers are
- * subarrays of the decoded region.
- */
-export type RecordFactory<T> = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]) => T;
-
-const makeKafkaRecord: RecordFactory<KafkaRecord> = (offset, timestamp, key, value, headers) => ({ offset, timestamp, key, value, headers });
-
-/**
- * Decodes `count` records from the uncompressed records region `buf[start, end)`.
- * The region must hold exactly those records: a record whose fields do not fill its length
- * prefix, a negative key length below -1, a null header key, too few bytes for `count`, or
- * bytes left after the last record throw CorruptRecordError (position relative to `buf`).
- * Keys, values and header values are subarrays of `buf` (zero-copy).
- */
-export function decodeRecords(
-  buf: Buffer,
-  start: number,
-  end: number,
-  count: number,
-  context: RecordsContext,
-): KafkaRecord[] {
-  const records: KafkaRecord[] = [];
-  decodeRecordsInto(buf, start, end, count, context, records, makeKafkaRecord);
-  return records;
-}
-
-/**
- * `decodeRecords` that pushes `make(...)` of each record whose offset is at least `fromOffset`
- * onto `out` (the records before it are still decoded and checked). Throws as `decodeRecords`.
- */
-export function decodeRecordsInto<T>(
-  buf: Buffer,
-  start: number,
-  end: number,
-  count: number,
-  context: RecordsContext,
-  out: T[],
-  make: RecordFactory<T>,
-  fromOffset = Number.NEGATIVE_INFINITY,
-): void {
-  if (count < 0 || count * RECORD_MIN_SIZE_IN_BYTES > end - start) {
-    throw new CorruptRecordError(`records count ${count} does not fit in ${end - start} bytes`, { position: start });
-  }
-  const reader = new Reader(buf, start, end);
-  const { baseOffset, baseTimestamp, logAppendTime } = context;
-  try {
-    for (let i = 0; i < count; i++) {
-      const recordStart = reader.position;
-      const length = reader.readVarint();
-      const bodyStart = reader.position;
-      if (length < RECORD_BODY_MIN_SIZE_IN_BYTES || length > end - bodyStart) {
-        throw new CorruptRecordError(`invalid record length ${length}`, { position: recordStart });
-      }
-      reader.position += 1; // attributes: unused since magic 2
-      const timestampDelta = reader.readVarlong();
-      const offsetDelta = reader.readVarint();
-      const key = readNullableVarintBytes(reader);
-      const value = readNullableVarintBytes(reader);
-      const headersCount = reader.readVarint();
-      if (headersCount < 0 || headersCount * 2 > bodyStart + length - reader.position) {
-        throw new CorruptRecordError(`invalid headers count ${headersCount}`, { position: recordStart });
-      }
-      const headers = new Array<RecordHeader>(headersCount);
-      for (let h = 0; h < headersCount; h++) {
-        const keyLength = reader.readVarint();
-        if (keyLength < 0) throw new CorruptRecordError('null or negative header key length', { position: recordStart });
-        const keyAt = reader.position;
-        reader.readRaw(keyLength);
-        headers[h] = { key: buf.toString('utf8', keyAt, keyAt + keyLength), value: readNullableVarintBytes(reader) };
-      }
-      if (reader.position !== bodyStart + length) {
-        throw new CorruptRecordError(`record fields take ${reader.position - bodyStart} bytes, length says ${length}`, {
-          position: recordStart,
-        });
-      }
-      const offset = baseOffset + offsetDelta;
-      if (offset >= fromOffset) out.push(make(offset, logAppendTime ?? baseTimestamp + timestampDelta, key, value, headers));
-    }
-  } catch (error) {
-    if (error instanceof SchemaError) {
-      throw new CorruptRecordError(`malformed record: ${error.message}`, { cause: error });
-    }
-    throw error;
-  }
-  if (reader.position !== end) {
-    throw new CorruptRecordError(`${end - reader.position} bytes left after ${count} records`, {
-      position: reader.position,
-    });
-  }
-}
-
-function readNullableVarintBytes(reader: Reader): Buffer | null {
-  const at = reader.position;
-  const length = reader.readVarint();
-  if (length === -1) return null;
-  if (length < 0) throw new CorruptRecordError(`invalid bytes length ${length}`, { position: at });
-  return reader.readRaw(length);
 }
