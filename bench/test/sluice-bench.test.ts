@@ -70,6 +70,16 @@ describe('latency recorder and stamps', () => {
     expect(r.percentiles([0.5, 0.98, 0.99])).toEqual([1, 1, 100]);
   });
 
+  it('survives a snapshot round trip (how the read-along worker hands its samples back) and keeps recording', () => {
+    const r = new LatencyRecorder();
+    for (let i = 1; i <= 5000; i++) r.record(i, 1);
+    const copy = LatencyRecorder.fromSnapshot(structuredClone(r.snapshot()));
+    expect(copy.summary()).toEqual(r.summary());
+    copy.record(1e6, 5000);
+    expect(copy.percentiles([0.4, 1])).toEqual([4000, 1e6]);
+    expect(copy.samples).toBe(5001);
+  });
+
   it('reads back the time a value was stamped with, and nothing from a plain payload', () => {
     const payload = makePayload(100);
     expect(readStamp(payload)).toBe(-1);

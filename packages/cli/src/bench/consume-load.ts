@@ -74,7 +74,7 @@ export async function runConsumeLoad(options: ConsumeLoadOptions): Promise<Consu
         payloadBytes += value.length;
         if (options.measureEndToEnd) {
           const stampMs = readStamp(value);
-          if (stampMs >= 0) endToEnd.record(now - stampMs);
+          if (stampMs >= 0) endToEnd.record(performance.timeOrigin + now - stampMs);
         }
       }
     }

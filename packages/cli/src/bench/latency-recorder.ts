@@ -72,8 +72,26 @@ export class LatencyRecorder {
     return { p50Ms: round3(p50!), p99Ms: round3(p99!), p999Ms: round3(p999!), maxMs: round3(max!), samples: this.seen };
   }
 
+  /**
+   * The kept samples as plain typed arrays (copies), for passing to another thread
+   * (`postMessage` structured clone); `LatencyRecorder.fromSnapshot` rebuilds an equal recorder.
+   */
+  snapshot(): LatencySnapshot {
+    return { values: this.values.slice(0, this.count), weights: this.weights.slice(0, this.count), seen: this.seen, maxSamples: this.maxSamples };
+  }
+
+  /** A recorder holding the samples of `snapshot` (see `snapshot()`). */
+  static fromSnapshot(snapshot: LatencySnapshot): LatencyRecorder {
+    const recorder = new LatencyRecorder(snapshot.maxSamples);
+    recorder.values = Float64Array.from(snapshot.values);
+    recorder.weights = Float64Array.from(snapshot.weights);
+    recorder.count = snapshot.values.length;
+    recorder.seen = snapshot.seen;
+    return recorder;
+  }
+
   private grow(): void {
-    const size = Math.min(this.maxSamples, this.values.length * 2);
+    const size = Math.min(this.maxSamples, Math.max(4096, this.values.length * 2));
     const values = new Float64Array(size);
     const weights = new Float64Array(size);
     values.set(this.values);
@@ -81,6 +99,14 @@ export class LatencyRecorder {
     this.values = values;
     this.weights = weights;
   }
+}
+
+/** A LatencyRecorder's kept samples (ms) and weights, and how many samples it saw in all. */
+export interface LatencySnapshot {
+  readonly values: Float64Array;
+  readonly weights: Float64Array;
+  readonly seen: number;
+  readonly maxSamples: number;
 }
 
 /** Latency percentiles (ms, 3 decimals; null when nothing was measured) and the sample count. */

@@ -6,10 +6,11 @@
  *
  * ```
  * bytes 0..3   "SLTS" (STAMP_MAGIC)
- * bytes 4..11  float64 BE: performance.now() of the producing process (ms)
+ * bytes 4..11  float64 BE: performance.timeOrigin + performance.now() of the producer (ms)
  * bytes 12..   payload letters
  * ```
- * Producer and consumers run in the same process, so the clock is shared.
+ * Producer and reading consumers run in threads of one process (the consumers in a worker), and
+ * `timeOrigin + now()` is the same monotonic clock in every thread of a process.
  */
 export const STAMP_MAGIC = 0x534c5453; // "SLTS"
 /** Bytes of the stamp at the front of a sampled value. */

@@ -87,7 +87,7 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
       }
       const chunk = n === chunkRecords ? template.slice() : template.slice(0, n);
       const sentAt = performance.now();
-      if (stamp) chunk[0] = { topic, value: stampedValue(payload, sentAt) };
+      if (stamp) chunk[0] = { topic, value: stampedValue(payload, performance.timeOrigin + sentAt) };
       issued += n;
       const sent: Promise<void> = producer.sendBatch(chunk).then(
         () => {

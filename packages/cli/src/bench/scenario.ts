@@ -1,7 +1,9 @@
 import { SluiceClient, type Consumer, type Producer } from '@sluice/client';
+import { assignedConsumer } from './assigned-consumer.js';
 import type { BenchBroker } from './broker-process.js';
 import { runConsumeLoad } from './consume-load.js';
 import { makePayload } from './payload.js';
+import { startReadAlong, type ReadAlong } from './read-along.js';
 import { CpuMeter, processMemory } from './proc-stats.js';
 import { runProduceLoad } from './produce-load.js';
 import { createProgress, type ProgressMode } from './progress.js';
@@ -17,7 +19,7 @@ export interface RunScenarioOptions {
 
 /**
  * Runs one scenario against `broker`: creates a fresh topic with `params.partitions`, produces
- * with `params.producers` Sluice producers (with `params.consumers` consumers reading alongside
+ * with `params.producers` Sluice producers (with `params.consumers` consumers reading alongside in a worker thread
  * for end-to-end latency), then, when `params.catchUp`, reads everything back from offset 0.
  * Measures broker CPU per phase and peak RSS from /proc when `broker.pid` is known, and this
  * process's CPU while producing. Failures land in `errors` rather than throwing; a setup failure
@@ -31,6 +33,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
   const producers: Producer[] = [];
   const consumers: Consumer[] = [];
   const errors: string[] = [];
+  let readAlong: ReadAlong | null = null;
   try {
     await admin.createTopics([{ topic, numPartitions: params.partitions }]);
     for (let i = 0; i < params.producers; i++) {
@@ -41,24 +44,15 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
     await Promise.all(producers.map((p) => p.send({ topic, partition: 0, value: payload })));
     const warmupRecords = producers.length;
 
-    for (let i = 0; i < params.consumers; i++) consumers.push(assignedConsumer(client, topic, params.partitions, i, params.consumers, 0, 100));
-    // A first poll connects each consumer; it may already return the warm-up records.
-    const warmupRead = (await Promise.all(consumers.map((c) => c.poll()))).reduce((sum, records) => sum + records.length, 0);
+    if (params.consumers > 0) {
+      readAlong = await startReadAlong({ bootstrap: broker.bootstrap, topic, partitions: params.partitions, consumers: params.consumers, maxWaitMs: 100, timeoutMs: (params.durationMs ?? 60_000) + 60_000 });
+    }
+    const warmupRead = readAlong?.warmupRead ?? 0;
 
     const brokerMeter = broker.pid !== null ? new CpuMeter(broker.pid) : null;
     const clientMeter = new CpuMeter(process.pid);
     brokerMeter?.start();
     clientMeter.start();
-    const target = { records: Number.POSITIVE_INFINITY, final: false };
-    const reading =
-      consumers.length > 0
-        ? runConsumeLoad({
-            consumers,
-            target,
-            timeoutMs: (params.durationMs ?? 60_000) + 60_000,
-            measureEndToEnd: true,
-          })
-        : undefined;
     const flatOutChunkRecords = Math.max(1, Math.min(1000, Math.floor(100_000 / params.recordSizeBytes)));
     const produced = await runProduceLoad({
       topic,
@@ -78,12 +72,12 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       progress: createProgress(`${params.name} produce`, mode),
     });
     errors.push(...produced.errors);
-    target.records = produced.ackedRecords + warmupRecords - warmupRead;
-    target.final = true;
-    const readAlong = reading ? await reading : undefined;
-    if (readAlong) {
-      errors.push(...readAlong.errors);
-      if (readAlong.records < target.records) errors.push(`consumers read ${readAlong.records} of ${target.records} produced records`);
+    const toRead = produced.ackedRecords + warmupRecords - warmupRead;
+    const readAlongResult = readAlong ? await readAlong.finish(toRead) : undefined;
+    readAlong = null;
+    if (readAlongResult) {
+      errors.push(...readAlongResult.errors);
+      if (readAlongResult.records < toRead) errors.push(`consumers read ${readAlongResult.records} of ${toRead} produced records`);
     }
     const brokerProduce = brokerMeter?.stop() ?? { cpuMs: null, cpuCores: null };
     const clientProduce = clientMeter.stop();
@@ -115,7 +109,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       params,
       produce: throughput(produced.ackedRecords, produced.payloadBytes, produced.elapsedMs),
       produceLatency: produced.latency.summary(),
-      endToEndLatency: readAlong ? readAlong.endToEnd.summary() : null,
+      endToEndLatency: readAlongResult ? readAlongResult.endToEndRecorder.summary() : null,
       consume,
       broker: {
         produce: brokerProduce,
@@ -128,15 +122,6 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       errors,
     };
   } finally {
-    await Promise.allSettled([...producers.map((p) => p.close()), ...consumers.map((c) => c.close()), admin.close()]);
+    await Promise.allSettled([...producers.map((p) => p.close()), ...consumers.map((c) => c.close()), admin.close(), readAlong?.terminate()]);
   }
-}
-
-/** A consumer assigned, from `offset`, every partition p of `topic` with p % count === index. */
-function assignedConsumer(client: SluiceClient, topic: string, partitions: number, index: number, count: number, offset: number, maxWaitMs: number): Consumer {
-  const consumer = client.consumer({ maxWaitMs, partitionMaxBytes: 4 * 1024 * 1024 });
-  const assignment = [];
-  for (let p = index; p < partitions; p += count) assignment.push({ topic, partition: p, offset });
-  consumer.assign(assignment);
-  return consumer;
 }
