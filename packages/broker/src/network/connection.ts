@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameSizeError } from '@sluice/protocol';
+import { fetchBufferPool } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { RequestRouter } from '../router/request-router.js';
 import { CloseConnection } from '../router/close-connection.js';
@@ -145,7 +146,11 @@ export class Connection {
         this.socket.cork();
         corked = true;
       }
-      for (const chunk of chunks) this.socket.write(chunk);
+      for (const chunk of chunks) {
+        // Fetch data read into pooled memory goes back to the pool once the socket has taken it.
+        if (chunk.length >= fetchBufferPool.minPooledBytes && fetchBufferPool.isLent(chunk)) this.socket.write(chunk, () => fetchBufferPool.release(chunk));
+        else this.socket.write(chunk);
+      }
     }
     if (corked) this.socket.uncork();
   }

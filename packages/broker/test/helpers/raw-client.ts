@@ -72,6 +72,16 @@ export class RawClient {
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
+  /** Stops reading the socket (responses back up in the kernel, then in the broker's writes). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  /** Reads the socket again after `pause()`. */
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Writes raw bytes without waiting for a response. */
   write(bytes: Buffer): void {
     this.socket.write(bytes);

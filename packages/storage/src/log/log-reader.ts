@@ -55,6 +55,8 @@ function wholeBatchesLength(buf: Buffer): number {
  * → `LogSegment.read`), continuing into following segments while `maxBytes` allows. When the
  * first batch alone exceeds `maxBytes`, it is returned whole if `minOneBatch`, else nothing.
  * Never returns a partial batch. `fetchOffset` must be within the log (checked by the caller).
+ * The Buffers may be lent by `fetchBufferPool`: whoever writes them to a socket releases them
+ * afterwards; anyone else may keep them (io/fetch-buffer-pool.ts).
  */
 export async function readBatches(snapshot: LogSnapshot, fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<BatchesRead> {
   const { segments, endSegment, endPosition } = snapshot;
@@ -74,13 +76,13 @@ export async function readBatches(snapshot: LogSnapshot, fetchOffset: number, ma
       }
       if (first.sizeInBytes > remaining) {
         if (minOneBatch && records.length === 0) {
-          const buf = await segment.read(first.position, first.sizeInBytes);
+          const buf = await segment.read(first.position, first.sizeInBytes, true);
           records.push(buf);
           sizeInBytes += buf.length;
         }
         break;
       }
-      const chunk = await segment.read(first.position, Math.min(remaining, end - first.position));
+      const chunk = await segment.read(first.position, Math.min(remaining, end - first.position), true);
       const whole = wholeBatchesLength(chunk);
       if (whole > 0) {
         const part = whole === chunk.length ? chunk : chunk.subarray(0, whole);

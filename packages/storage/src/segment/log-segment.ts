@@ -18,6 +18,7 @@ import {
   truncateFd,
   writevAt,
 } from '../io/disk.js';
+import { fetchBufferPool } from '../io/fetch-buffer-pool.js';
 import type { LogConfig } from '../log-config.js';
 import { scanBatchHeaders } from './batch-scanner.js';
 import { OffsetIndex } from './offset-index.js';
@@ -305,9 +306,13 @@ export class LogSegment {
     return found;
   }
 
-  /** Reads `length` bytes at `position` (fewer only if the file is shorter). */
-  async read(position: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length);
+  /**
+   * Reads `length` bytes at `position` (fewer only if the file is shorter). With `pooled`, the
+   * Buffer may be lent by `fetchBufferPool` (io/fetch-buffer-pool.ts): for Fetch reads, whose
+   * memory the broker hands back once the socket has written it.
+   */
+  async read(position: number, length: number, pooled = false): Promise<Buffer> {
+    const buf = pooled ? fetchBufferPool.acquire(length) : Buffer.allocUnsafe(length);
     const n = await readFullyAt(await this.fd(), this.logPath, buf, 0, length, position);
     return n === length ? buf : buf.subarray(0, n);
   }
