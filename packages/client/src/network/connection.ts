@@ -1,7 +1,7 @@
 import net from 'node:net';
 import {
   ApiVersions,
-  FrameDecoder,
+  DirectFrameReader,
   Reader,
   decodeResponseHeader,
   encodeRequestFrame,
@@ -75,7 +75,6 @@ export class BrokerConnection {
   readonly host: string;
   readonly port: number;
   private readonly socket: net.Socket;
-  private readonly decoder = new FrameDecoder();
   private readonly pending: PendingRequest[] = [];
   private pendingHead = 0;
   private nextCorrelationId = 0;
@@ -87,13 +86,13 @@ export class BrokerConnection {
 
   private constructor(
     socket: net.Socket,
+    private readonly reader: DirectFrameReader,
     private readonly options: ConnectionOptions,
   ) {
     this.socket = socket;
     this.host = options.host;
     this.port = options.port;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.fail(new ConnectionClosedError(this.host, this.port, error.message, { cause: error })));
     socket.on('close', () => this.fail(new ConnectionClosedError(this.host, this.port, 'closed by the broker')));
   }
@@ -105,8 +104,22 @@ export class BrokerConnection {
    */
   static async connect(options: ConnectionOptions): Promise<BrokerConnection> {
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let connection: BrokerConnection | undefined;
+    const reader = new DirectFrameReader((frame) => connection!.onFrame(frame));
     const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host: options.host, port: options.port, noDelay: true });
+      // Responses are read straight into their frame buffers (DirectFrameReader), not via 'data' chunks.
+      const s = net.connect({
+        host: options.host,
+        port: options.port,
+        noDelay: true,
+        onread: {
+          buffer: () => reader.readTarget(),
+          callback: (nread: number, buf: Uint8Array) => {
+            connection?.onRead(nread, buf as Buffer);
+            return true;
+          },
+        },
+      });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new BrokerUnreachableError(options.host, options.port, `connect timed out after ${timeoutMs} ms`));
@@ -122,7 +135,7 @@ export class BrokerConnection {
         reject(new BrokerUnreachableError(options.host, options.port, error.code ?? error.message, { cause: error }));
       });
     });
-    const connection = new BrokerConnection(socket, options);
+    connection = new BrokerConnection(socket, reader, options);
     try {
       await connection.negotiateVersions(timeoutMs);
     } catch (error) {
@@ -242,11 +255,10 @@ export class BrokerConnection {
     for (const chunk of frame) this.socket.write(chunk);
   }
 
-  private onData(chunk: Buffer): void {
-    this.decoder.push(chunk);
+  private onRead(nread: number, buf: Buffer): void {
+    if (this.closeError) return;
     try {
-      let frame: Buffer | undefined;
-      while ((frame = this.decoder.next()) !== undefined) this.onFrame(frame);
+      this.reader.onRead(nread, buf);
     } catch (error) {
       this.fail(new ConnectionClosedError(this.host, this.port, `bad response: ${(error as Error).message}`, { cause: error }));
     }
