@@ -30,6 +30,12 @@ export interface ConsumerOptions {
   readonly maxBytes?: number;
   /** [max.partition.fetch.bytes] Default 1048576. */
   readonly partitionMaxBytes?: number;
+  /**
+   * [max.poll.records] Most records one `poll()` returns (default 500, as Kafka). A fetch
+   * brings up to partitionMaxBytes per partition; polls hand it out this many at a time,
+   * decoding batch by batch, and the next fetch is already on its way.
+   */
+  readonly maxPollRecords?: number;
   /** Retry policy of group, commit and offset-lookup requests (retry.ts). */
   readonly retry?: Partial<RetryPolicy>;
 }

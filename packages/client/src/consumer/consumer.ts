@@ -5,6 +5,7 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/li
 import { backoffMs, retry, retryPolicy, sleep, type RetryPolicy } from '../network/retry.js';
 import { assignorByName } from './assignors/index.js';
 import type { ConsumerOptions } from './consumer-options.js';
+import { CompletedFetch } from './completed-fetch.js';
 import { Fetcher, type ConsumedRecord, type FetchedPartition } from './fetcher.js';
 import { GroupMembership } from './group-membership.js';
 import { commitOffsets, fetchCommittedOffsets, type TopicPartitionOffset } from './offset-commits.js';
@@ -19,7 +20,7 @@ import { SubscriptionState, partitionKey, type PartitionPosition, type TopicPart
  * - standalone mode, `assign([{ topic, partition, offset? }])`: no group, for replay. Commits
  *   work too when a groupId is set (generation -1, as Kafka's "simple" consumer group).
  *
- * Records come from `poll()` (one fetch round) or the async iterator, which yields record by
+ * Records come from `poll()` (up to maxPollRecords of a fetch) or the async iterator, which yields record by
  * record and, when left early (`break`), rewinds positions to the first record not yielded.
  * `seek*`, `pause` and `resume` take effect at the next fetch.
  *
@@ -44,14 +45,18 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
   private closing: Promise<void> | undefined;
   private polling: Promise<unknown> | undefined;
   /**
-   * The next fetch, sent when a poll returned records (Kafka's consumer also fetches while the
-   * application processes): the next poll uses it if the positions are still the ones it was
-   * sent for, so catching up is not one round trip per fetch. Never sent by an idle poll.
+   * The next fetch, sent as soon as a fetch brought data, for the positions after that data
+   * (Kafka's consumer also fetches while the application processes): the poll that needs it
+   * uses it if the positions are then still the ones it was sent for, so catching up is not one
+   * round trip per fetch. Never sent by an idle poll.
    */
   private prefetched: { key: string; result: Promise<FetchedPartition[]> } | undefined;
+  /** Fetched partitions whose records poll() is handing out, oldest first. */
+  private completed: CompletedFetch[] = [];
+  private readonly maxPollRecords: number;
   private retriableFailures = 0;
 
-  /** Use `SluiceClient.consumer()`. Throws TypeError for an unknown assignor. */
+  /** Use `SluiceClient.consumer()`. Throws TypeError for an unknown assignor, RangeError for a maxPollRecords below 1. */
   constructor(
     private readonly cluster: Cluster,
     private readonly options: ConsumerOptions = {},
@@ -61,6 +66,8 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     this.autoCommit = options.groupId !== undefined && (options.autoCommit ?? true);
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? 5000;
     this.idleWaitMs = options.maxWaitMs ?? 500;
+    this.maxPollRecords = options.maxPollRecords ?? 500;
+    if (!Number.isSafeInteger(this.maxPollRecords) || this.maxPollRecords < 1) throw new RangeError(`maxPollRecords must be a positive integer, got ${this.maxPollRecords}`);
     this.fetcher = new Fetcher(cluster, {
       maxWaitMs: options.maxWaitMs ?? 500,
       minBytes: options.minBytes ?? 1,
@@ -158,9 +165,9 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
   }
 
   /**
-   * One fetch round: joins or rejoins the group when due, auto-commits when due, looks up
-   * missing positions, fetches (long-polling up to maxWaitMs) and returns the records, in offset
-   * order per partition. May return an empty array. Throws OffsetOutOfRangeError with
+   * Joins or rejoins the group when due, auto-commits when due, looks up missing positions, then
+   * returns up to maxPollRecords records, in offset order per partition: those left from the
+   * last fetch, else from a new fetch round (long-polling up to maxWaitMs). May return an empty array. Throws OffsetOutOfRangeError with
    * autoOffsetReset 'none', non-retriable Kafka errors, ClientClosedError after close().
    */
   async poll(): Promise<ConsumedRecord[]> {
@@ -242,6 +249,8 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       await this.rejoin();
     }
     if (this.state.missing().length > 0) await retry(() => this.resolvePositions(), this.policy);
+    const buffered = await this.drainCompleted();
+    if (buffered.length > 0) return buffered;
     const positions = this.state.fetchable();
     if (positions.length === 0 || this.closed) {
       await sleep(this.idleWaitMs);
@@ -255,7 +264,6 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       if (!isRetriable(error)) throw error;
       return [];
     });
-    const records: ConsumedRecord[] = [];
     let retriable = fetched.length === 0;
     for (const result of fetched) {
       const position = this.state.get(result.topic, result.partition);
@@ -269,23 +277,70 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
         position.reset = this.autoOffsetReset;
       } else if (result.retriableError) {
         retriable = true;
-      } else {
-        position.offset = result.nextOffset;
-        for (const r of result.records) records.push(r);
+      } else if (result.nextOffset > result.fetchOffset) {
+        this.completed.push(new CompletedFetch(result));
       }
     }
-    if (retriable && records.length === 0) {
+    if (retriable && this.completed.length === 0) {
       this.retriableFailures++;
       await sleep(backoffMs(this.policy, this.retriableFailures));
     } else {
       this.retriableFailures = 0;
     }
-    if (records.length > 0 && !retriable && !this.closed) this.prefetch();
-    return records;
+    // The next fetch goes out now, for the positions after the data just received, so the broker
+    // reads and sends it while this fetch's records are decoded and processed.
+    if (this.completed.length > 0 && !retriable && !this.closed) this.prefetch();
+    return this.drainCompleted();
   }
 
+  /**
+   * Hands out up to maxPollRecords records from the completed fetches, decoding batch by batch,
+   * and moves each partition's position past what it handed out (past the whole fetch once it
+   * is used up). A completed fetch whose partition was seeked, paused, rewound or unassigned
+   * since is dropped (its data is fetched again from the new position). An undecodable batch
+   * throws (CorruptRecordError) with the position still before it; when this poll already took
+   * records, they are returned first and the next poll throws.
+   */
+  private async drainCompleted(): Promise<ConsumedRecord[]> {
+    const out: ConsumedRecord[] = [];
+    while (this.completed.length > 0 && out.length < this.maxPollRecords) {
+      const completed = this.completed[0]!;
+      const position = this.state.get(completed.topic, completed.partition);
+      if (position === undefined || position.paused || position.offset !== completed.nextRecordOffset) {
+        this.completed.shift();
+        continue;
+      }
+      if (!completed.hasRecords) {
+        let more: boolean;
+        try {
+          if (completed.failure !== undefined) throw completed.failure;
+          const decoded = completed.decodeNext();
+          more = typeof decoded === 'boolean' ? decoded : await decoded;
+        } catch (error) {
+          if (out.length > 0) {
+            completed.failure = error as Error;
+            return out;
+          }
+          this.completed.shift();
+          this.prefetched = undefined;
+          throw error;
+        }
+        if (!more) {
+          position.offset = completed.endOffset;
+          this.completed.shift();
+          continue;
+        }
+      }
+      completed.take(this.maxPollRecords - out.length, out);
+      position.offset = completed.nextRecordOffset;
+    }
+    return out;
+  }
+
+  /** Sends the fetch for the positions the completed fetches lead to (see `prefetched`). */
   private prefetch(): void {
-    const positions = this.state.fetchable();
+    const ends = new Map(this.completed.map((c) => [partitionKey(c.topic, c.partition), c.endOffset]));
+    const positions = this.state.fetchable().map((p) => ({ ...p, offset: ends.get(partitionKey(p.topic, p.partition)) ?? p.offset }));
     if (positions.length === 0) return;
     const result = this.fetcher.fetch(positions);
     // A failure reaches the poll that uses this fetch; an unused one is dropped quietly.

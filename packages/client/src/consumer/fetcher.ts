@@ -1,15 +1,10 @@
 import {
-  batchRecordsRegion,
-  CompressionType,
-  decodeRecordsInto,
   ErrorCode,
   Fetch,
   recordBatches,
   recordsBuffer,
   type FetchRequest,
-  type RecordFactory,
   type RecordHeader,
-  uncompressedRecordsRegion,
 } from '@sluice/protocol';
 import { errorFromCode } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
@@ -20,11 +15,10 @@ import type { Cluster } from '../network/cluster.js';
  * connection so its long-poll (`maxWaitMs`) never delays group traffic.
  *
  * Per partition:
- * - batches wholly before the fetch offset are skipped, and records before it inside a batch
- *   that starts earlier (a fetch lands on batch boundaries, not offsets);
- * - control batches (transaction markers) are skipped, but the position moves past them;
- * - compressed batches are decompressed (records.ts of @sluice/protocol);
- * - a truncated trailing batch (partitionMaxBytes cut it) is left for the next fetch;
+ * - the batches come back undecoded with the offset after the last complete one (`nextOffset`,
+ *   control batches included; a truncated trailing batch, cut by partitionMaxBytes, is left for
+ *   the next fetch); CompletedFetch decodes them as poll() hands records out, skipping records
+ *   before the fetch offset and control batches, and decompressing compressed batches;
  * - OFFSET_OUT_OF_RANGE is reported (`outOfRange`) for the consumer to apply auto.offset.reset;
  * - retriable errors (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION...) invalidate the
  *   topic's metadata and are reported (`retriableError`); the consumer backs off;
@@ -57,7 +51,8 @@ export interface FetchedPartition {
   readonly partition: number;
   /** The offset this fetch started at. */
   readonly fetchOffset: number;
-  readonly records: ConsumedRecord[];
+  /** The partition's record batches as received, not decoded (null or empty: none); see CompletedFetch. */
+  readonly data: Buffer | null;
   /** The position after this fetch: past the last complete batch, control batches included. */
   readonly nextOffset: number;
   readonly highWatermark: number;
@@ -147,18 +142,18 @@ export class Fetcher {
         if (fetchOffset === undefined) continue;
         const base = { topic: topic.topic, partition: p.partitionIndex, fetchOffset, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset ?? -1 };
         if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-          out.push({ ...base, records: [], nextOffset: fetchOffset, outOfRange: true });
+          out.push({ ...base, data: null, nextOffset: fetchOffset, outOfRange: true });
           continue;
         }
         if (p.errorCode !== ErrorCode.NONE) {
           const error = errorFromCode(p.errorCode, { topic: topic.topic, partition: p.partitionIndex });
           if (!(error as { retriable?: boolean }).retriable) throw error;
           this.cluster.invalidateTopic(topic.topic);
-          out.push({ ...base, records: [], nextOffset: fetchOffset, outOfRange: false, retriableError: error });
+          out.push({ ...base, data: null, nextOffset: fetchOffset, outOfRange: false, retriableError: error });
           continue;
         }
-        const { records, nextOffset } = await decodePartition(topic.topic, p.partitionIndex, recordsBuffer(p.records), fetchOffset);
-        out.push({ ...base, records, nextOffset, outOfRange: false });
+        const data = recordsBuffer(p.records);
+        out.push({ ...base, data, nextOffset: nextOffsetAfter(data, fetchOffset), outOfRange: false });
       }
     }
     return out;
@@ -170,7 +165,7 @@ function failed(position: FetchPosition, error: Error): FetchedPartition {
     topic: position.topic,
     partition: position.partition,
     fetchOffset: position.offset,
-    records: [],
+    data: null,
     nextOffset: position.offset,
     highWatermark: -1,
     logStartOffset: -1,
@@ -180,28 +175,13 @@ function failed(position: FetchPosition, error: Error): FetchedPartition {
 }
 
 /**
- * Decodes the record batches of one partition's fetch data into records at or after
- * `fetchOffset`, returning them with the offset after the last complete batch.
+ * The offset after the last complete batch of `data` (a partition's fetched batches) that ends
+ * at or after `fetchOffset`, control batches included; `fetchOffset` when there is none. Walks
+ * batch headers only: records are decoded later, as poll() hands them out (CompletedFetch).
  */
-export async function decodePartition(
-  topic: string,
-  partition: number,
-  data: Buffer | null,
-  fetchOffset: number,
-): Promise<{ records: ConsumedRecord[]; nextOffset: number }> {
-  const records: ConsumedRecord[] = [];
+export function nextOffsetAfter(data: Buffer | null, fetchOffset: number): number {
   let nextOffset = fetchOffset;
-  if (data === null || data.length === 0) return { records, nextOffset };
-  // One object per record, in the shape handed out (no intermediate record to copy from).
-  const make: RecordFactory<ConsumedRecord> = (offset, timestamp, key, value, headers) => ({ topic, partition, offset, timestamp, key, value, headers });
-  for (const batch of recordBatches(data)) {
-    const lastOffset = batch.lastOffset;
-    if (lastOffset < fetchOffset) continue;
-    if (lastOffset + 1 > nextOffset) nextOffset = lastOffset + 1;
-    if (batch.isControl) continue;
-    // Uncompressed batches decode synchronously: no promise per batch on the common path.
-    const region = batch.compression === CompressionType.None ? uncompressedRecordsRegion(data, batch.position) : await batchRecordsRegion(data, batch.position);
-    decodeRecordsInto(region.buffer, region.start, region.end, region.count, region.context, records, make, fetchOffset);
-  }
-  return { records, nextOffset };
+  if (data === null || data.length === 0) return nextOffset;
+  for (const batch of recordBatches(data)) if (batch.lastOffset + 1 > nextOffset) nextOffset = batch.lastOffset + 1;
+  return nextOffset;
 }

@@ -100,6 +100,28 @@ describe('consumer', () => {
     expect(rest.map((r) => r.offset)).toEqual(Array.from({ length: 1000 - resumeAt }, (_, i) => resumeAt + i));
   });
 
+  it('hands out at most maxPollRecords per poll from one fetch; a seek or pause drops the rest of it', async () => {
+    // One fetch holds the whole partition (1000 records); polls take it 100 at a time.
+    const consumer = cluster.client.consumer({ maxWaitMs: 50, maxPollRecords: 100 });
+    consumer.assign([{ topic: 'by-time', partition: 1, offset: 0 }]);
+    const tp = { topic: 'by-time', partition: 1 };
+    expect((await consumer.poll()).map((r) => r.offset)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(consumer.position(tp)).toBe(100);
+    expect((await consumer.poll()).map((r) => r.offset)).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i));
+    consumer.seek(tp, 50);
+    const afterSeek = await consumer.poll();
+    expect(afterSeek[0]?.offset).toBe(50);
+    expect(afterSeek.length).toBeLessThanOrEqual(100);
+    const resumeAt = consumer.position(tp)!;
+    consumer.pause([tp]);
+    expect(await consumer.poll()).toEqual([]);
+    consumer.resume([tp]);
+    const rest = await consumeCount(consumer, 1000 - resumeAt);
+    await consumer.close();
+    expect(rest.map((r) => r.offset)).toEqual(Array.from({ length: 1000 - resumeAt }, (_, i) => resumeAt + i));
+    expect(() => cluster.client.consumer({ maxPollRecords: 0 })).toThrow(RangeError);
+  });
+
   it('rejects a negative offset and, with autoOffsetReset none, an offset past the log end', async () => {
     const consumer = cluster.client.consumer({ autoOffsetReset: 'none', maxWaitMs: 50 });
     expect(() => consumer.assign([{ topic: 'by-time', partition: 0, offset: -5 }])).toThrow(OffsetOutOfRangeError);
