@@ -125,9 +125,10 @@ ${table(['what', 'records/s', 'MB/s', 'server CPU', 'server peak RSS MiB', 'note
 ## Sluice scenarios (Sluice's own client)
 Columns: produce records/s and MB/s; ratio to Redis XADD, NATS JetStream publish and kcat (all 100 B);
 share of fio fdatasync bandwidth; produce latency p50/p99/p99.9 (chunk handed to the producer →
-acknowledged); end-to-end p50/p99 (handed to the producer → read by a consumer in the same process;
-only the fixed-rate latency scenarios read along — throughput scenarios run the producer alone, then
-read everything back, as Kafka's producer-perf-test and consumer-perf-test do);
+acknowledged); end-to-end p50/p99 (handed to the producer → read by a consumer in a worker thread of
+the benchmark process; only the fixed-rate latency scenarios read along — throughput scenarios run the
+producer alone, then read everything back, as Kafka's producer-perf-test and consumer-perf-test do).
+Records are unkeyed and placed by the producer's sticky partitioner (KIP-480), as producer-perf-test's;
 catch-up consume records/s, MB/s and share of Node loopback bandwidth; broker CPU produce/consume;
 broker peak RSS (MiB).
 

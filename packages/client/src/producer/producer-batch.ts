@@ -86,8 +86,19 @@ export class ProducerBatch {
     readonly batchSizeBytes: number,
     /** Codec id (CompressionType). */
     readonly compression: number,
+    /**
+     * Bytes to allocate up front (capped at batchSizeBytes): the accumulator passes the batch
+     * size when the partition's previous batch filled up, so a busy partition's batch is never
+     * regrown and copied; otherwise 4 KiB, grown by doubling.
+     */
+    initialBytes: number = INITIAL_BUFFER_BYTES,
   ) {
-    this.buffer = Buffer.allocUnsafe(Math.max(RECORD_BATCH_OVERHEAD, Math.min(INITIAL_BUFFER_BYTES, batchSizeBytes)));
+    this.buffer = Buffer.allocUnsafe(Math.max(RECORD_BATCH_OVERHEAD, Math.min(initialBytes, batchSizeBytes)));
+  }
+
+  /** Bytes allocated for the encoded batch so far (grows by doubling up to batchSizeBytes). */
+  get capacityInBytes(): number {
+    return this.buffer.length;
   }
 
   /** Bytes encoded so far, header included (before compression). */

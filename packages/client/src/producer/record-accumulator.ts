@@ -82,7 +82,8 @@ export class RecordAccumulator {
       closedFullBatch = true;
     }
     const { batchSizeBytes, compression, now } = this.options;
-    batch = new ProducerBatch(topic, partition, now(), batchSizeBytes, compression);
+    // After a full batch, the next one is likely to fill too: allocate it whole at once.
+    batch = new ProducerBatch(topic, partition, now(), batchSizeBytes, compression, closedFullBatch ? batchSizeBytes : undefined);
     batch.tryAppend(key, value, headers, timestamp);
     this.bufferedBytes += batch.sizeInBytes;
     queue.batches.push(batch);

@@ -30,6 +30,17 @@ describe('RecordAccumulator', () => {
     expect(batch?.recordCount).toBe(1);
   });
 
+  it('allocates a whole batch at once after a full one, and starts small otherwise', () => {
+    const { clock, accumulator } = setup({ lingerMs: 1_000_000, batchSizeBytes: 64 * 1024 });
+    const first = accumulator.append('t', 0, null, value(0), undefined, clock.now).batch;
+    expect(first.capacityInBytes).toBe(4096);
+    let next = first;
+    for (let i = 1; next === first; i++) next = accumulator.append('t', 0, null, value(i), undefined, clock.now).batch;
+    expect(first.sizeInBytes).toBeGreaterThan(60 * 1024);
+    expect(next.capacityInBytes).toBe(64 * 1024);
+    expect(accumulator.append('t', 1, null, value(0), undefined, clock.now).batch.capacityInBytes).toBe(4096);
+  });
+
   it('closes a batch at batchSizeBytes and sends full batches without waiting for linger', () => {
     const { clock, accumulator } = setup({ lingerMs: 1_000_000, batchSizeBytes: 1024 });
     for (let i = 0; i < 30; i++) accumulator.append('t', 0, null, value(i), undefined, clock.now);
