@@ -15,6 +15,10 @@ export interface BenchMatrixOptions {
   readonly durationMs?: number;
   readonly recordCount?: number;
   readonly targetRecordsPerSec?: number;
+  /** Producer linger (ms); default the scenario's (5). */
+  readonly lingerMs?: number;
+  /** Latency warm-up at the start of each produce phase (ms), see `ScenarioParams.warmupMs`. */
+  readonly warmupMs?: number;
   readonly catchUp: boolean;
   readonly runs: number;
   /** An external broker (`host:port`); default: a fresh child-process broker per run. */
@@ -26,10 +30,14 @@ export interface BenchMatrixOptions {
   readonly progress?: ProgressMode;
 }
 
-/** The scenario label: `p<producers>c<consumers> <size>B <partitions>p acks=<acks> <codec>[ @<rate>/s]`. */
-export function scenarioName(p: Pick<ScenarioParams, 'recordSizeBytes' | 'partitions' | 'producers' | 'consumers' | 'acks' | 'compression' | 'targetRecordsPerSec'>): string {
+/**
+ * The scenario label: `<size>B <partitions>p acks=<acks> <codec> prod=<n> cons=<n>[ @<rate>/s][ linger=<ms>]`
+ * (linger only when set, so labels of default-linger runs stay comparable across result files).
+ */
+export function scenarioName(p: Pick<ScenarioParams, 'recordSizeBytes' | 'partitions' | 'producers' | 'consumers' | 'acks' | 'compression' | 'targetRecordsPerSec' | 'lingerMs'>): string {
   const rate = p.targetRecordsPerSec !== undefined ? ` @${p.targetRecordsPerSec}/s` : '';
-  return `${p.recordSizeBytes}B ${p.partitions}p acks=${p.acks} ${p.compression} prod=${p.producers} cons=${p.consumers}${rate}`;
+  const linger = p.lingerMs !== undefined ? ` linger=${p.lingerMs}` : '';
+  return `${p.recordSizeBytes}B ${p.partitions}p acks=${p.acks} ${p.compression} prod=${p.producers} cons=${p.consumers}${rate}${linger}`;
 }
 
 /** Expands the matrix into scenario parameters, in a stable order. */
@@ -41,7 +49,17 @@ export function expandMatrix(options: BenchMatrixOptions): ScenarioParams[] {
         for (const consumers of options.consumers)
           for (const acks of options.acks)
             for (const compression of options.compression) {
-              const base = { recordSizeBytes, partitions, producers, consumers, acks, compression, targetRecordsPerSec: options.targetRecordsPerSec };
+              const base = {
+                recordSizeBytes,
+                partitions,
+                producers,
+                consumers,
+                acks,
+                compression,
+                targetRecordsPerSec: options.targetRecordsPerSec,
+                ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
+                ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
+              };
               out.push({
                 ...base,
                 name: scenarioName(base),

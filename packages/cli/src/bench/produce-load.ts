@@ -15,6 +15,8 @@ export interface ProduceLoadOptions {
   readonly chunkRecords?: number;
   /** `sendBatch` calls each producer keeps unacknowledged (default 32). */
   readonly maxChunksInFlight?: number;
+  /** Chunks sent during the first `warmupMs` (ms) are not recorded in `latency` (they count in throughput). Default 0. */
+  readonly warmupMs?: number;
   /** Stamp the first record of every chunk for end-to-end latency. Default true. */
   readonly stamp?: boolean;
   readonly progress?: Progress;
@@ -35,8 +37,9 @@ export interface ProduceLoadResult {
  * keeping up to `maxChunksInFlight` chunks unacknowledged per producer, or pacing chunks every
  * millisecond to hold `targetRecordsPerSec`. Records carry no key and no partition, so the
  * producer's partitioner places them (KIP-480 sticky partitioning: one partition's batch fills,
- * then the next), as Kafka's producer-perf-test sends them. A chunk's latency (send call → all its records acknowledged) is recorded
- * with the chunk's record count as weight. Failures are collected, not thrown.
+ * then the next), as Kafka's producer-perf-test sends them. A chunk's latency (send call → all its
+ * records acknowledged) is recorded with the chunk's record count as weight, except for chunks
+ * sent within `warmupMs` of the start. Failures are collected, not thrown.
  */
 export async function runProduceLoad(options: ProduceLoadOptions): Promise<ProduceLoadResult> {
   const { topic, payload } = options;
@@ -45,6 +48,7 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
   const chunkRecords = Math.max(1, Math.floor(options.chunkRecords ?? 1000));
   const window = options.maxChunksInFlight ?? 32;
   const stamp = options.stamp ?? true;
+  const warmupMs = options.warmupMs ?? 0;
   const deadline = options.durationMs ?? Number.POSITIVE_INFINITY;
   const limit = options.recordCount ?? Number.POSITIVE_INFINITY;
   const template: OutgoingRecord[] = [];
@@ -92,7 +96,7 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
       const sent: Promise<void> = producer.sendBatch(chunk).then(
         () => {
           const now = performance.now();
-          latency.record(now - sentAt, n);
+          if (sentAt - startedAt >= warmupMs) latency.record(now - sentAt, n);
           acked += n;
           lastAckAt = now;
           inFlight.delete(sent);

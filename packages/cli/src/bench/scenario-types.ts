@@ -27,6 +27,13 @@ export interface ScenarioParams {
   readonly catchUp: boolean;
   /** Producer linger (ms). Default 5. */
   readonly lingerMs?: number;
+  /**
+   * Leading part of the produce phase (ms) whose latencies (produce and end-to-end) are not
+   * recorded: its records are sent, acknowledged, read and counted in throughput, but connection
+   * ramp-up and JIT compilation of a fresh process stay out of the percentiles (as the warm-up
+   * phase of the OpenMessaging Benchmark). Part of `durationMs`, not added to it. Default 0.
+   */
+  readonly warmupMs?: number;
 }
 
 /** Throughput of one phase. MB is 10^6 bytes of record values (payload), not of wire bytes. */

@@ -45,7 +45,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
     const warmupRecords = producers.length;
 
     if (params.consumers > 0) {
-      readAlong = await startReadAlong({ bootstrap: broker.bootstrap, topic, partitions: params.partitions, consumers: params.consumers, maxWaitMs: 100, timeoutMs: (params.durationMs ?? 60_000) + 60_000 });
+      readAlong = await startReadAlong({ bootstrap: broker.bootstrap, topic, partitions: params.partitions, consumers: params.consumers, maxWaitMs: 100, timeoutMs: (params.durationMs ?? 60_000) + 60_000, warmupMs: params.warmupMs ?? 0 });
     }
     const warmupRead = readAlong?.warmupRead ?? 0;
 
@@ -65,6 +65,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       // producer-perf-test, where only buffer.memory bounds what is queued. Under a target
       // rate, one chunk per millisecond.
       chunkRecords: flatOutChunkRecords,
+      warmupMs: params.warmupMs ?? 0,
       maxChunksInFlight: Math.ceil(FLAT_OUT_BYTES_IN_FLIGHT / (flatOutChunkRecords * params.recordSizeBytes)),
       ...(params.targetRecordsPerSec !== undefined
         ? { targetRecordsPerSec: params.targetRecordsPerSec, chunkRecords: Math.max(1, Math.min(1000, Math.ceil(params.targetRecordsPerSec / 1000 / params.producers))) }

@@ -23,6 +23,8 @@ interface BenchArgs {
   duration: number;
   records?: number;
   rate?: number;
+  linger?: number;
+  warmup: number;
   runs: number;
   'catch-up': boolean;
   quick: boolean;
@@ -54,6 +56,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('duration', { type: 'number', default: 5, describe: 'Seconds of producing per run' })
       .option('records', { type: 'number', describe: 'Stop after this many records (instead of, or before, --duration)' })
       .option('rate', { type: 'number', describe: 'Hold this total produce rate (records/s) instead of going flat out' })
+      .option('linger', { type: 'number', describe: 'Producer linger.ms (ms) [default: 5]' })
+      .option('warmup', { type: 'number', default: 1, describe: 'Seconds at the start of each produce phase whose latencies are not recorded (records still count)' })
       .option('runs', { type: 'number', default: 1, describe: 'Runs per scenario (medians are reported)' })
       .option('catch-up', { type: 'boolean', default: true, describe: 'After producing, read everything back from offset 0 (consume throughput)' })
       .option('quick', { type: 'boolean', default: false, describe: 'One short run: 1 s, 100 B, 1 partition' })
@@ -67,6 +71,10 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   handler: async (args) => {
     for (const acks of args.acks) if (acks !== -1 && acks !== 1) throw new Error(`--acks takes -1 or 1, got ${acks}`);
     for (const codec of args.compression) if (!['none', 'lz4', 'zstd'].includes(codec)) throw new Error(`--compression takes none, lz4 or zstd, got ${codec}`);
+    if (args.linger !== undefined && !(args.linger >= 0)) throw new Error(`--linger takes milliseconds >= 0, got ${args.linger}`);
+    if (!(args.warmup >= 0) || (!args.quick && args.records === undefined && args.warmup >= args.duration)) {
+      throw new Error(`--warmup takes seconds >= 0 and shorter than --duration (${args.duration} s), got ${args.warmup}`);
+    }
     const overrides: Record<string, string> = {};
     for (const item of args.override) {
       const eq = item.indexOf('=');
@@ -86,6 +94,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         durationMs: (quick ? 1 : args.duration) * 1000,
         ...(args.records !== undefined ? { recordCount: args.records } : {}),
         ...(args.rate !== undefined ? { targetRecordsPerSec: args.rate } : {}),
+        ...(args.linger !== undefined ? { lingerMs: args.linger } : {}),
+        warmupMs: (quick ? 0 : args.warmup) * 1000,
         catchUp: args['catch-up'],
         runs: quick ? 1 : args.runs,
         ...(args['bootstrap-server'] !== undefined ? { bootstrapServer: args['bootstrap-server'] } : {}),
