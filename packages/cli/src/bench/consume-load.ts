@@ -13,11 +13,6 @@ export interface ConsumeLoadOptions {
   readonly timeoutMs: number;
   /** Record end-to-end latency of stamped values. */
   readonly measureEndToEnd: boolean;
-  /**
-   * Stamps less than this many ms after the first stamp read are not recorded (the producer's
-   * warm-up, `ScenarioParams.warmupMs`). Default 0.
-   */
-  readonly endToEndWarmupMs?: number;
   readonly progress?: Progress;
 }
 
@@ -36,8 +31,7 @@ export interface ConsumeLoadResult {
  * Polls every consumer in a loop until the records read reach `target.records` once
  * `target.final` is set (so a consumer running beside producers stops when they are done and it
  * caught up), or until `timeoutMs`. Counts records and value bytes; with `measureEndToEnd`,
- * records the latency of every stamped value (payload.ts) from `endToEndWarmupMs` after the first
- * one on. Failures are collected, not thrown.
+ * records the latency of every stamped value (payload.ts). Failures are collected, not thrown.
  */
 export async function runConsumeLoad(options: ConsumeLoadOptions): Promise<ConsumeLoadResult> {
   const endToEnd = new LatencyRecorder();
@@ -47,8 +41,6 @@ export async function runConsumeLoad(options: ConsumeLoadOptions): Promise<Consu
   let payloadBytes = 0;
   let lastRecordAt = startedAt;
   let timedOut = false;
-  let recordStampsFrom = Number.NEGATIVE_INFINITY;
-  const endToEndWarmupMs = options.endToEndWarmupMs ?? 0;
   const done = (): boolean => {
     if (options.target.final && records >= options.target.records) return true;
     if (performance.now() - startedAt > options.timeoutMs) {
@@ -82,9 +74,7 @@ export async function runConsumeLoad(options: ConsumeLoadOptions): Promise<Consu
         payloadBytes += value.length;
         if (options.measureEndToEnd) {
           const stampMs = readStamp(value);
-          if (stampMs < 0) continue;
-          if (recordStampsFrom === Number.NEGATIVE_INFINITY) recordStampsFrom = stampMs + endToEndWarmupMs;
-          if (stampMs >= recordStampsFrom) endToEnd.record(performance.timeOrigin + now - stampMs);
+          if (stampMs >= 0) endToEnd.record(performance.timeOrigin + now - stampMs);
         }
       }
     }

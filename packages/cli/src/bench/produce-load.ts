@@ -15,9 +15,12 @@ export interface ProduceLoadOptions {
   readonly chunkRecords?: number;
   /** `sendBatch` calls each producer keeps unacknowledged (default 32). */
   readonly maxChunksInFlight?: number;
-  /** Chunks sent during the first `warmupMs` (ms) are not recorded in `latency` (they count in throughput). Default 0. */
+  /**
+   * Chunks sent during the first `warmupMs` (ms) count in throughput but are neither recorded in
+   * `latency` nor stamped, so readers' end-to-end latencies leave them out too. Default 0.
+   */
   readonly warmupMs?: number;
-  /** Stamp the first record of every chunk for end-to-end latency. Default true. */
+  /** Stamp the first record of every chunk (after the warm-up) for end-to-end latency. Default true. */
   readonly stamp?: boolean;
   readonly progress?: Progress;
 }
@@ -38,8 +41,9 @@ export interface ProduceLoadResult {
  * millisecond to hold `targetRecordsPerSec`. Records carry no key and no partition, so the
  * producer's partitioner places them (KIP-480 sticky partitioning: one partition's batch fills,
  * then the next), as Kafka's producer-perf-test sends them. A chunk's latency (send call → all its
- * records acknowledged) is recorded with the chunk's record count as weight, except for chunks
- * sent within `warmupMs` of the start. Failures are collected, not thrown.
+ * records acknowledged) is recorded with the chunk's record count as weight, and its first record
+ * stamped for end-to-end latency, except for chunks sent within `warmupMs` of the start. Failures
+ * are collected, not thrown.
  */
 export async function runProduceLoad(options: ProduceLoadOptions): Promise<ProduceLoadResult> {
   const { topic, payload } = options;
@@ -91,12 +95,13 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
       }
       const chunk = n === chunkRecords ? template.slice() : template.slice(0, n);
       const sentAt = performance.now();
-      if (stamp) chunk[0] = { topic, value: stampedValue(payload, performance.timeOrigin + sentAt) };
+      const measured = sentAt - startedAt >= warmupMs;
+      if (stamp && measured) chunk[0] = { topic, value: stampedValue(payload, performance.timeOrigin + sentAt) };
       issued += n;
       const sent: Promise<void> = producer.sendBatch(chunk).then(
         () => {
           const now = performance.now();
-          if (sentAt - startedAt >= warmupMs) latency.record(now - sentAt, n);
+          if (measured) latency.record(now - sentAt, n);
           acked += n;
           lastAckAt = now;
           inFlight.delete(sent);

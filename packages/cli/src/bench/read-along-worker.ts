@@ -21,7 +21,7 @@ try {
   // A first poll connects each consumer; it may already return the warm-up records.
   const warmupRead = (await Promise.all(consumers.map((c) => c.poll()))).reduce((sum, records) => sum + records.length, 0);
   port.postMessage({ type: 'ready', warmupRead });
-  const result = await runConsumeLoad({ consumers, target, timeoutMs: setup.timeoutMs, measureEndToEnd: true, endToEndWarmupMs: setup.warmupMs ?? 0 });
+  const result = await runConsumeLoad({ consumers, target, timeoutMs: setup.timeoutMs, measureEndToEnd: true });
   const done: ReadAlongResult = {
     records: result.records,
     payloadBytes: result.payloadBytes,

@@ -15,8 +15,6 @@ export interface ReadAlongSetup {
   readonly maxWaitMs: number;
   /** Give up after this long (ms) and report what was read. */
   readonly timeoutMs: number;
-  /** End-to-end latencies of stamps within this many ms of the first are not recorded (the producer's warm-up). Default 0. */
-  readonly warmupMs?: number;
 }
 
 /** Main thread → worker: the final record count to read (sent once, after producing). */

@@ -31,7 +31,8 @@ export interface ScenarioParams {
    * Leading part of the produce phase (ms) whose latencies (produce and end-to-end) are not
    * recorded: its records are sent, acknowledged, read and counted in throughput, but connection
    * ramp-up and JIT compilation of a fresh process stay out of the percentiles (as the warm-up
-   * phase of the OpenMessaging Benchmark). Part of `durationMs`, not added to it. Default 0.
+   * phase of the OpenMessaging Benchmark). Its chunks carry no end-to-end stamp. Part of
+   * `durationMs`, not added to it. Default 0.
    */
   readonly warmupMs?: number;
 }

@@ -45,7 +45,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
     const warmupRecords = producers.length;
 
     if (params.consumers > 0) {
-      readAlong = await startReadAlong({ bootstrap: broker.bootstrap, topic, partitions: params.partitions, consumers: params.consumers, maxWaitMs: 100, timeoutMs: (params.durationMs ?? 60_000) + 60_000, warmupMs: params.warmupMs ?? 0 });
+      readAlong = await startReadAlong({ bootstrap: broker.bootstrap, topic, partitions: params.partitions, consumers: params.consumers, maxWaitMs: 100, timeoutMs: (params.durationMs ?? 60_000) + 60_000 });
     }
     const warmupRead = readAlong?.warmupRead ?? 0;
 
