@@ -28,11 +28,12 @@ async function commandsFor(argv: readonly string[]) {
  */
 export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
   if (argv[0] === 'broker') {
-    // Start-to-ready is a target: a plain `sluice broker ...` skips loading yargs (broker-fast-args.ts).
-    const { parseBrokerArgsFast } = await import('./commands/broker-fast-args.js');
+    // Start-to-ready is a target: a plain `sluice broker ...` skips loading yargs (broker-fast-args.ts)
+    // and loads the broker as one bundled file when the build made one (broker-loader.ts).
+    const { loadBrokerMain } = await import('./commands/broker-loader.js');
+    const { parseBrokerArgsFast, runBroker } = await loadBrokerMain();
     const args = parseBrokerArgsFast(argv);
     if (args !== null) {
-      const { runBroker } = await import('./commands/broker.js');
       await runBroker(args).catch(exitWithError);
       return;
     }

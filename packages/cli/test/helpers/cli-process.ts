@@ -33,7 +33,8 @@ function isBuilt(): boolean {
 
 /**
  * Makes sure packages/cli/dist is current (`npm test` builds first; a direct `vitest run` may
- * not have): runs `tsc -b packages/cli` when a source is newer than its output, under a lock
+ * not have): runs `tsc -b packages/cli` and the broker bundling (`npm run build`'s two steps)
+ * when a source is newer than its output, under a lock
  * directory so parallel test files do not build at once. Throws with tsc's output on failure.
  */
 export function ensureCliBuilt(): void {
@@ -54,6 +55,9 @@ export function ensureCliBuilt(): void {
     if (isBuilt()) return;
     const tsc = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(REPO_ROOT, 'packages', 'cli')], { encoding: 'utf8', timeout: 120_000 });
     if (tsc.status !== 0) throw new Error(`tsc -b packages/cli failed:\n${tsc.stdout}${tsc.stderr}`);
+    // `sluice broker` runs the bundle only while it is as new as the build (broker-loader.ts).
+    const bundle = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle-broker.mjs')], { encoding: 'utf8', timeout: 120_000 });
+    if (bundle.status !== 0) throw new Error(`scripts/bundle-broker.mjs failed:\n${bundle.stdout}${bundle.stderr}`);
   } finally {
     rmdirSync(lock);
   }
