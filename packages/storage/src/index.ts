@@ -8,7 +8,7 @@ export * from './errors.js';
 export * from './clock.js';
 export * from './log-config.js';
 export { diskStats } from './io/disk.js';
-export { FetchBufferPool, fetchBufferPool } from './io/fetch-buffer-pool.js';
+export { fetchBufferPool } from './io/fetch-buffer-pool.js';
 export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './segment/offset-index.js';
 export { TimeIndex, TIME_INDEX_ENTRY_SIZE, type TimestampOffset } from './segment/time-index.js';
 export { LogSegment, type BatchLocation, type SegmentIndexConfig } from './segment/log-segment.js';

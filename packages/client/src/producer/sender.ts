@@ -176,6 +176,7 @@ export class Sender {
         this.retryOrFail(batch, errorFromCode(2, { topic: batch.topic, partition: batch.partition, detail: 'partition missing from the Produce response' }));
       } else if (partition.errorCode === 0) {
         this.settle(batch, () => batch.complete(partition.baseOffset, partition.logAppendTimeMs));
+        batch.releaseBuffer();
       } else {
         const detail = partition.errorMessage ?? undefined;
         this.retryOrFail(batch, errorFromCode(partition.errorCode, { topic: batch.topic, partition: batch.partition, detail }));

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CompressionCodec, ConsumedRecord, Consumer } from '../../src/index.js';
 import { partitionForKey } from '../../src/index.js';
+import { batchBufferPool, ProducerBatch } from '../../src/producer/producer-batch.js';
 import { startTestCluster, type TestCluster } from '../helpers/test-broker.js';
 
 /** Reads from a standalone consumer until `count` records arrived or `timeoutMs` passed. */
@@ -88,6 +89,31 @@ describe('producer → standalone consumer', () => {
       clearTimeout(timer);
       expect(outcome, `${records} record(s)`).toBe('sent');
       await producer.close();
+    }
+  });
+
+  it('returns a batch buffer to batchBufferPool when the broker acknowledged it, never after acks=0', async () => {
+    const topic = 'buffer-reuse';
+    const release = vi.spyOn(ProducerBatch.prototype, 'releaseBuffer');
+    const records = Array.from({ length: 2_000 }, (_, i) => ({ topic, partition: 0, value: `${i}`.padEnd(100, '.') }));
+    try {
+      for (const acks of [-1, 0] as const) {
+        release.mockClear();
+        const producer = cluster.client.producer({ acks, lingerMs: 1 });
+        await producer.sendBatch(records);
+        await producer.close();
+        const released = release.mock.contexts as ProducerBatch[];
+        if (acks === 0) {
+          expect(released, 'acks=0').toHaveLength(0);
+        } else {
+          // ~220 KB of records: batches of pooled size (>= 64 KiB), every one handed back.
+          expect(released.length).toBeGreaterThan(0);
+          expect(released.every((batch) => batch.done)).toBe(true);
+          expect(batchBufferPool.idleSizeInBytes).toBeGreaterThanOrEqual(64 * 1024);
+        }
+      }
+    } finally {
+      release.mockRestore();
     }
   });
 

@@ -1,86 +1,13 @@
+import { BufferPool } from '@sluice/protocol';
+
 /**
- * Reusable buffers for the log reads that answer Fetch requests.
+ * The process-wide pool the log's Fetch reads use and the broker's connections return to (when
+ * the socket write of a Fetch response completes).
  *
  * Why: a Fetch reads up to `max.partition.fetch.bytes` (often MiBs) from a segment into a Buffer
- * that lives only until the socket has taken it. A fresh multi-MiB allocation per Fetch costs
- * page faults and allocator work on every read; reusing the memory avoids both (catch-up consume
- * of 1 KiB records, 4 MiB fetches, interleaved runs on the 2-core bench VM: median 308 → 416 MB/s;
- * bench/findings.md). Kafka avoids the copy altogether with sendfile(2), which Node does not offer for sockets.
- *
- * Contract: `acquire(length)` lends a Buffer (a view from offset 0 of a pooled backing store).
- * The borrower may narrow it (`subarray(0, n)`), and must hand the memory back exactly once,
- * through `release(view)` of one view of it, when nothing will read it any more: the broker's
- * connection does so when the socket write of a Fetch response completes. A lent buffer that
- * is never released is simply garbage collected (the pool tracks lent memory weakly), so readers
- * that keep what they read (tools, tests, the embedded API) need not know about the pool.
- *
- * Sizes: reads below `minPooledBytes` are plain allocations (Node's own small-buffer pool serves
- * them); reads above `maxBufferBytes` are never pooled. Pooled buffers come in power-of-two
- * sizes; at most `maxIdleBytes` of idle buffers are kept.
+ * that lives only until the socket has taken it; reusing that memory saves a fresh allocation
+ * per Fetch (catch-up consume of 1 KiB records, 4 MiB fetches, interleaved runs on the 2-core
+ * bench VM: median 308 -> 416 MB/s; bench/findings.md). Kafka avoids the copy altogether with sendfile(2), which Node does not
+ * offer for sockets. Defaults: pooled from 64 KiB to 16 MiB, at most 32 MiB idle.
  */
-export class FetchBufferPool {
-  /** Idle backing stores by size class (index = log2 of the size). */
-  private readonly idle: Buffer[][] = [];
-  private idleBytes = 0;
-  /** Backing stores currently lent, by their ArrayBuffer (weak: an unreleased loan is just garbage). */
-  private readonly lent = new WeakSet<ArrayBufferLike>();
-
-  /**
-   * @param minPooledBytes smallest read served from the pool (bytes). Default 64 KiB.
-   * @param maxBufferBytes largest pooled buffer (bytes). Default 16 MiB.
-   * @param maxIdleBytes idle bytes kept for reuse (bytes). Default 32 MiB.
-   */
-  constructor(
-    readonly minPooledBytes = 64 * 1024,
-    readonly maxBufferBytes = 16 * 1024 * 1024,
-    readonly maxIdleBytes = 32 * 1024 * 1024,
-  ) {}
-
-  /** Idle bytes held for reuse (bytes). */
-  get idleSizeInBytes(): number {
-    return this.idleBytes;
-  }
-
-  /**
-   * A Buffer of exactly `length` bytes, uninitialised: lent from the pool when `length` is within
-   * [minPooledBytes, maxBufferBytes], else a plain `Buffer.allocUnsafe`.
-   */
-  acquire(length: number): Buffer {
-    if (length < this.minPooledBytes || length > this.maxBufferBytes) return Buffer.allocUnsafe(length);
-    const sizeClass = Math.ceil(Math.log2(length));
-    const backing = this.idle[sizeClass]?.pop();
-    let store: Buffer;
-    if (backing !== undefined) {
-      this.idleBytes -= backing.length;
-      store = backing;
-    } else {
-      store = Buffer.allocUnsafeSlow(2 ** sizeClass);
-    }
-    this.lent.add(store.buffer);
-    return store.subarray(0, length);
-  }
-
-  /** Whether `view` is memory this pool lent and has not had back (cheap; for deciding whether to call `release`). */
-  isLent(view: Buffer): boolean {
-    return view.byteOffset === 0 && this.lent.has(view.buffer);
-  }
-
-  /**
-   * Takes back the memory `view` belongs to, if this pool lent it and it is out; otherwise does
-   * nothing. Returns whether it was taken back. The caller must not read `view` afterwards.
-   */
-  release(view: Buffer): boolean {
-    if (!this.isLent(view)) return false;
-    const buffer = view.buffer;
-    this.lent.delete(buffer);
-    const size = buffer.byteLength;
-    if (this.idleBytes + size > this.maxIdleBytes) return true;
-    const sizeClass = Math.log2(size);
-    (this.idle[sizeClass] ??= []).push(Buffer.from(buffer, 0, size));
-    this.idleBytes += size;
-    return true;
-  }
-}
-
-/** The process-wide pool the log's Fetch reads use and the broker's connections return to. */
-export const fetchBufferPool = new FetchBufferPool();
+export const fetchBufferPool = new BufferPool();

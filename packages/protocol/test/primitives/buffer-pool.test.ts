@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FetchBufferPool } from '../../src/io/fetch-buffer-pool.js';
+import { BufferPool } from '../../src/primitives/buffer-pool.js';
 
 const KiB = 1024;
 
-describe('FetchBufferPool', () => {
+describe('BufferPool', () => {
   it('lends exactly the asked length and reuses the memory once it is released', () => {
-    const pool = new FetchBufferPool(64 * KiB, 1024 * KiB, 4096 * KiB);
+    const pool = new BufferPool(64 * KiB, 1024 * KiB, 4096 * KiB);
     const first = pool.acquire(100 * KiB);
     expect(first.length).toBe(100 * KiB);
     expect(pool.isLent(first)).toBe(true);
@@ -21,7 +21,7 @@ describe('FetchBufferPool', () => {
   });
 
   it('ignores a second release of the same loan, and buffers it never lent', () => {
-    const pool = new FetchBufferPool(64 * KiB, 1024 * KiB, 4096 * KiB);
+    const pool = new BufferPool(64 * KiB, 1024 * KiB, 4096 * KiB);
     const lent = pool.acquire(64 * KiB);
     expect(pool.release(lent)).toBe(true);
     expect(pool.release(lent)).toBe(false);
@@ -34,7 +34,7 @@ describe('FetchBufferPool', () => {
   });
 
   it('does not pool reads below the minimum or above the maximum', () => {
-    const pool = new FetchBufferPool(64 * KiB, 1024 * KiB, 4096 * KiB);
+    const pool = new BufferPool(64 * KiB, 1024 * KiB, 4096 * KiB);
     const small = pool.acquire(64 * KiB - 1);
     const large = pool.acquire(1024 * KiB + 1);
     expect(pool.isLent(small)).toBe(false);
@@ -45,7 +45,7 @@ describe('FetchBufferPool', () => {
   });
 
   it('keeps at most maxIdleBytes of idle memory', () => {
-    const pool = new FetchBufferPool(64 * KiB, 1024 * KiB, 256 * KiB);
+    const pool = new BufferPool(64 * KiB, 1024 * KiB, 256 * KiB);
     const loans = Array.from({ length: 5 }, () => pool.acquire(128 * KiB));
     for (const loan of loans) pool.release(loan);
     expect(pool.idleSizeInBytes).toBe(256 * KiB);
