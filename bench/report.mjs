@@ -19,9 +19,15 @@ export async function writeReport(results, outFile) {
   const docsDir = dirname(outFile);
   await mkdir(join(docsDir, 'benchmarks'), { recursive: true });
   const S = results.summary ?? [];
-  const warmupMs = (results.scenarios ?? []).find((r) => r.params?.warmupMs > 0)?.params.warmupMs ?? 0;
-  const warmupNote = warmupMs > 0
-    ? `latencies leave out the first ${warmupMs} ms of each produce phase, a warm-up whose records still count`
+  // Throughput and fixed-rate latency scenarios may use different warm-ups; name each one used.
+  const phases = new Map();
+  for (const r of results.scenarios ?? []) {
+    if (!(r.params?.warmupMs > 0)) continue;
+    const kind = r.params.targetRecordsPerSec === undefined ? 'throughput' : 'fixed-rate latency';
+    phases.set(`${kind}:${r.params.warmupMs}:${r.params.durationMs}`, `the first ${r.params.warmupMs} ms of each ${r.params.durationMs} ms ${kind} run`);
+  }
+  const warmupNote = phases.size > 0
+    ? `latencies leave out a warm-up whose records still count: ${[...phases.values()].join(', and ')}`
     : 'this run recorded latencies from the first record on, with no warm-up left out';
   const find = (pred) => S.find(pred) ?? null;
   const isBase = (s) => s.params.producers === 1 && s.params.compression === 'none' && s.params.acks === -1 && s.params.targetRecordsPerSec === undefined;
