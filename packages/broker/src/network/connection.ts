@@ -4,6 +4,7 @@ import { fetchBufferPool } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { RequestRouter } from '../router/request-router.js';
 import { CloseConnection } from '../router/close-connection.js';
+import { allocateRequestFrame, releaseCompletedFrame } from './request-frame-pool.js';
 
 /** Identity of a client connection, passed to handlers (and to logs). */
 export interface ConnectionInfo {
@@ -29,6 +30,8 @@ export interface ConnectionLimits {
 interface Slot {
   done: boolean;
   chunks: Buffer[] | null;
+  /** The request frame, until the request completes (then possibly back to requestFramePool). */
+  frame: Buffer | null;
 }
 
 /**
@@ -63,7 +66,7 @@ export class Connection {
   ) {
     const host = socket.remoteAddress ?? 'unknown';
     this.info = { id, remote: `${host}:${socket.remotePort ?? '?'}`, host };
-    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.decoder = new FrameDecoder(limits.maxFrameBytes, allocateRequestFrame);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
@@ -106,7 +109,7 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer): void {
-    const slot: Slot = { done: false, chunks: null };
+    const slot: Slot = { done: false, chunks: null, frame };
     this.slots.push(slot);
     this.inFlight++;
     let result: Buffer[] | null | Promise<Buffer[] | null>;
@@ -130,6 +133,8 @@ export class Connection {
     if (this.closed) return;
     slot.done = true;
     slot.chunks = chunks;
+    if (slot.frame !== null) releaseCompletedFrame(slot.frame);
+    slot.frame = null;
     this.inFlight--;
     this.flushSlots();
     // Completing a request frees an in-flight place: frames already buffered may now run.

@@ -8,7 +8,9 @@
  * `NetworkReceive` does the same.
  *
  * Memory: a frame lying inside one pushed chunk is returned as a zero-copy subarray. A frame
- * spanning chunks is copied once into a buffer of exactly its size when its last byte arrives.
+ * spanning chunks is copied once into a buffer of exactly its size when its last byte arrives,
+ * from `allocate` (default `Buffer.allocUnsafe`; the broker lends pooled memory, see its
+ * network/request-frame-pool.ts).
  * Beyond the chunks the caller pushed and has not drained, the decoder holds at most one partial
  * frame plus its 4-byte prefix; callers drain with `while ((frame = next()) !== undefined)` after
  * every `push`, and pause the socket when they stop draining.
@@ -56,8 +58,15 @@ export class FrameDecoder {
   /** Set once a bad prefix was seen: the stream cannot be resynchronized, so every later call fails. */
   private failure: FrameSizeError | undefined;
 
-  /** @param maxFrameBytes largest accepted frame body (bytes), e.g. `socket.request.max.bytes`. */
-  constructor(readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
+  /**
+   * @param maxFrameBytes largest accepted frame body (bytes), e.g. `socket.request.max.bytes`.
+   * @param allocate returns an uninitialised Buffer of exactly `size` bytes for a frame that
+   *   spans chunks (never called for a frame inside one chunk, nor for size prefixes).
+   */
+  constructor(
+    readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES,
+    private readonly allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+  ) {}
 
   /** Unconsumed bytes held (bytes), including a partially read size prefix. */
   get bufferedBytes(): number {
@@ -80,7 +89,7 @@ export class FrameDecoder {
     if (this.failure !== undefined) throw this.failure;
     if (this.frameSize < 0) {
       if (this.buffered < SIZE_PREFIX_BYTES) return undefined;
-      const size = this.take(SIZE_PREFIX_BYTES).readInt32BE(0);
+      const size = this.take(SIZE_PREFIX_BYTES, Buffer.allocUnsafe).readInt32BE(0);
       if (size < 0 || size > this.maxFrameBytes) {
         this.failure = new FrameSizeError(size, this.maxFrameBytes);
         throw this.failure;
@@ -88,16 +97,16 @@ export class FrameDecoder {
       this.frameSize = size;
     }
     if (this.buffered < this.frameSize) return undefined;
-    const frame = this.take(this.frameSize);
+    const frame = this.take(this.frameSize, this.allocate);
     this.frameSize = -1;
     return frame;
   }
 
   /**
    * Removes `size` bytes from the front: a subarray when they lie in the head chunk, else one copy
-   * into a buffer of exactly `size` bytes. Requires `size <= buffered`.
+   * into a buffer of exactly `size` bytes from `allocate`. Requires `size <= buffered`.
    */
-  private take(size: number): Buffer {
+  private take(size: number, allocate: (size: number) => Buffer): Buffer {
     const head = this.chunks[this.head];
     if (head === undefined) return Buffer.alloc(0);
     const available = head.length - this.headOffset;
@@ -106,7 +115,7 @@ export class FrameDecoder {
       this.advance(size);
       return out;
     }
-    const out = Buffer.allocUnsafe(size);
+    const out = allocate(size);
     let filled = 0;
     while (filled < size) {
       const chunk = this.chunks[this.head]!;

@@ -101,4 +101,21 @@ describe('FrameDecoder', () => {
     decoder.push(Buffer.from('ffff', 'hex'));
     expect(() => decoder.next()).toThrow(expect.objectContaining({ size: 2 ** 31 - 1, maxFrameBytes: 104857600 }));
   });
+  it('takes the buffer of a frame spanning chunks from allocate, and nothing else', () => {
+    const sizes: number[] = [];
+    const decoder = new FrameDecoder(100, (size) => {
+      sizes.push(size);
+      return Buffer.alloc(size, 0xee);
+    });
+    const inOneChunk = Buffer.from('inside');
+    const spanning = Buffer.from('0123456789abcdef');
+    const bytes = Buffer.concat([frameOf(inOneChunk), frameOf(spanning)]);
+    // The first frame and the second's size prefix in one chunk, the rest of the second in two more.
+    const firstChunk = 4 + inOneChunk.length + 2;
+    decoder.push(bytes.subarray(0, firstChunk));
+    decoder.push(bytes.subarray(firstChunk, firstChunk + 7));
+    decoder.push(bytes.subarray(firstChunk + 7));
+    expect(drain(decoder)).toEqual([inOneChunk, spanning]);
+    expect(sizes).toEqual([spanning.length]);
+  });
 });

@@ -1,0 +1,33 @@
+import { ApiKey, BufferPool } from '@sluice/protocol';
+
+/**
+ * Memory for request frames that span socket reads (every large Produce), lent by the
+ * connections' FrameDecoders and taken back when the request completed.
+ *
+ * Why: a Produce of MBs arrives in 64 KiB reads and is copied into one frame buffer. A fresh
+ * allocation of that size per request is a new mapping: the copy page-faults on every 4 KiB page
+ * and V8 counts the memory as external, which drives garbage collections. At 512 partitions our
+ * producer sends frames of 1-18 MB, and that copy plus GC took 32% of the broker's time on the
+ * 2-core bench VM (bench/findings.md). Reused memory takes the copy at memory speed.
+ *
+ * Only Produce frames come back (`releaseCompletedFrame`): its handler resolves after the log
+ * wrote the batches (the write is awaited, acks=0 included) and keeps no view of them, whereas
+ * other requests' decoded bytes fields (JoinGroup metadata, SyncGroup assignments...) are views
+ * of the frame that the group coordinator keeps. Any other lent frame is garbage collected.
+ * Pooled from 64 KiB to 32 MiB (power-of-two classes), at most 64 MiB idle.
+ */
+export const requestFramePool = new BufferPool(64 * 1024, 32 * 1024 * 1024, 64 * 1024 * 1024);
+
+/** Lends a frame buffer of exactly `size` bytes (FrameDecoder's `allocate`). */
+export function allocateRequestFrame(size: number): Buffer {
+  return requestFramePool.acquire(size);
+}
+
+/**
+ * Hands `frame` back to the pool when it is a Produce request the pool lent; call it once the
+ * request has completed (its response decided). Returns whether it did.
+ */
+export function releaseCompletedFrame(frame: Buffer): boolean {
+  if (frame.length < 2 || frame.readInt16BE(0) !== ApiKey.Produce) return false;
+  return requestFramePool.release(frame);
+}
