@@ -56,7 +56,7 @@ export class Broker {
   /**
    * Finds a topic, creating it with `num.partitions` partitions when auto-creation is enabled and
    * `allowAutoCreate` (Metadata v4+ carries the client's wish; Produce always allows it).
-   * Kafka answers LEADER_NOT_AVAILABLE for a topic it just created in Metadata; callers decide.
+   * A 'created' topic is complete (its logs open) when this resolves: Metadata lists it at once.
    */
   async lookupTopic(name: string, allowAutoCreate: boolean): Promise<TopicLookup> {
     const existing = this.logs.topics().get(name);

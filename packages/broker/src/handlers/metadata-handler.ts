@@ -13,8 +13,10 @@ const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
  * leader of every partition (replicas = isr = [nodeId], leader epoch 0), advertised at the
  * reachable host:port. Topics: v0 `[]` means all; v1+ null means all and `[]` none.
  * A topic unknown here is auto-created when `auto.create.topics.enable` and the client allows it
- * (`allow_auto_topic_creation`, v4+; always below v4); the first answer for it is then
- * LEADER_NOT_AVAILABLE, as Kafka's, and clients retry. Invalid names get INVALID_TOPIC_EXCEPTION.
+ * (`allow_auto_topic_creation`, v4+; always below v4), and this very answer lists its partitions:
+ * the creation is complete when the lookup returns. Kafka answers LEADER_NOT_AVAILABLE first (its
+ * controller creates topics asynchronously); clients retry that, librdkafka only after 1 s, so
+ * every `kcat -P` or omkafka to a new topic stalled a second. Invalid names get INVALID_TOPIC_EXCEPTION.
  */
 export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
   api: Metadata,
@@ -38,10 +40,8 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
         const lookup = await broker.lookupTopic(name, allowAutoCreate);
         switch (lookup.kind) {
           case 'exists':
-            topics.push(describeTopic(broker, lookup.topic));
-            break;
           case 'created':
-            topics.push(topicError(name, ErrorCode.LEADER_NOT_AVAILABLE));
+            topics.push(describeTopic(broker, lookup.topic));
             break;
           case 'unknown':
             topics.push(topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
