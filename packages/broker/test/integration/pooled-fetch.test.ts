@@ -3,6 +3,7 @@ import { fetchBufferPool } from '@sluice/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { taggedValue } from '../helpers/tagged-value.js';
 
 const RECORDS_PER_BATCH = 200;
 const BATCHES = 70;
@@ -12,14 +13,7 @@ const VALUE_BYTES = 1024;
 const PARTITION_MAX_BYTES = 15 * 1024 * 1024;
 
 /** A value naming its partition and offset in every 8-byte word. */
-function valueFor(partition: number, offset: number): Buffer {
-  const value = Buffer.allocUnsafe(VALUE_BYTES);
-  for (let at = 0; at < VALUE_BYTES; at += 8) {
-    value.writeUInt32BE(partition, at);
-    value.writeUInt32BE(offset, at + 4);
-  }
-  return value;
-}
+const valueFor = (partition: number, offset: number): Buffer => taggedValue(partition, offset, VALUE_BYTES);
 
 const fetchRequest = (topic: string, partition: number): FetchRequest => ({
   replicaId: -1,

@@ -4,20 +4,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { releaseCompletedFrame, requestFramePool } from '../../src/network/request-frame-pool.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { taggedValue } from '../helpers/tagged-value.js';
 
 const RECORDS_PER_BATCH = 100;
 const VALUE_BYTES = 2048;
 const REQUESTS = 24;
 
 /** A value naming its request and record in every 8-byte word. */
-function valueFor(request: number, record: number): Buffer {
-  const value = Buffer.allocUnsafe(VALUE_BYTES);
-  for (let at = 0; at < VALUE_BYTES; at += 8) {
-    value.writeUInt32BE(request, at);
-    value.writeUInt32BE(record, at + 4);
-  }
-  return value;
-}
+const valueFor = (request: number, record: number): Buffer => taggedValue(request, record, VALUE_BYTES);
 
 // Produce frames that span socket reads are copied into memory lent by requestFramePool and handed
 // back once the request completed (network/request-frame-pool.ts). Handed back before the log's
