@@ -11,7 +11,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cliDist = join(root, 'packages/cli/dist');
 const entry = join(cliDist, 'commands/broker-main.js');
 const outfile = join(cliDist, 'broker-bundle.js');
-const packages = ['protocol', 'storage', 'broker', 'client', 'cli'];
 
 if (!existsSync(entry)) {
   console.error(`bundle-broker: ${entry} is missing; run tsc -b first (npm run build does)`);
@@ -29,8 +28,10 @@ function packageDir(fromDir, name) {
     if (dirname(dir) === dir) return null;
   }
 }
-for (const name of packages) {
-  const dir = join(root, 'packages', name);
+const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+for (const workspace of workspaces) {
+  const dir = join(root, workspace);
+  const name = workspace.split('/').pop();
   const { dependencies = {} } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   for (const dep of Object.keys(dependencies)) {
     if (dep.startsWith('@sluice/')) continue;

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import {
   type ApiDefinition,
+  CreateTopics,
   decodeResponseHeader,
   encodeRequestFrame,
   FrameDecoder,
@@ -55,6 +56,16 @@ export class RawClient {
       throw new Error(`correlation id ${header.correlationId}, expected ${correlationId}`);
     }
     return api.response.decode(reader, version);
+  }
+
+  /** Creates `name` with `numPartitions` partitions (CreateTopics v4) and resolves with its error code. */
+  async createTopic(name: string, numPartitions: number): Promise<number> {
+    const response = await this.send(CreateTopics, 4, {
+      topics: [{ name, numPartitions, replicationFactor: -1, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
+    return response.topics[0]!.errorCode;
   }
 
   /** Sends raw bytes and resolves with the next response frame (without size prefix). */

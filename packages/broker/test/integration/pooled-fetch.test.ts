@@ -1,4 +1,4 @@
-import { buildRecordBatchSync, CreateTopics, decodeRecordBatchSync, Fetch, type FetchRequest, Produce, recordBatches } from '@sluice/protocol';
+import { buildRecordBatchSync, decodeRecordBatchSync, Fetch, type FetchRequest, Produce, recordBatches } from '@sluice/protocol';
 import { fetchBufferPool } from '@sluice/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
@@ -48,12 +48,7 @@ describe('Fetch responses from pooled read memory', () => {
     };
     const producer = await connect();
     const topic = 'pooled';
-    const created = await producer.send(CreateTopics, 4, {
-      topics: [{ name: topic, numPartitions: 2, replicationFactor: -1, assignments: [], configs: [] }],
-      timeoutMs: 5000,
-      validateOnly: false,
-    });
-    expect(created.topics[0]!.errorCode).toBe(0);
+    expect(await producer.createTopic(topic, 2)).toBe(0);
     for (let partition = 0; partition < 2; partition++) {
       for (let b = 0; b < BATCHES; b++) {
         const base = b * RECORDS_PER_BATCH;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { ApiKey, buildRecordBatchSync, CreateTopics, decodeRecordBatchSync, encodeRequestFrame, Fetch, Produce, recordBatches } from '@sluice/protocol';
+import { ApiKey, buildRecordBatchSync, decodeRecordBatchSync, encodeRequestFrame, Fetch, Produce, recordBatches } from '@sluice/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { releaseCompletedFrame, requestFramePool } from '../../src/network/request-frame-pool.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
@@ -29,12 +29,7 @@ describe('Produce request frames in pooled memory', () => {
     broker = await startTestBroker({ 'message.max.bytes': 1 << 20 });
     client = await RawClient.connect(broker.port);
     const topic = 'pooled-frames';
-    const created = await client.send(CreateTopics, 4, {
-      topics: [{ name: topic, numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] }],
-      timeoutMs: 5000,
-      validateOnly: false,
-    });
-    expect(created.topics[0]!.errorCode).toBe(0);
+    expect(await client.createTopic(topic, 1)).toBe(0);
     // Every log write starts 20 ms late, so the next requests' frames arrive while it is pending:
     // memory handed back early would be refilled before the write reads it.
     const writev = fs.writev;
