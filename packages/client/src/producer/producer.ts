@@ -229,20 +229,19 @@ export class Producer {
     const key = toBuffer(record.key);
     const value = toBuffer(record.value);
     const numPartitions = topic.partitions.length;
+    const headers = normalizeHeaders(record.headers);
+    const timestamp = record.timestamp ?? nowMs ?? this.now();
     const partition = this.partitioner.partition(topic.name, numPartitions, key, record.partition);
-    const result = this.accumulator.append(
-      topic.name,
-      partition,
-      key,
-      value,
-      normalizeHeaders(record.headers),
-      record.timestamp ?? nowMs ?? this.now(),
-      waiter,
-    );
-    if (result.closedFullBatch && key === null && record.partition === undefined) {
-      this.partitioner.onNewBatch(topic.name, partition, numPartitions);
+    if (key !== null || record.partition !== undefined) {
+      return this.accumulator.append(topic.name, partition, key, value, headers, timestamp, waiter);
     }
-    return result.batch;
+    const batch = this.accumulator.appendUnlessFull(topic.name, partition, key, value, headers, timestamp, waiter);
+    if (batch !== undefined) return batch;
+    // The sticky partition's batch is full: as Kafka's producer does (KIP-480), the record starts
+    // the next sticky partition's batch rather than a near-empty batch of this one.
+    this.partitioner.onNewBatch(topic.name, partition, numPartitions);
+    const next = this.partitioner.partition(topic.name, numPartitions, null);
+    return this.accumulator.append(topic.name, next, key, value, headers, timestamp, waiter, true);
   }
 
   private topicMetadata(name: string): Promise<TopicMetadata> {

@@ -117,6 +117,33 @@ describe('producer → standalone consumer', () => {
     }
   });
 
+  it('starts the next sticky partition with a whole batch when the current one is full (no regrowth)', async () => {
+    const topic = 'sticky-presize';
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic, numPartitions: 8 }]);
+    await admin.close();
+    const batchSizeBytes = 128 * 1024;
+    const acquire = vi.spyOn(batchBufferPool, 'acquire');
+    const build = vi.spyOn(ProducerBatch.prototype, 'build');
+    try {
+      // Linger long enough that only full batches leave until the last records: ~2.2 MB unkeyed.
+      const producer = cluster.client.producer({ lingerMs: 1000, batchSizeBytes });
+      await producer.sendBatch(Array.from({ length: 20_000 }, (_, i) => ({ topic, value: `${i}`.padEnd(100, '.') })));
+      await producer.close();
+      const batches = new Set(build.mock.contexts as ProducerBatch[]);
+      expect(batches.size).toBeGreaterThan(10);
+      // Every batch but the run's first (4 KiB, doubling: 6 allocations to 128 KiB) is allocated
+      // once. Growing from 4 KiB after each switch took ~6 allocations per batch.
+      expect(acquire.mock.calls.length).toBeLessThanOrEqual(batches.size + 6);
+      const sizes = [...batches].map((batch) => batch.sizeInBytes).sort((a, b) => a - b);
+      // Only the batches still open after the last record may be partly filled: one per partition.
+      expect(sizes.filter((size) => size < batchSizeBytes - 200).length).toBeLessThanOrEqual(8);
+    } finally {
+      acquire.mockRestore();
+      build.mockRestore();
+    }
+  });
+
   it('pipes a stream of lines through producer.writable() with keys from keyOf', async () => {
     const topic = 'piped';
     const producer = cluster.client.producer();

@@ -32,13 +32,28 @@ describe('RecordAccumulator', () => {
 
   it('allocates a whole batch at once after a full one, and starts small otherwise', () => {
     const { clock, accumulator } = setup({ lingerMs: 1_000_000, batchSizeBytes: 64 * 1024 });
-    const first = accumulator.append('t', 0, null, value(0), undefined, clock.now).batch;
+    const first = accumulator.append('t', 0, null, value(0), undefined, clock.now);
     expect(first.capacityInBytes).toBe(4096);
     let next = first;
-    for (let i = 1; next === first; i++) next = accumulator.append('t', 0, null, value(i), undefined, clock.now).batch;
+    for (let i = 1; next === first; i++) next = accumulator.append('t', 0, null, value(i), undefined, clock.now);
     expect(first.sizeInBytes).toBeGreaterThan(60 * 1024);
     expect(next.capacityInBytes).toBe(64 * 1024);
-    expect(accumulator.append('t', 1, null, value(0), undefined, clock.now).batch.capacityInBytes).toBe(4096);
+    expect(accumulator.append('t', 1, null, value(0), undefined, clock.now).capacityInBytes).toBe(4096);
+  });
+
+  it('appendUnlessFull closes a full batch without appending; append with expectFull allocates a whole batch', () => {
+    const { clock, accumulator } = setup({ lingerMs: 1_000_000, batchSizeBytes: 64 * 1024 });
+    let appended = 0;
+    while (accumulator.appendUnlessFull('t', 0, null, value(appended), undefined, clock.now) !== undefined) appended++;
+    expect(appended).toBeGreaterThan(500);
+    // The refused record is nowhere: partition 0 holds one closed batch with the records before it.
+    const [full] = accumulator.drain(always);
+    expect(full?.closed).toBe(true);
+    expect(full?.recordCount).toBe(appended);
+    expect(accumulator.drain(always)).toEqual([]);
+    const next = accumulator.append('t', 1, null, value(appended), undefined, clock.now, undefined, true);
+    expect(next.capacityInBytes).toBe(64 * 1024);
+    expect(next.recordCount).toBe(1);
   });
 
   it('closes a batch at batchSizeBytes and sends full batches without waiting for linger', () => {
