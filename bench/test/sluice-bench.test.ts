@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '@sluice/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad } from '../../packages/cli/src/bench/index.js';
+import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC } from '../../packages/cli/src/bench/index.js';
 import type { OutgoingRecord, Producer } from '@sluice/client';
 import type { ScenarioParams } from '../../packages/cli/src/bench/index.js';
 
@@ -85,13 +85,19 @@ describe('latency recorder and stamps', () => {
     const payload = makePayload(100);
     expect(readStamp(payload)).toBe(-1);
     expect(readStamp(stampedValue(payload, 1234.5))).toBe(1234.5);
+    const warmUp = stampedValue(payload, 1234.5, true);
+    expect(warmUp.readUInt32BE(0)).toBe(WARMUP_STAMP_MAGIC);
+    expect(readStamp(warmUp)).toBe(-1);
   });
 
   it('leaves the warm-up out of produce and end-to-end latencies but counts its records', async () => {
     const t0 = performance.now();
-    const calls: { at: number; stamped: boolean }[] = [];
+    const calls: { at: number; stamped: boolean; warmUpStamp: boolean }[] = [];
     const producer = {
-      sendBatch: async (chunk: OutgoingRecord[]) => void calls.push({ at: performance.now() - t0, stamped: readStamp(chunk[0]!.value as Buffer) >= 0 }),
+      sendBatch: async (chunk: OutgoingRecord[]) => {
+        const value = chunk[0]!.value as Buffer;
+        calls.push({ at: performance.now() - t0, stamped: readStamp(value) >= 0, warmUpStamp: value.readUInt32BE(0) === WARMUP_STAMP_MAGIC });
+      },
     } as unknown as Producer;
     const result = await runProduceLoad({ topic: 't', payload: makePayload(100), producers: [producer], durationMs: 400, targetRecordsPerSec: 20_000, chunkRecords: 20, warmupMs: 200 });
     expect(result.ackedRecords).toBeGreaterThan(2000);
@@ -105,5 +111,7 @@ describe('latency recorder and stamps', () => {
     expect(calls.filter((c) => c.stamped).length).toBe(result.latency.samples);
     expect(calls.filter((c) => c.stamped && c.at < 200 - 20)).toEqual([]);
     expect(calls.filter((c) => !c.stamped && c.at >= 200 + 20)).toEqual([]);
+    // Warm-up chunks carry the warm-up stamp, so the send path sees stamped values from the start.
+    expect(calls.every((c) => c.stamped !== c.warmUpStamp)).toBe(true);
   });
 });

@@ -31,11 +31,24 @@ export function makePayload(sizeBytes: number): Buffer {
   return payload;
 }
 
-/** A copy of `payload` stamped with `nowMs`; values shorter than the stamp are not stamped (returned as is). */
-export function stampedValue(payload: Buffer, nowMs: number): Buffer {
+/**
+ * The magic of a stamp written during a warm-up ("SLTW"): `readStamp` ignores it. Why stamp the
+ * warm-up at all: the producer's hot path then sees stamped values from its first chunk. When
+ * stamping began only once the warm-up ended, the first stamped value deoptimized the
+ * producer's compiled send path (`--trace-deopt`), and at 2,000,000 records/s the recompile
+ * stalled the producer 40-80 ms right at the start of the measured window, leaving a backlog
+ * of 100-300 ms latencies for about 500 ms (bench/findings.md).
+ */
+export const WARMUP_STAMP_MAGIC = 0x534c5457; // "SLTW"
+
+/**
+ * A copy of `payload` stamped with `nowMs` (`warmUp`: with the warm-up magic, which readers
+ * ignore); values shorter than the stamp are not stamped (returned as is).
+ */
+export function stampedValue(payload: Buffer, nowMs: number, warmUp = false): Buffer {
   if (payload.length < STAMP_BYTES) return payload;
   const value = Buffer.from(payload);
-  value.writeUInt32BE(STAMP_MAGIC, 0);
+  value.writeUInt32BE(warmUp ? WARMUP_STAMP_MAGIC : STAMP_MAGIC, 0);
   value.writeDoubleBE(nowMs, 4);
   return value;
 }

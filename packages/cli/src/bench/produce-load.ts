@@ -16,8 +16,9 @@ export interface ProduceLoadOptions {
   /** `sendBatch` calls each producer keeps unacknowledged (default 32). */
   readonly maxChunksInFlight?: number;
   /**
-   * Chunks sent during the first `warmupMs` (ms) count in throughput but are neither recorded in
-   * `latency` nor stamped, so readers' end-to-end latencies leave them out too. Default 0.
+   * Chunks sent during the first `warmupMs` (ms) count in throughput but are not recorded in
+   * `latency`, and carry the warm-up stamp, which readers' end-to-end latencies leave out.
+   * Default 0.
    */
   readonly warmupMs?: number;
   /** Stamp the first record of every chunk (after the warm-up) for end-to-end latency. Default true. */
@@ -42,8 +43,8 @@ export interface ProduceLoadResult {
  * producer's partitioner places them (KIP-480 sticky partitioning: one partition's batch fills,
  * then the next), as Kafka's producer-perf-test sends them. A chunk's latency (send call → all its
  * records acknowledged) is recorded with the chunk's record count as weight, and its first record
- * stamped for end-to-end latency, except for chunks sent within `warmupMs` of the start. Failures
- * are collected, not thrown.
+ * stamped for end-to-end latency, except for chunks sent within `warmupMs` of the start (those
+ * carry the warm-up stamp: see payload.ts WARMUP_STAMP_MAGIC). Failures are collected, not thrown.
  */
 export async function runProduceLoad(options: ProduceLoadOptions): Promise<ProduceLoadResult> {
   const { topic, payload } = options;
@@ -96,7 +97,7 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
       const chunk = n === chunkRecords ? template.slice() : template.slice(0, n);
       const sentAt = performance.now();
       const measured = sentAt - startedAt >= warmupMs;
-      if (stamp && measured) chunk[0] = { topic, value: stampedValue(payload, performance.timeOrigin + sentAt) };
+      if (stamp) chunk[0] = { topic, value: stampedValue(payload, performance.timeOrigin + sentAt, !measured) };
       issued += n;
       const sent: Promise<void> = producer.sendBatch(chunk).then(
         () => {
