@@ -24,7 +24,8 @@ export async function writeReport(results, outFile) {
   for (const r of results.scenarios ?? []) {
     if (!(r.params?.warmupMs > 0)) continue;
     const kind = r.params.targetRecordsPerSec === undefined ? 'throughput' : 'fixed-rate latency';
-    phases.set(`${kind}:${r.params.warmupMs}:${r.params.durationMs}`, `the first ${r.params.warmupMs} ms of each ${r.params.durationMs} ms ${kind} run`);
+    const ramp = r.params.rampUpMs > 0 ? ` (whose rate rose from 0 to the target over its first ${r.params.rampUpMs} ms)` : '';
+    phases.set(`${kind}:${r.params.warmupMs}:${r.params.durationMs}:${r.params.rampUpMs ?? 0}`, `the first ${r.params.warmupMs} ms of each ${r.params.durationMs} ms ${kind} run${ramp}`);
   }
   const warmupNote = phases.size > 0
     ? `latencies leave out a warm-up whose records still count: ${[...phases.values()].join(', and ')}`

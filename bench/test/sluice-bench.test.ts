@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '@sluice/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC } from '../../packages/cli/src/bench/index.js';
+import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC, recordsDueBy } from '../../packages/cli/src/bench/index.js';
 import type { OutgoingRecord, Producer } from '@sluice/client';
 import type { ScenarioParams } from '../../packages/cli/src/bench/index.js';
 
@@ -88,6 +88,26 @@ describe('latency recorder and stamps', () => {
     const warmUp = stampedValue(payload, 1234.5, true);
     expect(warmUp.readUInt32BE(0)).toBe(WARMUP_STAMP_MAGIC);
     expect(readStamp(warmUp)).toBe(-1);
+  });
+
+  it('ramps a target rate up from 0 over rampUpMs: the records due are the area under the rate line', async () => {
+    expect(recordsDueBy(1000, 1000, 500)).toBe(125);
+    expect(recordsDueBy(1000, 1000, 1000)).toBe(500);
+    expect(recordsDueBy(1000, 1000, 2000)).toBe(1500);
+    expect(recordsDueBy(1000, 0, 2000)).toBe(2000);
+    const t0 = performance.now();
+    const sent: { at: number; records: number }[] = [];
+    const producer = { sendBatch: async (chunk: OutgoingRecord[]) => void sent.push({ at: performance.now() - t0, records: chunk.length }) } as unknown as Producer;
+    const load = { topic: 't', payload: makePayload(100), producers: [producer], durationMs: 400, targetRecordsPerSec: 20_000, chunkRecords: 20, warmupMs: 200 };
+    await expect(runProduceLoad({ ...load, rampUpMs: 300 })).rejects.toThrow(RangeError);
+    const result = await runProduceLoad({ ...load, rampUpMs: 200 });
+    const sentBy = (ms: number) => sent.filter((c) => c.at < ms).reduce((sum, c) => sum + c.records, 0);
+    // 100 ms into a 200 ms ramp to 20,000/s: 500 records due (a flat start: 2,000); a chunk of slack.
+    expect(sentBy(100)).toBeLessThanOrEqual(recordsDueBy(20_000, 200, 100) + 20);
+    expect(recordsDueBy(20_000, 200, 100)).toBe(500);
+    // Then the full rate: 20,000/s for the remaining time, less the half of the ramp not sent.
+    expect(result.ackedRecords).toBeGreaterThan(recordsDueBy(20_000, 200, 400) * 0.8);
+    expect(result.ackedRecords).toBeLessThanOrEqual(recordsDueBy(20_000, 200, 400) + 20);
   });
 
   it('leaves the warm-up out of produce and end-to-end latencies but counts its records', async () => {

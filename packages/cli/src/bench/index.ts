@@ -9,7 +9,7 @@ export { LatencyRecorder, median, type LatencySummary } from './latency-recorder
 export { processCpuMs, processMemory, CpuMeter } from './proc-stats.js';
 export { makePayload, stampedValue, readStamp, STAMP_MAGIC, STAMP_BYTES, WARMUP_STAMP_MAGIC } from './payload.js';
 export { createProgress, type Progress, type ProgressMode } from './progress.js';
-export { runProduceLoad, type ProduceLoadOptions, type ProduceLoadResult } from './produce-load.js';
+export { runProduceLoad, recordsDueBy, type ProduceLoadOptions, type ProduceLoadResult } from './produce-load.js';
 export { runConsumeLoad, type ConsumeLoadOptions, type ConsumeLoadResult } from './consume-load.js';
 export { runScenario, type RunScenarioOptions } from './scenario.js';
 export { throughput, type BenchCompression, type ScenarioParams, type ScenarioResult, type Throughput, type ProcessFigures } from './scenario-types.js';

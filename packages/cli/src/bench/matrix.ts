@@ -59,6 +59,8 @@ export function expandMatrix(options: BenchMatrixOptions): ScenarioParams[] {
                 targetRecordsPerSec: options.targetRecordsPerSec,
                 ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
                 ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
+                // Under a target rate, the first half of the warm-up ramps the rate up (ScenarioParams.rampUpMs).
+                ...(options.targetRecordsPerSec !== undefined && options.warmupMs ? { rampUpMs: options.warmupMs / 2 } : {}),
               };
               out.push({
                 ...base,

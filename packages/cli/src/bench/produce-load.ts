@@ -21,6 +21,14 @@ export interface ProduceLoadOptions {
    * Default 0.
    */
   readonly warmupMs?: number;
+  /**
+   * Under a target rate: the first `rampUpMs` (ms, within the warm-up) raise the rate linearly
+   * from 0 to the target instead of starting at it. Why: a fresh producer, broker and reader
+   * compile their hot paths during the first second; at 2,000,000 records/s a full-rate start
+   * left a backlog (latencies of 0.3-1.3 s) that lasted up to 4.5 s, into the measured window
+   * (bench/findings.md). Default 0.
+   */
+  readonly rampUpMs?: number;
   /** Stamp the first record of every chunk (after the warm-up) for end-to-end latency. Default true. */
   readonly stamp?: boolean;
   readonly progress?: Progress;
@@ -54,6 +62,8 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
   const window = options.maxChunksInFlight ?? 32;
   const stamp = options.stamp ?? true;
   const warmupMs = options.warmupMs ?? 0;
+  const rampUpMs = options.rampUpMs ?? 0;
+  if (rampUpMs < 0 || rampUpMs > warmupMs) throw new RangeError(`rampUpMs ${rampUpMs} must lie within the warm-up (${warmupMs} ms)`);
   const deadline = options.durationMs ?? Number.POSITIVE_INFINITY;
   const limit = options.recordCount ?? Number.POSITIVE_INFINITY;
   const template: OutgoingRecord[] = [];
@@ -71,7 +81,7 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
     const elapsed = performance.now() - startedAt;
     if (elapsed >= deadline || issued >= limit || errors.length > 0) return 0;
     let n = Math.min(chunkRecords, limit - issued);
-    if (rate !== undefined) n = Math.min(n, Math.floor((rate * elapsed) / 1000) - issued);
+    if (rate !== undefined) n = Math.min(n, Math.floor(recordsDueBy(rate, rampUpMs, elapsed)) - issued);
     return n;
   };
   const finished = (): boolean => performance.now() - startedAt >= deadline || issued >= limit || errors.length > 0;
@@ -129,4 +139,13 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Records a load at `rate` (records/s) should have sent `elapsedMs` after its start when the rate
+ * rises linearly from 0 over the first `rampUpMs` (the area under that rate curve).
+ */
+export function recordsDueBy(rate: number, rampUpMs: number, elapsedMs: number): number {
+  if (elapsedMs < rampUpMs) return (rate * elapsedMs * elapsedMs) / (2 * rampUpMs) / 1000;
+  return (rate * (elapsedMs - rampUpMs / 2)) / 1000;
 }

@@ -31,10 +31,16 @@ export interface ScenarioParams {
    * Leading part of the produce phase (ms) whose latencies (produce and end-to-end) are not
    * recorded: its records are sent, acknowledged, read and counted in throughput, but connection
    * ramp-up and JIT compilation of a fresh process stay out of the percentiles (as the warm-up
-   * phase of the OpenMessaging Benchmark). Its chunks carry no end-to-end stamp. Part of
-   * `durationMs`, not added to it. Default 0.
+   * phase of the OpenMessaging Benchmark). Its chunks carry the warm-up stamp, which readers
+   * ignore. Part of `durationMs`, not added to it. Default 0.
    */
   readonly warmupMs?: number;
+  /**
+   * Under a target rate, the first part of the warm-up (ms, at most `warmupMs`) in which the
+   * rate rises linearly from 0 to the target (produce-load.ts `rampUpMs`); the produce rate
+   * reported for the run, an average over the whole run, is then below the target. Default 0.
+   */
+  readonly rampUpMs?: number;
 }
 
 /** Throughput of one phase. MB is 10^6 bytes of record values (payload), not of wire bytes. */

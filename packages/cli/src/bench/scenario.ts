@@ -68,7 +68,11 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       warmupMs: params.warmupMs ?? 0,
       maxChunksInFlight: Math.ceil(FLAT_OUT_BYTES_IN_FLIGHT / (flatOutChunkRecords * params.recordSizeBytes)),
       ...(params.targetRecordsPerSec !== undefined
-        ? { targetRecordsPerSec: params.targetRecordsPerSec, chunkRecords: Math.max(1, Math.min(1000, Math.ceil(params.targetRecordsPerSec / 1000 / params.producers))) }
+        ? {
+            targetRecordsPerSec: params.targetRecordsPerSec,
+            chunkRecords: Math.max(1, Math.min(1000, Math.ceil(params.targetRecordsPerSec / 1000 / params.producers))),
+            rampUpMs: params.rampUpMs ?? 0,
+          }
         : {}),
       progress: createProgress(`${params.name} produce`, mode),
     });

@@ -57,7 +57,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('records', { type: 'number', describe: 'Stop after this many records (instead of, or before, --duration)' })
       .option('rate', { type: 'number', describe: 'Hold this total produce rate (records/s) instead of going flat out' })
       .option('linger', { type: 'number', describe: 'Producer linger.ms (ms) [default: 5]' })
-      .option('warmup', { type: 'number', default: 1, describe: 'Seconds at the start of each produce phase whose latencies are not recorded (records still count)' })
+      .option('warmup', { type: 'number', default: 1, describe: 'Seconds at the start of each produce phase whose latencies are not recorded (records still count); with --rate, its first half ramps the rate up from 0' })
       .option('runs', { type: 'number', default: 1, describe: 'Runs per scenario (medians are reported)' })
       .option('catch-up', { type: 'boolean', default: true, describe: 'After producing, read everything back from offset 0 (consume throughput)' })
       .option('quick', { type: 'boolean', default: false, describe: 'One short run: 1 s, 100 B, 1 partition' })
