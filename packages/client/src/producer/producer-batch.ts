@@ -100,8 +100,9 @@ export class ProducerBatch {
     readonly compression: number,
     /**
      * Bytes to allocate up front (capped at batchSizeBytes): the accumulator passes the batch
-     * size when the partition's previous batch filled up, so a busy partition's batch is never
-     * regrown and copied; otherwise 4 KiB, grown by doubling.
+     * size when the partition's previous batch filled up, or when the sticky partitioner moved
+     * here from a full batch, so a busy partition's batch is never regrown and copied; otherwise
+     * 4 KiB, grown by doubling.
      */
     initialBytes: number = INITIAL_BUFFER_BYTES,
   ) {
