@@ -1,12 +1,13 @@
 /**
  * Reusable large Buffers, lent and taken back: for memory that lives only while one request is
- * in flight (a Fetch response's log read in the broker, a producer's RecordBatch until it is
- * acknowledged).
+ * in flight (a Fetch response's log read and a Produce request's frame in the broker, a
+ * producer's RecordBatch until it is acknowledged).
  *
  * Why: a fresh multi-KiB or MiB allocation per use is a new mapping from the allocator, so every
  * use pays page faults on first touch, the unmapping, and V8 external-memory GC pressure;
  * reusing the memory avoids all three. Users: the broker's `fetchBufferPool` (storage,
- * io/fetch-buffer-pool.ts) and the producer's batch buffers (client, producer/producer-batch.ts).
+ * io/fetch-buffer-pool.ts) and `requestFramePool` (broker, network/request-frame-pool.ts), and
+ * the producer's batch buffers (client, producer/producer-batch.ts).
  *
  * Contract: `acquire(length)` lends a Buffer (a view from offset 0 of a pooled backing store).
  * The borrower may narrow it (`subarray(0, n)`), and must hand the memory back at most once,
