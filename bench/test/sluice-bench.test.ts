@@ -5,6 +5,7 @@ import { startBroker, type RunningBroker } from '@sluice/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC, recordsDueBy } from '../../packages/cli/src/bench/index.js';
 import type { OutgoingRecord, Producer } from '@sluice/client';
+import { recordBatches } from '@sluice/protocol';
 import type { ScenarioParams } from '../../packages/cli/src/bench/index.js';
 
 // Proves the `sluice bench` harness measures real traffic: a tiny scenario against an
@@ -50,6 +51,29 @@ describe('sluice bench harness', () => {
     const written = JSON.parse(await readFile(file, 'utf8'));
     expect(written.summary[0]).toMatchObject({ name: params.name, runs: 1, produceRecordsPerSec: result.produce.recordsPerSec });
     expect(written.machine.node).toBe(process.version);
+  });
+
+  it('hands batchSizeBytes to the producers: the log holds no batch above it', async () => {
+    const base = { recordSizeBytes: 100, partitions: 1, producers: 1, consumers: 0, acks: 1 as const, compression: 'none' as const, batchSizeBytes: 4096 };
+    const name = scenarioName(base);
+    expect(name).toContain(' batch=4096');
+    const result = await runScenario(externalBroker(broker.bootstrap), { ...base, name, recordCount: 2000, catchUp: false }, { progress: 'none' });
+    expect(result.errors).toEqual([]);
+
+    const topic = [...broker.broker.logs.topics().keys()].find((t) => t.startsWith('bench-') && broker.broker.logs.getPartition(t, 0)!.logEndOffset === result.produce.records + 1)!;
+    const read = await broker.broker.logs.getPartition(topic, 0)!.read(0, 64 << 20);
+    let batches = 0;
+    let largest = 0;
+    for (const chunk of read.records) {
+      for (const batch of recordBatches(chunk)) {
+        batches++;
+        largest = Math.max(largest, batch.sizeInBytes);
+      }
+    }
+    // 2,000 records of ~110 bytes are about 220 KB: the producer's default 1,000,000-byte batches
+    // would hold them in one or a few batches.
+    expect(largest).toBeLessThanOrEqual(4096);
+    expect(batches).toBeGreaterThanOrEqual(50);
   });
 
   it('holds a target rate instead of going flat out', async () => {

@@ -17,6 +17,8 @@ export interface BenchMatrixOptions {
   readonly targetRecordsPerSec?: number;
   /** Producer linger (ms); default the scenario's (5). */
   readonly lingerMs?: number;
+  /** Producer batch size (bytes); default the producer's (1,000,000). */
+  readonly batchSizeBytes?: number;
   /** Latency warm-up at the start of each produce phase (ms), see `ScenarioParams.warmupMs`. */
   readonly warmupMs?: number;
   readonly catchUp: boolean;
@@ -31,13 +33,14 @@ export interface BenchMatrixOptions {
 }
 
 /**
- * The scenario label: `<size>B <partitions>p acks=<acks> <codec> prod=<n> cons=<n>[ @<rate>/s][ linger=<ms>]`
- * (linger only when set, so labels of default-linger runs stay comparable across result files).
+ * The scenario label: `<size>B <partitions>p acks=<acks> <codec> prod=<n> cons=<n>[ @<rate>/s][ linger=<ms>][ batch=<bytes>]`
+ * (linger and batch only when set, so labels of default runs stay comparable across result files).
  */
-export function scenarioName(p: Pick<ScenarioParams, 'recordSizeBytes' | 'partitions' | 'producers' | 'consumers' | 'acks' | 'compression' | 'targetRecordsPerSec' | 'lingerMs'>): string {
+export function scenarioName(p: Pick<ScenarioParams, 'recordSizeBytes' | 'partitions' | 'producers' | 'consumers' | 'acks' | 'compression' | 'targetRecordsPerSec' | 'lingerMs' | 'batchSizeBytes'>): string {
   const rate = p.targetRecordsPerSec !== undefined ? ` @${p.targetRecordsPerSec}/s` : '';
   const linger = p.lingerMs !== undefined ? ` linger=${p.lingerMs}` : '';
-  return `${p.recordSizeBytes}B ${p.partitions}p acks=${p.acks} ${p.compression} prod=${p.producers} cons=${p.consumers}${rate}${linger}`;
+  const batch = p.batchSizeBytes !== undefined ? ` batch=${p.batchSizeBytes}` : '';
+  return `${p.recordSizeBytes}B ${p.partitions}p acks=${p.acks} ${p.compression} prod=${p.producers} cons=${p.consumers}${rate}${linger}${batch}`;
 }
 
 /** Expands the matrix into scenario parameters, in a stable order. */
@@ -58,6 +61,7 @@ export function expandMatrix(options: BenchMatrixOptions): ScenarioParams[] {
                 compression,
                 targetRecordsPerSec: options.targetRecordsPerSec,
                 ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
+                ...(options.batchSizeBytes !== undefined ? { batchSizeBytes: options.batchSizeBytes } : {}),
                 ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
                 // Under a target rate, the first half of the warm-up ramps the rate up (ScenarioParams.rampUpMs).
                 ...(options.targetRecordsPerSec !== undefined && options.warmupMs ? { rampUpMs: options.warmupMs / 2 } : {}),

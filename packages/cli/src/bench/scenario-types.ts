@@ -27,6 +27,8 @@ export interface ScenarioParams {
   readonly catchUp: boolean;
   /** Producer linger (ms). Default 5. */
   readonly lingerMs?: number;
+  /** Producer batch size (bytes, Kafka's `batch.size`). Default the producer's (1,000,000). */
+  readonly batchSizeBytes?: number;
   /**
    * Leading part of the produce phase (ms) whose latencies (produce and end-to-end) are not
    * recorded: its records are sent, acknowledged, read and counted in throughput, but connection

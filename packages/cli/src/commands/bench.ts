@@ -24,6 +24,7 @@ interface BenchArgs {
   records?: number;
   rate?: number;
   linger?: number;
+  'batch-size'?: number;
   warmup: number;
   runs: number;
   'catch-up': boolean;
@@ -57,6 +58,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('records', { type: 'number', describe: 'Stop after this many records (instead of, or before, --duration)' })
       .option('rate', { type: 'number', describe: 'Hold this total produce rate (records/s) instead of going flat out' })
       .option('linger', { type: 'number', describe: 'Producer linger.ms (ms) [default: 5]' })
+      .option('batch-size', { type: 'number', describe: 'Producer batch.size (bytes) [default: 1000000]' })
       .option('warmup', { type: 'number', default: 1, describe: 'Seconds at the start of each produce phase whose latencies are not recorded (records still count); with --rate, its first half ramps the rate up from 0' })
       .option('runs', { type: 'number', default: 1, describe: 'Runs per scenario (medians are reported)' })
       .option('catch-up', { type: 'boolean', default: true, describe: 'After producing, read everything back from offset 0 (consume throughput)' })
@@ -72,6 +74,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     for (const acks of args.acks) if (acks !== -1 && acks !== 1) throw new Error(`--acks takes -1 or 1, got ${acks}`);
     for (const codec of args.compression) if (!['none', 'lz4', 'zstd'].includes(codec)) throw new Error(`--compression takes none, lz4 or zstd, got ${codec}`);
     if (args.linger !== undefined && !(args.linger >= 0)) throw new Error(`--linger takes milliseconds >= 0, got ${args.linger}`);
+    const batchSize = args['batch-size'];
+    if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1024)) throw new Error(`--batch-size takes bytes, an integer >= 1024, got ${batchSize}`);
     if (!(args.warmup >= 0) || (!args.quick && args.records === undefined && args.warmup >= args.duration)) {
       throw new Error(`--warmup takes seconds >= 0 and shorter than --duration (${args.duration} s), got ${args.warmup}`);
     }
@@ -95,6 +99,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         ...(args.records !== undefined ? { recordCount: args.records } : {}),
         ...(args.rate !== undefined ? { targetRecordsPerSec: args.rate } : {}),
         ...(args.linger !== undefined ? { lingerMs: args.linger } : {}),
+        ...(batchSize !== undefined ? { batchSizeBytes: batchSize } : {}),
         warmupMs: (quick ? 0 : args.warmup) * 1000,
         catchUp: args['catch-up'],
         runs: quick ? 1 : args.runs,
