@@ -39,6 +39,9 @@ describe('sluice bench harness', () => {
     expect(result.endToEndLatency?.samples).toBeGreaterThan(0);
     expect(result.broker.peakRssBytes).toBeGreaterThan(0);
     expect(result.client.cpuMs).not.toBeNull();
+    expect(result.client.minorFaults).toBeGreaterThanOrEqual(0);
+    // The catch-up read is metered apart, and the summary relates its faults to the MB read.
+    expect(result.clientConsume?.minorFaults).toBeGreaterThanOrEqual(0);
 
     // The broker's logs hold what the harness says it produced.
     const topic = [...broker.broker.logs.topics().keys()].find((t) => t.startsWith('bench-'))!;
@@ -50,6 +53,7 @@ describe('sluice bench harness', () => {
     await writeResultsFile(file, { format: 'sluice-bench/1', startedAt: new Date().toISOString(), machine: machineInfo(), scenarios: [result], summary: summarize([result]) });
     const written = JSON.parse(await readFile(file, 'utf8'));
     expect(written.summary[0]).toMatchObject({ name: params.name, runs: 1, produceRecordsPerSec: result.produce.recordsPerSec });
+    expect(written.summary[0].clientFaultsPerMbConsume).toBeCloseTo(result.clientConsume!.minorFaults! / (result.consume!.payloadBytes / 1e6), 2);
     expect(written.machine.node).toBe(process.version);
   });
 

@@ -133,6 +133,11 @@ export interface ScenarioSummary {
   readonly consumeMbPerSec: number | null;
   readonly brokerCpuCoresProduce: number | null;
   readonly brokerCpuCoresConsume: number | null;
+  /**
+   * Minor page faults of the benchmark process per MB (10^6 bytes) of payload read in the
+   * catch-up: about 256 per MB for each pass over freshly allocated memory (4 KiB pages).
+   */
+  readonly clientFaultsPerMbConsume: number | null;
   /** The largest peak RSS of any run (bytes). */
   readonly brokerPeakRssBytes: number | null;
   /** Every per-run produce records/s, to show the spread. */
@@ -165,6 +170,7 @@ export function summarize(results: readonly ScenarioResult[]): ScenarioSummary[]
       consumeMbPerSec: pick((r) => r.consume?.mbPerSec),
       brokerCpuCoresProduce: pick((r) => r.broker.produce.cpuCores),
       brokerCpuCoresConsume: pick((r) => r.broker.consume?.cpuCores),
+      clientFaultsPerMbConsume: pick((r) => (r.consume && r.consume.payloadBytes > 0 && typeof r.clientConsume?.minorFaults === 'number' ? r.clientConsume.minorFaults / (r.consume.payloadBytes / 1e6) : null)),
       brokerPeakRssBytes: rss.length === 0 ? null : Math.max(...rss),
       produceRecordsPerSecRuns: runs.map((r) => r.produce.recordsPerSec),
       errors: runs.flatMap((r) => r.errors),

@@ -1,29 +1,40 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * CPU time and memory of another process, read from Linux /proc (proc(5)): `/proc/<pid>/stat`
- * fields 14-15 (utime, stime, in clock ticks) and `/proc/<pid>/status` VmRSS / VmHWM (kB).
- * Returns null where /proc is absent or the process is gone, so a benchmark on another OS still
- * runs and reports these figures as null.
+ * CPU time, page faults and memory of a process, read from Linux /proc (proc(5)):
+ * `/proc/<pid>/stat` fields 10 (minflt), 14-15 (utime, stime, in clock ticks) and
+ * `/proc/<pid>/status` VmRSS / VmHWM (kB). Returns null where /proc is absent or the process is
+ * gone, so a benchmark on another OS still runs and reports these figures as null.
  */
 
 /** Clock ticks per second (`getconf CLK_TCK`); 100 on every Linux architecture Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** User plus system CPU time of `pid` since it started (ms), or null. */
-export function processCpuMs(pid: number): number | null {
+/**
+ * CPU time (user plus system, ms) and minor page faults of `pid` since it started, or null.
+ * A minor fault is a page mapped without disk I/O: above all the first touch of memory the
+ * process allocated afresh (bench/findings.md: on the bench VM each costs 10-20 us).
+ */
+export function processStat(pid: number): { cpuMs: number; minorFaults: number } | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return null;
   }
-  // Field 2 (comm) is parenthesized and may hold spaces: count fields after the last ')'.
+  // Field 2 (comm) is parenthesized and may hold spaces: count fields after the last ')',
+  // where field 3 (state) is index 0.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const minorFaults = Number(fields[7]);
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+  if (!Number.isFinite(utime) || !Number.isFinite(stime) || !Number.isFinite(minorFaults)) return null;
+  return { cpuMs: ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND, minorFaults };
+}
+
+/** User plus system CPU time of `pid` since it started (ms), or null. */
+export function processCpuMs(pid: number): number | null {
+  return processStat(pid)?.cpuMs ?? null;
 }
 
 /** Resident set size of `pid` now (`VmRSS`) and its peak since start (`VmHWM`), in bytes; null fields when unknown. */
@@ -42,24 +53,27 @@ function statusKb(status: string, field: string): number | null {
   return match === null ? null : Number(match[1]) * 1024;
 }
 
-/** A CPU meter over an interval: `start()` then `stop()` gives the CPU time used (ms) and its share of the wall time. */
-export class CpuMeter {
-  private startCpuMs: number | null = null;
+/**
+ * A meter of one process over an interval: `start()` then `stop()` gives the CPU time used (ms),
+ * its share of the wall time, and the minor page faults taken meanwhile.
+ */
+export class ProcessMeter {
+  private start0: { cpuMs: number; minorFaults: number } | null = null;
   private startWallMs = 0;
 
   constructor(readonly pid: number) {}
 
   start(): void {
-    this.startCpuMs = processCpuMs(this.pid);
+    this.start0 = processStat(this.pid);
     this.startWallMs = performance.now();
   }
 
-  /** CPU ms used since `start()` and CPU per wall time (1.0 = one core busy), or nulls. */
-  stop(): { cpuMs: number | null; cpuCores: number | null } {
-    const end = processCpuMs(this.pid);
+  /** CPU ms used since `start()`, CPU per wall time (1.0 = one core busy) and minor faults, or nulls. */
+  stop(): { cpuMs: number | null; cpuCores: number | null; minorFaults: number | null } {
+    const end = processStat(this.pid);
     const wallMs = performance.now() - this.startWallMs;
-    if (end === null || this.startCpuMs === null || wallMs <= 0) return { cpuMs: null, cpuCores: null };
-    const cpuMs = end - this.startCpuMs;
-    return { cpuMs, cpuCores: Math.round((cpuMs / wallMs) * 1000) / 1000 };
+    if (end === null || this.start0 === null || wallMs <= 0) return { cpuMs: null, cpuCores: null, minorFaults: null };
+    const cpuMs = end.cpuMs - this.start0.cpuMs;
+    return { cpuMs, cpuCores: Math.round((cpuMs / wallMs) * 1000) / 1000, minorFaults: end.minorFaults - this.start0.minorFaults };
   }
 }

@@ -54,10 +54,15 @@ export interface Throughput {
   readonly mbPerSec: number;
 }
 
-/** CPU (ms and cores: 1.0 = one core busy for the phase) and memory (bytes) of a process; null when unknown. */
+/**
+ * CPU (ms and cores: 1.0 = one core busy for the phase) and minor page faults of a process over a
+ * phase; null when unknown (no /proc, or an external broker).
+ */
 export interface ProcessFigures {
   readonly cpuMs: number | null;
   readonly cpuCores: number | null;
+  /** Minor page faults during the phase: mostly first touches of freshly allocated memory. */
+  readonly minorFaults: number | null;
 }
 
 /** What one scenario measured. */
@@ -81,8 +86,10 @@ export interface ScenarioResult {
     readonly readyMs: number | null;
     readonly startMs: number | null;
   };
-  /** CPU of the benchmark process (the clients) while producing. */
+  /** The benchmark process (the clients) while producing (and reading along, if it did). */
   readonly client: ProcessFigures;
+  /** The benchmark process during the catch-up read (null when not run). */
+  readonly clientConsume: ProcessFigures | null;
   /** Failures seen (first few); an empty list for a clean run. */
   readonly errors: string[];
 }

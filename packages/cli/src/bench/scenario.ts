@@ -4,13 +4,15 @@ import type { BenchBroker } from './broker-process.js';
 import { runConsumeLoad } from './consume-load.js';
 import { makePayload } from './payload.js';
 import { startReadAlong, type ReadAlong } from './read-along.js';
-import { CpuMeter, processMemory } from './proc-stats.js';
+import { ProcessMeter, processMemory } from './proc-stats.js';
 import { runProduceLoad } from './produce-load.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { throughput, type ScenarioParams, type ScenarioResult } from './scenario-types.js';
 
 /** Payload a flat-out producer keeps unacknowledged (bytes), a quarter of its buffer memory. */
 const FLAT_OUT_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+/** Process figures of an external broker, whose process this harness cannot see. */
+const NO_FIGURES = { cpuMs: null, cpuCores: null, minorFaults: null };
 
 /** How a scenario reports while it runs. */
 export interface RunScenarioOptions {
@@ -49,8 +51,8 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
     }
     const warmupRead = readAlong?.warmupRead ?? 0;
 
-    const brokerMeter = broker.pid !== null ? new CpuMeter(broker.pid) : null;
-    const clientMeter = new CpuMeter(process.pid);
+    const brokerMeter = broker.pid !== null ? new ProcessMeter(broker.pid) : null;
+    const clientMeter = new ProcessMeter(process.pid);
     brokerMeter?.start();
     clientMeter.start();
     const flatOutChunkRecords = Math.max(1, Math.min(1000, Math.floor(100_000 / params.recordSizeBytes)));
@@ -84,11 +86,12 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       errors.push(...readAlongResult.errors);
       if (readAlongResult.records < toRead) errors.push(`consumers read ${readAlongResult.records} of ${toRead} produced records`);
     }
-    const brokerProduce = brokerMeter?.stop() ?? { cpuMs: null, cpuCores: null };
+    const brokerProduce = brokerMeter?.stop() ?? NO_FIGURES;
     const clientProduce = clientMeter.stop();
 
     let consume = null;
     let brokerConsume = null;
+    let clientConsume = null;
     if (params.catchUp) {
       const total = produced.ackedRecords + warmupRecords;
       const readers: Consumer[] = [];
@@ -96,6 +99,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       for (let i = 0; i < n; i++) readers.push(assignedConsumer(client, topic, params.partitions, i, n, 0, 500));
       consumers.push(...readers);
       brokerMeter?.start();
+      clientMeter.start();
       const caughtUp = await runConsumeLoad({
         consumers: readers,
         target: { records: total, final: true },
@@ -103,7 +107,8 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
         measureEndToEnd: false,
         progress: createProgress(`${params.name} consume`, mode),
       });
-      brokerConsume = brokerMeter?.stop() ?? { cpuMs: null, cpuCores: null };
+      brokerConsume = brokerMeter?.stop() ?? NO_FIGURES;
+      clientConsume = clientMeter.stop();
       errors.push(...caughtUp.errors);
       if (caughtUp.records < total) errors.push(`catch-up read ${caughtUp.records} of ${total} records${caughtUp.timedOut ? ' (timed out)' : ''}`);
       consume = throughput(caughtUp.records, caughtUp.payloadBytes, caughtUp.elapsedMs);
@@ -124,6 +129,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
         startMs: broker.startMs,
       },
       client: clientProduce,
+      clientConsume,
       errors,
     };
   } finally {
