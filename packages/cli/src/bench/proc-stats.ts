@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ProcessFigures } from './scenario-types.js';
 
 /**
  * CPU time, page faults and memory of a process, read from Linux /proc (proc(5)):
@@ -58,22 +59,22 @@ function statusKb(status: string, field: string): number | null {
  * its share of the wall time, and the minor page faults taken meanwhile.
  */
 export class ProcessMeter {
-  private start0: { cpuMs: number; minorFaults: number } | null = null;
+  private atStart: { cpuMs: number; minorFaults: number } | null = null;
   private startWallMs = 0;
 
   constructor(readonly pid: number) {}
 
   start(): void {
-    this.start0 = processStat(this.pid);
+    this.atStart = processStat(this.pid);
     this.startWallMs = performance.now();
   }
 
   /** CPU ms used since `start()`, CPU per wall time (1.0 = one core busy) and minor faults, or nulls. */
-  stop(): { cpuMs: number | null; cpuCores: number | null; minorFaults: number | null } {
+  stop(): ProcessFigures {
     const end = processStat(this.pid);
     const wallMs = performance.now() - this.startWallMs;
-    if (end === null || this.start0 === null || wallMs <= 0) return { cpuMs: null, cpuCores: null, minorFaults: null };
-    const cpuMs = end.cpuMs - this.start0.cpuMs;
-    return { cpuMs, cpuCores: Math.round((cpuMs / wallMs) * 1000) / 1000, minorFaults: end.minorFaults - this.start0.minorFaults };
+    if (end === null || this.atStart === null || wallMs <= 0) return { cpuMs: null, cpuCores: null, minorFaults: null };
+    const cpuMs = end.cpuMs - this.atStart.cpuMs;
+    return { cpuMs, cpuCores: Math.round((cpuMs / wallMs) * 1000) / 1000, minorFaults: end.minorFaults - this.atStart.minorFaults };
   }
 }
