@@ -6,7 +6,7 @@
  */
 export { spawnBroker, externalBroker, SLUICE_BIN, type BenchBroker, type SpawnBrokerOptions } from './broker-process.js';
 export { LatencyRecorder, median, type LatencySummary } from './latency-recorder.js';
-export { processCpuMs, processStat, processMemory, ProcessMeter } from './proc-stats.js';
+export { processStat, processMemory, ProcessMeter, UNKNOWN_PROCESS_FIGURES } from './proc-stats.js';
 export { makePayload, stampedValue, readStamp, STAMP_MAGIC, STAMP_BYTES, WARMUP_STAMP_MAGIC } from './payload.js';
 export { createProgress, type Progress, type ProgressMode } from './progress.js';
 export { runProduceLoad, recordsDueBy, type ProduceLoadOptions, type ProduceLoadResult } from './produce-load.js';

@@ -33,10 +33,8 @@ export function processStat(pid: number): { cpuMs: number; minorFaults: number }
   return { cpuMs: ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND, minorFaults };
 }
 
-/** User plus system CPU time of `pid` since it started (ms), or null. */
-export function processCpuMs(pid: number): number | null {
-  return processStat(pid)?.cpuMs ?? null;
-}
+/** The figures of a process this harness cannot see (no /proc, gone, or an external broker). */
+export const UNKNOWN_PROCESS_FIGURES: ProcessFigures = { cpuMs: null, cpuCores: null, minorFaults: null };
 
 /** Resident set size of `pid` now (`VmRSS`) and its peak since start (`VmHWM`), in bytes; null fields when unknown. */
 export function processMemory(pid: number): { rssBytes: number | null; peakRssBytes: number | null } {
@@ -73,7 +71,7 @@ export class ProcessMeter {
   stop(): ProcessFigures {
     const end = processStat(this.pid);
     const wallMs = performance.now() - this.startWallMs;
-    if (end === null || this.atStart === null || wallMs <= 0) return { cpuMs: null, cpuCores: null, minorFaults: null };
+    if (end === null || this.atStart === null || wallMs <= 0) return UNKNOWN_PROCESS_FIGURES;
     const cpuMs = end.cpuMs - this.atStart.cpuMs;
     return { cpuMs, cpuCores: Math.round((cpuMs / wallMs) * 1000) / 1000, minorFaults: end.minorFaults - this.atStart.minorFaults };
   }

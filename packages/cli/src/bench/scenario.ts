@@ -4,15 +4,13 @@ import type { BenchBroker } from './broker-process.js';
 import { runConsumeLoad } from './consume-load.js';
 import { makePayload } from './payload.js';
 import { startReadAlong, type ReadAlong } from './read-along.js';
-import { ProcessMeter, processMemory } from './proc-stats.js';
+import { ProcessMeter, processMemory, UNKNOWN_PROCESS_FIGURES } from './proc-stats.js';
 import { runProduceLoad } from './produce-load.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { throughput, type ScenarioParams, type ScenarioResult } from './scenario-types.js';
 
 /** Payload a flat-out producer keeps unacknowledged (bytes), a quarter of its buffer memory. */
 const FLAT_OUT_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
-/** Process figures of an external broker, whose process this harness cannot see. */
-const NO_FIGURES = { cpuMs: null, cpuCores: null, minorFaults: null };
 
 /** How a scenario reports while it runs. */
 export interface RunScenarioOptions {
@@ -86,7 +84,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       errors.push(...readAlongResult.errors);
       if (readAlongResult.records < toRead) errors.push(`consumers read ${readAlongResult.records} of ${toRead} produced records`);
     }
-    const brokerProduce = brokerMeter?.stop() ?? NO_FIGURES;
+    const brokerProduce = brokerMeter?.stop() ?? UNKNOWN_PROCESS_FIGURES;
     const clientProduce = clientMeter.stop();
 
     let consume = null;
@@ -107,7 +105,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
         measureEndToEnd: false,
         progress: createProgress(`${params.name} consume`, mode),
       });
-      brokerConsume = brokerMeter?.stop() ?? NO_FIGURES;
+      brokerConsume = brokerMeter?.stop() ?? UNKNOWN_PROCESS_FIGURES;
       clientConsume = clientMeter.stop();
       errors.push(...caughtUp.errors);
       if (caughtUp.records < total) errors.push(`catch-up read ${caughtUp.records} of ${total} records${caughtUp.timedOut ? ' (timed out)' : ''}`);
