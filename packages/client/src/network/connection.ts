@@ -1,8 +1,7 @@
 import net from 'node:net';
 import {
   ApiVersions,
-  DEFAULT_MAX_FRAME_BYTES,
-  FrameDecoder,
+  DirectFrameReader,
   Reader,
   decodeResponseHeader,
   encodeRequestFrame,
@@ -84,22 +83,16 @@ export class BrokerConnection {
   private readonly closeListeners: ((error: Error) => void)[] = [];
   private uncorkScheduled = false;
   private readonly requestTimeoutMs: number;
-  /** A response above 100 MiB (Kafka's default socket.request.max.bytes) fails the connection. */
-  private readonly decoder = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES);
 
   private constructor(
     socket: net.Socket,
+    private readonly reader: DirectFrameReader,
     private readonly options: ConnectionOptions,
   ) {
     this.socket = socket;
     this.host = options.host;
     this.port = options.port;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    // 'data' chunks through a FrameDecoder, not Node's `onread` into each response's own buffer:
-    // that saved the copy of a large response but halved catch-up throughput on loopback (1 KiB
-    // records, 4 MiB fetches, interleaved runs on the 2-core bench VM, 2026-12-04: 285-326k vs
-    // 524-960k records/s; bench/findings.md).
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.fail(new ConnectionClosedError(this.host, this.port, error.message, { cause: error })));
     socket.on('close', () => this.fail(new ConnectionClosedError(this.host, this.port, 'closed by the broker')));
   }
@@ -112,8 +105,21 @@ export class BrokerConnection {
   static async connect(options: ConnectionOptions): Promise<BrokerConnection> {
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     let connection: BrokerConnection | undefined;
+    const reader = new DirectFrameReader((frame) => connection!.onFrame(frame));
     const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host: options.host, port: options.port, noDelay: true });
+      // Responses are read straight into their frame buffers (DirectFrameReader), not via 'data' chunks.
+      const s = net.connect({
+        host: options.host,
+        port: options.port,
+        noDelay: true,
+        onread: {
+          buffer: () => reader.readTarget(),
+          callback: (nread: number, buf: Uint8Array) => {
+            connection?.onRead(nread, buf as Buffer);
+            return true;
+          },
+        },
+      });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new BrokerUnreachableError(options.host, options.port, `connect timed out after ${timeoutMs} ms`));
@@ -129,7 +135,7 @@ export class BrokerConnection {
         reject(new BrokerUnreachableError(options.host, options.port, error.code ?? error.message, { cause: error }));
       });
     });
-    connection = new BrokerConnection(socket, options);
+    connection = new BrokerConnection(socket, reader, options);
     try {
       await connection.negotiateVersions(timeoutMs);
     } catch (error) {
@@ -249,11 +255,10 @@ export class BrokerConnection {
     for (const chunk of frame) this.socket.write(chunk);
   }
 
-  private onData(chunk: Buffer): void {
+  private onRead(nread: number, buf: Buffer): void {
     if (this.closeError) return;
     try {
-      this.decoder.push(chunk);
-      for (let frame = this.decoder.next(); frame !== undefined && !this.closeError; frame = this.decoder.next()) this.onFrame(frame);
+      this.reader.onRead(nread, buf);
     } catch (error) {
       this.fail(new ConnectionClosedError(this.host, this.port, `bad response: ${(error as Error).message}`, { cause: error }));
     }

@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+// raiseMallocThresholdsOnce works through glibc's dynamic thresholds, so the test needs glibc and
+// a process of its own (the thresholds are per process, and it must call gc() between rounds).
+const glibc = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+if (glibc === undefined) console.warn('SKIPPED malloc-thresholds.test.ts: this Node does not run on glibc, whose allocator the code under test tunes');
+
+/**
+ * In a fresh process (optionally after the raise and a GC that frees its buffer): the size of
+ * glibc's main heap, `[heap]` in /proc/self/maps (MiB), before allocating a written 20 MiB Buffer,
+ * while it lives, and after it was dropped and collected.
+ */
+function heapMiBAround20MiBBuffer(raise: boolean): [number, number, number] {
+  const script = `
+    import { raiseMallocThresholdsOnce } from '@sluice/protocol';
+    import { readFileSync } from 'node:fs';
+    const heapMiB = () => {
+      const line = readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[heap]'));
+      const [from, to] = line.split(' ')[0].split('-');
+      return (parseInt(to, 16) - parseInt(from, 16)) / 1048576;
+    };
+    if (${raise}) { raiseMallocThresholdsOnce(); gc(); }
+    const before = heapMiB();
+    let frame = Buffer.allocUnsafe(20 * 1048576).fill(1);
+    const live = heapMiB();
+    frame = null;
+    gc();
+    console.log(JSON.stringify([before, live, heapMiB()]));
+  `;
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  return JSON.parse(out) as [number, number, number];
+}
+
+describe.runIf(glibc !== undefined && process.platform === 'linux')('raiseMallocThresholdsOnce (glibc)', () => {
+  it('makes glibc take a 20 MiB frame from its heap and keep it there once freed, for the next frames to reuse', () => {
+    // Default thresholds: the 20 MiB is mmapped and unmapped on free, so every such frame is fresh memory.
+    const [before, live, after] = heapMiBAround20MiBBuffer(false);
+    expect(live - before).toBeLessThan(5);
+    expect(after - before).toBeLessThan(5);
+    // Raised (mmap threshold ~30 MiB, trim threshold ~60 MiB): from the heap, and not trimmed on free.
+    const [rBefore, rLive, rAfter] = heapMiBAround20MiBBuffer(true);
+    expect(rLive - rBefore).toBeGreaterThanOrEqual(20);
+    expect(rAfter - rBefore).toBeGreaterThanOrEqual(20);
+  });
+});
