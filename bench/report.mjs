@@ -88,7 +88,7 @@ export async function writeReport(results, outFile) {
   const m = results.machine;
   const peersRows = [
     ['fio sequential write, fdatasync per 1 MiB', n(val(fio, 'writesPerSec')) + ' writes/s', n(val(fio, 'mbPerSec'), 1), '-', '-', fio?.reason ?? fio?.args ?? ''],
-    ['Node loopback TCP (2 processes)', '-', n(val(loopback, 'mbPerSec'), 1), '-', '-', loopback?.reason ?? ''],
+    ['Node loopback TCP (2 processes)', '-', n(val(loopback, 'mbPerSec'), 1), '-', '-', loopback?.reason ?? (loopback?.runs?.length > 1 ? `median of ${loopback.runs.length} measurements (one at the start, one before each 1 KiB run): ${loopback.runs.map((r) => n(r, 1)).join(', ')}` : '')],
     ['Redis Streams XADD, 100 B, pipeline 1000', n(val(redis, 'recordsPerSec')), n(val(redis, 'mbPerSec'), 1), n(val(redis, 'brokerCpuCores'), 2), mb(val(redis, 'brokerPeakRssBytes')), redis?.reason ?? `p50/p99 per pipeline ${n(val(redis, 'p50Ms'), 1)}/${n(val(redis, 'p99Ms'), 1)} ms, appendfsync everysec`],
     ['NATS JetStream publish, 100 B, 1000 pending acks', n(val(nats, 'recordsPerSec')), n(val(nats, 'mbPerSec'), 2), n(val(nats, 'brokerCpuCores'), 2), mb(val(nats, 'brokerPeakRssBytes')), nats?.reason ?? `publish p50/p99 ${n(val(nats, 'publishP50Ms'), 1)}/${n(val(nats, 'publishP99Ms'), 1)} ms; pull consumer ${n(val(nats, 'consumeRecordsPerSec'))} rec/s`],
     ['kcat -P -l to Sluice, 100 B, acks=all', n(val(kcat, 'recordsPerSec')), n(val(kcat, 'mbPerSec'), 1), n(val(kcat, 'brokerCpuCoresProduce'), 2), '-', kcat?.reason ?? `kcat -C from Sluice: ${n(val(kcat, 'consumeRecordsPerSec'))} rec/s; runs ${(kcat?.runs ?? []).map((r) => n(r)).join(', ')}`],

@@ -88,6 +88,17 @@ if (want('limits')) {
   results.limits.fio = await safe('fio', () => fioSequentialWrite(quick ? { sizeMiB: 256, runtimeSec: 3 } : { sizeMiB: 2048, runtimeSec: 10 }));
   results.limits.loopback = await safe('node loopback', () => nodeLoopbackBandwidth({ durationMs: quick ? 1000 : 5000 }));
 }
+// Node's loopback bandwidth swings with the VM (1.9-3.7 GB/s in 5 s measurements minutes apart,
+// 2026-12-04), so the 1 KiB catch-up it is compared with gets one measurement right before each
+// of its runs as well, and the limit is the median of all of them (`runs` lists each).
+const measureLoopbackAgain = async () => {
+  const first = results.limits.loopback;
+  if (!want('limits') || first === undefined || first.skipped) return;
+  const again = await safe('node loopback', () => nodeLoopbackBandwidth({ durationMs: quick ? 1000 : 5000 }));
+  if (again.skipped) return;
+  const runs = [...(first.runs ?? [first.mbPerSec]), again.mbPerSec];
+  results.limits.loopback = { ...first, runs, mbPerSec: lib.median(runs) };
+};
 if (want('peers')) {
   results.peers.redis = await safe('redis', () => redisStreamsXadd({ requests: quick ? 300_000 : 3_000_000 }));
   results.peers.nats = await safe('nats', () => natsJetStream({ durationMs: quick ? 1000 : 5000 }));
@@ -96,7 +107,10 @@ if (want('peers')) {
 let headline = null;
 if (want('sluice')) {
   headline = await runScenario(scenario({}), targetRuns);
-  await runScenario(scenario({ recordSizeBytes: 1024 }), targetRuns);
+  for (let i = 0; i < targetRuns; i++) {
+    await measureLoopbackAgain();
+    await runScenario(scenario({ recordSizeBytes: 1024 }), 1);
+  }
   await runScenario(scenario({ recordSizeBytes: 10240 }), quick ? 1 : 3);
   for (const partitions of quick ? [8] : [8, 64, 512]) await runScenario(scenario({ partitions }), partitions === 64 ? 1 : targetRuns);
   if (!quick) {
