@@ -40,7 +40,7 @@ describe.runIf(glibc !== undefined && process.platform === 'linux')('raiseMalloc
     expect(after - before).toBeLessThan(5);
     // Raised (mmap threshold ~30 MiB, trim threshold ~60 MiB): from the heap, and not trimmed on free.
     const [rBefore, rLive, rAfter] = heapMiBAround20MiBBuffer(true);
-    expect(rLive - rBefore).toBeGreaterThanOrEqual(20);
-    expect(rAfter - rBefore).toBeGreaterThanOrEqual(20);
+    expect(rLive - rBefore).toBeGreaterThan(15);
+    expect(rAfter - rBefore).toBeGreaterThan(15);
   });
 });
