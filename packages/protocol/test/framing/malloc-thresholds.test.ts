@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 // raiseMallocThresholdsOnce works through glibc's dynamic thresholds, so the test needs glibc and
-// a process of its own (the thresholds are per process, and it must call gc() between rounds).
+// a process of its own: the thresholds are per process, and it calls gc() to have V8 free buffers.
 const glibc = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
 if (glibc === undefined) console.warn('SKIPPED malloc-thresholds.test.ts: this Node does not run on glibc, whose allocator the code under test tunes');
 
