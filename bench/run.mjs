@@ -93,7 +93,7 @@ if (want('limits')) {
 // of its runs as well, and the limit is the median of all of them (`runs` lists each).
 const measureLoopbackAgain = async () => {
   const first = results.limits.loopback;
-  if (!want('limits') || first === undefined || first.skipped) return;
+  if (first === undefined || first.skipped) return;
   const again = await safe('node loopback', () => nodeLoopbackBandwidth({ durationMs: quick ? 1000 : 5000 }));
   if (again.skipped) return;
   const runs = [...(first.runs ?? [first.mbPerSec]), again.mbPerSec];

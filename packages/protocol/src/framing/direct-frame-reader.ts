@@ -1,7 +1,5 @@
-import { DEFAULT_MAX_FRAME_BYTES, FrameSizeError } from './frame-decoder.js';
+import { DEFAULT_MAX_FRAME_BYTES, FRAME_SIZE_PREFIX_BYTES, FrameSizeError } from './frame-decoder.js';
 import { LARGE_FRAME_BYTES, raiseMallocThresholdsOnce } from './malloc-thresholds.js';
-
-const SIZE_PREFIX_BYTES = 4;
 
 /** Default size of the reusable buffer that reads land in between frames (bytes). */
 export const DIRECT_READ_SCRATCH_BYTES = 64 * 1024;
@@ -32,7 +30,7 @@ export class DirectFrameReader {
   private frame: Buffer | null = null;
   private filled = 0;
   /** Bytes of a size prefix split across reads (< 4). */
-  private readonly prefix = Buffer.alloc(SIZE_PREFIX_BYTES);
+  private readonly prefix = Buffer.alloc(FRAME_SIZE_PREFIX_BYTES);
   private prefixFilled = 0;
   private failure: FrameSizeError | undefined;
 
@@ -71,11 +69,11 @@ export class DirectFrameReader {
     let at = 0;
     while (at < nread) {
       if (this.frame === null) {
-        const take = Math.min(SIZE_PREFIX_BYTES - this.prefixFilled, nread - at);
+        const take = Math.min(FRAME_SIZE_PREFIX_BYTES - this.prefixFilled, nread - at);
         buf.copy(this.prefix, this.prefixFilled, at, at + take);
         this.prefixFilled += take;
         at += take;
-        if (this.prefixFilled < SIZE_PREFIX_BYTES) return;
+        if (this.prefixFilled < FRAME_SIZE_PREFIX_BYTES) return;
         this.prefixFilled = 0;
         const size = this.prefix.readInt32BE(0);
         if (size < 0 || size > this.maxFrameBytes) {

@@ -21,7 +21,8 @@
 /** Kafka's default `socket.request.max.bytes` (100 MiB). */
 export const DEFAULT_MAX_FRAME_BYTES = 104_857_600;
 
-const SIZE_PREFIX_BYTES = 4;
+/** Bytes of a frame's `int32 size` prefix (WIRE.md "Framing"). */
+export const FRAME_SIZE_PREFIX_BYTES = 4;
 
 /**
  * A frame's size prefix is negative or larger than the limit (Kafka's `InvalidReceiveException`).
@@ -88,8 +89,8 @@ export class FrameDecoder {
   next(): Buffer | undefined {
     if (this.failure !== undefined) throw this.failure;
     if (this.frameSize < 0) {
-      if (this.buffered < SIZE_PREFIX_BYTES) return undefined;
-      const size = this.take(SIZE_PREFIX_BYTES, Buffer.allocUnsafe).readInt32BE(0);
+      if (this.buffered < FRAME_SIZE_PREFIX_BYTES) return undefined;
+      const size = this.take(FRAME_SIZE_PREFIX_BYTES, Buffer.allocUnsafe).readInt32BE(0);
       if (size < 0 || size > this.maxFrameBytes) {
         this.failure = new FrameSizeError(size, this.maxFrameBytes);
         throw this.failure;
