@@ -35,6 +35,11 @@ function heapMiBAround20MiBBuffer(setup: Setup): [number, number, number] {
       reader.onRead(body.length, body);
       if (frames !== 1) throw new Error('the frame was not read');
     }
+    // V8 may free dead ArrayBuffers' memory on a background thread after gc() returns; the next
+    // gc() waits for that sweep, so by then the raise's buffer is back with glibc (a busy machine
+    // once measured the 20 MiB below before that had happened).
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
     gc();
     const before = heapMiB();
     let frame = Buffer.allocUnsafe(20 * 1048576).fill(1);
