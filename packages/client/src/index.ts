@@ -13,7 +13,7 @@ export type { ProducerRecord, RecordMetadata } from './producer/producer-batch.j
 export { murmur2, partitionForKey, toPositive, StickyPartitioner } from './producer/partitioner.js';
 
 export { Consumer } from './consumer/consumer.js';
-export type { ConsumerOptions } from './consumer/consumer-options.js';
+export { DEFAULT_FETCH_RESPONSE_BYTES, type ConsumerOptions } from './consumer/consumer-options.js';
 export type { ConsumedRecord } from './consumer/fetcher.js';
 export type { TopicPartition } from './consumer/subscription-state.js';
 export type { TopicPartitionOffset } from './consumer/offset-commits.js';

@@ -15,6 +15,9 @@ const EMPTY = Buffer.alloc(0);
  * Returns whole stored batches as they were produced (compressed batches stay compressed), read
  * straight from the segment files into the response without copying; at least one whole batch
  * for the first partition with data even when it exceeds the limits (KIP-74), never a partial one.
+ * Partitions are filled in request order within `max_bytes`; once what is left of it cannot hold
+ * a partition's next batch, the partitions after it come back empty (with their watermarks)
+ * without being read.
  * Long-poll: when fewer than `min_bytes` are available the response waits for an append or
  * `max_wait_ms` (capped by `fetch.max.wait.ms.cap`). No fetch sessions: session_id 0, so clients
  * keep sending full fetches (KIP-227 is optional for a broker). `records` is never null
@@ -78,6 +81,12 @@ async function readAll(
             : { records: [] as Buffer[], sizeInBytes: 0, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset };
         bytes += read.sizeInBytes;
         budget -= read.sizeInBytes;
+        // The rest of the budget could not hold this partition's next batch: stop reading. Kafka
+        // reads on (its reads are index arithmetic); ours cost a header read each, and a request
+        // of 512 partitions paid ~500 empty reads per response (~40 ms) once a 4 MiB budget was
+        // spent. The partitions left out come first in the next request of a consumer that moves
+        // served partitions to the end (Kafka's, kafkajs', ours).
+        if (read.sizeInBytes === 0 && limit < p.partitionMaxBytes && p.fetchOffset < read.highWatermark) budget = 0;
         partitions.push({
           partitionIndex: p.partition,
           errorCode: ErrorCode.NONE,

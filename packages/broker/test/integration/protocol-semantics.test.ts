@@ -128,6 +128,46 @@ describe('Kafka protocol semantics of the broker', () => {
     expect((p.records as Buffer).length).toBeGreaterThan(0);
   });
 
+  it('fills partitions in request order within max_bytes, the first batch whole even when larger (KIP-74), and reads no partition after one whose next batch no longer fits', async () => {
+    const { client } = await setup();
+    expect(await client.createTopic('budget', 4)).toBe(ErrorCode.NONE);
+    // Partitions 0 and 1 hold one 3,000-byte record each, 2 and 3 one 10-byte record each.
+    const sizes = [3000, 3000, 10, 10];
+    for (const [partition, size] of sizes.entries()) {
+      const records = buildRecordBatchSync({ records: [{ value: Buffer.alloc(size, partition) }] });
+      const produced = await client.send(Produce, 8, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'budget', partitionData: [{ index: partition, records }] }] });
+      expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+    }
+    const fetchInOrder = async (order: number[], maxBytes: number) => {
+      const response = await client.send(Fetch, 11, {
+        ...fetchRequest('budget', 0, 0, 1),
+        maxBytes,
+        topics: [{ topic: 'budget', partitions: order.map((partition) => ({ partition, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 })) }],
+      });
+      const partitions = response.responses[0]!.partitions;
+      expect(partitions.map((p) => p.partitionIndex)).toEqual(order);
+      for (const p of partitions) expect([p.errorCode, p.highWatermark]).toEqual([ErrorCode.NONE, 1]);
+      return partitions.map((p) => (p.records as Buffer).length);
+    };
+    // Partition 0's batch fills most of 4,000 bytes; partition 1's does not fit in the rest, so
+    // 2 and 3 are not read, though their small batches would have fitted.
+    const [p0, p1, p2, p3] = await fetchInOrder([0, 1, 2, 3], 4000);
+    expect(p0).toBeGreaterThan(3000);
+    expect([p1, p2, p3]).toEqual([0, 0, 0]);
+    // In another order the small ones come first and all but the last large one fit.
+    const rotated = await fetchInOrder([2, 3, 0, 1], 4000);
+    expect(rotated[0]).toBeGreaterThan(0);
+    expect(rotated[1]).toBeGreaterThan(0);
+    expect(rotated[2]).toBeGreaterThan(3000);
+    expect(rotated[3]).toBe(0);
+    // KIP-74: the first partition's batch comes back whole even above max_bytes.
+    const [first, ...rest] = await fetchInOrder([1, 0, 2, 3], 1000);
+    expect(first).toBeGreaterThan(3000);
+    expect(rest).toEqual([0, 0, 0]);
+    // With room for everything, every partition is served.
+    expect((await fetchInOrder([0, 1, 2, 3], 1 << 20)).every((n) => n > 0)).toBe(true);
+  });
+
   it('answers pipelined requests in order, even when an earlier one waits', async () => {
     const { client } = await setup();
     await client.send(Produce, 8, produceRequest('pipe', ['x'], -1));

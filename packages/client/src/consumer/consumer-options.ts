@@ -1,6 +1,21 @@
 import type { RetryPolicy } from '../network/retry.js';
 import type { AssignorName } from './assignors/index.js';
 
+/**
+ * The consumer's default budget of one Fetch response (bytes), when partitionMaxBytes is not
+ * larger: 4 MiB instead of Kafka's fetch.max.bytes of 50 MiB.
+ *
+ * Why: a response is one Buffer that lives until its last record is handed out. A response of
+ * tens of MiB takes long enough to drain that V8 promotes it (it survives two scavenges of the
+ * records decoded from it), so responses are then freed only by mark-compacts, many at once;
+ * glibc hands that much freed heap back to the kernel (above its trim threshold, see the protocol
+ * package's malloc-thresholds.ts), and the next responses fault on every 4 KiB page. On the bench
+ * VM a catch-up of 8 partitions read 2.05-2.16M records/s of 100 B at 108-134 faults per MB with
+ * 8 x 4 MiB responses, and 4.76-4.77M at 5-6 with 4 MiB responses (bench/findings.md). A response
+ * of a few MiB still amortizes a round trip over thousands of records.
+ */
+export const DEFAULT_FETCH_RESPONSE_BYTES = 4 * 1024 * 1024;
+
 /** Options of a consumer (Kafka consumer configs in brackets). */
 export interface ConsumerOptions {
   /** [group.id] Needed by `subscribe()` and `commit()`; without it only `assign()` works. */
@@ -26,7 +41,13 @@ export interface ConsumerOptions {
   readonly maxWaitMs?: number;
   /** [fetch.min.bytes] Default 1. */
   readonly minBytes?: number;
-  /** [fetch.max.bytes] Default 52428800. */
+  /**
+   * [fetch.max.bytes] Most bytes one Fetch response may carry over all its partitions (the first
+   * batch comes back even when larger, KIP-74). Default: the larger of partitionMaxBytes and
+   * {@link DEFAULT_FETCH_RESPONSE_BYTES} (4 MiB), not Kafka's 52428800; see that constant for why.
+   * Partitions that returned data move to the end of the next request (as Kafka's consumer does),
+   * so a budget smaller than all partitions' share still reaches every partition in turn.
+   */
   readonly maxBytes?: number;
   /** [max.partition.fetch.bytes] Default 1048576. */
   readonly partitionMaxBytes?: number;

@@ -4,7 +4,7 @@ import type { Cluster } from '../network/cluster.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
 import { backoffMs, retry, retryPolicy, sleep, type RetryPolicy } from '../network/retry.js';
 import { assignorByName } from './assignors/index.js';
-import type { ConsumerOptions } from './consumer-options.js';
+import { DEFAULT_FETCH_RESPONSE_BYTES, type ConsumerOptions } from './consumer-options.js';
 import { CompletedFetch } from './completed-fetch.js';
 import { Fetcher, type ConsumedRecord, type FetchedPartition } from './fetcher.js';
 import { GroupMembership } from './group-membership.js';
@@ -68,11 +68,12 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     this.idleWaitMs = options.maxWaitMs ?? 500;
     this.maxPollRecords = options.maxPollRecords ?? 500;
     if (!Number.isSafeInteger(this.maxPollRecords) || this.maxPollRecords < 1) throw new RangeError(`maxPollRecords must be a positive integer, got ${this.maxPollRecords}`);
+    const partitionMaxBytes = options.partitionMaxBytes ?? 1_048_576;
     this.fetcher = new Fetcher(cluster, {
       maxWaitMs: options.maxWaitMs ?? 500,
       minBytes: options.minBytes ?? 1,
-      maxBytes: options.maxBytes ?? 52_428_800,
-      partitionMaxBytes: options.partitionMaxBytes ?? 1_048_576,
+      maxBytes: options.maxBytes ?? Math.max(partitionMaxBytes, DEFAULT_FETCH_RESPONSE_BYTES),
+      partitionMaxBytes,
     });
     if (options.groupId !== undefined) {
       this.membership = new GroupMembership(
@@ -279,6 +280,10 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
         retriable = true;
       } else if (result.nextOffset > result.fetchOffset) {
         this.completed.push(new CompletedFetch(result));
+        // Before the prefetch below takes the order: partitions that got data go last, so a
+        // response budget smaller than every partition's share serves each in turn (Kafka's
+        // SubscriptionState.movePartitionToEnd).
+        this.state.movePartitionToEnd(result.topic, result.partition);
       }
     }
     if (retriable && this.completed.length === 0) {

@@ -63,7 +63,20 @@ export class SubscriptionState {
     return this.all().filter((p) => p.offset === null);
   }
 
-  /** Positions ready to fetch: known and not paused. */
+  /**
+   * Moves an assigned partition to the end of the order `all()` and `fetchable()` return (the
+   * order of the next Fetch request, which a broker fills first to last); no-op when unassigned.
+   * Kafka `SubscriptionState.movePartitionToEnd`.
+   */
+  movePartitionToEnd(topic: string, partition: number): void {
+    const key = partitionKey(topic, partition);
+    const position = this.positions.get(key);
+    if (position === undefined) return;
+    this.positions.delete(key);
+    this.positions.set(key, position);
+  }
+
+  /** Positions ready to fetch, in fetch order: known and not paused. */
   fetchable(): { topic: string; partition: number; offset: number }[] {
     const out: { topic: string; partition: number; offset: number }[] = [];
     for (const p of this.positions.values()) if (p.offset !== null && !p.paused) out.push({ topic: p.topic, partition: p.partition, offset: p.offset });

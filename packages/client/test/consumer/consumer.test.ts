@@ -122,6 +122,31 @@ describe('consumer', () => {
     expect(() => cluster.client.consumer({ maxPollRecords: 0 })).toThrow(RangeError);
   });
 
+  it('serves every partition in turn when maxBytes holds less than all their data (partitions that got data go last)', async () => {
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic: 'rotation', numPartitions: 3 }]);
+    await admin.close();
+    // 20 records of 1,000 bytes per partition in batches of about 4 KiB.
+    const producer = cluster.client.producer({ batchSizeBytes: 4096 });
+    const records = [];
+    for (let p = 0; p < 3; p++) for (let i = 0; i < 20; i++) records.push({ topic: 'rotation', partition: p, value: `${p}:${i}:`.padEnd(1000, '.') });
+    await producer.sendBatch(records);
+    await producer.close();
+    // About one batch fits in a response, so a fetch in a fixed order would drain partition 0 first.
+    const consumer = cluster.client.consumer({ maxWaitMs: 50, maxBytes: 5000 });
+    consumer.assign([0, 1, 2].map((partition) => ({ topic: 'rotation', partition, offset: 0 })));
+    const consumed = await consumeCount(consumer, 60);
+    await consumer.close();
+    expect(consumed).toHaveLength(60);
+    const partitions = consumed.map((r) => r.partition);
+    const lastOfPartition0 = partitions.lastIndexOf(0);
+    expect(partitions.indexOf(1)).toBeLessThan(lastOfPartition0);
+    expect(partitions.indexOf(2)).toBeLessThan(lastOfPartition0);
+    for (let p = 0; p < 3; p++) {
+      expect(consumed.filter((r) => r.partition === p).map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    }
+  });
+
   it('rejects a negative offset and, with autoOffsetReset none, an offset past the log end', async () => {
     const consumer = cluster.client.consumer({ autoOffsetReset: 'none', maxWaitMs: 50 });
     expect(() => consumer.assign([{ topic: 'by-time', partition: 0, offset: -5 }])).toThrow(OffsetOutOfRangeError);
