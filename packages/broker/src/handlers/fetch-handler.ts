@@ -84,8 +84,8 @@ async function readAll(
         // The rest of the budget could not hold this partition's next batch: stop reading. Kafka
         // reads on (its reads are index arithmetic); ours cost a header read each, and a request
         // of 512 partitions paid ~500 empty reads per response (~40 ms) once a 4 MiB budget was
-        // spent. The partitions left out come first in the next request of a consumer that moves
-        // served partitions to the end (Kafka's, kafkajs', ours).
+        // spent. Consumers vary the order so that the partitions left out are served next (Kafka's
+        // and ours move served partitions to the end, kafkajs shuffles them).
         if (read.sizeInBytes === 0 && limit < p.partitionMaxBytes && p.fetchOffset < read.highWatermark) budget = 0;
         partitions.push({
           partitionIndex: p.partition,
