@@ -10,9 +10,10 @@ import type { AssignorName } from './assignors/index.js';
  * records decoded from it), so responses are then freed only by mark-compacts, many at once;
  * glibc hands that much freed heap back to the kernel (above its trim threshold, see the protocol
  * package's malloc-thresholds.ts), and the next responses fault on every 4 KiB page. On the bench
- * VM a catch-up of 8 partitions read 2.05-2.16M records/s of 100 B at 108-134 faults per MB with
- * 8 x 4 MiB responses, and 4.76-4.77M at 5-6 with 4 MiB responses (bench/findings.md). A response
- * of a few MiB still amortizes a round trip over thousands of records.
+ * VM a catch-up of 8 partitions at 4 MiB each read 0.97-2.43M records/s of 100 B at 85-417 faults
+ * per MB with 50 MiB allowed per response, and 2.76-4.71M at 5-8 with 4 MiB and the rotation below
+ * (bench/findings.md, finding 13). A response of a few MiB still amortizes a round trip over
+ * thousands of records.
  */
 export const DEFAULT_FETCH_RESPONSE_BYTES = 4 * 1024 * 1024;
 

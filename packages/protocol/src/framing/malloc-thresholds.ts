@@ -23,7 +23,8 @@
  * Frames of at least this many bytes trigger the raise (bytes): glibc's default mmap threshold
  * (M_MMAP_THRESHOLD, 128 KiB), above which every allocation starts as fresh mmapped memory. A
  * consumer on Kafka's default max.partition.fetch.bytes (1 MiB) gets responses just under 1 MiB;
- * with a 1 MiB trigger they never raised it and took 70-195 faults per MB.
+ * with a 1 MiB trigger they never raised it and took 54-164 faults per MB (bench/findings.md,
+ * finding 12).
  */
 export const LARGE_FRAME_BYTES = 128 * 1024;
 

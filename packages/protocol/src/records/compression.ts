@@ -15,11 +15,11 @@ import { XERIAL_BLOCK_SIZE, frameXerial, isXerialFramed, unframeXerial } from '.
  *   snappy-xerial.ts the framing.
  * - lz4 (3): the LZ4 frame format with independent blocks (KIP-57; Java rejects linked blocks),
  *   no checksums; any valid frame is accepted on read. `lz4-napi` (napi-rs, lz4_flex). Decompressed
- *   on the calling thread (the other codecs on libuv's pool): lz4 decompresses a 1 MB batch in a
- *   fraction of a ms, while outputs written on the pool's threads kept landing in fresh memory
- *   (`perf`: the faults were in memmove/memset on those threads, whose malloc arenas are not the
- *   main thread's): a 100 B lz4 catch-up took 56-104 page faults per MB and read 2.96-3.51M
- *   rec/s, decompressing on the calling thread 17-25 and 4.13-4.93M (bench/findings.md, finding 11).
+ *   on the calling thread (the other codecs on libuv's pool): outputs written on the pool's
+ *   threads kept landing in fresh memory (`perf`: the faults were in memmove/memset on those
+ *   threads, whose malloc arenas are not the main thread's), so a 100 B lz4 catch-up took 56-104
+ *   page faults per MB and read 2.96-3.51M rec/s; decompressing on the calling thread, 17-25 and
+ *   4.13-4.93M (bench/findings.md, finding 11).
  * - zstd (4): standard zstd frames, level 3 as Kafka's default; frames without a content size
  *   (Java's streaming output) and concatenated frames are accepted. `@mongodb-js/zstd` 1.x
  *   (napi-rs). Node >= 22.15's zlib has zstd but Node 20's does not, so one library serves
