@@ -1,4 +1,4 @@
-import { batchLastOffset, batchSizeInBytes, firstRecordAtOrAfter, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '@sluice/protocol';
+import { firstRecordAtOrAfter } from '@sluice/protocol';
 import type { LogSegment } from '../segment/log-segment.js';
 
 /**
@@ -39,17 +39,6 @@ export function floorSegmentIndex(segments: readonly LogSegment[], offset: numbe
   return found;
 }
 
-/** Length of the longest prefix of `buf` made of whole batches. */
-function wholeBatchesLength(buf: Buffer): number {
-  let at = 0;
-  while (buf.length - at >= LOG_OVERHEAD) {
-    const size = batchSizeInBytes(buf, at);
-    if (size < RECORD_BATCH_OVERHEAD || at + size > buf.length) break;
-    at += size;
-  }
-  return at;
-}
-
 /**
  * Reads whole batches starting with the one containing `fetchOffset` (Kafka `UnifiedLog.read`
  * → `LogSegment.read`), continuing into following segments while `maxBytes` allows. When the
@@ -69,43 +58,23 @@ export async function readBatches(snapshot: LogSnapshot, fetchOffset: number, ma
     const remaining = maxBytes - sizeInBytes;
     segment.retain();
     try {
-      const first = await segment.findBatch(offset, end);
-      if (first === null) {
+      const read = await segment.readBatchesFrom(offset, end, remaining, minOneBatch && records.length === 0);
+      if (!read.found) {
         if (segment === endSegment) break;
         continue;
       }
-      if (first.sizeInBytes > remaining) {
-        if (minOneBatch && records.length === 0) {
-          const buf = await segment.read(first.position, first.sizeInBytes, true);
-          records.push(buf);
-          sizeInBytes += buf.length;
-        }
-        break;
+      const { data } = read;
+      if (data.length > 0) {
+        records.push(data);
+        sizeInBytes += data.length;
+        offset = read.lastOffset + 1;
       }
-      const chunk = await segment.read(first.position, Math.min(remaining, end - first.position), true);
-      const whole = wholeBatchesLength(chunk);
-      if (whole > 0) {
-        const part = whole === chunk.length ? chunk : chunk.subarray(0, whole);
-        records.push(part);
-        sizeInBytes += whole;
-        offset = lastOffsetOfLastBatch(part) + 1;
-      }
-      if (first.position + whole < end || segment === endSegment) break;
+      if (read.position + data.length < end || segment === endSegment || sizeInBytes >= maxBytes) break;
     } finally {
       segment.release();
     }
   }
   return { records, sizeInBytes };
-}
-
-function lastOffsetOfLastBatch(buf: Buffer): number {
-  let at = 0;
-  let last = at;
-  while (at < buf.length) {
-    last = at;
-    at += batchSizeInBytes(buf, at);
-  }
-  return batchLastOffset(buf, last);
 }
 
 /**

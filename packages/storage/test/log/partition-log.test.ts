@@ -123,6 +123,34 @@ describe('PartitionLog reads', () => {
     expect(atEnd.highWatermark).toBe(fx.log.logEndOffset);
   });
 
+  it('reads a fetch that starts where the last one ended with one read, also past the log end as it grows', async () => {
+    fx.log = await openLog(fx.dir);
+    const model = await appendRandomBatches(fx.log, 40, 4);
+    const got: Buffer[] = [];
+    const readsPerFetch: number[] = [];
+    let offset = 0;
+    for (let fetches = 0; offset < fx.log.logEndOffset && fetches < 100; fetches++) {
+      const before = diskStats.reads;
+      const result = await fx.log.read(offset, 3000);
+      readsPerFetch.push(diskStats.reads - before);
+      const batches = batchesOf(result.records);
+      got.push(...batches.map((b) => b.bytes));
+      offset = batches.at(-1)!.lastOffset + 1;
+    }
+    expect(Buffer.concat(got).equals(Buffer.concat(model.map((b) => b.bytes)))).toBe(true);
+    // The first fetch walks batch headers (findBatch), then reads; every later one reads once.
+    expect(readsPerFetch[0]).toBe(2);
+    expect(readsPerFetch.slice(1)).toEqual(readsPerFetch.slice(1).map(() => 1));
+
+    const before = diskStats.reads;
+    expect((await fx.log.read(offset, 3000)).records).toEqual([]);
+    expect(diskStats.reads).toBe(before);
+    await fx.log.append(simpleBatch(3, 0));
+    const next = batchesOf((await fx.log.read(offset, 3000)).records);
+    expect(diskStats.reads).toBe(before + 1);
+    expect(next.map((b) => [b.baseOffset, b.lastOffset])).toEqual([[offset, offset + 2]]);
+  });
+
   it('throws OffsetOutOfRangeError above the log end offset', async () => {
     fx.log = await openLog(fx.dir);
     await fx.log.append(simpleBatch(2, 0));
