@@ -151,6 +151,24 @@ describe('PartitionLog reads', () => {
     expect(next.map((b) => [b.baseOffset, b.lastOffset])).toEqual([[offset, offset + 2]]);
   });
 
+  it('reads a batch larger than maxBytes where the last fetch ended: none without minOneBatch (one read), whole with it (two)', async () => {
+    fx.log = await openLog(fx.dir);
+    for (let i = 0; i < 3; i++) await fx.log.append(simpleBatch(10, i * 10, 50));
+    const first = batchesOf((await fx.log.read(0, 100)).records);
+    expect(first.map((b) => b.baseOffset)).toEqual([0]);
+    const next = first[0]!.lastOffset + 1;
+
+    let before = diskStats.reads;
+    expect((await fx.log.read(next, 100, { minOneBatch: false })).records).toEqual([]);
+    expect(diskStats.reads - before).toBe(1);
+
+    before = diskStats.reads;
+    const whole = batchesOf((await fx.log.read(next, 100)).records);
+    expect(diskStats.reads - before).toBe(2);
+    expect(whole.map((b) => [b.baseOffset, b.lastOffset])).toEqual([[next, next + 9]]);
+    expect(whole[0]!.bytes.length).toBeGreaterThan(100);
+  });
+
   it('throws OffsetOutOfRangeError above the log end offset', async () => {
     fx.log = await openLog(fx.dir);
     await fx.log.append(simpleBatch(2, 0));
