@@ -151,7 +151,7 @@ describe('PartitionLog reads', () => {
     expect(next.map((b) => [b.baseOffset, b.lastOffset])).toEqual([[offset, offset + 2]]);
   });
 
-  it('reads a batch larger than maxBytes where the last fetch ended: none without minOneBatch (one read), whole with it (two)', async () => {
+  it('reads a batch larger than maxBytes where the last fetch ended: none without minOneBatch (one read), whole with it (two), also at maxBytes 0', async () => {
     fx.log = await openLog(fx.dir);
     for (let i = 0; i < 3; i++) await fx.log.append(simpleBatch(10, i * 10, 50));
     const first = batchesOf((await fx.log.read(0, 100)).records);
@@ -167,6 +167,12 @@ describe('PartitionLog reads', () => {
     expect(diskStats.reads - before).toBe(2);
     expect(whole.map((b) => [b.baseOffset, b.lastOffset])).toEqual([[next, next + 9]]);
     expect(whole[0]!.bytes.length).toBeGreaterThan(100);
+
+    // A partition_max_bytes of 0 (one whole batch) leaves the remembered position in place.
+    expect(batchesOf((await fx.log.read(next, 0)).records).map((b) => b.baseOffset)).toEqual([next]);
+    before = diskStats.reads;
+    expect(batchesOf((await fx.log.read(next, 100_000)).records).map((b) => b.baseOffset)).toEqual([next, next + 10]);
+    expect(diskStats.reads - before).toBe(1);
   });
 
   it('throws OffsetOutOfRangeError above the log end offset', async () => {
