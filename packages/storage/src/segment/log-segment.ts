@@ -1,4 +1,6 @@
 import {
+  batchBaseOffset,
+  batchLastOffset,
   batchLastOffsetDelta,
   batchSizeInBytes,
   batchMaxTimestamp,
@@ -63,7 +65,7 @@ function batchesLastOffset(buf: Buffer): number {
     last = at;
     at += batchSizeInBytes(buf, at);
   }
-  return readInt64At(buf, last + BASE_OFFSET_OFFSET) + batchLastOffsetDelta(buf, last);
+  return batchLastOffset(buf, last);
 }
 
 /** Length of the longest prefix of `buf` made of whole batches (bytes). */
@@ -386,7 +388,7 @@ export class LogSegment {
     // Batches before `position` all end below `offset`: none at or after it unless one starts here.
     if (endPosition - position < RECORD_BATCH_OVERHEAD) return NOT_FOUND;
     const chunk = await this.read(position, Math.min(maxBytes, endPosition - position), true);
-    if (chunk.length < RECORD_BATCH_OVERHEAD || readInt64At(chunk, BASE_OFFSET_OFFSET) !== offset) {
+    if (chunk.length < RECORD_BATCH_OVERHEAD || batchBaseOffset(chunk, 0) !== offset) {
       fetchBufferPool.release(chunk);
       this.fetchEnds.delete(offset);
       return null;
