@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { CorruptRecordError, UnsupportedCompressionTypeError } from './record-errors.js';
+import { parseLz4Frames } from './lz4-frame.js';
 import { XERIAL_BLOCK_SIZE, frameXerial, isXerialFramed, unframeXerial } from './snappy-xerial.js';
 
 /**
@@ -19,7 +20,14 @@ import { XERIAL_BLOCK_SIZE, frameXerial, isXerialFramed, unframeXerial } from '.
  *   threads kept landing in fresh memory (`perf`: the faults were in memmove/memset on those
  *   threads, whose malloc arenas are not the main thread's), so a 100 B lz4 catch-up took 56-104
  *   page faults per MB and read 2.96-3.51M rec/s; decompressing on the calling thread, 17-25 and
- *   4.13-4.93M (bench/findings.md, finding 11).
+ *   4.13-4.93M (bench/findings.md, finding 11). Frames with independent blocks are split here
+ *   (lz4-frame.ts) and each block goes to the library's block decoder, whose output is allocated
+ *   once at its size: the library's frame decoder zero-fills a buffer of the frame's block
+ *   maximum (4 MiB in lz4_flex's own frames of 1 MB batches) and grows its output by doubling,
+ *   each growth a copy into memory that was often fresh (`perf`: 94% of a catch-up's page faults;
+ *   108-189 per MB and 168-293 MB/s when the consumer's next Fetch overlapped the decoding, 6-9
+ *   and 378-494 MB/s block by block, finding 11). Linked blocks, dictionaries and skippable frames
+ *   still go to the frame decoder.
  * - zstd (4): standard zstd frames, level 3 as Kafka's default; frames without a content size
  *   (Java's streaming output) and concatenated frames are accepted. `@mongodb-js/zstd` 1.x
  *   (napi-rs). Node >= 22.15's zlib has zstd but Node 20's does not, so one library serves
@@ -110,7 +118,7 @@ const decompressors: Record<CompressionName, (data: Buffer) => Promise<Buffer>> 
   none: (data) => Promise.resolve(data),
   gzip: (data) => gunzip(data),
   snappy: (data) => decompressSnappy(data),
-  lz4: async (data) => codecs.lz4().decompressFrameSync(data),
+  lz4: async (data) => decompressLz4(data),
   zstd: (data) => codecs.zstd().decompress(data),
 };
 
@@ -131,6 +139,45 @@ async function decompressSnappy(data: Buffer): Promise<Buffer> {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
+/** Size prefix (uint32 LE) plus one compressed block, the input lz4-napi's block decoder takes. */
+let lz4BlockInput = Buffer.allocUnsafe(4 + 64 * 1024);
+
+function decompressLz4(data: Buffer): Buffer {
+  const lz4 = codecs.lz4();
+  const frames = parseLz4Frames(data);
+  if (frames === null) return lz4.decompressFrameSync(data);
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (const frame of frames) {
+    let frameSize = 0;
+    for (const block of frame.blocks) {
+      const part = block.compressed ? decompressLz4Block(lz4, block.data, block.maxSize) : block.data;
+      parts.push(part);
+      frameSize += part.length;
+    }
+    if (frame.contentSize !== null && frame.contentSize !== frameSize) {
+      throw new CorruptRecordError(`LZ4 frame declares ${frame.contentSize} bytes of content and holds ${frameSize}`);
+    }
+    total += frameSize;
+  }
+  if (parts.length === 1) return parts[0]!;
+  return Buffer.concat(parts, total);
+}
+
+/**
+ * One block through lz4-napi's block decoder (lz4_flex `decompress_size_prepended`), with the
+ * frame's block maximum as the size prefix: the decoder takes it as a bound and returns the
+ * block's actual bytes, or fails (CorruptRecordError via `decompress`) if the block holds more.
+ * The input is copied behind the prefix in a process-wide scratch buffer (as large as the largest
+ * compressed block met, at most 4 MiB); the input is never written to.
+ */
+function decompressLz4Block(lz4: Lz4Module, block: Buffer, maxSize: number): Buffer {
+  if (lz4BlockInput.length < 4 + block.length) lz4BlockInput = Buffer.allocUnsafe(4 + block.length);
+  lz4BlockInput.writeUInt32LE(maxSize, 0);
+  block.copy(lz4BlockInput, 4);
+  return lz4.uncompressSync(lz4BlockInput.subarray(0, 4 + block.length));
+}
+
 const require = createRequire(import.meta.url);
 
 interface SnappyModule {
@@ -140,6 +187,7 @@ interface SnappyModule {
 interface Lz4Module {
   compressFrame(data: Uint8Array): Promise<Buffer>;
   decompressFrameSync(data: Buffer): Buffer;
+  uncompressSync(data: Uint8Array): Buffer;
 }
 interface ZstdModule {
   compress(data: Buffer, level?: number): Promise<Buffer>;

@@ -5,6 +5,7 @@ export * from './record-errors.js';
 export * from './record.js';
 export * from './record-decoder.js';
 export * from './compression.js';
+export * from './lz4-frame.js';
 export * from './snappy-xerial.js';
 export * from './record-batch-builder.js';
 export * from './record-batch-reader.js';
