@@ -90,13 +90,18 @@ export class Fetcher {
   async fetch(positions: readonly FetchPosition[], signal?: AbortSignal): Promise<FetchedPartition[]> {
     const byLeader = new Map<number, FetchPosition[]>();
     const out: FetchedPartition[] = [];
+    // Cached leaders and open connections are taken without awaiting, so a prefetch's request
+    // is written before the caller goes on decoding: each await lets the microtasks queued
+    // before it run first (bench/findings.md, finding 3).
     for (const position of positions) {
-      let leaderId: number;
-      try {
-        leaderId = (await this.cluster.leader(position.topic, position.partition)).nodeId;
-      } catch (error) {
-        out.push(failed(position, error as Error));
-        continue;
+      let leaderId = this.cluster.cachedLeaderId(position.topic, position.partition);
+      if (leaderId === undefined) {
+        try {
+          leaderId = (await this.cluster.leader(position.topic, position.partition)).nodeId;
+        } catch (error) {
+          out.push(failed(position, error as Error));
+          continue;
+        }
       }
       let list = byLeader.get(leaderId);
       if (list === undefined) byLeader.set(leaderId, (list = []));
@@ -108,7 +113,7 @@ export class Fetcher {
   }
 
   private async fetchFrom(nodeId: number, positions: FetchPosition[], signal?: AbortSignal): Promise<FetchedPartition[]> {
-    const connection = await this.cluster.nodeConnection(nodeId, 'fetch');
+    const connection = this.cluster.openNodeConnection(nodeId, 'fetch') ?? (await this.cluster.nodeConnection(nodeId, 'fetch'));
     const topics = new Map<string, FetchRequest['topics'][number]>();
     const offsets = new Map<string, number>();
     for (const p of positions) {
@@ -132,7 +137,10 @@ export class Fetcher {
         forgottenTopicsData: [],
         rackId: '',
       },
-      { timeoutMs: maxWaitMs + this.cluster.requestTimeoutMs },
+      // Flushed: the consumer prefetches before decoding the last response, and a corked Fetch
+      // would wait for that decoding (the end of the tick), p50 0.3-0.4 ms of a 2.2 ms round
+      // in a 1 KiB catch-up (bench/findings.md, finding 3).
+      { timeoutMs: maxWaitMs + this.cluster.requestTimeoutMs, flush: true },
     );
     if ((response.errorCode ?? 0) !== ErrorCode.NONE) throw errorFromCode(response.errorCode!, { detail: 'Fetch' });
     const out: FetchedPartition[] = [];

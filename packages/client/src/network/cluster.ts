@@ -129,6 +129,21 @@ export class Cluster {
     return broker;
   }
 
+  /**
+   * `leader(...).nodeId` when it needs no I/O and succeeds (fresh cached metadata, a known
+   * leader); undefined otherwise, when the caller takes `leader`, which refreshes or throws.
+   */
+  cachedLeaderId(topic: string, partition: number): number | undefined {
+    const leaderId = this.metadata.topic(topic, this.metadataMaxAgeMs)?.partitions[partition]?.leaderId;
+    return leaderId !== undefined && leaderId >= 0 && this.metadata.broker(leaderId) !== undefined ? leaderId : undefined;
+  }
+
+  /** `nodeConnection`'s connection when it is already open (no microtask to wait); else undefined. */
+  openNodeConnection(nodeId: number, purpose: ConnectionPurpose = 'default'): BrokerConnection | undefined {
+    const broker = this.metadata.broker(nodeId);
+    return broker === undefined ? undefined : this.pool.getOpen(broker, purpose);
+  }
+
   /** A connection to the broker with `nodeId`; throws BROKER_NOT_AVAILABLE (8) for an unknown node. */
   async nodeConnection(nodeId: number, purpose: ConnectionPurpose = 'default'): Promise<BrokerConnection> {
     const broker = this.metadata.broker(nodeId);

@@ -24,6 +24,8 @@ export type PoolOptions = Omit<ConnectionOptions, 'host' | 'port'>;
  */
 export class ConnectionPool {
   private readonly connections = new Map<string, Promise<BrokerConnection>>();
+  /** The connections of `connections` that are open, for callers that must not wait a microtask. */
+  private readonly open = new Map<string, BrokerConnection>();
   private closed = false;
 
   constructor(private readonly options: PoolOptions) {}
@@ -43,8 +45,10 @@ export class ConnectionPool {
       (connection) => {
         connection.onClose(() => {
           if (this.connections.get(key) === connecting) this.connections.delete(key);
+          if (this.open.get(key) === connection) this.open.delete(key);
         });
         if (this.closed) connection.close();
+        else if (!connection.closed) this.open.set(key, connection);
       },
       () => {
         if (this.connections.get(key) === connecting) this.connections.delete(key);
@@ -53,11 +57,23 @@ export class ConnectionPool {
     return connecting;
   }
 
+  /**
+   * The connection `get` would resolve with, when it is already open; undefined otherwise (none
+   * yet, still connecting, closed, or the pool is closed). Lets a caller write a request in the
+   * same microtask (consumer/fetcher.ts).
+   */
+  getOpen(address: { host: string; port: number }, purpose: ConnectionPurpose = 'default'): BrokerConnection | undefined {
+    if (this.closed) return undefined;
+    const connection = this.open.get(`${address.host}:${address.port}/${purpose}`);
+    return connection === undefined || connection.closed ? undefined : connection;
+  }
+
   /** Closes every connection; later `get` calls reject. */
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.connections.values()];
     this.connections.clear();
+    this.open.clear();
     await Promise.all(all.map((c) => c.then((connection) => connection.close(), () => undefined)));
   }
 }

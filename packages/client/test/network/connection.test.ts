@@ -31,6 +31,22 @@ describe('BrokerConnection', () => {
     connection.close();
   });
 
+  it('corks the requests of a tick into one write at its end, and writes a flushed request (and those before it) at once', async () => {
+    const connection = await BrokerConnection.connect({ host: '127.0.0.1', port: cluster.broker.port, clientId: 't' });
+    const body = (name: string) => ({ topics: [{ name }], allowAutoTopicCreation: false });
+    const corked = connection.request(Metadata, body('a'));
+    expect(connection.queuedBytes).toBeGreaterThan(0);
+    const flushed = connection.request(Metadata, body('b'), { flush: true });
+    expect(connection.queuedBytes).toBe(0);
+    const next = connection.request(Metadata, body('c'));
+    expect(connection.queuedBytes).toBeGreaterThan(0);
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    expect(connection.queuedBytes).toBe(0);
+    const names = (await Promise.all([corked, flushed, next])).map((r) => r.topics[0]!.name);
+    expect(names).toEqual(['a', 'b', 'c']);
+    connection.close();
+  });
+
   it('names host:port when the broker is unreachable', async () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
