@@ -45,6 +45,21 @@ export async function writeReport(results, outFile) {
   const idle = results.scale?.idleConnections;
   const startup = results.startup ?? {};
 
+  // The 1 KiB share pairs each run with the loopback measured right before it (run.mjs: runs[0] at
+  // the start, runs[i + 1] before the i-th 1 KiB run) and takes the median of those shares: one
+  // loopback measurement of a VM hiccup (593 MB/s among 2,025-2,680 at 21:30) moved the median of
+  // the measurements, and so the share, by 20%; the paired median shrugs off one such outlier.
+  const kibRuns = S.length ? (results.scenarios ?? []).filter((r) => r.consume && isBase(r) && r.params.recordSizeBytes === 1024 && r.params.partitions === 1) : [];
+  const loopbackRuns = val(loopback, 'runs');
+  const pairedShares = loopbackRuns && kibRuns.length > 0 && loopbackRuns.length === kibRuns.length + 1 ? kibRuns.map((r, i) => r.consume.mbPerSec / loopbackRuns[i + 1]) : null;
+  const sortedShares = pairedShares ? [...pairedShares].sort((a, b) => a - b) : null;
+  const kibShare = sortedShares
+    ? (sortedShares[Math.floor((sortedShares.length - 1) / 2)] + sortedShares[Math.ceil((sortedShares.length - 1) / 2)]) / 2
+    : kib && val(loopback, 'mbPerSec') ? kib.consumeMbPerSec / loopback.mbPerSec : null;
+  const kibShareText = pairedShares
+    ? `${n(kibShare * 100, 1)}% (median of each run's share of the loopback measured right before it: ${kibRuns.map((r, i) => `${n(r.consume.mbPerSec, 1)} of ${n(loopbackRuns[i + 1], 1)}`).join(', ')} MB/s)`
+    : kibShare === null ? '-' : `${n(kibShare * 100, 1)}% (${n(kib.consumeMbPerSec, 1)} of ${n(loopback.mbPerSec, 1)} MB/s)`;
+
   const targets = [
     ['Produce 100 B, 1 partition, acks=-1, Sluice client', '>= 1,000,000 rec/s', n(headline?.produceRecordsPerSec), ok(headline ? headline.produceRecordsPerSec >= 1e6 : null)],
     ['  vs Redis Streams XADD', '>= 4x', ratio(headline?.produceRecordsPerSec, val(redis, 'recordsPerSec')), ok(val(redis, 'recordsPerSec') && headline ? headline.produceRecordsPerSec >= 4 * redis.recordsPerSec : null)],
@@ -52,7 +67,7 @@ export async function writeReport(results, outFile) {
     ['Produce 100 B, kcat -P -l', '>= 1,000,000 rec/s', n(val(kcat, 'recordsPerSec')), ok(val(kcat, 'recordsPerSec') === null ? null : kcat.recordsPerSec >= 1e6)],
     ['Produce 1 KiB, share of fio fdatasync bandwidth', '>= 80%', kib && val(fio, 'mbPerSec') ? `${n((kib.produceMbPerSec / fio.mbPerSec) * 100, 1)}% (${n(kib.produceMbPerSec, 1)} of ${n(fio.mbPerSec, 1)} MB/s)` : '-', ok(kib && val(fio, 'mbPerSec') ? kib.produceMbPerSec >= 0.8 * fio.mbPerSec : null)],
     ['Consume 100 B catch-up, Sluice client', '>= 2,000,000 rec/s', n(headline?.consumeRecordsPerSec), ok(headline?.consumeRecordsPerSec ? headline.consumeRecordsPerSec >= 2e6 : null)],
-    ['Consume 1 KiB, share of Node loopback bandwidth', '>= 50%', kib && val(loopback, 'mbPerSec') ? `${n((kib.consumeMbPerSec / loopback.mbPerSec) * 100, 1)}% (${n(kib.consumeMbPerSec, 1)} of ${n(loopback.mbPerSec, 1)} MB/s)` : '-', ok(kib && val(loopback, 'mbPerSec') ? kib.consumeMbPerSec >= 0.5 * loopback.mbPerSec : null)],
+    ['Consume 1 KiB, share of Node loopback bandwidth', '>= 50%', kibShare === null ? '-' : kibShareText, ok(kibShare === null ? null : kibShare >= 0.5)],
     ['Produce p99 at half of peak rate', '<= 5 ms', half ? `${n(half.produceP99Ms, 2)} ms at ${n(half.params.targetRecordsPerSec)} rec/s` : '-', ok(half ? half.produceP99Ms <= 5 : null)],
     ['End-to-end p99 at half of peak rate', '<= 10 ms', half ? `${n(half.endToEndP99Ms, 2)} ms` : '-', ok(half?.endToEndP99Ms != null ? half.endToEndP99Ms <= 10 : null)],
     ['512 partitions vs 8 (produce rec/s)', '>= 70%', p8 && p512 ? `${n((p512.produceRecordsPerSec / p8.produceRecordsPerSec) * 100, 1)}%` : '-', ok(p8 && p512 ? p512.produceRecordsPerSec >= 0.7 * p8.produceRecordsPerSec : null)],
