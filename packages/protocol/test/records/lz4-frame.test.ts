@@ -24,7 +24,7 @@ function rawBlock(data: Buffer): Buffer {
 
 /** A frame of 64 KiB blocks: compressed ones, and `stored` ones kept uncompressed (bit 31). */
 function frame(chunks: { data: Buffer; stored?: boolean }[], header = HEADER_64K, checksumBytes = 0): Buffer {
-  const parts = [header];
+  const parts: Buffer[] = [header];
   for (const { data, stored } of chunks) {
     const body = stored ? data : rawBlock(data);
     parts.push(u32(stored ? body.length | 0x80000000 : body.length), body, Buffer.alloc(checksumBytes, 0xee));
