@@ -139,8 +139,11 @@ async function decompressSnappy(data: Buffer): Promise<Buffer> {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** Size prefix (uint32 LE) plus one compressed block, the input lz4-napi's block decoder takes. */
-let lz4BlockInput = Buffer.allocUnsafe(4 + 64 * 1024);
+/**
+ * Size prefix (uint32 LE) plus one compressed block, the input lz4-napi's block decoder takes;
+ * allocated on the first lz4 block met, so a process that never meets lz4 never holds it.
+ */
+let lz4BlockInput: Buffer | undefined;
 
 function decompressLz4(data: Buffer): Buffer {
   const lz4 = codecs.lz4();
@@ -172,10 +175,13 @@ function decompressLz4(data: Buffer): Buffer {
  * compressed block met, at most 4 MiB); the input is never written to.
  */
 function decompressLz4Block(lz4: Lz4Module, block: Buffer, maxSize: number): Buffer {
-  if (lz4BlockInput.length < 4 + block.length) lz4BlockInput = Buffer.allocUnsafe(4 + block.length);
-  lz4BlockInput.writeUInt32LE(maxSize, 0);
-  block.copy(lz4BlockInput, 4);
-  return lz4.uncompressSync(lz4BlockInput.subarray(0, 4 + block.length));
+  let input = lz4BlockInput;
+  if (input === undefined || input.length < 4 + block.length) {
+    input = lz4BlockInput = Buffer.allocUnsafe(Math.max(4 + 64 * 1024, 4 + block.length));
+  }
+  input.writeUInt32LE(maxSize, 0);
+  block.copy(input, 4);
+  return lz4.uncompressSync(input.subarray(0, 4 + block.length));
 }
 
 const require = createRequire(import.meta.url);
