@@ -5,6 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median } from '../packages/cli/dist/bench/latency-recorder.js';
 import { barChart, lineChart } from './report-svg.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,12 +50,11 @@ export async function writeReport(results, outFile) {
   // the start, runs[i + 1] before the i-th 1 KiB run) and takes the median of those shares: one
   // loopback measurement of a VM hiccup (593 MB/s among 2,025-2,680 at 21:30) moved the median of
   // the measurements, and so the share, by 20%; the paired median shrugs off one such outlier.
-  const kibRuns = S.length ? (results.scenarios ?? []).filter((r) => r.consume && isBase(r) && r.params.recordSizeBytes === 1024 && r.params.partitions === 1) : [];
+  const kibRuns = (results.scenarios ?? []).filter((r) => r.consume && isBase(r) && r.params.recordSizeBytes === 1024 && r.params.partitions === 1);
   const loopbackRuns = val(loopback, 'runs');
   const pairedShares = loopbackRuns && kibRuns.length > 0 && loopbackRuns.length === kibRuns.length + 1 ? kibRuns.map((r, i) => r.consume.mbPerSec / loopbackRuns[i + 1]) : null;
-  const sortedShares = pairedShares ? [...pairedShares].sort((a, b) => a - b) : null;
-  const kibShare = sortedShares
-    ? (sortedShares[Math.floor((sortedShares.length - 1) / 2)] + sortedShares[Math.ceil((sortedShares.length - 1) / 2)]) / 2
+  const kibShare = pairedShares
+    ? median(pairedShares)
     : kib && val(loopback, 'mbPerSec') ? kib.consumeMbPerSec / loopback.mbPerSec : null;
   const kibShareText = pairedShares
     ? `${n(kibShare * 100, 1)}% (median of each run's share of the loopback measured right before it: ${kibRuns.map((r, i) => `${n(r.consume.mbPerSec, 1)} of ${n(loopbackRuns[i + 1], 1)}`).join(', ')} MB/s)`
