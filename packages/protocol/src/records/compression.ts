@@ -154,7 +154,7 @@ function decompressLz4(data: Buffer): Buffer {
   for (const frame of frames) {
     let frameSize = 0;
     for (const block of frame.blocks) {
-      const part = block.compressed ? decompressLz4Block(lz4, block.data, block.maxSize) : block.data;
+      const part = block.compressed ? decompressLz4Block(lz4, block.data, frame.maxBlockSize) : block.data;
       parts.push(part);
       frameSize += part.length;
     }

@@ -26,6 +26,11 @@ export interface Lz4Frame {
   blocks: Lz4Block[];
   /** The declared uncompressed size (bytes) when the frame carries one, else null. */
   contentSize: number | null;
+  /**
+   * The frame's block maximum size (bytes): 64 KiB, 256 KiB, 1 MiB or 4 MiB. Bounds each block's
+   * uncompressed size.
+   */
+  maxBlockSize: number;
 }
 
 /** One block of an LZ4 frame. */
@@ -34,8 +39,6 @@ export interface Lz4Block {
   data: Buffer;
   /** False for a block stored uncompressed (its size field's bit 31). */
   compressed: boolean;
-  /** The frame's block maximum size (bytes), which bounds the block's uncompressed size. */
-  maxSize: number;
 }
 
 /** The LZ4 frame magic number (read little-endian). */
@@ -76,7 +79,7 @@ export function parseLz4Frames(data: Buffer): Lz4Frame[] | null {
     if ((flg & FLG_BLOCK_INDEPENDENT) === 0 || (flg & FLG_DICTIONARY_ID) !== 0) return null;
     const sizeId = (bd >> 4) & 0x07;
     if (sizeId < 4) throw new CorruptRecordError(`LZ4 block maximum size id ${sizeId}, expected 4-7`, { position: at + 5 });
-    const maxSize = 1 << (8 + 2 * sizeId);
+    const maxBlockSize = 1 << (8 + 2 * sizeId);
     at += 6;
     let contentSize: number | null = null;
     if ((flg & FLG_CONTENT_SIZE) !== 0) {
@@ -93,20 +96,20 @@ export function parseLz4Frames(data: Buffer): Lz4Frame[] | null {
       at += 4;
       if (field === 0) break;
       const size = (field & ~UNCOMPRESSED_BIT) >>> 0;
-      if (size > maxSize) {
-        throw new CorruptRecordError(`LZ4 block of ${size} bytes exceeds the frame's ${maxSize}-byte maximum`, {
+      if (size > maxBlockSize) {
+        throw new CorruptRecordError(`LZ4 block of ${size} bytes exceeds the frame's ${maxBlockSize}-byte maximum`, {
           position: at - 4,
         });
       }
       need(data, at, size + blockChecksum, 'block');
-      blocks.push({ data: data.subarray(at, at + size), compressed: (field & UNCOMPRESSED_BIT) === 0, maxSize });
+      blocks.push({ data: data.subarray(at, at + size), compressed: (field & UNCOMPRESSED_BIT) === 0 });
       at += size + blockChecksum;
     }
     if ((flg & FLG_CONTENT_CHECKSUM) !== 0) {
       need(data, at, CHECKSUM_SIZE, 'content checksum');
       at += CHECKSUM_SIZE;
     }
-    frames.push({ blocks, contentSize });
+    frames.push({ blocks, contentSize, maxBlockSize });
   }
   return frames;
 }
