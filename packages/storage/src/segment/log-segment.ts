@@ -48,11 +48,14 @@ export interface SegmentFetchRead {
   readonly lastOffset: number;
 }
 
-/** A `SegmentFetchRead` before its last offset is known. */
-type BatchesRead = Omit<SegmentFetchRead, 'lastOffset'>;
+/**
+ * A `SegmentFetchRead` before its last offset is read: `lastBatchAt` is where the last batch of
+ * `data` starts in it (bytes), -1 when `data` is empty.
+ */
+type BatchesRead = Omit<SegmentFetchRead, 'lastOffset'> & { readonly lastBatchAt: number };
 
 const EMPTY = Buffer.alloc(0);
-const NOT_FOUND: SegmentFetchRead = { found: false, data: EMPTY, position: -1, lastOffset: -1 };
+const NOT_FOUND: BatchesRead = { found: false, data: EMPTY, position: -1, lastBatchAt: -1 };
 
 /**
  * Fetch ends a segment remembers (offset -> byte position), oldest dropped first: one per
@@ -60,26 +63,20 @@ const NOT_FOUND: SegmentFetchRead = { found: false, data: EMPTY, position: -1, l
  */
 const MAX_FETCH_ENDS = 64;
 
-/** The last offset of the last of the whole batches `buf` holds. */
-function batchesLastOffset(buf: Buffer): number {
+/**
+ * The longest prefix of `buf` made of whole batches: its length and where its last batch starts
+ * (bytes; -1 when there is none), so the read's last offset needs no second walk of the headers.
+ */
+function wholeBatches(buf: Buffer): { length: number; lastBatchAt: number } {
   let at = 0;
-  let last = 0;
-  while (at < buf.length) {
-    last = at;
-    at += batchSizeInBytes(buf, at);
-  }
-  return batchLastOffset(buf, last);
-}
-
-/** Length of the longest prefix of `buf` made of whole batches (bytes). */
-function wholeBatchesLength(buf: Buffer): number {
-  let at = 0;
+  let lastBatchAt = -1;
   while (buf.length - at >= LOG_OVERHEAD) {
     const size = batchSizeInBytes(buf, at);
     if (size < RECORD_BATCH_OVERHEAD || at + size > buf.length) break;
+    lastBatchAt = at;
     at += size;
   }
-  return at;
+  return { length: at, lastBatchAt };
 }
 
 /** Where a batch was found in a segment: its byte position, size and last offset. */
@@ -357,10 +354,11 @@ export class LogSegment {
    */
   async readBatchesFrom(offset: number, endPosition: number, maxBytes: number, minOneBatch: boolean): Promise<SegmentFetchRead> {
     const read = (await this.readAtFetchEnd(offset, endPosition, maxBytes, minOneBatch)) ?? (await this.findAndRead(offset, endPosition, maxBytes, minOneBatch));
-    if (read.data.length === 0) return { ...read, lastOffset: -1 };
-    const lastOffset = batchesLastOffset(read.data);
-    this.rememberFetchEnd(lastOffset + 1, read.position + read.data.length);
-    return { ...read, lastOffset };
+    const { found, data, position, lastBatchAt } = read;
+    if (lastBatchAt < 0) return { found, data, position, lastOffset: -1 };
+    const lastOffset = batchLastOffset(data, lastBatchAt);
+    this.rememberFetchEnd(lastOffset + 1, position + data.length);
+    return { found, data, position, lastOffset };
   }
 
   private async findAndRead(offset: number, endPosition: number, maxBytes: number, minOneBatch: boolean): Promise<BatchesRead> {
@@ -368,10 +366,11 @@ export class LogSegment {
     if (first === null) return NOT_FOUND;
     if (first.sizeInBytes > maxBytes) {
       const data = minOneBatch ? await this.read(first.position, first.sizeInBytes, true) : EMPTY;
-      return { found: true, data, position: first.position };
+      return { found: true, data, position: first.position, lastBatchAt: data.length > 0 ? 0 : -1 };
     }
     const chunk = await this.read(first.position, Math.min(maxBytes, endPosition - first.position), true);
-    return { found: true, data: chunk.subarray(0, wholeBatchesLength(chunk)), position: first.position };
+    const whole = wholeBatches(chunk);
+    return { found: true, data: chunk.subarray(0, whole.length), position: first.position, lastBatchAt: whole.lastBatchAt };
   }
 
   /**
@@ -396,14 +395,14 @@ export class LogSegment {
       this.fetchEnds.delete(offset);
       return null;
     }
-    const whole = wholeBatchesLength(chunk);
-    if (whole > 0) return { found: true, data: chunk.subarray(0, whole), position };
+    const whole = wholeBatches(chunk);
+    if (whole.length > 0) return { found: true, data: chunk.subarray(0, whole.length), position, lastBatchAt: whole.lastBatchAt };
     const size = batchSizeInBytes(chunk, 0);
     fetchBufferPool.release(chunk);
     // Malformed, or cut off by endPosition: findBatch's walk decides.
     if (size <= maxBytes || position + size > endPosition) return null;
     const data = minOneBatch ? await this.read(position, size, true) : EMPTY;
-    return { found: true, data, position };
+    return { found: true, data, position, lastBatchAt: data.length > 0 ? 0 : -1 };
   }
 
   /** Notes that a batch with baseOffset `offset` starts at byte `position` (a fetch read ended there). */
