@@ -58,7 +58,7 @@ export async function writeReport(results, outFile) {
     : kib && val(loopback, 'mbPerSec') ? kib.consumeMbPerSec / loopback.mbPerSec : null;
   const kibShareText = pairedShares
     ? `${n(kibShare * 100, 1)}% (median of each run's share of the loopback measured right before it: ${kibRuns.map((r, i) => `${n(r.consume.mbPerSec, 1)} of ${n(loopbackRuns[i + 1], 1)}`).join(', ')} MB/s)`
-    : kibShare === null ? '-' : `${n(kibShare * 100, 1)}% (${n(kib.consumeMbPerSec, 1)} of ${n(loopback.mbPerSec, 1)} MB/s)`;
+    : `${n(kibShare * 100, 1)}% (${n(kib?.consumeMbPerSec, 1)} of ${n(val(loopback, 'mbPerSec'), 1)} MB/s)`;
 
   const targets = [
     ['Produce 100 B, 1 partition, acks=-1, Sluice client', '>= 1,000,000 rec/s', n(headline?.produceRecordsPerSec), ok(headline ? headline.produceRecordsPerSec >= 1e6 : null)],
