@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '@sluice/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC, recordsDueBy } from '../../packages/cli/src/bench/index.js';
-import type { OutgoingRecord, Producer } from '@sluice/client';
+import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC, recordsDueBy, runCatchUpInWorker } from '../../packages/cli/src/bench/index.js';
+import { SluiceClient, type OutgoingRecord, type Producer } from '@sluice/client';
 import { recordBatches } from '@sluice/protocol';
 import type { ScenarioParams } from '../../packages/cli/src/bench/index.js';
 
@@ -78,6 +78,37 @@ describe('sluice bench harness', () => {
     // would hold them in one or a few batches.
     expect(largest).toBeLessThanOrEqual(4096);
     expect(batches).toBeGreaterThanOrEqual(50);
+  });
+
+  it('catches up in a worker thread: reads every record from offset 0 and forwards its progress', async () => {
+    const topic = 'bench-catch-up-worker';
+    const client = new SluiceClient({ bootstrapServers: [broker.bootstrap], clientId: 'catch-up-test' });
+    const admin = client.admin();
+    const producer = client.producer({ acks: -1 });
+    try {
+      await admin.createTopics([{ topic, numPartitions: 2 }]);
+      const value = makePayload(200);
+      await Promise.all(Array.from({ length: 3000 }, (_, i) => producer.send({ topic, partition: i % 2, value })));
+    } finally {
+      await Promise.all([producer.close(), admin.close()]);
+    }
+    const updates: Array<[number, number]> = [];
+    const progress = { update: (done: number, total: number) => void updates.push([done, total]), stop: () => undefined };
+    const result = await runCatchUpInWorker({ bootstrap: broker.bootstrap, topic, partitions: 2, consumers: 2, maxWaitMs: 100, timeoutMs: 30_000, catchUpRecords: 3000 }, progress);
+    expect(result.errors).toEqual([]);
+    expect(result.timedOut).toBe(false);
+    expect(result.records).toBe(3000);
+    expect(result.payloadBytes).toBe(3000 * 200);
+    expect(result.elapsedMs).toBeGreaterThan(0);
+    expect(result.endToEnd.samples).toBe(0);
+    // The worker's last report (consume-load.ts reports once more when it stops) came through.
+    expect(updates.at(-1)).toEqual([3000, 3000]);
+  });
+
+  it('reports a catch-up that cannot reach its records as timed out, with what it read', async () => {
+    const result = await runCatchUpInWorker({ bootstrap: broker.bootstrap, topic: 'bench-catch-up-worker', partitions: 2, consumers: 1, maxWaitMs: 50, timeoutMs: 1500, catchUpRecords: 3001 });
+    expect(result.timedOut).toBe(true);
+    expect(result.records).toBe(3000);
   });
 
   it('holds a target rate instead of going flat out', async () => {

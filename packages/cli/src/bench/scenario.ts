@@ -1,11 +1,9 @@
-import { SluiceClient, type Consumer, type Producer } from '@sluice/client';
-import { assignedConsumer } from './assigned-consumer.js';
+import { SluiceClient, type Producer } from '@sluice/client';
 import type { BenchBroker } from './broker-process.js';
-import { runConsumeLoad } from './consume-load.js';
 import { makePayload } from './payload.js';
-import { startReadAlong, type ReadAlong } from './read-along.js';
 import { ProcessMeter, processMemory, UNKNOWN_PROCESS_FIGURES } from './proc-stats.js';
 import { runProduceLoad } from './produce-load.js';
+import { runCatchUpInWorker, startReadAlong, type ReadAlong } from './reader-worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { throughput, type ScenarioParams, type ScenarioResult } from './scenario-types.js';
 
@@ -20,7 +18,7 @@ export interface RunScenarioOptions {
 /**
  * Runs one scenario against `broker`: creates a fresh topic with `params.partitions`, produces
  * with `params.producers` Sluice producers (with `params.consumers` consumers reading alongside in a worker thread
- * for end-to-end latency), then, when `params.catchUp`, reads everything back from offset 0.
+ * for end-to-end latency), then, when `params.catchUp`, reads everything back from offset 0 (also in a worker thread).
  * Measures broker CPU per phase and peak RSS from /proc when `broker.pid` is known, and this
  * process's CPU while producing. Failures land in `errors` rather than throwing; a setup failure
  * (topic creation, connection) throws.
@@ -31,7 +29,6 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
   const client = new SluiceClient({ bootstrapServers: [broker.bootstrap], clientId: 'sluice-bench' });
   const admin = client.admin();
   const producers: Producer[] = [];
-  const consumers: Consumer[] = [];
   const errors: string[] = [];
   let readAlong: ReadAlong | null = null;
   try {
@@ -92,19 +89,21 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
     let clientConsume = null;
     if (params.catchUp) {
       const total = produced.ackedRecords + warmupRecords;
-      const readers: Consumer[] = [];
-      const n = Math.max(1, Math.min(params.consumers, params.partitions));
-      for (let i = 0; i < n; i++) readers.push(assignedConsumer(client, topic, params.partitions, i, n, 0, 500));
-      consumers.push(...readers);
       brokerMeter?.start();
       clientMeter.start();
-      const caughtUp = await runConsumeLoad({
-        consumers: readers,
-        target: { records: total, final: true },
-        timeoutMs: 60_000 + total / 50,
-        measureEndToEnd: false,
-        progress: createProgress(`${params.name} consume`, mode),
-      });
+      // In a worker of its own (reader-worker.ts: the producer's heap slowed a reader on this thread).
+      const caughtUp = await runCatchUpInWorker(
+        {
+          bootstrap: broker.bootstrap,
+          topic,
+          partitions: params.partitions,
+          consumers: Math.max(1, Math.min(params.consumers, params.partitions)),
+          maxWaitMs: 500,
+          timeoutMs: 60_000 + total / 50,
+          catchUpRecords: total,
+        },
+        createProgress(`${params.name} consume`, mode),
+      );
       brokerConsume = brokerMeter?.stop() ?? UNKNOWN_PROCESS_FIGURES;
       clientConsume = clientMeter.stop();
       errors.push(...caughtUp.errors);
@@ -131,6 +130,6 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       errors,
     };
   } finally {
-    await Promise.allSettled([...producers.map((p) => p.close()), ...consumers.map((c) => c.close()), admin.close(), readAlong?.terminate()]);
+    await Promise.allSettled([...producers.map((p) => p.close()), admin.close(), readAlong?.terminate()]);
   }
 }
