@@ -156,7 +156,8 @@ Columns: produce records/s and MB/s; ratio to Redis XADD, NATS JetStream publish
 share of fio fdatasync bandwidth; produce latency p50/p99/p99.9 (chunk handed to the producer →
 acknowledged); end-to-end p50/p99 (handed to the producer → read by a consumer in a worker thread of
 the benchmark process; only the fixed-rate latency scenarios read along — throughput scenarios run the
-producer alone, then read everything back, as Kafka's producer-perf-test and consumer-perf-test do;
+producer alone, then read everything back, also in a worker thread of its own (finding 3), as Kafka's
+producer-perf-test and consumer-perf-test do as two programs;
 ${warmupNote}).
 Records are unkeyed and placed by the producer's sticky partitioner (KIP-480), as producer-perf-test's;
 catch-up consume records/s, MB/s and share of Node loopback bandwidth; broker CPU produce/consume;
