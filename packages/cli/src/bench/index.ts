@@ -11,7 +11,7 @@ export { makePayload, stampedValue, readStamp, STAMP_MAGIC, STAMP_BYTES, WARMUP_
 export { createProgress, type Progress, type ProgressMode } from './progress.js';
 export { runProduceLoad, recordsDueBy, type ProduceLoadOptions, type ProduceLoadResult } from './produce-load.js';
 export { runConsumeLoad, type ConsumeLoadOptions, type ConsumeLoadResult } from './consume-load.js';
-export { runCatchUpInWorker, startReadAlong, type ReaderSetup, type ReaderResult, type ReadAlong } from './reader-worker.js';
+export { runCatchUpInWorker, type ReaderSetup } from './reader-worker.js';
 export { runScenario, type RunScenarioOptions } from './scenario.js';
 export { throughput, type BenchCompression, type ScenarioParams, type ScenarioResult, type Throughput, type ProcessFigures } from './scenario-types.js';
 export { expandMatrix, runMatrix, runRepeated, brokerFor, scenarioName, summarize, type BenchMatrixOptions, type ScenarioSummary } from './matrix.js';

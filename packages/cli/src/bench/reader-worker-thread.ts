@@ -12,11 +12,14 @@ const setup = workerData as ReaderSetup;
 const port = parentPort!;
 const post = (message: FromReaderWorker): void => port.postMessage(message);
 const catchUp = setup.catchUpRecords !== undefined;
-const target = catchUp ? { records: setup.catchUpRecords!, final: true } : { records: Number.POSITIVE_INFINITY, final: false };
-port.on('message', (message: ReadAlongToWorker) => {
-  target.records = message.records;
-  target.final = true;
-});
+// Reading along, the count to reach comes from the main thread once the producers are done.
+const target = { records: setup.catchUpRecords ?? Number.POSITIVE_INFINITY, final: catchUp };
+if (!catchUp) {
+  port.on('message', (message: ReadAlongToWorker) => {
+    target.records = message.records;
+    target.final = true;
+  });
+}
 const progress: Progress = { update: (done, total, status) => post({ type: 'progress', done, total, status }), stop: () => undefined };
 
 const client = new SluiceClient({ bootstrapServers: [setup.bootstrap], clientId: 'sluice-bench-reader' });
