@@ -1,9 +1,9 @@
 // `npm run bench`: the whole benchmark suite in one run, so every ratio compares figures taken
 // on the same machine minutes apart. Order: machine limits (fio, Node loopback), peers (Redis
 // Streams, NATS JetStream), Sluice scenarios with its own client (medians of 3 runs where the
-// targets ask), kcat and kafkajs as producers, latency against load, idle connections, start-up,
-// micro-benchmarks, and optionally a broker CPU profile. Writes bench/results/bench-<time>.json
-// and regenerates docs/benchmarks.md (bench/report.mjs).
+// targets ask), the disk's latency floor and latency against load, kcat and kafkajs as
+// producers, idle connections, start-up, micro-benchmarks, and optionally a broker CPU profile.
+// Writes bench/results/bench-<time>.json and regenerates docs/benchmarks.md (bench/report.mjs).
 //
 //   npm run bench                  full suite (about 10-12 minutes on 2 cores; --startup-gib N fills N GiB, default 10)
 //   npm run bench -- --quick       about 1 minute: one run each, short durations (a --quick or
@@ -40,6 +40,8 @@ if (want('peers') || want('limits')) {
 const lib = await import(join(root, 'packages/cli/dist/bench/index.js'));
 const { fioSequentialWrite } = await import('./peers/fio.mjs');
 const { nodeLoopbackBandwidth } = await import('./peers/loopback.mjs');
+const { diskLatencyFloor } = await import('./peers/disk-latency.mjs');
+const { recordBodySizeInBytes, sizeOfVarint } = await import(join(root, 'packages/protocol/dist/index.js'));
 const { redisStreamsXadd } = await import('./peers/redis.mjs');
 const { natsJetStream } = await import('./peers/nats.mjs');
 const { kcatProduceConsume } = await import('./peers/kcat.mjs');
@@ -121,6 +123,13 @@ if (want('sluice')) {
 }
 if (want('latency')) {
   const peak = headline?.produceRecordsPerSec ?? 100_000;
+  // The disk's latency floor at the half-of-peak rate, right before the latency runs: records
+  // appended and group-committed in 1 ms batches and in 5 ms ones (the producer's linger.ms; at
+  // half of peak a 1,000,000-byte batch fills in about as long). A 100 B record as the log
+  // stores it mid-batch (offset delta in the thousands, a timestamp delta of a few ms).
+  const halfRate = Math.max(1000, Math.round((peak * 0.5) / 1000) * 1000);
+  const recordBody = recordBodySizeInBytes(null, Buffer.alloc(100), 5000, 2);
+  results.limits.diskLatency = await safe('disk latency floor', () => diskLatencyFloor({ recordsPerSec: halfRate, recordBytes: sizeOfVarint(recordBody) + recordBody, durationMs: quick ? 1000 : 6000 }));
   for (const fraction of quick ? [0.5] : [0.25, 0.5, 0.75]) {
     const rate = Math.max(1000, Math.round((peak * fraction) / 1000) * 1000);
     // Longer, with a 3 s warm-up whose first half ramps the rate up from 0 (scenario.ts): a fresh
