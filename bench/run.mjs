@@ -128,11 +128,11 @@ if (want('latency')) {
   // appended and group-committed in 1 ms batches and in 5 ms ones (the producer's linger.ms; at
   // half of peak a 1,000,000-byte batch fills in about as long). A 100 B record as the log
   // stores it mid-batch (offset delta in the thousands, a timestamp delta of a few ms).
-  const halfRate = Math.max(1000, Math.round((peak * 0.5) / 1000) * 1000);
+  const rateAt = (fraction) => Math.max(1000, Math.round((peak * fraction) / 1000) * 1000);
   const recordBody = recordBodySizeInBytes(null, Buffer.alloc(100), 5000, 2);
-  results.limits.diskLatency = await safe('disk latency floor', () => diskLatencyFloor({ recordsPerSec: halfRate, recordBytes: sizeOfVarint(recordBody) + recordBody, durationMs: quick ? 1000 : 6000 }));
+  results.limits.diskLatency = await safe('disk latency floor', () => diskLatencyFloor({ recordsPerSec: rateAt(0.5), recordBytes: sizeOfVarint(recordBody) + recordBody, durationMs: quick ? 1000 : 6000 }));
   for (const fraction of quick ? [0.5] : [0.25, 0.5, 0.75]) {
-    const rate = Math.max(1000, Math.round((peak * fraction) / 1000) * 1000);
+    const rate = rateAt(fraction);
     // Longer, with a 3 s warm-up whose first half ramps the rate up from 0 (scenario.ts): a fresh
     // producer's first ~500 ms (JIT) at the full rate left a backlog that kept latencies raised
     // until ~1.25 s at 1,000,000 rec/s and up to 4.5 s at 2,000,000 (per-250 ms buckets,
@@ -175,7 +175,8 @@ if (want('scale')) {
 
 if (want('startup')) {
   // The 1,000-connection test just closed its sockets and stopped its broker; starts measured at
-  // once read 80-100 ms slower than on a quiet machine (2026-12-04), so let it settle first.
+  // once read 80-100 ms slower than on a quiet machine (2026-12-04), so let it settle first
+  // (those starts were also spawned by this large process, which the launcher below avoids).
   if (!quick) await new Promise((resolve) => setTimeout(resolve, 3000));
   // Spawned from a small process of its own (bench/tools/startup-times.mjs): this process is
   // large by now, and fork copies its page tables into every spawn.
