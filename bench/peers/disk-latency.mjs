@@ -90,7 +90,7 @@ function measure(path, bytesPerSec, intervalMs, durationMs, warmupMs) {
           for (let i = 0; i < POINTS; i++) latency.record(doneAt - (batch.from + ((batch.to - batch.from) * (i + 0.5)) / POINTS), batch.bytes / POINTS);
           batchBytes.push(batch.bytes);
         }
-        if (stopped && !syncing && pending.length === 0) finish();
+        if (stopped && pending.length === 0) finish();
         else commit();
       });
     };
