@@ -52,6 +52,7 @@ function measure(path, bytesPerSec, intervalMs, durationMs, warmupMs) {
   let position = 0;
   let pending = [];
   let syncing = false;
+  let stopped = false;
   let fdatasyncs = 0;
   let failure = null;
   const startedAt = performance.now();
@@ -94,7 +95,6 @@ function measure(path, bytesPerSec, intervalMs, durationMs, warmupMs) {
         else commit();
       });
     };
-    let stopped = false;
     const cut = () => {
       const now = performance.now();
       const bytes = Math.min(chunk.length, Math.round((bytesPerSec * (now - lastCut)) / 1000));
@@ -109,7 +109,8 @@ function measure(path, bytesPerSec, intervalMs, durationMs, warmupMs) {
       commit();
       if (failure !== null || now - startedAt >= warmupMs + durationMs) {
         stopped = true;
-        if (!syncing && pending.length === 0) finish();
+        // commit() just ran: with no fdatasync in flight nothing is pending either.
+        if (!syncing) finish();
         return;
       }
       // Cut on a fixed schedule (not `intervalMs` after this cut's work), so batches keep the

@@ -7,6 +7,7 @@
 // broker is small, so this measures from a small process.
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { median, spawnBroker } from '../../packages/cli/dist/bench/index.js';
 
 /**
  * Spawns the broker `runs` times in a row (on `dataDir`, or each time on a fresh temporary
@@ -15,17 +16,16 @@ import { pathToFileURL } from 'node:url';
  * (ms), medians over the runs, and this process's RSS (bytes) when it spawned them.
  */
 export async function startupTimes({ runs = 3, dataDir } = {}) {
-  const lib = await import('../../packages/cli/dist/bench/index.js');
   const measured = [];
   for (let i = 0; i < runs; i++) {
-    const broker = await lib.spawnBroker(dataDir === undefined ? {} : { dataDir });
+    const broker = await spawnBroker(dataDir === undefined ? {} : { dataDir });
     measured.push({ readyMs: broker.readyMs, startMs: broker.startMs });
     await broker.stop();
   }
   return {
     runs: measured,
-    readyMs: lib.median(measured.map((r) => r.readyMs)),
-    startMs: lib.median(measured.map((r) => r.startMs)),
+    readyMs: median(measured.map((r) => r.readyMs)),
+    startMs: median(measured.map((r) => r.startMs)),
     launcherRssBytes: process.memoryUsage().rss,
   };
 }
