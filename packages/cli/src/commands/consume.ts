@@ -19,6 +19,7 @@ interface ConsumeArgs extends BootstrapArgs {
   'max-messages'?: number;
   'exit-at-end': boolean;
   format: RecordFormat;
+  'check-crcs': boolean;
 }
 
 /**
@@ -42,6 +43,7 @@ export const consumeCommand: CommandModule<object, ConsumeArgs> = {
       .option('max-messages', { type: 'number', requiresArg: true, describe: 'Exit after printing this many records' })
       .option('exit-at-end', { type: 'boolean', default: false, describe: 'Exit at the log end offsets of when it started (kcat -e)' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: values; json: partition, offset, timestamp, key, headers, value' })
+      .option('check-crcs', { type: 'boolean', default: false, describe: "Check each batch's CRC-32C (Kafka check.crcs): a corrupt batch stops the command with an error naming its offset" })
       .example('$0 consume logs --from-beginning --exit-at-end', 'Print every record, then exit')
       .example('$0 consume logs --from-time 1h --format json', 'The last hour, as JSON lines, then keep following')
       .example('$0 consume logs --from-time 2024-05-01T10:00:00Z --to-time 2024-05-01T11:00:00Z', 'One hour of records, then exit')
@@ -83,11 +85,11 @@ export const consumeCommand: CommandModule<object, ConsumeArgs> = {
     const stopAt = new Map<number, number>();
     let consumer: Consumer;
     if (args.group !== undefined) {
-      consumer = client.consumer({ groupId: args.group, autoOffsetReset: args['from-beginning'] ? 'earliest' : 'latest' });
+      consumer = client.consumer({ groupId: args.group, autoOffsetReset: args['from-beginning'] ? 'earliest' : 'latest', checkCrcs: args['check-crcs'] });
       consumer.subscribe(args.topic);
       for (const p of partitions) stopAt.set(p.partition, args['exit-at-end'] ? p.highWatermark : Infinity);
     } else {
-      consumer = client.consumer({ autoOffsetReset: 'earliest' });
+      consumer = client.consumer({ autoOffsetReset: 'earliest', checkCrcs: args['check-crcs'] });
       consumer.assign(partitions.map((p) => ({ topic: args.topic, partition: p.partition })));
       const start: ReplayStart =
         offset !== undefined ? { kind: 'offset', offset } : fromTimeMs !== undefined ? { kind: 'time', timestampMs: fromTimeMs } : args['from-beginning'] ? { kind: 'earliest' } : { kind: 'latest' };

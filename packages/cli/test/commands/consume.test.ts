@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliTestBroker, type CliTestBroker } from '../helpers/cli-broker.js';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SLUICE_BIN, ensureCliBuilt, runCli, type CliResult } from '../helpers/cli-process.js';
@@ -153,6 +153,28 @@ describe('sluice consume', () => {
     await runCli(['produce', 'edges', ...bs()], { input: 'one\n\nthree' });
     const got = await runCli(['consume', 'edges', ...bs(), '--from-beginning', '--exit-at-end']);
     expect(got.stdout).toBe('one\n\nthree\n');
+  });
+
+  it('--check-crcs prints the records before a batch altered on disk, then stops naming its offset; without it the altered bytes print', async () => {
+    const admin = broker.client.admin();
+    await admin.createTopics([{ topic: 'altered', numPartitions: 1 }]);
+    await admin.close();
+    const producer = broker.client.producer();
+    for (const values of [['a0', 'a1'], ['middle-record', 'b1']]) await producer.sendBatch(values.map((value) => ({ topic: 'altered', partition: 0, value })));
+    await producer.close();
+    const logFile = join(broker.dataDir, 'altered-0', (await readdir(join(broker.dataDir, 'altered-0'))).find((f) => f.endsWith('.log'))!);
+    const at = (await readFile(logFile)).indexOf('middle-record');
+    expect(at).toBeGreaterThan(0);
+    const file = await open(logFile, 'r+');
+    await file.write(Buffer.from('M'), 0, 1, at).finally(() => file.close());
+
+    const checked = await runCli(['consume', 'altered', ...bs(), '--from-beginning', '--exit-at-end', '--check-crcs']);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toBe('a0\na1\n');
+    expect(checked.stderr).toMatch(/^sluice: record batch at offset 2 of altered-0 is corrupt: bad-crc \(stored CRC-32C 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\)/);
+    const unchecked = await runCli(['consume', 'altered', ...bs(), '--from-beginning', '--exit-at-end']);
+    expect(unchecked.code, unchecked.stderr).toBe(0);
+    expect(unchecked.stdout).toBe('a0\na1\nMiddle-record\nb1\n');
   });
 
   it('fails with one clear line: bad offset, unknown topic, bad time, missing partition, conflicting flags, unreachable broker', async () => {

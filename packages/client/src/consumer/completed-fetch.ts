@@ -1,9 +1,11 @@
 import {
   batchRecordsRegion,
+  CorruptRecordError,
   CompressionType,
   decodeRecordsInto,
   recordBatches,
   uncompressedRecordsRegion,
+  validateRecordBatchAt,
   type RecordBatchView,
   type RecordFactory,
   type RecordsRegion,
@@ -23,6 +25,9 @@ const NO_DATA = Buffer.alloc(0);
  * Records before the fetch offset (a fetch starts on a batch boundary) and control batches are
  * skipped. `nextRecordOffset` is the offset of the next record to hand out; once every batch is
  * used, the consumer's position moves to `endOffset` (past trailing control batches).
+ *
+ * With `checkCrcs` every batch's CRC-32C is checked before anything is taken from it (Kafka
+ * consumer `check.crcs`, `DefaultRecordBatch.ensureValid`).
  */
 export class CompletedFetch {
   /** Offset of the next record `take` hands out (the consumer's position while this fetch serves it). */
@@ -34,7 +39,11 @@ export class CompletedFetch {
   private index = 0;
   private readonly make: RecordFactory<ConsumedRecord>;
 
-  constructor(readonly fetched: FetchedPartition) {
+  constructor(
+    readonly fetched: FetchedPartition,
+    /** Check each batch's CRC-32C before decoding it (ConsumerOptions.checkCrcs). */
+    private readonly checkCrcs = false,
+  ) {
     const { topic, partition } = fetched;
     this.nextRecordOffset = fetched.fetchOffset;
     this.batches = recordBatches(fetched.data ?? NO_DATA);
@@ -64,11 +73,13 @@ export class CompletedFetch {
    * Decodes the next batch that holds records at or after `nextRecordOffset`. Returns true when
    * records are waiting, false when no batch is left; a Promise of that when the batch is
    * compressed (decompression runs off the thread). Throws (or rejects with)
-   * CorruptRecordError for an undecodable batch, UnsupportedCompressionTypeError for an unknown codec.
+   * CorruptRecordError (CORRUPT_MESSAGE) for an undecodable batch or, with `checkCrcs`, one whose
+   * CRC-32C does not match its bytes; UnsupportedCompressionTypeError for an unknown codec.
    */
   decodeNext(): boolean | Promise<boolean> {
     for (let next = this.batches.next(); !next.done; next = this.batches.next()) {
       const batch = next.value;
+      if (this.checkCrcs) this.ensureValid(batch);
       if (batch.lastOffset < this.nextRecordOffset || batch.isControl) continue;
       const data = this.fetched.data!;
       if (batch.compression !== CompressionType.None) return batchRecordsRegion(data, batch.position).then((region) => (this.decode(region) ? true : this.decodeNext()));
@@ -89,6 +100,14 @@ export class CompletedFetch {
     return taken;
   }
 
+  /** Throws CorruptRecordError when `batch`'s stored CRC-32C is not the one of its bytes. */
+  private ensureValid(batch: RecordBatchView): void {
+    const validation = validateRecordBatchAt(batch.buffer, batch.position, batch.endPosition);
+    if (validation.ok) return;
+    const crcs = validation.storedCrc === undefined ? '' : ` (stored CRC-32C ${hex(validation.storedCrc)}, computed ${hex(validation.computedCrc!)})`;
+    throw new CorruptRecordError(`record batch at offset ${batch.baseOffset} of ${this.topic}-${this.partition} is corrupt: ${validation.failure}${crcs}`);
+  }
+
   private decode(region: RecordsRegion): boolean {
     const records: ConsumedRecord[] = [];
     decodeRecordsInto(region.buffer, region.start, region.end, region.count, region.context, records, this.make, this.nextRecordOffset);
@@ -97,3 +116,5 @@ export class CompletedFetch {
     return records.length > 0;
   }
 }
+
+const hex = (crc: number): string => `0x${crc.toString(16).padStart(8, '0')}`;

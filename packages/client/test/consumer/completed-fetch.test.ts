@@ -52,4 +52,21 @@ describe('CompletedFetch', () => {
     expect(out.map((r) => r.offset)).toEqual([0, 1]);
     expect(() => completed.decodeNext()).toThrow(CorruptRecordError);
   });
+
+  it('with checkCrcs, throws for a batch whose bytes no longer match its CRC-32C, also one that would decode', async () => {
+    const good = buildRecordBatchSync({ records: values(0, 2), baseOffset: 0 });
+    const altered = Buffer.from(buildRecordBatchSync({ records: values(2, 2), baseOffset: 2 }));
+    altered[altered.lastIndexOf('v3')] = 0x56; // "V3": same length, still decodes
+    const data = Buffer.concat([good, altered]);
+
+    const checked = new CompletedFetch(fetched(data, 0), true);
+    expect(checked.decodeNext()).toBe(true);
+    const out: ConsumedRecord[] = [];
+    checked.take(10, out);
+    expect(out.map((r) => r.offset)).toEqual([0, 1]);
+    expect(() => checked.decodeNext()).toThrow(/record batch at offset 2 of t-3 is corrupt: bad-crc/);
+
+    const unchecked = new CompletedFetch(fetched(data, 0));
+    expect((await drain(unchecked, 10)).flat().map((r) => r.value!.toString())).toEqual(['v0', 'v1', 'v2', 'V3']);
+  });
 });
