@@ -25,7 +25,7 @@ const progress: Progress = { update: (done, total, status) => post({ type: 'prog
 const client = new SluiceClient({ bootstrapServers: [setup.bootstrap], clientId: 'sluice-bench-reader' });
 const consumers: Consumer[] = [];
 try {
-  for (let i = 0; i < setup.consumers; i++) consumers.push(assignedConsumer(client, setup.topic, setup.partitions, i, setup.consumers, 0, setup.maxWaitMs));
+  for (let i = 0; i < setup.consumers; i++) consumers.push(assignedConsumer(client, setup.topic, setup.partitions, i, setup.consumers, 0, setup.maxWaitMs, setup.checkCrcs));
   if (!catchUp) {
     // A first poll connects each consumer; it may already return the warm-up records.
     const warmupRead = (await Promise.all(consumers.map((c) => c.poll()))).reduce((sum, records) => sum + records.length, 0);

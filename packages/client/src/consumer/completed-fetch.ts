@@ -42,7 +42,7 @@ export class CompletedFetch {
   constructor(
     readonly fetched: FetchedPartition,
     /** Check each batch's CRC-32C before decoding it (ConsumerOptions.checkCrcs). */
-    private readonly checkCrcs = false,
+    private readonly checkCrcs: boolean,
   ) {
     const { topic, partition } = fetched;
     this.nextRecordOffset = fetched.fetchOffset;

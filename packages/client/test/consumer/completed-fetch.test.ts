@@ -32,7 +32,7 @@ describe('CompletedFetch', () => {
       await buildRecordBatch({ records: values(6, 4), baseOffset: 6, compression: CompressionType.Lz4 }),
       buildRecordBatchSync({ records: values(10, 2), baseOffset: 10, control: true }),
     ]);
-    const completed = new CompletedFetch(fetched(data, 3));
+    const completed = new CompletedFetch(fetched(data, 3), false);
     expect(completed.endOffset).toBe(12);
     const polls = await drain(completed, 3);
     expect(polls.map((p) => p.map((r) => r.offset))).toEqual([[3, 4], [6, 7, 8], [9]]);
@@ -45,7 +45,7 @@ describe('CompletedFetch', () => {
     const good = buildRecordBatchSync({ records: values(0, 2), baseOffset: 0 });
     const bad = Buffer.from(buildRecordBatchSync({ records: values(2, 2), baseOffset: 2 }));
     bad[bad.length - 1] = 0x7f; // the last record's headersCount becomes -64
-    const completed = new CompletedFetch(fetched(Buffer.concat([good, bad]), 0));
+    const completed = new CompletedFetch(fetched(Buffer.concat([good, bad]), 0), false);
     expect(completed.decodeNext()).toBe(true);
     const out: ConsumedRecord[] = [];
     completed.take(10, out);
@@ -66,7 +66,7 @@ describe('CompletedFetch', () => {
     expect(out.map((r) => r.offset)).toEqual([0, 1]);
     expect(() => checked.decodeNext()).toThrow(/record batch at offset 2 of t-3 is corrupt: bad-crc/);
 
-    const unchecked = new CompletedFetch(fetched(data, 0));
+    const unchecked = new CompletedFetch(fetched(data, 0), false);
     expect((await drain(unchecked, 10)).flat().map((r) => r.value!.toString())).toEqual(['v0', 'v1', 'v2', 'V3']);
   });
 });
