@@ -57,11 +57,11 @@ describe('sluice bench harness', () => {
     expect(written.machine.node).toBe(process.version);
   });
 
-  it('labels runs whose consumers skip the CRC check, and only those (the check is the default)', () => {
+  it('labels runs whose consumers check CRCs, and only those (the check is off by default)', () => {
     const base = { recordSizeBytes: 100, partitions: 1, producers: 1, consumers: 0, acks: -1 as const, compression: 'none' as const };
     expect(scenarioName(base)).toBe('100B 1p acks=-1 none prod=1 cons=0');
-    expect(scenarioName({ ...base, checkCrcs: true })).toBe('100B 1p acks=-1 none prod=1 cons=0');
-    expect(scenarioName({ ...base, checkCrcs: false })).toBe('100B 1p acks=-1 none prod=1 cons=0 check.crcs=false');
+    expect(scenarioName({ ...base, checkCrcs: false })).toBe('100B 1p acks=-1 none prod=1 cons=0');
+    expect(scenarioName({ ...base, checkCrcs: true })).toBe('100B 1p acks=-1 none prod=1 cons=0 check.crcs');
   });
 
   it('hands batchSizeBytes to the producers: the log holds no batch above it', async () => {

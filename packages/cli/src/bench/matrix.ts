@@ -19,7 +19,7 @@ export interface BenchMatrixOptions {
   readonly lingerMs?: number;
   /** Producer batch size (bytes); default the producer's (1,000,000). */
   readonly batchSizeBytes?: number;
-  /** Consumers check batch CRCs (ScenarioParams.checkCrcs); default true. */
+  /** Consumers check batch CRCs (ScenarioParams.checkCrcs); default false. */
   readonly checkCrcs?: boolean;
   /** Latency warm-up at the start of each produce phase (ms), see `ScenarioParams.warmupMs`. */
   readonly warmupMs?: number;
@@ -35,14 +35,14 @@ export interface BenchMatrixOptions {
 }
 
 /**
- * The scenario label: `<size>B <partitions>p acks=<acks> <codec> prod=<n> cons=<n>[ @<rate>/s][ linger=<ms>][ batch=<bytes>][ check.crcs=false]`
+ * The scenario label: `<size>B <partitions>p acks=<acks> <codec> prod=<n> cons=<n>[ @<rate>/s][ linger=<ms>][ batch=<bytes>][ check.crcs]`
  * (linger, batch and check.crcs only when set, so labels of default runs stay comparable across result files).
  */
 export function scenarioName(p: Pick<ScenarioParams, 'recordSizeBytes' | 'partitions' | 'producers' | 'consumers' | 'acks' | 'compression' | 'targetRecordsPerSec' | 'lingerMs' | 'batchSizeBytes' | 'checkCrcs'>): string {
   const rate = p.targetRecordsPerSec !== undefined ? ` @${p.targetRecordsPerSec}/s` : '';
   const linger = p.lingerMs !== undefined ? ` linger=${p.lingerMs}` : '';
   const batch = p.batchSizeBytes !== undefined ? ` batch=${p.batchSizeBytes}` : '';
-  const crcs = p.checkCrcs === false ? ' check.crcs=false' : '';
+  const crcs = p.checkCrcs === true ? ' check.crcs' : '';
   return `${p.recordSizeBytes}B ${p.partitions}p acks=${p.acks} ${p.compression} prod=${p.producers} cons=${p.consumers}${rate}${linger}${batch}${crcs}`;
 }
 
@@ -65,7 +65,7 @@ export function expandMatrix(options: BenchMatrixOptions): ScenarioParams[] {
                 targetRecordsPerSec: options.targetRecordsPerSec,
                 ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
                 ...(options.batchSizeBytes !== undefined ? { batchSizeBytes: options.batchSizeBytes } : {}),
-                ...(options.checkCrcs === false ? { checkCrcs: false } : {}),
+                ...(options.checkCrcs === true ? { checkCrcs: true } : {}),
                 ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
                 // Under a target rate, the first half of the warm-up ramps the rate up (ScenarioParams.rampUpMs).
                 ...(options.targetRecordsPerSec !== undefined && options.warmupMs ? { rampUpMs: options.warmupMs / 2 } : {}),

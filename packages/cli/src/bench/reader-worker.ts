@@ -15,7 +15,7 @@ export interface ReaderSetup {
   readonly consumers: number;
   /** Fetch max wait (ms). */
   readonly maxWaitMs: number;
-  /** Consumers check every fetched batch's CRC-32C (ConsumerOptions.checkCrcs). Default true. */
+  /** Consumers check every fetched batch's CRC-32C (ConsumerOptions.checkCrcs). Default false. */
   readonly checkCrcs?: boolean;
   /** Give up after this long (ms) and report what was read. */
   readonly timeoutMs: number;

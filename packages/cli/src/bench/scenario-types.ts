@@ -29,7 +29,7 @@ export interface ScenarioParams {
   readonly lingerMs?: number;
   /** Producer batch size (bytes, Kafka's `batch.size`). Default the producer's (1,000,000). */
   readonly batchSizeBytes?: number;
-  /** Consumers check every fetched batch's CRC-32C (ConsumerOptions.checkCrcs). Default true, the consumer's default. */
+  /** Consumers check every fetched batch's CRC-32C (ConsumerOptions.checkCrcs). Default false, the consumer's default. */
   readonly checkCrcs?: boolean;
   /**
    * Leading part of the produce phase (ms) whose latencies (produce and end-to-end) are not

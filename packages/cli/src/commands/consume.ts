@@ -43,7 +43,7 @@ export const consumeCommand: CommandModule<object, ConsumeArgs> = {
       .option('max-messages', { type: 'number', requiresArg: true, describe: 'Exit after printing this many records' })
       .option('exit-at-end', { type: 'boolean', default: false, describe: 'Exit at the log end offsets of when it started (kcat -e)' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: values; json: partition, offset, timestamp, key, headers, value' })
-      .option('check-crcs', { type: 'boolean', default: true, describe: "Check each batch's CRC-32C (Kafka check.crcs): a corrupt batch stops the command with an error naming its offset; --no-check-crcs prints it as it is" })
+      .option('check-crcs', { type: 'boolean', default: false, describe: "Check each batch's CRC-32C (Kafka check.crcs): a corrupt batch stops the command with an error naming its offset" })
       .example('$0 consume logs --from-beginning --exit-at-end', 'Print every record, then exit')
       .example('$0 consume logs --from-time 1h --format json', 'The last hour, as JSON lines, then keep following')
       .example('$0 consume logs --from-time 2024-05-01T10:00:00Z --to-time 2024-05-01T11:00:00Z', 'One hour of records, then exit')

@@ -61,11 +61,12 @@ export interface ConsumerOptions {
   /**
    * [check.crcs] Check every fetched batch's CRC-32C before handing out its records; a mismatch
    * makes `poll()` throw CorruptRecordError (CORRUPT_MESSAGE, 2) with the position left before
-   * that batch, as Kafka's consumer does. Default true, as Kafka's Java consumer (librdkafka's
-   * default is false): a batch altered after the broker checked it on produce (on disk, in a
-   * copy of the data directory) is caught before the application sees it. Cost: a pass over
-   * every byte read, CRC-32C at about 9.5 GB/s here (docs/benchmarks.md); interleaved 100 B and
-   * 1 KiB catch-ups with and without it differed by no more than their spread (bench/findings.md).
+   * that batch, as Kafka's consumer does: a batch altered after the broker checked it on produce
+   * (on disk, in a copy of the data directory) is caught before the application sees it.
+   * Default false, as librdkafka's and kcat's (Kafka's Java consumer defaults to true): the broker
+   * checks every batch's CRC when it is produced and the log tail's after an unclean shutdown, and
+   * the check is a pass over every byte read: 1 KiB catch-ups read about 6% less with it
+   * (bench/findings.md finding 14).
    */
   readonly checkCrcs?: boolean;
   /** Retry policy of group, commit and offset-lookup requests (retry.ts). */

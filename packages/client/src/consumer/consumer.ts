@@ -279,7 +279,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       } else if (result.retriableError) {
         retriable = true;
       } else if (result.nextOffset > result.fetchOffset) {
-        this.completed.push(new CompletedFetch(result, this.options.checkCrcs ?? true));
+        this.completed.push(new CompletedFetch(result, this.options.checkCrcs ?? false));
         // Before the prefetch below takes the order: partitions that got data go last, so a
         // response budget smaller than every partition's share serves each in turn (Kafka's
         // SubscriptionState.movePartitionToEnd).
