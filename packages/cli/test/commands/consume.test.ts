@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliTestBroker, type CliTestBroker } from '../helpers/cli-broker.js';
 import { spawn } from 'node:child_process';
-import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SLUICE_BIN, ensureCliBuilt, runCli, type CliResult } from '../helpers/cli-process.js';
+import { alterSegmentBytes } from '../../../../test-support/alter-segment.js';
 
 /** Runs a program to completion (killed after 30 s) with stdout and stderr together. */
 function runProcess(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
@@ -162,11 +163,7 @@ describe('sluice consume', () => {
     const producer = broker.client.producer();
     for (const values of [['a0', 'a1'], ['middle-record', 'b1']]) await producer.sendBatch(values.map((value) => ({ topic: 'altered', partition: 0, value })));
     await producer.close();
-    const logFile = join(broker.dataDir, 'altered-0', (await readdir(join(broker.dataDir, 'altered-0'))).find((f) => f.endsWith('.log'))!);
-    const at = (await readFile(logFile)).indexOf('middle-record');
-    expect(at).toBeGreaterThan(0);
-    const file = await open(logFile, 'r+');
-    await file.write(Buffer.from('M'), 0, 1, at).finally(() => file.close());
+    await alterSegmentBytes(join(broker.dataDir, 'altered-0'), 'middle-record', 'Middle-record');
 
     const checked = await runCli(['consume', 'altered', ...bs(), '--from-beginning', '--exit-at-end', '--check-crcs']);
     expect(checked.code).toBe(1);

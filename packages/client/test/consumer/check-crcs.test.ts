@@ -1,9 +1,10 @@
-import { mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '@sluice/broker';
 import { CorruptRecordError } from '@sluice/protocol';
+import { alterSegmentBytes } from '../../../../test-support/alter-segment.js';
 import { SluiceClient, type ConsumedRecord, type Consumer } from '../../src/index.js';
 
 const TOPIC = 'crc';
@@ -43,15 +44,7 @@ describe('consumer checkCrcs (Kafka check.crcs)', () => {
     }
     await producer.close();
     const partitionDir = join(dataDir, (await readdir(dataDir)).find((d) => d.startsWith(`${TOPIC}-`))!);
-    const logFile = join(partitionDir, (await readdir(partitionDir)).find((f) => f.endsWith('.log'))!);
-    const at = (await readFile(logFile)).indexOf('middle-record');
-    expect(at).toBeGreaterThan(0);
-    const file = await open(logFile, 'r+');
-    try {
-      await file.write(Buffer.from('M'), 0, 1, at); // "Middle-record": same length, record still decodes
-    } finally {
-      await file.close();
-    }
+    await alterSegmentBytes(partitionDir, 'middle-record', 'Middle-record');
   });
 
   afterAll(async () => {
