@@ -39,8 +39,9 @@ export async function writeReport(results, outFile) {
   const p512 = find((s) => isBase(s) && s.params.recordSizeBytes === 100 && s.params.partitions === 512);
   // The targets are read from the runs at the producer's default linger.ms (5); linger 0 runs are extra.
   const defaultLinger = (s) => s.params.lingerMs === undefined;
+  const linger0 = (s) => s.params.lingerMs === 0;
   const half = find((s) => s.loadFraction === 0.5 && defaultLinger(s));
-  const halfLinger0 = find((s) => s.loadFraction === 0.5 && s.params.lingerMs === 0);
+  const halfLinger0 = find((s) => s.loadFraction === 0.5 && linger0(s));
   const { fio, loopback, diskLatency } = results.limits ?? {};
   const { redis, nats } = results.peers ?? {};
   const { kcat, kafkajs } = results.clients ?? {};
@@ -106,7 +107,7 @@ export async function writeReport(results, outFile) {
   }));
   const fixedRate = S.filter((s) => s.params.targetRecordsPerSec !== undefined).sort((a, b) => a.params.targetRecordsPerSec - b.params.targetRecordsPerSec);
   const loads = fixedRate.filter(defaultLinger);
-  const loadsLinger0 = fixedRate.filter((s) => s.params.lingerMs === 0);
+  const loadsLinger0 = fixedRate.filter(linger0);
   const points = (list, key) => list.map((s) => ({ x: s.params.targetRecordsPerSec, y: s[key] }));
   await writeFile(join(docsDir, 'benchmarks/latency-vs-load.svg'), lineChart({
     title: 'Sluice latency vs produce rate (100 B, 1 partition, acks=-1)', xLabel: 'target records/s', yLabel: 'ms',

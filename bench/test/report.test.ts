@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { scenarioName } from '../../packages/cli/src/bench/index.js';
 
 // bench/report.mjs is plain JavaScript run by `npm run bench`; it imports the built cli (dist/),
 // which `npm test` builds first.
@@ -12,8 +13,8 @@ const { writeReport } = (await import(pathToFileURL(`${process.cwd()}/bench/repo
 
 /** A fixed-rate latency scenario's summary row as bench/run.mjs writes it. */
 function latencyRow(rate: number, fraction: number, produceP99Ms: number, endToEndP99Ms: number, lingerMs?: number) {
-  const params = { partitions: 1, producers: 1, consumers: 1, acks: -1, compression: 'none', catchUp: false, durationMs: 10_000, warmupMs: 3000, rampUpMs: 1500, recordSizeBytes: 100, targetRecordsPerSec: rate, ...(lingerMs === undefined ? {} : { lingerMs }) };
-  const name = `100B 1p acks=-1 none prod=1 cons=1 @${rate}/s${lingerMs === undefined ? '' : ` linger=${lingerMs}`}`;
+  const params = { partitions: 1, producers: 1, consumers: 1, acks: -1 as const, compression: 'none' as const, catchUp: false, durationMs: 10_000, warmupMs: 3000, rampUpMs: 1500, recordSizeBytes: 100, targetRecordsPerSec: rate, ...(lingerMs === undefined ? {} : { lingerMs }) };
+  const name = scenarioName(params);
   return { name, params: { ...params, name }, runs: 1, produceRecordsPerSec: rate, produceMbPerSec: rate / 1e4, produceP50Ms: 1, produceP99Ms, produceP999Ms: produceP99Ms + 1, endToEndP50Ms: 1, endToEndP99Ms, consumeRecordsPerSec: null, consumeMbPerSec: null, brokerCpuCoresProduce: 0.5, brokerCpuCoresConsume: null, clientFaultsPerMbConsume: null, brokerPeakRssBytes: 70e6, produceRecordsPerSecRuns: [rate], errors: [], loadFraction: fraction };
 }
 
