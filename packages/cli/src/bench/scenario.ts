@@ -42,7 +42,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
     const warmupRecords = producers.length;
 
     if (params.consumers > 0) {
-      readAlong = await startReadAlong({ bootstrap: broker.bootstrap, topic, partitions: params.partitions, consumers: params.consumers, maxWaitMs: 100, checkCrcs: params.checkCrcs === true, timeoutMs: (params.durationMs ?? 60_000) + 60_000 });
+      readAlong = await startReadAlong({ bootstrap: broker.bootstrap, topic, partitions: params.partitions, consumers: params.consumers, maxWaitMs: 100, checkCrcs: params.checkCrcs, timeoutMs: (params.durationMs ?? 60_000) + 60_000 });
     }
     const warmupRead = readAlong?.warmupRead ?? 0;
 
@@ -99,7 +99,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
           partitions: params.partitions,
           consumers: Math.max(1, Math.min(params.consumers, params.partitions)),
           maxWaitMs: 500,
-          checkCrcs: params.checkCrcs === true,
+          checkCrcs: params.checkCrcs,
           timeoutMs: 60_000 + total / 50,
           catchUpRecords: total,
         },
