@@ -2,6 +2,7 @@ import type { LogManager, PartitionLog, TopicInfo } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './group/index.js';
+import type { ProducerIdManager } from './producer/producer-id-manager.js';
 import type { AdvertisedApi } from './router/request-router.js';
 
 /** Where clients reach this broker: what Metadata and FindCoordinator advertise. */
@@ -18,8 +19,8 @@ export type TopicLookup =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /**
- * The broker's state as handlers see it: configuration, identity, the logs and the group
- * coordinator. One instance per running broker; handlers are stateless functions of it.
+ * The broker's state as handlers see it: configuration, identity, the logs, the group
+ * coordinator and the producer id allocator. One instance per running broker; handlers are stateless functions of it.
  *
  * Concurrency contract: everything runs on the event loop; storage serializes appends per partition.
  */
@@ -36,6 +37,8 @@ export class Broker {
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
     readonly logger: Logger,
+    /** Producer ids for InitProducerId, unique across restarts (KIP-98). */
+    readonly producerIds: ProducerIdManager,
   ) {}
 
   /** Aborted when the broker starts shutting down: long-polls return at once. */

@@ -3,6 +3,7 @@ import { crc32cImplementation } from '@sluice/protocol';
 import { LogManager } from '@sluice/storage';
 import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
+import { LocalProducerIdBlockStore, ProducerIdManager } from './producer/producer-id-manager.js';
 import { type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
 import { logConfigDefaults } from './config/log-config-defaults.js';
 import { openGroupServices } from './group-wiring.js';
@@ -71,6 +72,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     dataDir,
     defaults: logConfigDefaults(config),
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+    producerIdExpirationMs: config['producer.id.expiration.ms'],
+    producerIdExpirationCheckIntervalMs: config['producer.id.expiration.check.interval.ms'],
     logger,
   });
   let groups;
@@ -80,7 +83,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     await logs.close();
     throw err;
   }
-  const broker = new Broker(config, meta.clusterId, logs, groups.coordinator, logger);
+  const producerIds = new ProducerIdManager(new LocalProducerIdBlockStore(dataDir));
+  const broker = new Broker(config, meta.clusterId, logs, groups.coordinator, logger, producerIds);
   const router = new RequestRouter(API_HANDLERS, broker, logger.child({ component: 'router' }));
   broker.advertisedApis = () => router.advertisedApis();
   const server = new SocketServer(

@@ -164,3 +164,25 @@ export class InvalidConfigError extends StorageError {
     super(`invalid value '${value}' for config ${key}: ${reason}`);
   }
 }
+
+/**
+ * An idempotent producer's batch refused by the partition's producer state (Kafka
+ * `ProducerAppendInfo`, KIP-98, KIP-360), before any byte was written:
+ * - OUT_OF_ORDER_SEQUENCE_NUMBER (45): baseSequence does not follow the last sequence the
+ *   partition holds for the producer id and epoch (a batch in between never arrived), or a new
+ *   epoch does not start at 0;
+ * - INVALID_PRODUCER_EPOCH (47): the epoch is older than the partition's (a newer instance of
+ *   the producer fenced this one);
+ * - UNKNOWN_PRODUCER_ID (59): the partition holds no state for the producer id (it expired after
+ *   `producer.id.expiration.ms`) and the batch does not start a sequence (baseSequence != 0).
+ */
+export class ProducerStateError extends StorageError {
+  override readonly name = 'ProducerStateError';
+  constructor(
+    readonly errorCode: number,
+    readonly producerId: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

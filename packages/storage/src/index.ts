@@ -21,8 +21,13 @@ export {
   RECOVERY_POINT_CHECKPOINT_FILE,
   LOG_START_OFFSET_CHECKPOINT_FILE,
   TOPIC_METADATA_FILE,
+  DEFAULT_PRODUCER_ID_EXPIRATION_MS,
   type TopicInfo,
   type LogManagerOptions,
 } from './manager/log-manager.js';
 export { retentionMsBreached, retentionSizeBreached, applyRetention, type RetentionSegment } from './manager/retention.js';
 export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './manager/topic-name.js';
+export { ProducerStateManager, type ProducerBatchInfo, type ProducerUpdate, type ProducerCheck } from './producer/producer-state-manager.js';
+export { MAX_BATCHES_PER_PRODUCER, MAX_SEQUENCE, lastSequenceOf, type ProducerStateEntry, type BatchMetadata } from './producer/producer-state-entry.js';
+export { SNAPSHOT_FILE_SUFFIX, snapshotFilePath, encodeProducerSnapshot, decodeProducerSnapshot } from './producer/producer-snapshot-file.js';
+export { PRODUCER_ID_BLOCK_FILE, readNextProducerIdBlockStart, writeNextProducerIdBlockStart } from './manager/producer-id-block-file.js';

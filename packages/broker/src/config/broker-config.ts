@@ -34,6 +34,8 @@ export const BROKER_CONFIG_KEYS = [
   key('log.index.size.max.bytes', 'int', 10485760, 'Default segment.index.bytes: offset index size that forces a roll (bytes).', atLeast(4096)),
   key('log.message.timestamp.type', 'string', 'CreateTime', 'Default message.timestamp.type: CreateTime keeps producer timestamps, LogAppendTime stamps the broker time.', undefined, ['CreateTime', 'LogAppendTime']),
   key('log.retention.check.interval.ms', 'long', 300000, 'How often retention runs (ms).', atLeast(1)),
+  key('producer.id.expiration.ms', 'long', 86400000, 'How long a partition keeps an idle idempotent producer\'s state (ms); its next batch that does not start a sequence then gets UNKNOWN_PRODUCER_ID.', atLeast(1)),
+  key('producer.id.expiration.check.interval.ms', 'long', 600000, 'How often expired producer state is removed (ms).', atLeast(1)),
   key('log.fsync.policy', 'string', 'acks-all', 'When appended bytes are fdatasync\'d before the Produce is answered: acks-all (only for acks=-1, with group commit), always (also acks=1), never (page cache only; the OS writes back).', undefined, ['acks-all', 'always', 'never']),
   groupKey('group.initial.rebalance.delay.ms'),
   groupKey('group.min.session.timeout.ms'),

@@ -2,24 +2,29 @@ import { ErrorCode, InitProducerId, type InitProducerIdRequest, type InitProduce
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * Producer ids are unique per broker start and across restarts without persisted state: they
- * start at the start time in microseconds (≈ 2^50 today, below 2^53) and count up.
- */
-let nextProducerId = Date.now() * 1000;
-
-/**
- * InitProducerId v0-1 (Kafka protocol: InitProducerId, KIP-98). Idempotent producers (the Java
- * client's default) get a fresh producer id with epoch 0. The broker accepts their batches but
- * does not deduplicate retried sequences (documented in docs/protocol.md). A transactional id
- * gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED 53: transactions are not supported.
+ * InitProducerId v0-1 (Kafka protocol: InitProducerId, KIP-98). An idempotent producer (the Java
+ * client's default) gets a producer id never handed out before by this data directory (blocks
+ * claimed durably, see ProducerIdManager) with epoch 0; its batches are then deduplicated per
+ * partition (PartitionLog's producer state). As Kafka does for a producer without a
+ * transactional id, every call gets a new id, which is also how such a producer recovers from
+ * UNKNOWN_PRODUCER_ID or OUT_OF_ORDER_SEQUENCE_NUMBER (KIP-360). A transactional id gets
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED 53: transactions are not supported. When no block can be
+ * claimed (a disk failure, logged) it answers COORDINATOR_NOT_AVAILABLE 15, which every client
+ * retries (InitProducerId v0-1 clients know no KAFKA_STORAGE_ERROR).
  */
 export const initProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProducerIdResponse> = {
   api: InitProducerId,
-  handle(request) {
+  async handle(request, context) {
     if (request.transactionalId !== null) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: nextProducerId++, producerEpoch: 0 };
+    try {
+      const producerId = await context.broker.producerIds.generateProducerId();
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+    } catch (err) {
+      context.broker.logger.error({ err }, 'could not claim a producer id block');
+      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 };
+    }
   },
   errorResponse(_request, errorCode) {
     return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };

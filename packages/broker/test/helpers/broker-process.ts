@@ -17,19 +17,20 @@ export interface BrokerProcess {
 }
 
 /**
- * Spawns `sluice broker --data-dir DIR --port 0` and resolves once its "ready" log line names the
- * bound port. Throws if it exits first or is not ready within `timeoutMs`.
+ * Spawns `sluice broker --data-dir DIR --port PORT` (PORT 0: an ephemeral one; a test restarting
+ * a broker for clients that keep its address passes the port it had) and resolves once its
+ * "ready" log line names the bound port. Throws if it exits first or is not ready within `timeoutMs`.
  */
-export async function spawnBroker(dataDir: string, extraArgs: string[] = [], timeoutMs = 15_000): Promise<BrokerProcess> {
+export async function spawnBroker(dataDir: string, extraArgs: string[] = [], timeoutMs = 15_000, port = 0): Promise<BrokerProcess> {
   if (!existsSync(SLUICE_BIN)) throw new Error(`${SLUICE_BIN} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [SLUICE_BIN, 'broker', '--data-dir', dataDir, '--port', '0', ...extraArgs], {
+  const child = spawn(process.execPath, [SLUICE_BIN, 'broker', '--data-dir', dataDir, '--port', String(port), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const port = await new Promise<number>((resolve, reject) => {
+  const boundPort = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`broker not ready after ${timeoutMs} ms; stderr: ${stderr}`));
@@ -58,5 +59,5 @@ export async function spawnBroker(dataDir: string, extraArgs: string[] = [], tim
       reject(new Error(`broker exited (${code}) before it was ready; stderr: ${stderr}`));
     });
   });
-  return { port, bootstrap: `127.0.0.1:${port}`, child, exited, lines };
+  return { port: boundPort, bootstrap: `127.0.0.1:${boundPort}`, child, exited, lines };
 }

@@ -1,7 +1,7 @@
 import { batchLastOffsetDelta, batchMaxTimestamp, batchSizeInBytes, setBatchBaseOffset } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import { KafkaStorageError, OffsetOutOfRangeError } from '../errors.js';
+import { KafkaStorageError, OffsetOutOfRangeError, ProducerStateError } from '../errors.js';
 import { fsyncDir } from '../io/disk.js';
 import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../segment/log-segment.js';
@@ -9,6 +9,10 @@ import { GroupCommit } from './group-commit.js';
 import { loadLog } from './log-loader.js';
 import { findOffsetByTimestamp, readBatches, type LogSnapshot } from './log-reader.js';
 import { applyLogAppendTime, validateAppend } from './log-validator.js';
+import { loadProducerState } from '../producer/producer-state-loader.js';
+import type { ProducerAppendRound, ProducerBatchInfo, ProducerStateManager, ProducerUpdate } from '../producer/producer-state-manager.js';
+import { ProducerSnapshots } from '../producer/producer-snapshots.js';
+import { idempotentBatchInfo } from '../producer/idempotent-batch.js';
 
 /** Result of {@link PartitionLog.append} (Kafka `LogAppendInfo`). */
 export interface AppendInfo {
@@ -58,6 +62,12 @@ interface PendingAppend {
   readonly resolve: (info: AppendInfo) => void;
   readonly reject: (err: unknown) => void;
   baseOffset: number;
+  /** The idempotent batch's producer fields, or null for a batch without a producer id. */
+  readonly producer: ProducerBatchInfo | null;
+  /** Set when the batch is new: what producer state learns once it is written. */
+  producerUpdate?: ProducerUpdate;
+  /** Set when the batch repeats one already written or queued: the original's offsets; nothing is written. */
+  duplicateOf?: { readonly firstOffset: number; readonly lastOffset: number; readonly timestampMs: number };
 }
 
 interface SeqWaiter {
@@ -98,6 +108,7 @@ export class PartitionLog {
   private readonly listeners = new Set<() => void>();
   private readonly pendingDeletes = new Set<LogSegment>();
   private readonly groupCommit = new GroupCommit(() => this.flushDirty());
+  private readonly producerSnapshots: ProducerSnapshots;
 
   private constructor(
     readonly topic: string,
@@ -108,7 +119,11 @@ export class PartitionLog {
     private readonly clock: Clock,
     private readonly logger: Logger,
     loaded: { segments: LogSegment[]; logEndOffset: number; logStartOffset: number; recoveryPoint: number },
+    /** Per producer id: epoch and last batches (KIP-98); see `producerState`. */
+    private readonly producers: ProducerStateManager,
+    snapshotOffsets: number[],
   ) {
+    this.producerSnapshots = new ProducerSnapshots(dir, snapshotOffsets, logger);
     this.segments = loaded.segments;
     this.nextOffset = loaded.logEndOffset;
     this.startOffset = loaded.logStartOffset;
@@ -131,7 +146,9 @@ export class PartitionLog {
       cleanShutdown: options.cleanShutdown ?? false,
       logger,
     });
-    return new PartitionLog(options.topic, options.partition, options.dir, options.config, options.clock ?? systemClock, logger, loaded);
+    const clock = options.clock ?? systemClock;
+    const producers = await loadProducerState({ dir: options.dir, segments: loaded.segments, logEndOffset: loaded.logEndOffset, nowMs: clock.now(), logger });
+    return new PartitionLog(options.topic, options.partition, options.dir, options.config, clock, logger, loaded, producers.state, producers.snapshotOffsets);
   }
 
   /** First offset still in the log. */
@@ -152,6 +169,24 @@ export class PartitionLog {
   /** Offset below which the log is fsynced. */
   get recoveryPoint(): number {
     return this.recoveryPointOffset;
+  }
+
+  /** The partition's idempotent-producer state (KIP-98): read-only use (tests, DescribeProducers). */
+  get producerState(): Pick<ProducerStateManager, 'size' | 'entry'> {
+    return this.producers;
+  }
+
+  /**
+   * Forgets producers idle for `expirationMs` (`producer.id.expiration.ms`); returns how many.
+   * Their next batch that does not start a sequence gets UNKNOWN_PRODUCER_ID (59).
+   */
+  removeExpiredProducers(nowMs: number, expirationMs: number): number {
+    return this.producers.removeExpiredProducers(nowMs, expirationMs);
+  }
+
+  /** Resolves when the producer state snapshots taken so far (at rolls) are written or failed. */
+  producerSnapshotsSettled(): Promise<void> {
+    return this.producerSnapshots.settled();
   }
 
   /** The topic's effective config. */
@@ -188,8 +223,14 @@ export class PartitionLog {
    * written to the segment file (not fsynced; see `sync()`). Nothing of the call is written when
    * it fails a check.
    *
+   * An idempotent batch (producerId >= 0, KIP-98) must come alone and is checked against the
+   * partition's producer state in append order: a retry of one of the producer's last 5 batches
+   * resolves with the offsets the original got and writes nothing.
+   *
    * @throws RecordValidationError (CorruptRecordError 2, RecordBatchTooLargeError 10,
    *   RecordListTooLargeError 18, InvalidRecordError 87), naming the offending batch.
+   * @throws ProducerStateError (OUT_OF_ORDER_SEQUENCE_NUMBER 45, INVALID_PRODUCER_EPOCH 47,
+   *   UNKNOWN_PRODUCER_ID 59) for an idempotent batch its producer state refuses.
    * @throws KafkaStorageError (→ KAFKA_STORAGE_ERROR 56) on I/O failure or a closed log.
    */
   append(records: Buffer, opts?: { nowMs?: number }): Promise<AppendInfo> {
@@ -197,8 +238,9 @@ export class PartitionLog {
       if (this.failure) throw this.failure;
       if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
       const info = validateAppend(records, this.config);
+      const producer = idempotentBatchInfo(records);
       return new Promise<AppendInfo>((resolve, reject) => {
-        this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, baseOffset: -1 });
+        this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, baseOffset: -1, producer });
         this.scheduleDrain();
       });
     } catch (err) {
@@ -234,9 +276,14 @@ export class PartitionLog {
     let chunk: PendingAppend[] = [];
     let chunkBytes = 0;
     let offset = this.nextOffset;
+    let producerRound: ProducerAppendRound | null = null;
     try {
       for (const append of round) {
         if (this.failure) throw this.failure;
+        if (append.producer !== null) {
+          producerRound ??= this.producers.beginRound();
+          if (!this.checkProducer(append, producerRound, chunk)) continue;
+        }
         const config = this.config;
         const lastOffset = offset + append.offsetCount - 1;
         if (this.active.shouldRoll(append.sizeInBytes, lastOffset, append.nowMs, config)) {
@@ -258,10 +305,16 @@ export class PartitionLog {
           segment.planBatch(offset - 1, batchMaxTimestamp(records, position), size);
           position += size;
         }
+        if (append.producer !== null) {
+          append.producerUpdate = { ...append.producer, firstOffset: append.baseOffset, lastOffset: offset - 1, timestampMs: batchMaxTimestamp(records, 0) };
+          producerRound!.record(append.producerUpdate, append.nowMs);
+        }
         chunk.push(append);
         chunkBytes += append.sizeInBytes;
       }
       await this.commitChunk(chunk, chunkBytes, offset);
+      // Appends refused or answered as duplicates at the round's end joined no chunk.
+      this.markSettled(round[round.length - 1]!.seq);
     } catch (err) {
       this.failure ??= err instanceof KafkaStorageError ? err : new KafkaStorageError('append', this.dir, { cause: err });
       this.logger.error({ err }, 'partition log failed; it accepts no more appends');
@@ -272,32 +325,82 @@ export class PartitionLog {
     }
   }
 
-  /** Writes a chunk of appends to the active segment and makes them visible. */
-  private async commitChunk(chunk: PendingAppend[], bytes: number, endOffset: number): Promise<void> {
-    if (chunk.length === 0) return;
-    const segment = this.active;
-    await segment.write(
-      chunk.map((a) => a.records),
-      bytes,
-    );
-    this.dirty.add(segment);
-    this.nextOffset = endOffset;
-    this.committedSeq = chunk[chunk.length - 1]!.seq;
-    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
-    for (const a of chunk) {
-      a.resolve({
-        baseOffset: a.baseOffset,
-        lastOffset: a.baseOffset + a.offsetCount - 1,
-        logAppendTimeMs: logAppendTime ? a.nowMs : -1,
-        logStartOffset: this.startOffset,
-        recordCount: a.recordCount,
-      });
-    }
+  /** Every append up to `seq` is written or settled: `sync()` callers waiting on them may go on. */
+  private markSettled(seq: number): void {
+    this.committedSeq = Math.max(this.committedSeq, seq);
     if (this.seqWaiters.length > 0) {
       const still: SeqWaiter[] = [];
       for (const w of this.seqWaiters) (w.seq <= this.committedSeq ? w.resolve() : still.push(w));
       this.seqWaiters = still;
     }
+  }
+
+  /**
+   * Checks an idempotent append against producer state: true to write it; false when it was
+   * settled here (refused, or a duplicate of a written batch) or joins `chunk` as a duplicate of
+   * a batch of this round still to be written (resolved with it).
+   */
+  private checkProducer(append: PendingAppend, producerRound: ProducerAppendRound, chunk: PendingAppend[]): boolean {
+    let check;
+    try {
+      check = producerRound.check(append.producer!);
+    } catch (err) {
+      if (!(err instanceof ProducerStateError)) throw err;
+      append.reject(err);
+      return false;
+    }
+    if (check.kind === 'new') return true;
+    const original = check.batch;
+    append.duplicateOf = original;
+    this.logger.debug({ producerId: append.producer!.producerId, firstSeq: original.firstSeq, firstOffset: original.firstOffset }, 'duplicate batch answered with its original offsets');
+    if (original.lastOffset < this.nextOffset) {
+      append.resolve(this.appendInfo(append));
+    } else {
+      chunk.push(append);
+    }
+    return false;
+  }
+
+  private appendInfo(a: PendingAppend): AppendInfo {
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
+    const duplicate = a.duplicateOf;
+    if (duplicate !== undefined) {
+      return {
+        baseOffset: duplicate.firstOffset,
+        lastOffset: duplicate.lastOffset,
+        logAppendTimeMs: logAppendTime ? duplicate.timestampMs : -1,
+        logStartOffset: this.startOffset,
+        recordCount: 0,
+      };
+    }
+    return {
+      baseOffset: a.baseOffset,
+      lastOffset: a.baseOffset + a.offsetCount - 1,
+      logAppendTimeMs: logAppendTime ? a.nowMs : -1,
+      logStartOffset: this.startOffset,
+      recordCount: a.recordCount,
+    };
+  }
+
+  /** Writes a chunk of appends to the active segment and makes them visible. */
+  private async commitChunk(chunk: PendingAppend[], bytes: number, endOffset: number): Promise<void> {
+    if (chunk.length === 0) return;
+    const segment = this.active;
+    if (bytes > 0) {
+      await segment.write(
+        chunk.filter((a) => a.duplicateOf === undefined).map((a) => a.records),
+        bytes,
+      );
+      this.dirty.add(segment);
+    }
+    this.nextOffset = endOffset;
+    for (const a of chunk) {
+      if (a.producerUpdate !== undefined) this.producers.apply(a.producerUpdate, a.nowMs);
+    }
+    for (const a of chunk) {
+      a.resolve(this.appendInfo(a));
+    }
+    this.markSettled(chunk[chunk.length - 1]!.seq);
     for (const listener of this.listeners) {
       try {
         listener();
@@ -311,6 +414,8 @@ export class PartitionLog {
   private async roll(baseOffset: number): Promise<void> {
     const old = this.active;
     await old.onBecomeInactive();
+    // Every batch below baseOffset is written and learnt: the snapshot a recovery starts from.
+    this.producerSnapshots.take(baseOffset, this.producers.snapshotEntries());
     const segment = await LogSegment.create(this.dir, baseOffset, this.config);
     this.segments = [...this.segments, segment];
     this.dirty.add(old);
@@ -443,7 +548,10 @@ export class PartitionLog {
     if (!this.failure) {
       await this.groupCommit.request();
       await this.active.flushAndSyncIndexes();
+      // A partition with nothing in it replays nothing at the next start: no file for it.
+      if (this.nextOffset > this.startOffset || this.producers.size > 0) this.producerSnapshots.take(this.nextOffset, this.producers.snapshotEntries());
     }
+    await this.producerSnapshots.settled();
     await Promise.all([...this.segments, ...this.pendingDeletes].map((s) => s.close()));
     this.listeners.clear();
   }

@@ -20,6 +20,10 @@ export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 export const TOPIC_METADATA_FILE = 'topic-metadata.msgpack';
 /** Upper bound on partitions per topic: beyond it CreateTopics gets INVALID_PARTITIONS. */
 export const MAX_PARTITIONS_PER_TOPIC = 10_000;
+/** Kafka's default `producer.id.expiration.ms`: one day. */
+export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
+/** Kafka's default `producer.id.expiration.check.interval.ms`: ten minutes. */
+export const DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
 /** Suffix of a partition directory being removed by deleteTopic (Kafka's `-delete`). */
 const DELETE_DIR_SUFFIX = '-delete';
 
@@ -41,6 +45,10 @@ export interface LogManagerOptions {
   readonly defaults: LogConfig;
   /** Period of the retention check (ms). */
   readonly retentionCheckIntervalMs: number;
+  /** `producer.id.expiration.ms`: idle producers' state is dropped after this (ms); default 1 day. */
+  readonly producerIdExpirationMs?: number;
+  /** `producer.id.expiration.check.interval.ms`: period of that check (ms); default 10 min, 0 = never. */
+  readonly producerIdExpirationCheckIntervalMs?: number;
   readonly logger?: Logger;
   readonly clock?: Clock;
 }
@@ -59,6 +67,8 @@ export class LogManager {
   private readonly reserved = new Set<string>();
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  private expirationTimer: NodeJS.Timeout | null = null;
+  private producerIdExpirationMs = DEFAULT_PRODUCER_ID_EXPIRATION_MS;
   private retentionRun: Promise<number> | null = null;
   private closed = false;
 
@@ -83,6 +93,12 @@ export class LogManager {
     if (opts.retentionCheckIntervalMs > 0) {
       manager.timer = setInterval(() => void manager.runRetentionOnce().catch((err) => logger.error({ err }, 'retention failed')), opts.retentionCheckIntervalMs);
       manager.timer.unref();
+    }
+    manager.producerIdExpirationMs = opts.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS;
+    const expirationCheckMs = opts.producerIdExpirationCheckIntervalMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS;
+    if (expirationCheckMs > 0) {
+      manager.expirationTimer = setInterval(() => manager.removeExpiredProducersOnce(), expirationCheckMs);
+      manager.expirationTimer.unref();
     }
     return manager;
   }
@@ -244,6 +260,19 @@ export class LogManager {
     return this.retentionRun;
   }
 
+  /**
+   * Drops the state of idempotent producers idle for `producer.id.expiration.ms` in every
+   * partition (Kafka `ProducerStateManager.removeExpiredProducers`; also run every
+   * `producer.id.expiration.check.interval.ms`). Returns how many were dropped.
+   */
+  removeExpiredProducersOnce(): number {
+    const nowMs = this.clock.now();
+    let removed = 0;
+    for (const log of this.allLogs()) removed += log.removeExpiredProducers(nowMs, this.producerIdExpirationMs);
+    if (removed > 0) this.logger.info({ removed, producerIdExpirationMs: this.producerIdExpirationMs }, 'expired idle producer state');
+    return removed;
+  }
+
   private async retention(): Promise<number> {
     let deleted = 0;
     const nowMs = this.clock.now();
@@ -278,6 +307,7 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.expirationTimer) clearInterval(this.expirationTimer);
     await this.retentionRun?.catch(() => undefined);
     await this.lock;
     await Promise.all(this.allLogs().map((log) => log.close()));

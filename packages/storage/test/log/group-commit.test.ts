@@ -106,6 +106,7 @@ describe('PartitionLog.sync', () => {
     fx.log = await openLog(fx.dir, { segmentBytes: 500 });
     for (let i = 0; i < 10; i++) await fx.log.append(simpleBatch(3, i, 40));
     expect(fx.log.logSegments.length).toBeGreaterThan(2);
+    await fx.log.producerSnapshotsSettled(); // written at each roll, off the append path
     const before = diskStats.fdatasyncs;
     await fx.log.sync();
     // Each rolled segment: .log + .index + .timeindex; the active: .log.
