@@ -84,7 +84,7 @@ export async function startResponseDroppingProxy(options: ResponseDroppingProxyO
 
 /** Calls `onFrame` with each whole size-prefixed frame (prefix included) read from `socket`. */
 function frames(socket: net.Socket, onFrame: (frame: Buffer) => void): void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     while (pending.length >= 4) {
