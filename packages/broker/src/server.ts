@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { crc32cImplementation } from '@sluice/protocol';
-import { LogManager } from '@sluice/storage';
+import { DataDirLock, LogManager } from '@sluice/storage';
 import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
-import { type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
+import { type BrokerConfig, type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
 import { logConfigDefaults } from './config/log-config-defaults.js';
 import { openGroupServices } from './group-wiring.js';
 import { API_HANDLERS } from './handlers/index.js';
@@ -43,8 +43,9 @@ export interface RunningBroker {
 /**
  * Starts a broker in this process: loads or creates the data directory (cluster id in
  * meta.properties), opens the logs (recovering after an unclean shutdown), and listens.
- * Resolves once it serves requests. Throws BrokerConfigError for bad config, and the listen
- * error (EADDRINUSE...) when the port is taken.
+ * Resolves once it serves requests. Holds the data directory's `.lock` until `close()`.
+ * Throws BrokerConfigError for bad config, DataDirLockedError when another live broker holds the
+ * data directory, and the listen error (EADDRINUSE...) when the port is taken.
  *
  * ```ts
  * const broker = await startBroker({ dataDir: tmp, port: 0, logger: false });
@@ -63,24 +64,43 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   });
   const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ name: 'sluice' }));
   const dataDir = resolve(config['log.dir']);
-  const meta = await loadOrCreateMetaProperties(dataDir, config['node.id']);
-  if (crc32cImplementation !== 'sse4.2') {
-    logger.warn('CRC-32C runs in JavaScript (about 20x slower): the sse4_crc32 addon was not built; see README "Install"');
-  }
-  const logs = await LogManager.open({
-    dataDir,
-    defaults: logConfigDefaults(config),
-    retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
-    logger,
-  });
-  let groups;
+  // First of all: a second broker on this directory must not even rewrite meta.properties.
+  const lock = await DataDirLock.acquire(dataDir);
+  let logs: LogManager | undefined;
+  let groups: Awaited<ReturnType<typeof openGroupServices>> | undefined;
   try {
+    const meta = await loadOrCreateMetaProperties(dataDir, config['node.id']);
+    if (crc32cImplementation !== 'sse4.2') {
+      logger.warn('CRC-32C runs in JavaScript (about 20x slower): the sse4_crc32 addon was not built; see README "Install"');
+    }
+    logs = await LogManager.open({
+      dataDir,
+      defaults: logConfigDefaults(config),
+      retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+      logger,
+    });
     groups = await openGroupServices(config, dataDir, logs, logger.child({ component: 'group-coordinator' }));
+    return await serve(config, logger, dataDir, meta.clusterId, lock, logs, groups, startedAt);
   } catch (err) {
-    await logs.close();
+    await groups?.close();
+    await logs?.close();
+    await lock.release();
     throw err;
   }
-  const broker = new Broker(config, meta.clusterId, logs, groups.coordinator, logger);
+}
+
+/** Listens and wires the router; the caller releases what it opened when this throws. */
+async function serve(
+  config: BrokerConfig,
+  logger: Logger,
+  dataDir: string,
+  clusterId: string,
+  lock: DataDirLock,
+  logs: LogManager,
+  groups: Awaited<ReturnType<typeof openGroupServices>>,
+  startedAt: number,
+): Promise<RunningBroker> {
+  const broker = new Broker(config, clusterId, logs, groups.coordinator, logger);
   const router = new RequestRouter(API_HANDLERS, broker, logger.child({ component: 'router' }));
   broker.advertisedApis = () => router.advertisedApis();
   const server = new SocketServer(
@@ -93,14 +113,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     },
     logger.child({ component: 'network' }),
   );
-  let bound: { host: string; port: number };
-  try {
-    bound = await server.listen(config.host, config.port);
-  } catch (err) {
-    await groups.close();
-    await logs.close();
-    throw err;
-  }
+  const bound = await server.listen(config.host, config.port);
   const wildcard = bound.host === '0.0.0.0' || bound.host === '::';
   const advertisedHost = config['advertised.host'] || (wildcard ? '127.0.0.1' : bound.host);
   const advertisedPort = config['advertised.port'] === -1 ? bound.port : config['advertised.port'];
@@ -110,7 +123,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       listen: `${bound.host}:${bound.port}`,
       advertised: `${advertisedHost}:${advertisedPort}`,
       dataDir,
-      clusterId: meta.clusterId,
+      clusterId,
       topics: logs.topics().size,
       startMs: Math.round(performance.now() - startedAt),
     },
@@ -128,7 +141,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         broker.beginShutdown();
         await server.close();
         await groups.close();
-        await logs.close();
+        try {
+          await logs.close();
+        } finally {
+          await lock.release();
+        }
         logger.info('sluice broker stopped');
       })();
       return closing;

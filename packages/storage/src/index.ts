@@ -26,3 +26,4 @@ export {
 } from './manager/log-manager.js';
 export { retentionMsBreached, retentionSizeBreached, applyRetention, type RetentionSegment } from './manager/retention.js';
 export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './manager/topic-name.js';
+export { DataDirLock, DataDirLockedError, DATA_DIR_LOCK_FILE } from './manager/data-dir-lock.js';
