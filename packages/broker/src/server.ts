@@ -36,7 +36,11 @@ export interface RunningBroker {
   readonly bootstrap: string;
   /** The broker state (logs, groups, config) for embedding and tests. */
   readonly broker: Broker;
-  /** Clean shutdown: stop accepting, end long-polls, close groups and logs (checkpoints). Idempotent. */
+  /**
+   * Clean shutdown: stop accepting and reading, end long-polls and parked group requests, answer
+   * every request already received (bounded by `shutdown.drain.timeout.ms`), then close groups and
+   * logs (checkpoints) and release the data directory lock. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -110,6 +114,9 @@ async function serve(
       maxInFlight: config['queued.max.requests'],
       maxWriteBufferBytes: 16 * 1024 * 1024,
       maxConnections: config['max.connections'],
+      maxIdleMs: config['connections.max.idle.ms'],
+      requestReceiveTimeoutMs: config['request.receive.timeout.ms'],
+      queuedMaxRequestBytes: config['queued.max.request.bytes'],
     },
     logger.child({ component: 'network' }),
   );
@@ -139,7 +146,11 @@ async function serve(
     close() {
       closing ??= (async () => {
         broker.beginShutdown();
-        await server.close();
+        const drained = server.close(config['shutdown.drain.timeout.ms']);
+        // Parked JoinGroup/SyncGroup get NOT_COORDINATOR now rather than hold the drain; the
+        // offset store stays open until the in-flight OffsetCommits are answered.
+        await groups.coordinator.close();
+        await drained;
         await groups.close();
         try {
           await logs.close();
