@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
 import { type BrokerConfig, type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
 import { logConfigDefaults } from './config/log-config-defaults.js';
-import { openGroupServices } from './group-wiring.js';
+import { type GroupServices, openGroupServices } from './group-wiring.js';
 import { API_HANDLERS } from './handlers/index.js';
 import { loadOrCreateMetaProperties } from './meta/meta-properties.js';
 import { SocketServer } from './network/socket-server.js';
@@ -71,7 +71,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   // First of all: a second broker on this directory must not even rewrite meta.properties.
   const lock = await DataDirLock.acquire(dataDir);
   let logs: LogManager | undefined;
-  let groups: Awaited<ReturnType<typeof openGroupServices>> | undefined;
+  let groups: GroupServices | undefined;
   try {
     const meta = await loadOrCreateMetaProperties(dataDir, config['node.id']);
     if (crc32cImplementation !== 'sse4.2') {
@@ -84,7 +84,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       logger,
     });
     groups = await openGroupServices(config, dataDir, logs, logger.child({ component: 'group-coordinator' }));
-    return await serve(config, logger, dataDir, meta.clusterId, lock, logs, groups, startedAt);
+    return await serve(config, logger, { dataDir, clusterId: meta.clusterId, lock, logs, groups }, startedAt);
   } catch (err) {
     await groups?.close();
     await logs?.close();
@@ -93,17 +93,18 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }
 }
 
+/** What startBroker opened before listening, all released by `close()`. */
+interface OpenedDataDir {
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly lock: DataDirLock;
+  readonly logs: LogManager;
+  readonly groups: GroupServices;
+}
+
 /** Listens and wires the router; the caller releases what it opened when this throws. */
-async function serve(
-  config: BrokerConfig,
-  logger: Logger,
-  dataDir: string,
-  clusterId: string,
-  lock: DataDirLock,
-  logs: LogManager,
-  groups: Awaited<ReturnType<typeof openGroupServices>>,
-  startedAt: number,
-): Promise<RunningBroker> {
+async function serve(config: BrokerConfig, logger: Logger, opened: OpenedDataDir, startedAt: number): Promise<RunningBroker> {
+  const { dataDir, clusterId, lock, logs, groups } = opened;
   const broker = new Broker(config, clusterId, logs, groups.coordinator, logger);
   const router = new RequestRouter(API_HANDLERS, broker, logger.child({ component: 'router' }));
   broker.advertisedApis = () => router.advertisedApis();
