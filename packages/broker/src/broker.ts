@@ -1,4 +1,4 @@
-import type { LogManager, PartitionLog, TopicInfo } from '@sluice/storage';
+import { InvalidTopicError, type LogManager, type PartitionLog, type TopicInfo } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './group/index.js';
@@ -60,6 +60,9 @@ export class Broker {
    * Finds a topic, creating it with `num.partitions` partitions when auto-creation is enabled and
    * `allowAutoCreate` (Metadata v4+ carries the client's wish; Produce always allows it).
    * A 'created' topic is complete (its logs open) when this resolves: Metadata lists it at once.
+   * Concurrent lookups of one new topic all succeed (one creates it, the others wait for it);
+   * 'invalid' covers an illegal name and a '.'/'_' collision (→ INVALID_TOPIC_EXCEPTION 17).
+   * Throws only on fatal storage failure (KafkaStorageError).
    */
   async lookupTopic(name: string, allowAutoCreate: boolean): Promise<TopicLookup> {
     const existing = this.logs.topics().get(name);
@@ -68,15 +71,12 @@ export class Broker {
       const reason = this.logs.validateTopicName(name);
       return reason === null ? { kind: 'unknown' } : { kind: 'invalid', reason };
     }
-    const reason = this.logs.validateTopicName(name);
-    if (reason !== null) return { kind: 'invalid', reason };
     try {
-      const topic = await this.logs.createTopic(name, this.config['num.partitions']);
-      return { kind: 'created', topic };
+      const { topic, created } = await this.logs.getOrCreateTopic(name, this.config['num.partitions']);
+      return created ? { kind: 'created', topic } : { kind: 'exists', topic };
     } catch (err) {
-      // Two requests auto-creating the same topic at once: the second finds it made.
-      const raced = this.logs.topics().get(name);
-      if (raced) return { kind: 'exists', topic: raced };
+      // An illegal name, or one colliding with another once '.' and '_' are alike (Kafka's rule).
+      if (err instanceof InvalidTopicError) return { kind: 'invalid', reason: err.message };
       throw err;
     }
   }

@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { crc32cImplementation } from '@sluice/protocol';
-import { LogManager } from '@sluice/storage';
+import { DataDirLock, LogManager } from '@sluice/storage';
 import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
 import { LocalProducerIdBlockStore, ProducerIdManager } from './producer/producer-id-manager.js';
-import { type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
+import { type BrokerConfig, type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
 import { logConfigDefaults } from './config/log-config-defaults.js';
-import { openGroupServices } from './group-wiring.js';
+import { type GroupServices, openGroupServices } from './group-wiring.js';
 import { API_HANDLERS } from './handlers/index.js';
 import { loadOrCreateMetaProperties } from './meta/meta-properties.js';
 import { SocketServer } from './network/socket-server.js';
@@ -37,15 +37,20 @@ export interface RunningBroker {
   readonly bootstrap: string;
   /** The broker state (logs, groups, config) for embedding and tests. */
   readonly broker: Broker;
-  /** Clean shutdown: stop accepting, end long-polls, close groups and logs (checkpoints). Idempotent. */
+  /**
+   * Clean shutdown: stop accepting and reading, end long-polls and parked group requests, answer
+   * every request already received (bounded by `shutdown.drain.timeout.ms`), then close groups and
+   * logs (checkpoints) and release the data directory lock. Idempotent.
+   */
   close(): Promise<void>;
 }
 
 /**
  * Starts a broker in this process: loads or creates the data directory (cluster id in
  * meta.properties), opens the logs (recovering after an unclean shutdown), and listens.
- * Resolves once it serves requests. Throws BrokerConfigError for bad config, and the listen
- * error (EADDRINUSE...) when the port is taken.
+ * Resolves once it serves requests. Holds the data directory's `.lock` until `close()`.
+ * Throws BrokerConfigError for bad config, DataDirLockedError when another live broker holds the
+ * data directory, and the listen error (EADDRINUSE...) when the port is taken.
  *
  * ```ts
  * const broker = await startBroker({ dataDir: tmp, port: 0, logger: false });
@@ -64,27 +69,47 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   });
   const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ name: 'sluice' }));
   const dataDir = resolve(config['log.dir']);
-  const meta = await loadOrCreateMetaProperties(dataDir, config['node.id']);
-  if (crc32cImplementation !== 'sse4.2') {
-    logger.warn('CRC-32C runs in JavaScript (about 20x slower): the sse4_crc32 addon was not built; see README "Install"');
-  }
-  const logs = await LogManager.open({
-    dataDir,
-    defaults: logConfigDefaults(config),
-    retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
-    producerIdExpirationMs: config['producer.id.expiration.ms'],
-    producerIdExpirationCheckIntervalMs: config['producer.id.expiration.check.interval.ms'],
-    logger,
-  });
-  let groups;
+  // First of all: a second broker on this directory must not even rewrite meta.properties.
+  const lock = await DataDirLock.acquire(dataDir);
+  let logs: LogManager | undefined;
+  let groups: GroupServices | undefined;
   try {
+    const meta = await loadOrCreateMetaProperties(dataDir, config['node.id']);
+    if (crc32cImplementation !== 'sse4.2') {
+      logger.warn('CRC-32C runs in JavaScript (about 20x slower): the sse4_crc32 addon was not built; see README "Install"');
+    }
+    logs = await LogManager.open({
+      dataDir,
+      defaults: logConfigDefaults(config),
+      retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+      producerIdExpirationMs: config['producer.id.expiration.ms'],
+      producerIdExpirationCheckIntervalMs: config['producer.id.expiration.check.interval.ms'],
+      logger,
+    });
     groups = await openGroupServices(config, dataDir, logs, logger.child({ component: 'group-coordinator' }));
+    return await serve(config, logger, { dataDir, clusterId: meta.clusterId, lock, logs, groups }, startedAt);
   } catch (err) {
-    await logs.close();
+    await groups?.close();
+    await logs?.close();
+    await lock.release();
     throw err;
   }
+}
+
+/** What startBroker opened before listening, all released by `close()`. */
+interface OpenedDataDir {
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly lock: DataDirLock;
+  readonly logs: LogManager;
+  readonly groups: GroupServices;
+}
+
+/** Listens and wires the router; the caller releases what it opened when this throws. */
+async function serve(config: BrokerConfig, logger: Logger, opened: OpenedDataDir, startedAt: number): Promise<RunningBroker> {
+  const { dataDir, clusterId, lock, logs, groups } = opened;
   const producerIds = new ProducerIdManager(new LocalProducerIdBlockStore(dataDir));
-  const broker = new Broker(config, meta.clusterId, logs, groups.coordinator, logger, producerIds);
+  const broker = new Broker(config, clusterId, logs, groups.coordinator, logger, producerIds);
   const router = new RequestRouter(API_HANDLERS, broker, logger.child({ component: 'router' }));
   broker.advertisedApis = () => router.advertisedApis();
   const server = new SocketServer(
@@ -94,17 +119,13 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       maxInFlight: config['queued.max.requests'],
       maxWriteBufferBytes: 16 * 1024 * 1024,
       maxConnections: config['max.connections'],
+      maxIdleMs: config['connections.max.idle.ms'],
+      requestReceiveTimeoutMs: config['request.receive.timeout.ms'],
+      queuedMaxRequestBytes: config['queued.max.request.bytes'],
     },
     logger.child({ component: 'network' }),
   );
-  let bound: { host: string; port: number };
-  try {
-    bound = await server.listen(config.host, config.port);
-  } catch (err) {
-    await groups.close();
-    await logs.close();
-    throw err;
-  }
+  const bound = await server.listen(config.host, config.port);
   const wildcard = bound.host === '0.0.0.0' || bound.host === '::';
   const advertisedHost = config['advertised.host'] || (wildcard ? '127.0.0.1' : bound.host);
   const advertisedPort = config['advertised.port'] === -1 ? bound.port : config['advertised.port'];
@@ -114,7 +135,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       listen: `${bound.host}:${bound.port}`,
       advertised: `${advertisedHost}:${advertisedPort}`,
       dataDir,
-      clusterId: meta.clusterId,
+      clusterId,
       topics: logs.topics().size,
       startMs: Math.round(performance.now() - startedAt),
     },
@@ -130,9 +151,17 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     close() {
       closing ??= (async () => {
         broker.beginShutdown();
-        await server.close();
+        const drained = server.close(config['shutdown.drain.timeout.ms']);
+        // Parked JoinGroup/SyncGroup get NOT_COORDINATOR now rather than hold the drain; the
+        // offset store stays open until the in-flight OffsetCommits are answered.
+        await groups.coordinator.close();
+        await drained;
         await groups.close();
-        await logs.close();
+        try {
+          await logs.close();
+        } finally {
+          await lock.release();
+        }
         logger.info('sluice broker stopped');
       })();
       return closing;

@@ -4,6 +4,7 @@ import { fetchBufferPool } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { RequestRouter } from '../router/request-router.js';
 import { CloseConnection } from '../router/close-connection.js';
+import { type BudgetWaiter, RequestBytesBudget } from './request-bytes-budget.js';
 import { allocateRequestFrame, releaseCompletedFrame } from './request-frame-pool.js';
 
 /** Identity of a client connection, passed to handlers (and to logs). */
@@ -24,6 +25,10 @@ export interface ConnectionLimits {
   readonly maxInFlight: number;
   /** Bytes queued on the socket before the broker stops reading it (write backpressure). */
   readonly maxWriteBufferBytes: number;
+  /** connections.max.idle.ms: close after this long without activity and nothing in flight (ms); -1 never. */
+  readonly maxIdleMs: number;
+  /** request.receive.timeout.ms: close when a request is still incomplete this long after its first byte (ms); -1 never. */
+  readonly requestReceiveTimeoutMs: number;
 }
 
 /** A response slot: filled when its request completes; written only when every earlier slot was. */
@@ -35,7 +40,8 @@ interface Slot {
 }
 
 /**
- * One client TCP connection: framing, pipelining, in-order responses, backpressure.
+ * One client TCP connection: framing, pipelining, in-order responses, backpressure, timeouts and
+ * the drain at shutdown.
  *
  * Requests are dispatched to the router the moment their frame is complete, in arrival order, so
  * their work starts in order (two Produces to one partition append in the order sent) and may
@@ -43,24 +49,45 @@ interface Slot {
  * written strictly in request order (Kafka clients match them by order; Java throws on a
  * correlation id out of order). A Produce with acks=0 has a slot that completes with no bytes.
  *
- * Memory is bounded: at most `maxInFlight` requests and one partial frame per connection, and
- * reading pauses while the socket's write buffer is above `maxWriteBufferBytes`.
+ * Memory is bounded: at most `maxInFlight` requests and one partial frame per connection, the
+ * partial frames of all connections by the shared {@link RequestBytesBudget}
+ * (`queued.max.request.bytes`; beyond one socket read per waiting connection), and reading
+ * pauses while the socket's write buffer is above `maxWriteBufferBytes`.
+ *
+ * Time is bounded by `checkTimeouts` (the server's sweep): a request must arrive whole within
+ * `requestReceiveTimeoutMs` of its first byte (the clock restarts after the broker held reading
+ * back for this connection's own pipelined requests or unread responses; it keeps running while
+ * the connection waits for budget, so slow senders never hold or queue for budget for longer), and a connection with nothing in flight and no bytes moving for `maxIdleMs` is closed
+ * (Kafka counts idleness the same way: a long-poll Fetch or a JoinGroup waiting is not idle).
+ *
+ * `drain()` (shutdown): stop reading, answer every request already received, then end the socket.
  *
  * Concurrency contract: all methods run on the event loop; the class is not shared.
  */
-export class Connection {
+export class Connection implements BudgetWaiter {
   readonly info: ConnectionInfo;
   private readonly decoder: FrameDecoder;
   private readonly slots: Slot[] = [];
   private inFlight = 0;
   private closed = false;
   private readingPaused = false;
+  /** performance.now() of the last bytes received or response completed (ms). */
+  private lastActivityMs = performance.now();
+  /** performance.now() when the incomplete request's first byte was seen (ms), or -1. */
+  private partialSinceMs = -1;
+  /** Bytes of the budget held for the frame being received. */
+  private reservedBytes = 0;
+  private waitingForBudget = false;
+  /** Reading paused because of this connection's own requests in flight or unsent responses. */
+  private heldByBacklog = false;
+  private draining = false;
 
   constructor(
     private readonly socket: Socket,
     id: number,
     private readonly router: RequestRouter,
     private readonly limits: ConnectionLimits,
+    private readonly budget: RequestBytesBudget,
     private readonly logger: Logger,
     private readonly onClose: (connection: Connection) => void,
   ) {
@@ -69,7 +96,7 @@ export class Connection {
     this.decoder = new FrameDecoder(limits.maxFrameBytes, allocateRequestFrame);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.maybeResume());
+    socket.on('drain', () => this.updateReading());
     socket.on('error', (err) => this.logger.debug({ err, connection: this.info.id }, 'connection error'));
     socket.on('close', () => this.teardown());
   }
@@ -82,8 +109,58 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /**
+   * Shutdown: reads nothing more from the socket, answers the requests already received (the
+   * caller bounds how long with a timeout, then `close()`s), then ends the socket after the last
+   * response is written. A partially received request is never dispatched: its sender sees the
+   * connection close without an answer and retries on another broker or after the restart.
+   */
+  drain(): void {
+    if (this.closed || this.draining) return;
+    this.draining = true;
+    if (this.waitingForBudget) {
+      this.waitingForBudget = false;
+      this.budget.cancel(this);
+    }
+    this.readingPaused = true;
+    this.socket.pause();
+    this.drainFrames();
+  }
+
+  /** Closes the connection when a timeout ran out at `nowMs` (performance.now(), ms). */
+  checkTimeouts(nowMs: number): void {
+    if (this.closed || this.draining) return;
+    const receiveTimeoutMs = this.limits.requestReceiveTimeoutMs;
+    if (receiveTimeoutMs > 0 && this.partialSinceMs >= 0 && !this.heldByBacklog && nowMs - this.partialSinceMs > receiveTimeoutMs) {
+      this.logger.info(
+        { connection: this.info.id, remote: this.info.remote, bufferedBytes: this.decoder.bufferedBytes, limitMs: receiveTimeoutMs },
+        'request not received in time (request.receive.timeout.ms); closing connection',
+      );
+      this.close('request.receive.timeout.ms');
+      return;
+    }
+    const maxIdleMs = this.limits.maxIdleMs;
+    const idle = this.inFlight === 0 && this.decoder.bufferedBytes === 0 && this.socket.writableLength === 0;
+    if (maxIdleMs > 0 && idle && nowMs - this.lastActivityMs > maxIdleMs) {
+      this.logger.debug({ connection: this.info.id, remote: this.info.remote, limitMs: maxIdleMs }, 'idle connection (connections.max.idle.ms); closing it');
+      this.close('connections.max.idle.ms');
+    }
+  }
+
+  /** BudgetWaiter: the budget reserved `bytes` for the frame this connection is receiving. */
+  granted(bytes: number): void {
+    this.waitingForBudget = false;
+    if (this.closed || this.draining) {
+      this.budget.release(bytes);
+      return;
+    }
+    this.reservedBytes = bytes;
+    this.updateReading();
+  }
+
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.draining) return;
+    this.lastActivityMs = performance.now();
     try {
       this.decoder.push(chunk);
     } catch (err) {
@@ -103,9 +180,40 @@ export class Connection {
         return;
       }
       if (frame === undefined) break;
+      if (this.reservedBytes > 0) {
+        this.budget.release(this.reservedBytes);
+        this.reservedBytes = 0;
+      }
+      this.partialSinceMs = -1;
       this.dispatch(frame);
     }
-    this.maybePause();
+    if (this.closed) return;
+    if (this.draining) {
+      // Every received request answered: end the socket once the writes flush. Reading again
+      // (bytes are dropped in onData) lets the peer's FIN arrive, and closing with unread bytes
+      // would send a reset that can destroy responses the peer has not read yet.
+      if (this.inFlight === 0) {
+        this.socket.resume();
+        this.socket.end();
+      }
+      return;
+    }
+    this.trackPartialFrame();
+    this.updateReading();
+  }
+
+  /** Starts the receive clock of an incomplete request and reserves budget for its body. */
+  private trackPartialFrame(): void {
+    if (this.decoder.bufferedBytes === 0) {
+      this.partialSinceMs = -1;
+      return;
+    }
+    if (this.partialSinceMs < 0) this.partialSinceMs = performance.now();
+    const pendingBytes = this.decoder.partialFrameBytes;
+    if (pendingBytes > 0 && this.reservedBytes === 0 && !this.waitingForBudget) {
+      if (this.budget.reserveOrWait(pendingBytes, this)) this.reservedBytes = pendingBytes;
+      else this.waitingForBudget = true;
+    }
   }
 
   private dispatch(frame: Buffer): void {
@@ -136,10 +244,10 @@ export class Connection {
     if (slot.frame !== null) releaseCompletedFrame(slot.frame);
     slot.frame = null;
     this.inFlight--;
+    this.lastActivityMs = performance.now();
     this.flushSlots();
     // Completing a request frees an in-flight place: frames already buffered may now run.
-    if (this.readingPaused) this.maybeResume();
-    else this.drainFrames();
+    this.drainFrames();
   }
 
   private flushSlots(): void {
@@ -160,22 +268,28 @@ export class Connection {
     if (corked) this.socket.uncork();
   }
 
-  private maybePause(): void {
-    const overloaded =
-      this.inFlight >= this.limits.maxInFlight || this.socket.writableLength > this.limits.maxWriteBufferBytes;
-    if (overloaded && !this.readingPaused && !this.closed) {
-      this.readingPaused = true;
-      this.socket.pause();
+  /**
+   * Pauses the socket while the broker cannot take more (requests in flight, unsent responses,
+   * no budget for the frame arriving, draining) and resumes it once it can.
+   */
+  private updateReading(): void {
+    if (this.closed) return;
+    const backlog = this.inFlight >= this.limits.maxInFlight || this.socket.writableLength > this.limits.maxWriteBufferBytes;
+    if (this.draining || this.waitingForBudget || backlog) {
+      if (backlog) this.heldByBacklog = true;
+      if (!this.readingPaused) {
+        this.readingPaused = true;
+        this.socket.pause();
+      }
+      return;
     }
-  }
-
-  private maybeResume(): void {
-    if (!this.readingPaused || this.closed) return;
-    if (this.inFlight < this.limits.maxInFlight && this.socket.writableLength <= this.limits.maxWriteBufferBytes) {
-      this.readingPaused = false;
-      this.socket.resume();
-      this.drainFrames();
-    }
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    // Held back for its own pipelined requests or unread responses: the receive clock restarts.
+    if (this.heldByBacklog && this.partialSinceMs >= 0) this.partialSinceMs = performance.now();
+    this.heldByBacklog = false;
+    this.socket.resume();
+    this.drainFrames();
   }
 
   private closeOnProtocolError(err: unknown): void {
@@ -190,6 +304,14 @@ export class Connection {
   private teardown(): void {
     this.closed = true;
     this.slots.length = 0;
+    if (this.reservedBytes > 0) {
+      this.budget.release(this.reservedBytes);
+      this.reservedBytes = 0;
+    }
+    if (this.waitingForBudget) {
+      this.waitingForBudget = false;
+      this.budget.cancel(this);
+    }
     this.onClose(this);
   }
 }

@@ -2,15 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildRecordBatchSync,
-  decodeRecordBatch,
   ErrorCode,
-  Fetch,
   Produce,
   validateRecordBatchAt,
 } from '@sluice/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrokerProcess, spawnBroker } from '../helpers/broker-process.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { readAll } from '../helpers/read-all.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const TOPIC = 'durable';
@@ -25,40 +24,6 @@ async function produce(client: RawClient, values: string[], acks = -1): Promise<
   });
   const p = response.responses[0]!.partitionResponses[0]!;
   return { errorCode: p.errorCode, baseOffset: p.baseOffset };
-}
-
-/** Every record value from offset 0, through Fetch v11, in offset order. */
-async function readAll(client: RawClient): Promise<{ offset: number; value: string }[]> {
-  const out: { offset: number; value: string }[] = [];
-  let fetchOffset = 0;
-  for (let round = 0; round < 10_000; round++) {
-    const response = await client.send(Fetch, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 8 << 20,
-      isolationLevel: 1,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1, partitionMaxBytes: 4 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const p = response.responses[0]!.partitions[0]!;
-    expect(p.errorCode).toBe(ErrorCode.NONE);
-    const records = p.records as Buffer;
-    if (records.length === 0) return out;
-    for (let position = 0; position < records.length; ) {
-      const check = validateRecordBatchAt(records, position);
-      if (!check.ok) throw new Error(`fetched an invalid batch: ${check.failure}`);
-      for (const r of await decodeRecordBatch(records.subarray(position, position + check.sizeInBytes))) {
-        if (r.offset >= fetchOffset) out.push({ offset: r.offset, value: r.value!.toString() });
-      }
-      position += check.sizeInBytes;
-    }
-    fetchOffset = out.at(-1)!.offset + 1;
-  }
-  throw new Error('readAll did not reach the end in 10,000 fetches');
 }
 
 /** Walks a segment file: every byte belongs to a whole, valid batch. */
@@ -104,7 +69,7 @@ describe('durability across restarts and crashes', () => {
     client.close();
 
     ({ broker, client } = await start(dir.path));
-    expect(await readAll(client)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4'].map((value, offset) => ({ offset, value })));
+    expect(await readAll(client, TOPIC)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4'].map((value, offset) => ({ offset, value })));
     expect(await produce(client, ['b5'])).toEqual({ errorCode: 0, baseOffset: 5 });
   });
 
@@ -143,7 +108,7 @@ describe('durability across restarts and crashes', () => {
     expect(acknowledged.size).toBeGreaterThan(10);
 
     ({ broker, client } = await start(dir.path));
-    const records = await readAll(client);
+    const records = await readAll(client, TOPIC);
     const byOffset = new Map(records.map((r) => [r.offset, r.value]));
     for (const [baseOffset, values] of acknowledged) {
       values.forEach((value, i) => expect(byOffset.get(baseOffset + i)).toBe(value));

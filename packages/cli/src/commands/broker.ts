@@ -40,8 +40,10 @@ export const brokerCommand: CommandModule<object, BrokerArgs> = {
 };
 
 /**
- * Starts the broker for `args` and installs the SIGTERM/SIGINT handlers that close it. Throws
- * Error with a one-line message for a bad `--override`, an invalid config value or a port in use.
+ * Starts the broker for `args` and installs the SIGTERM/SIGINT handlers that close it (answering
+ * the requests in flight first, see `RunningBroker.close`). Throws Error with a one-line message
+ * for a bad `--override`, an invalid config value, a port in use, or a data directory held by
+ * another broker (DataDirLockedError names the directory and the holder's pid).
  */
 export async function runBroker(args: BrokerArgs): Promise<void> {
   const config: Record<string, string> = {};

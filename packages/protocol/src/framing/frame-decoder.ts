@@ -74,6 +74,14 @@ export class FrameDecoder {
     return this.buffered;
   }
 
+  /**
+   * Body size (bytes) of the frame whose prefix was read but whose body is still incomplete, or 0
+   * (the broker reserves this much of `queued.max.request.bytes` while the frame arrives).
+   */
+  get partialFrameBytes(): number {
+    return this.frameSize > 0 ? this.frameSize : 0;
+  }
+
   /** Appends bytes received from the socket. Empty chunks are ignored. */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;

@@ -199,3 +199,37 @@ export async function writeFileAtomic(filePath: string, data: Buffer): Promise<v
   await renamePath(tmp, filePath);
   await fsyncDir(path.dirname(filePath));
 }
+
+/**
+ * Creates `filePath` holding `data` only if it does not exist, atomically and never half-written:
+ * the data goes to a private temporary file (fsynced) that is then hard-linked to `filePath`;
+ * link(2) fails with EEXIST when the name is taken, on every local file system (O_EXCL gives the
+ * same atomicity, but a crash between create and write would leave an empty file behind).
+ * Returns false when `filePath` already exists.
+ */
+export async function createFileExclusive(filePath: string, data: Buffer): Promise<boolean> {
+  const tmp = `${filePath}.${process.pid}.${uniqueSuffix()}.tmp`;
+  const fd = await openFile(tmp, 'wx');
+  try {
+    await writeAt(fd, tmp, data, 0);
+    await fdatasync(fd, tmp);
+  } finally {
+    await closeFile(fd, tmp);
+  }
+  try {
+    await fs.promises.link(tmp, filePath);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fail('link', filePath, err);
+  } finally {
+    await removeFile(tmp);
+  }
+}
+
+let uniqueCounter = 0;
+
+/** A name part unique within this process (temporary and aside files of concurrent callers). */
+export function uniqueSuffix(): string {
+  return `${Date.now().toString(36)}-${(uniqueCounter++).toString(36)}`;
+}

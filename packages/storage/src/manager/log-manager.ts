@@ -64,7 +64,8 @@ export interface LogManagerOptions {
 export class LogManager {
   private readonly topicInfos = new Map<string, TopicInfo>();
   private readonly logs = new Map<string, PartitionLog[]>();
-  private readonly reserved = new Set<string>();
+  /** Topics whose creation is under way, by name: a concurrent auto-create waits on it. */
+  private readonly creating = new Map<string, Promise<TopicInfo>>();
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private expirationTimer: NodeJS.Timeout | null = null;
@@ -184,31 +185,56 @@ export class LogManager {
   async createTopic(name: string, numPartitions: number, configs: Record<string, string> = {}): Promise<TopicInfo> {
     const reason = validateTopicName(name);
     if (reason !== null) throw new InvalidTopicError(name, reason);
-    if (this.topicInfos.has(name) || this.reserved.has(name)) throw new TopicExistsError(name);
-    const collision = [...this.topicInfos.keys(), ...this.reserved].find((t) => t.replaceAll('.', '_') === name.replaceAll('.', '_'));
+    if (this.topicInfos.has(name) || this.creating.has(name)) throw new TopicExistsError(name);
+    const collision = [...this.topicInfos.keys(), ...this.creating.keys()].find((t) => t.replaceAll('.', '_') === name.replaceAll('.', '_'));
     if (collision !== undefined) throw new InvalidTopicError(name, `collides with existing topic '${collision}' ('.' and '_' are alike)`);
     if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new InvalidPartitionsError(numPartitions, 'must be at least 1');
     if (numPartitions > MAX_PARTITIONS_PER_TOPIC) throw new InvalidPartitionsError(numPartitions, `must be at most ${MAX_PARTITIONS_PER_TOPIC}`);
     const config = parseLogConfig(configs, this.defaults);
-    this.reserved.add(name);
+    const creation = this.withLock(async () => {
+      this.assertOpen();
+      const logs = await Promise.all(
+        Array.from({ length: numPartitions }, (_, partition) =>
+          PartitionLog.open({ topic: name, partition, dir: this.partitionDir(name, partition), config, logger: this.logger, clock: this.clock }),
+        ),
+      );
+      const info: TopicInfo = { name, partitions: numPartitions, configOverrides: { ...configs }, config };
+      this.topicInfos.set(name, info);
+      this.logs.set(name, logs);
+      await this.persistTopics();
+      this.logger.info({ topic: name, partitions: numPartitions, configs }, 'created topic');
+      return info;
+    });
+    this.creating.set(name, creation);
     try {
-      return await this.withLock(async () => {
-        this.assertOpen();
-        const logs = await Promise.all(
-          Array.from({ length: numPartitions }, (_, partition) =>
-            PartitionLog.open({ topic: name, partition, dir: this.partitionDir(name, partition), config, logger: this.logger, clock: this.clock }),
-          ),
-        );
-        const info: TopicInfo = { name, partitions: numPartitions, configOverrides: { ...configs }, config };
-        this.topicInfos.set(name, info);
-        this.logs.set(name, logs);
-        await this.persistTopics();
-        this.logger.info({ topic: name, partitions: numPartitions, configs }, 'created topic');
-        return info;
-      });
+      return await creation;
     } finally {
-      this.reserved.delete(name);
+      this.creating.delete(name);
     }
+  }
+
+  /**
+   * The topic `name`, created with `numPartitions` partitions and default configs when it does
+   * not exist (auto-creation by Produce and Metadata). Requests racing to create the same topic
+   * all get it: one creates, the others wait on that creation, including one started by
+   * CreateTopics. `created` tells whether this call made it.
+   *
+   * @throws InvalidTopicError (→ INVALID_TOPIC_EXCEPTION 17) for an illegal name, or one that
+   *   collides with another topic once '.' and '_' are treated alike (as Kafka does).
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async getOrCreateTopic(name: string, numPartitions: number): Promise<{ topic: TopicInfo; created: boolean }> {
+    // Bounded: each pass either returns, throws, or waits on a creation that then settled.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = this.topicInfos.get(name);
+      if (existing) return { topic: existing, created: false };
+      const pending = this.creating.get(name);
+      if (pending === undefined) return { topic: await this.createTopic(name, numPartitions), created: true };
+      // A failed creation by someone else (a CreateTopics with a bad config) is theirs to report.
+      const made = await pending.catch(() => undefined);
+      if (made) return { topic: made, created: false };
+    }
+    throw new TopicExistsError(name);
   }
 
   /**

@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATA_DIR_LOCK_FILE, DataDirLock, DataDirLockedError } from '../../src/manager/data-dir-lock.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+
+let dir: string;
+const held: DataDirLock[] = [];
+beforeEach(async () => (dir = await makeTempDir()));
+afterEach(async () => {
+  for (const lock of held.splice(0)) await lock.release();
+  await removeTempDir(dir);
+});
+
+async function acquire(): Promise<DataDirLock> {
+  const lock = await DataDirLock.acquire(dir);
+  held.push(lock);
+  return lock;
+}
+
+/** The pid of a process that has exited (so no process holds it, barring immediate reuse). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
+}
+
+const writeLock = (text: string) => fs.writeFile(path.join(dir, DATA_DIR_LOCK_FILE), text);
+
+describe('the data directory lock', () => {
+  it('is exclusive while held, names its holder, and is free again once released', async () => {
+    const lock = await acquire();
+    expect(await fs.readFile(path.join(dir, DATA_DIR_LOCK_FILE), 'utf8')).toMatch(new RegExp(`^pid=${process.pid}\\n`));
+    const second = await DataDirLock.acquire(dir).catch((err: unknown) => err);
+    expect(second).toBeInstanceOf(DataDirLockedError);
+    expect(second).toMatchObject({ dataDir: dir, holderPid: process.pid });
+    await lock.release();
+    await expect(fs.stat(path.join(dir, DATA_DIR_LOCK_FILE))).rejects.toThrow(/ENOENT/);
+    await acquire();
+  });
+
+  it('takes over a stale lock whose holder died (kill -9 leaves the file behind)', async () => {
+    await writeLock(`pid=${deadPid()}\nstartTime=12345\n`);
+    await acquire();
+  });
+
+  it.runIf(process.platform === 'linux')('takes over a stale lock whose pid now belongs to another process (pid reuse)', async () => {
+    // This process is alive, but it did not start at that time: the recorded holder is gone.
+    await writeLock(`pid=${process.pid}\nstartTime=1\n`);
+    await acquire();
+  });
+
+  it('takes over an empty or torn lock file (a crash before its bytes reached the disk)', async () => {
+    await writeLock('');
+    const lock = await acquire();
+    await lock.release();
+    await writeLock('pi');
+    await acquire();
+  });
+
+  it('lets exactly one of several starters take over one stale lock', async () => {
+    await writeLock(`pid=${deadPid()}\nstartTime=12345\n`);
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => DataDirLock.acquire(dir)));
+    const winners = results.filter((r) => r.status === 'fulfilled');
+    expect(winners).toHaveLength(1);
+    held.push(winners[0]!.value);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DataDirLockedError);
+    const leftovers = (await fs.readdir(dir)).filter((name) => name !== DATA_DIR_LOCK_FILE);
+    expect(leftovers).toEqual([]);
+  });
+});
