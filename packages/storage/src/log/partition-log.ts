@@ -1,14 +1,14 @@
 import { batchLastOffsetDelta, batchMaxTimestamp, batchSizeInBytes, setBatchBaseOffset } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import { KafkaStorageError, OffsetOutOfRangeError } from '../errors.js';
+import { KafkaStorageError, OffsetOutOfRangeError, type RecordValidationError } from '../errors.js';
 import { fsyncDir } from '../io/disk.js';
 import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../segment/log-segment.js';
 import { GroupCommit } from './group-commit.js';
 import { loadLog } from './log-loader.js';
 import { findOffsetByTimestamp, readBatches, type LogSnapshot } from './log-reader.js';
-import { applyLogAppendTime, validateAppend } from './log-validator.js';
+import { applyLogAppendTime, validateAppend, validateCompressedRecords } from './log-validator.js';
 
 /** Result of {@link PartitionLog.append} (Kafka `LogAppendInfo`). */
 export interface AppendInfo {
@@ -57,6 +57,8 @@ interface PendingAppend {
   readonly seq: number;
   readonly resolve: (info: AppendInfo) => void;
   readonly reject: (err: unknown) => void;
+  /** The check of its compressed batches' records, settled before the append joins a round; null when none. */
+  readonly validation: Promise<RecordValidationError | null> | null;
   baseOffset: number;
 }
 
@@ -183,7 +185,9 @@ export class PartitionLog {
   /**
    * Appends one or more complete RecordBatch v2 as a client sent them: validates them first
    * (`validateAppend`, Kafka `LogValidator`: framing, magic, CRC-32C, max.message.bytes,
-   * segment.bytes, record counts, no control batch), then assigns offsets by patching each
+   * segment.bytes, no control batch, and one walk of every batch's records, compressed ones
+   * decompressed while the append waits in the queue: count, offset deltas, framing, and under
+   * CreateTime the recomputed maxTimestamp), then assigns offsets by patching each
    * baseOffset in place, stamps LogAppendTime when configured, and resolves once the bytes are
    * written to the segment file (not fsynced; see `sync()`). Nothing of the call is written when
    * it fails a check.
@@ -197,8 +201,10 @@ export class PartitionLog {
       if (this.failure) throw this.failure;
       if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
       const info = validateAppend(records, this.config);
+      // Queued at once, checked while it waits: appends keep their arrival order.
+      const validation = info.compressedBatches > 0 ? validateCompressedRecords(records, this.config) : null;
       return new Promise<AppendInfo>((resolve, reject) => {
-        this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, baseOffset: -1 });
+        this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, validation, baseOffset: -1 });
         this.scheduleDrain();
       });
     } catch (err) {
@@ -222,11 +228,29 @@ export class PartitionLog {
       while (this.queue.length > 0) {
         const round = this.queue;
         this.queue = [];
-        await this.appendRound(round);
+        await this.appendRound(await this.settleValidations(round));
+        // An append refused by its validation is settled too: sync() must not wait for it.
+        const lastSeq = round[round.length - 1]!.seq;
+        if (!this.failure && this.committedSeq < lastSeq) {
+          this.committedSeq = lastSeq;
+          this.releaseSeqWaiters();
+        }
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  /** The appends of `round` whose compressed records passed validation; the others are rejected with their error. */
+  private async settleValidations(round: PendingAppend[]): Promise<PendingAppend[]> {
+    if (round.every((a) => a.validation === null)) return round;
+    // A throw from the check is a bug; it fails that append only.
+    const errors = await Promise.all(round.map((a) => a.validation?.catch((err: unknown) => err) ?? null));
+    return round.filter((append, i) => {
+      const error = errors[i];
+      if (error) append.reject(error);
+      return !error;
+    });
   }
 
   /** Assigns offsets to a round of appends, writes them (rolling as needed) and resolves them. */
@@ -293,11 +317,7 @@ export class PartitionLog {
         recordCount: a.recordCount,
       });
     }
-    if (this.seqWaiters.length > 0) {
-      const still: SeqWaiter[] = [];
-      for (const w of this.seqWaiters) (w.seq <= this.committedSeq ? w.resolve() : still.push(w));
-      this.seqWaiters = still;
-    }
+    this.releaseSeqWaiters();
     for (const listener of this.listeners) {
       try {
         listener();
@@ -305,6 +325,13 @@ export class PartitionLog {
         this.logger.error({ err }, 'onAppend listener threw');
       }
     }
+  }
+
+  private releaseSeqWaiters(): void {
+    if (this.seqWaiters.length === 0) return;
+    const still: SeqWaiter[] = [];
+    for (const w of this.seqWaiters) (w.seq <= this.committedSeq ? w.resolve() : still.push(w));
+    this.seqWaiters = still;
   }
 
   /** Kafka `UnifiedLog.roll`: the active segment becomes inactive and a new one starts at `baseOffset`. */
