@@ -110,6 +110,26 @@ export class KafkaStorageError extends StorageError {
   }
 }
 
+/**
+ * Bytes of a segment file that do not frame as a valid RecordBatch v2 where a batch should be
+ * (a batchLength that runs past the data, bad magic, a CRC-32C mismatch): data damaged at rest.
+ * A read never serves them: it answers KAFKA_STORAGE_ERROR (56), since the bytes on disk, not
+ * the request, are at fault. `position` is the byte position in `path` where the damage starts;
+ * `offset` the offset the read looked for.
+ */
+export class CorruptSegmentError extends StorageError {
+  override readonly name = 'CorruptSegmentError';
+  readonly errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+  constructor(
+    readonly path: string,
+    readonly position: number,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`damaged log segment ${path} at byte ${position} (reading offset ${offset}): ${reason}`);
+  }
+}
+
 /** A topic name that breaks Kafka's rules → INVALID_TOPIC_EXCEPTION (17). */
 export class InvalidTopicError extends StorageError {
   override readonly name = 'InvalidTopicError';

@@ -1,7 +1,7 @@
 import { batchLastOffsetDelta, batchMaxTimestamp, batchSizeInBytes, setBatchBaseOffset } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import { KafkaStorageError, OffsetOutOfRangeError, type RecordValidationError } from '../errors.js';
+import { CorruptSegmentError, KafkaStorageError, OffsetOutOfRangeError, type RecordValidationError } from '../errors.js';
 import { fsyncDir } from '../io/disk.js';
 import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../segment/log-segment.js';
@@ -47,6 +47,9 @@ export interface PartitionLogOptions {
   readonly logStartOffset?: number;
   readonly cleanShutdown?: boolean;
 }
+
+/** Damaged places a log reports from reads before it stops logging new ones (bounds memory). */
+const MAX_DAMAGE_REPORTS = 1000;
 
 interface PendingAppend {
   readonly records: Buffer;
@@ -100,6 +103,8 @@ export class PartitionLog {
   private readonly listeners = new Set<() => void>();
   private readonly pendingDeletes = new Set<LogSegment>();
   private readonly groupCommit = new GroupCommit(() => this.flushDirty());
+  /** `<path>:<position>` of damaged segment bytes already logged by a read. */
+  private readonly damageReported = new Set<string>();
 
   private constructor(
     readonly topic: string,
@@ -402,7 +407,11 @@ export class PartitionLog {
    * at least one whole batch when `minOneBatch` (default true). `fetchOffset === logEndOffset`
    * gives no records. Binary search on segment base offsets, sparse offset index, header scan.
    *
+   * Never returns a batch that fails its CRC-32C check (data damaged at rest): stops before it.
+   *
    * @throws OffsetOutOfRangeError (→ OFFSET_OUT_OF_RANGE 1) below logStartOffset or above logEndOffset.
+   * @throws CorruptSegmentError (→ KAFKA_STORAGE_ERROR 56) when the first batch to return is
+   *   damaged or the batch headers do not frame; logged once per segment and position.
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   async read(fetchOffset: number, maxBytes: number, opts?: { minOneBatch?: boolean }): Promise<ReadResult> {
@@ -412,8 +421,23 @@ export class PartitionLog {
       throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, highWatermark);
     }
     if (fetchOffset === highWatermark) return { records: [], sizeInBytes: 0, highWatermark, logStartOffset };
-    const { records, sizeInBytes } = await readBatches(this.snapshot(), fetchOffset, maxBytes, opts?.minOneBatch ?? true);
+    const { records, sizeInBytes } = await readBatches(this.snapshot(), fetchOffset, maxBytes, opts?.minOneBatch ?? true).catch((err: unknown) => this.reportDamage(err));
     return { records, sizeInBytes, highWatermark, logStartOffset };
+  }
+
+  /** Logs a damaged segment a read ran into (once per segment and position), then rethrows. */
+  private reportDamage(err: unknown): never {
+    if (err instanceof CorruptSegmentError) {
+      const key = `${err.path}:${err.position}`;
+      if (!this.damageReported.has(key) && this.damageReported.size < MAX_DAMAGE_REPORTS) {
+        this.damageReported.add(key);
+        this.logger.error(
+          { segment: err.path, position: err.position, offset: err.offset, reason: err.reason },
+          'damaged log segment: reads stop before these bytes and answer KAFKA_STORAGE_ERROR; a restart without the clean-shutdown marker moves them aside',
+        );
+      }
+    }
+    throw err;
   }
 
   /**
@@ -423,7 +447,7 @@ export class PartitionLog {
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
-    return findOffsetByTimestamp(this.snapshot(), timestampMs);
+    return findOffsetByTimestamp(this.snapshot(), timestampMs).catch((err: unknown) => this.reportDamage(err));
   }
 
   /** Registers a callback run after each write that advanced the log end offset; returns unsubscribe. */
