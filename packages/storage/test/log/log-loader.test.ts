@@ -1,6 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LOG_CONFIG } from '../../src/log-config.js';
+import { PartitionLog } from '../../src/log/partition-log.js';
 import { segmentFileStem } from '../../src/segment/segment-files.js';
 import { buildBatch, simpleBatch } from '../helpers/record-batch-fixture.js';
 import { useLogFixture } from '../helpers/log-fixture.js';
@@ -164,6 +167,43 @@ describe('recovery after a crash', () => {
     expect(all.map((b) => b.baseOffset)).toEqual(written.filter((b) => b.baseOffset !== bases[1]).map((b) => b.baseOffset));
     expect(fx.log.logEndOffset).toBe(4_000);
     expect(await segmentBases()).toEqual(bases);
+  });
+
+  it('moves the damaged last batch of an inactive (fsynced) segment aside instead of treating it as a torn write', async () => {
+    const written = await writeLog(80, 10);
+    const bases = await segmentBases();
+    const last = positionsIn(written, bases[1]!, bases[2]!).at(-1)!;
+    await overwrite(logFile(bases[1]!), last.position + 8, Buffer.alloc(4));
+    await expectRecoveredTo(written.filter((b) => b !== last.batch));
+    expect(await segmentBases()).toEqual(bases);
+    expect((await fs.stat(`${logFile(bases[1]!)}.corrupt-${last.position}`)).size).toBe(last.batch.bytes.length);
+  });
+
+  it('keeps the intact batches after damage in the middle of the active segment, and logs the range at error level', async () => {
+    const written = await writeLog(60, 11);
+    const lastBase = (await segmentBases()).at(-1)!;
+    const tail = positionsIn(written, lastBase, Infinity);
+    expect(tail.length).toBeGreaterThanOrEqual(3);
+    const victim = tail[1]!;
+    await overwrite(logFile(lastBase), victim.position + 16, Buffer.from([7]));
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    fx.log = await PartitionLog.open({ topic: 't', partition: 0, dir: fx.dir, config: { ...DEFAULT_LOG_CONFIG, ...CONFIG }, logger });
+    expect(fx.log.logEndOffset).toBe(written.at(-1)!.lastOffset + 1);
+    const read = batchesOf((await fx.log.read(0, 100_000_000)).records);
+    expect(read.map((b) => b.baseOffset)).toEqual(written.filter((b) => b !== victim.batch).map((b) => b.baseOffset));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 50,
+        msg: 'damaged log segment bytes moved aside; the batches after them are kept',
+        position: victim.position,
+        endPosition: victim.position + victim.batch.bytes.length,
+        lastOffsetBefore: victim.batch.baseOffset - 1,
+        nextBaseOffset: victim.batch.lastOffset + 1,
+        reason: 'bad-magic batch',
+        movedTo: `${logFile(lastBase)}.corrupt-${victim.position}`,
+      }),
+    ]);
   });
 
   it('falls back to the previous segment when the active segment .log is missing, removing its stray indexes', async () => {
