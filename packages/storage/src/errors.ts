@@ -95,6 +95,21 @@ export class InvalidRecordError extends RecordValidationError {
   }
 }
 
+/**
+ * A compressed batch whose codec this broker cannot run (its library failed to load), so its
+ * records cannot be validated → UNSUPPORTED_COMPRESSION_TYPE (76).
+ */
+export class UnsupportedCompressionError extends RecordValidationError {
+  override readonly name = 'UnsupportedCompressionError';
+  readonly errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+  constructor(
+    message: string,
+    readonly batchIndex: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A disk operation failed (EIO, ENOSPC, a closed log...) → KAFKA_STORAGE_ERROR (56). */
 export class KafkaStorageError extends StorageError {
   override readonly name = 'KafkaStorageError';

@@ -15,11 +15,12 @@ import {
   readInt64At,
   RECORDS_OFFSET,
   TIMESTAMP_TYPE_MASK,
+  UnsupportedCompressionTypeError,
   validateRecordBatchAt,
   walkRecords,
   writeInt64At,
 } from '@sluice/protocol';
-import { CorruptRecordError, InvalidRecordError, RecordBatchTooLargeError, RecordListTooLargeError } from '../errors.js';
+import { CorruptRecordError, InvalidRecordError, RecordBatchTooLargeError, RecordListTooLargeError, UnsupportedCompressionError } from '../errors.js';
 import type { TimestampType } from '../log-config.js';
 
 /** What an append's batches add up to. */
@@ -113,9 +114,10 @@ export function validateAppend(records: Buffer, limits: AppendLimits): BatchSetI
  * error for the first that fails (a value: the caller settles the append with it).
  *
  * Error values: CorruptRecordError (→ 2) when the codec rejects the bytes or a record overruns,
- * InvalidRecordError (→ 87) for a count, offsetDelta or trailing-bytes mismatch.
+ * InvalidRecordError (→ 87) for a count, offsetDelta or trailing-bytes mismatch,
+ * UnsupportedCompressionError (→ 76) when the codec's library cannot load on this machine.
  */
-export async function validateCompressedRecords(records: Buffer, limits: AppendLimits): Promise<CorruptRecordError | InvalidRecordError | null> {
+export async function validateCompressedRecords(records: Buffer, limits: AppendLimits): Promise<CorruptRecordError | InvalidRecordError | UnsupportedCompressionError | null> {
   const createTime = limits.messageTimestampType === 'CreateTime';
   const batches: { position: number; size: number; batchIndex: number; codec: number }[] = [];
   for (let position = 0, batchIndex = 0; position < records.length; batchIndex++) {
@@ -131,6 +133,7 @@ export async function validateCompressedRecords(records: Buffer, limits: AppendL
     const { position, batchIndex } = batches[i]!;
     const inflated = decompressed[i]!;
     if (!Buffer.isBuffer(inflated)) {
+      if (inflated instanceof UnsupportedCompressionTypeError) return new UnsupportedCompressionError(`record batch ${batchIndex} at byte ${position}: ${inflated.message}`, batchIndex);
       return new CorruptRecordError(`record batch ${batchIndex} at byte ${position}: ${inflated.message}`, batchIndex, position);
     }
     try {
