@@ -95,6 +95,21 @@ export class InvalidRecordError extends RecordValidationError {
   }
 }
 
+/**
+ * A compressed batch whose codec this broker cannot run (its library failed to load), so its
+ * records cannot be validated → UNSUPPORTED_COMPRESSION_TYPE (76).
+ */
+export class UnsupportedCompressionError extends RecordValidationError {
+  override readonly name = 'UnsupportedCompressionError';
+  readonly errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+  constructor(
+    message: string,
+    readonly batchIndex: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A disk operation failed (EIO, ENOSPC, a closed log...) → KAFKA_STORAGE_ERROR (56). */
 export class KafkaStorageError extends StorageError {
   override readonly name = 'KafkaStorageError';
@@ -107,6 +122,26 @@ export class KafkaStorageError extends StorageError {
     const cause = options?.cause;
     const detail = cause instanceof Error ? `: ${cause.message}` : '';
     super(`${operation} ${path} failed${detail}`, options);
+  }
+}
+
+/**
+ * Bytes of a segment file that do not frame as a valid RecordBatch v2 where a batch should be
+ * (a batchLength that runs past the data, bad magic, a CRC-32C mismatch): data damaged at rest.
+ * A read never serves them: it answers KAFKA_STORAGE_ERROR (56), since the bytes on disk, not
+ * the request, are at fault. `position` is the byte position in `path` where the damage starts;
+ * `offset` the offset the read looked for.
+ */
+export class CorruptSegmentError extends StorageError {
+  override readonly name = 'CorruptSegmentError';
+  readonly errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+  constructor(
+    readonly path: string,
+    readonly position: number,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`damaged log segment ${path} at byte ${position} (reading offset ${offset}): ${reason}`);
   }
 }
 

@@ -14,7 +14,9 @@ interface DumpLogArgs {
  * `sluice dump-log <segment.log>` (Kafka `kafka-dump-log.sh` / `DumpLogSegments`): one line per
  * batch with baseOffset, lastOffset, count, position, size, codec, timestamps, producer fields
  * and whether its CRC is valid; with `--print-data` one line per record with key and payload.
- * Exits 1 (after printing everything it could) when a batch is invalid or the tail is torn.
+ * Damaged bytes (a batch whose framing is broken) are reported as a range and the walk goes on
+ * at the next valid batch after them, as recovery does. Exits 1 (after printing everything it
+ * could) when a batch is invalid, a range is damaged or the tail is torn.
  */
 export const dumpLogCommand: CommandModule<object, DumpLogArgs> = {
   command: 'dump-log <segment>',
@@ -36,6 +38,12 @@ export const dumpLogCommand: CommandModule<object, DumpLogArgs> = {
     let lastOffset = -1;
     const problems: string[] = [];
     for await (const entry of readSegment(path)) {
+      if (entry.kind === 'damaged') {
+        const bytes = entry.endPosition - entry.position;
+        out += `Found ${bytes} damaged bytes at positions ${entry.position}-${entry.endPosition} (${entry.failure}); resynchronised at the batch at position ${entry.endPosition}\n`;
+        problems.push(`${entry.failure} at position ${entry.position} (${bytes} bytes)`);
+        continue;
+      }
       if (entry.kind === 'invalid') {
         const what = entry.failure === 'truncated' ? 'a truncated batch (torn write; recovery truncates it)' : `no batch (${entry.failure})`;
         out += `Found ${entry.bytesLeft} invalid bytes at position ${entry.position}: ${what}\n`;

@@ -1,5 +1,14 @@
 import { open } from 'node:fs/promises';
-import { LENGTH_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, RecordBatchView, validateRecordBatchAt, type BatchFailure } from '@sluice/protocol';
+import {
+  batchLastOffset,
+  isPlausibleBatchStart,
+  LENGTH_OFFSET,
+  LOG_OVERHEAD,
+  RECORD_BATCH_OVERHEAD,
+  RecordBatchView,
+  validateRecordBatchAt,
+  type BatchFailure,
+} from '@sluice/protocol';
 
 /** One thing found walking a segment file. */
 export type SegmentEntry =
@@ -15,7 +24,17 @@ export type SegmentEntry =
       readonly computedCrc: number;
     }
   | {
-      /** Bytes that are not a complete, locatable batch; the walk ends here. */
+      /**
+       * Bytes [position, endPosition) that are not a batch, followed by a valid batch at
+       * endPosition, where the walk resynchronised and goes on.
+       */
+      readonly kind: 'damaged';
+      readonly position: number;
+      readonly endPosition: number;
+      readonly failure: BatchFailure;
+    }
+  | {
+      /** Bytes that are not a complete, locatable batch, and no valid batch after them; the walk ends here. */
       readonly kind: 'invalid';
       readonly position: number;
       readonly failure: BatchFailure;
@@ -30,9 +49,12 @@ const WINDOW_BYTES = 1 << 20;
  * Walks the RecordBatch v2 batches of a `.log` segment file (docs/storage-format.md) in order,
  * reading it in windows so a 1 GiB segment never sits in memory. Every batch is checked with
  * `validateRecordBatchAt` (Kafka `DefaultRecordBatch.ensureValid`): a batch whose CRC does not
- * match is reported and the walk goes on (its length still locates the next batch); a
- * truncated tail, a batchLength smaller than the header or a magic other than 2 end the walk with
- * an 'invalid' entry, since nothing after them can be located. Throws for I/O errors (ENOENT...).
+ * match is reported and the walk goes on (its length still locates the next batch). Where the
+ * framing breaks (a batchLength smaller than the header or past the end of the file, a magic
+ * other than 2) the walk looks for the next valid batch, trying each later byte position
+ * (`isPlausibleBatchStart`, then the CRC, as recovery does): found, it reports the bytes in
+ * between as 'damaged' and goes on there; not found, it ends with an 'invalid' entry (a torn
+ * tail). Throws for I/O errors (ENOENT...).
  */
 export async function* readSegment(path: string): AsyncGenerator<SegmentEntry> {
   const handle = await open(path, 'r');
@@ -52,32 +74,61 @@ export async function* readSegment(path: string): AsyncGenerator<SegmentEntry> {
       window = window.subarray(0, filled);
       windowStart = from;
     };
+    /** The position of the first valid batch after `from` with offsets from `minBaseOffset`, or -1. */
+    const resync = async (from: number, minBaseOffset: number): Promise<number> => {
+      let q = from + 1;
+      while (q + RECORD_BATCH_OVERHEAD <= size) {
+        if (q < windowStart || q + RECORD_BATCH_OVERHEAD > windowStart + window.length) await load(q, RECORD_BATCH_OVERHEAD);
+        let at = q - windowStart;
+        const last = window.length - RECORD_BATCH_OVERHEAD;
+        while (at <= last && !isPlausibleBatchStart(window, at, size - q, minBaseOffset)) {
+          at++;
+          q++;
+        }
+        if (at > last) continue;
+        const candidateSize = window.readInt32BE(at + LENGTH_OFFSET) + LOG_OVERHEAD;
+        if (at + candidateSize > window.length) {
+          await load(q, candidateSize);
+          at = 0;
+        }
+        if (validateRecordBatchAt(window, at, at + candidateSize).ok) return q;
+        q++;
+      }
+      return -1;
+    };
     let position = 0;
+    let nextOffset = 0;
     while (position < size) {
-      if (windowStart + window.length - position < RECORD_BATCH_OVERHEAD) await load(position, RECORD_BATCH_OVERHEAD);
+      if (position < windowStart || windowStart + window.length - position < RECORD_BATCH_OVERHEAD) await load(position, RECORD_BATCH_OVERHEAD);
       let at = position - windowStart;
+      let failure: BatchFailure | null = null;
+      let sizeInBytes = 0;
       if (window.length - at < RECORD_BATCH_OVERHEAD) {
-        yield { kind: 'invalid', position, failure: 'truncated', bytesLeft: size - position };
-        return;
+        failure = 'truncated';
+      } else {
+        const batchLength = window.readInt32BE(at + LENGTH_OFFSET);
+        sizeInBytes = batchLength + LOG_OVERHEAD;
+        if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) failure = 'bad-length';
+        else if (position + sizeInBytes > size) failure = 'truncated';
       }
-      const batchLength = window.readInt32BE(at + LENGTH_OFFSET);
-      if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) {
-        yield { kind: 'invalid', position, failure: 'bad-length', bytesLeft: size - position };
-        return;
+      let validation: ReturnType<typeof validateRecordBatchAt> | null = null;
+      if (failure === null) {
+        if (at + sizeInBytes > window.length) {
+          await load(position, sizeInBytes);
+          at = 0;
+        }
+        validation = validateRecordBatchAt(window, at, at + sizeInBytes);
+        if (!validation.ok && validation.failure !== 'bad-crc') failure = validation.failure;
       }
-      const sizeInBytes = batchLength + LOG_OVERHEAD;
-      if (position + sizeInBytes > size) {
-        yield { kind: 'invalid', position, failure: 'truncated', bytesLeft: size - position };
-        return;
-      }
-      if (at + sizeInBytes > window.length) {
-        await load(position, sizeInBytes);
-        at = 0;
-      }
-      const validation = validateRecordBatchAt(window, at, at + sizeInBytes);
-      if (!validation.ok && validation.failure !== 'bad-crc') {
-        yield { kind: 'invalid', position, failure: validation.failure, bytesLeft: size - position };
-        return;
+      if (failure !== null || validation === null) {
+        const next = await resync(position, nextOffset);
+        if (next < 0) {
+          yield { kind: 'invalid', position, failure: failure ?? 'truncated', bytesLeft: size - position };
+          return;
+        }
+        yield { kind: 'damaged', position, endPosition: next, failure: failure ?? 'truncated' };
+        position = next;
+        continue;
       }
       const batch = new RecordBatchView(window, at);
       const storedCrc = batch.crc;
@@ -89,6 +140,7 @@ export async function* readSegment(path: string): AsyncGenerator<SegmentEntry> {
         storedCrc,
         computedCrc: validation.ok ? storedCrc : (validation.computedCrc ?? -1),
       };
+      if (validation.ok) nextOffset = batchLastOffset(window, at) + 1;
       position += sizeInBytes;
     }
   } finally {

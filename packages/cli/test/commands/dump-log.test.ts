@@ -113,6 +113,20 @@ describe('sluice dump-log', () => {
     expect(result.stderr).toMatch(new RegExp(`^sluice: .*corrupt\\.log: 2 invalid \\(bad-crc at position ${second!.position}; truncated at position \\d+\\)\\n$`));
   });
 
+  it('reports a batch length of 0x7fffffff as a damaged range and resynchronises at the next batch, listing every batch after it', async () => {
+    const bytes = await readFile(segment);
+    const all = batchLines((await runCli(['dump-log', segment])).stdout);
+    const victim = all[1]!;
+    const damaged = join(dir, 'damaged.log');
+    bytes.writeInt32BE(0x7fff_ffff, victim.position + 8);
+    await writeFile(damaged, bytes);
+    const result = await runCli(['dump-log', damaged]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`Found ${victim.size} damaged bytes at positions ${victim.position}-${victim.position + victim.size} (truncated); resynchronised at the batch at position ${victim.position + victim.size}\n`);
+    expect(batchLines(result.stdout)).toEqual(all.filter((b) => b !== victim));
+    expect(result.stderr).toMatch(new RegExp(`^sluice: .*damaged\\.log: 1 invalid \\(truncated at position ${victim.position} \\(${victim.size} bytes\\)\\)\\n$`));
+  });
+
   it('names a missing file in one line', async () => {
     const result = await runCli(['dump-log', join(dir, 'nope.log')]);
     expect(result.code).toBe(1);

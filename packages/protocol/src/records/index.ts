@@ -10,3 +10,5 @@ export * from './snappy-xerial.js';
 export * from './record-batch-builder.js';
 export * from './record-batch-reader.js';
 export * from './record-timestamps.js';
+export * from './record-walker.js';
+export * from './batch-resync.js';

@@ -2,13 +2,14 @@ import {
   batchBaseOffset,
   batchLastOffsetDelta,
   batchMaxTimestamp,
+  isPlausibleBatchStart,
   LENGTH_OFFSET,
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD,
   validateRecordBatchAt,
 } from '@sluice/protocol';
 import type { Logger } from 'pino';
-import { listDir, makeDir, readFullyAt, removeFile, statFile } from '../io/disk.js';
+import { fsyncDir, listDir, makeDir, readFullyAt, removeFile, statFile } from '../io/disk.js';
 import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../segment/log-segment.js';
 import {
@@ -20,6 +21,7 @@ import {
   TIME_INDEX_FILE_SUFFIX,
 } from '../segment/segment-files.js';
 import { floorSegmentIndex } from './log-reader.js';
+import { copyDamagedRange, rewriteWithout, type DamagedRange } from './segment-salvage.js';
 
 /** Bytes read per syscall while re-validating a log tail. */
 const RECOVERY_CHUNK_BYTES = 1024 * 1024;
@@ -63,8 +65,9 @@ interface SegmentRecovery {
  * 2. lists the segments by their `.log` files (one stat each; no index is read);
  * 3. after a clean shutdown, only the active segment's tail after its last offset-index entry is
  *    walked (to find the log end offset); after a crash, every segment from the one holding the
- *    recovery point onwards is re-validated batch by batch ({@link recoverSegment}), cut at the
- *    first torn or corrupt batch, and the segments after a cut are deleted;
+ *    recovery point onwards is re-validated batch by batch ({@link recoverSegment}): a torn tail
+ *    of the active segment is cut; damaged bytes anywhere else are moved aside to
+ *    `<baseOffset>.log.corrupt-<position>` and every intact batch, and every later segment, is kept;
  * 4. an empty directory gets an empty segment at the log start offset.
  *
  * Throws KafkaStorageError (→ KAFKA_STORAGE_ERROR 56) when a file cannot be read or written.
@@ -104,13 +107,11 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
     nextOffset = segments[from]!.baseOffset;
     for (let i = from; i < segments.length; i++) {
       const segment = segments[i]!;
-      const result = await recoverSegment(segment, 0, segment.baseOffset, logger);
+      const active = i === segments.length - 1;
+      const offsetLimit = active ? Number.POSITIVE_INFINITY : segments[i + 1]!.baseOffset;
+      // Damage in one segment never costs the segments after it: each is walked on its own.
+      const result = await recoverSegment(segment, 0, segment.baseOffset, logger, { active, offsetLimit });
       nextOffset = result.nextOffset;
-      if (result.truncated && i < segments.length - 1) {
-        const dropped = segments.splice(i + 1);
-        logger.warn({ segments: dropped.map((s) => s.baseOffset) }, 'deleting segments after a truncated one');
-        await Promise.all(dropped.map((s) => deleteSegmentFiles(s)));
-      }
       if (i < segments.length - 1) await segment.onBecomeInactive();
       else await segment.flushIndexes();
     }
@@ -119,15 +120,6 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
   nextOffset = Math.max(nextOffset, active.baseOffset);
   const logStartOffset = Math.min(Math.max(options.logStartOffset, segments[0]!.baseOffset), nextOffset);
   return { segments, logEndOffset: nextOffset, logStartOffset, recoveryPoint: nextOffset };
-}
-
-async function deleteSegmentFiles(segment: LogSegment): Promise<void> {
-  await segment.close();
-  await Promise.all([
-    removeFile(segment.filePath),
-    removeFile(segment.offsetIndex.filePath),
-    removeFile(segment.timeIndex.filePath),
-  ]);
 }
 
 /**
@@ -157,18 +149,48 @@ async function recoverActiveTail(segment: LogSegment, logger: Logger): Promise<S
   return recoverSegment(segment, last.position, firstOffset, logger);
 }
 
+/** How {@link recoverSegment} treats what it finds. */
+export interface RecoverSegmentOptions {
+  /**
+   * Whether this is the active (last) segment, whose invalid tail after a crash is a torn write
+   * of unsynced data and is cut without a copy. An inactive segment was fsynced when it rolled:
+   * damage there is moved aside like damage in the middle of any segment.
+   */
+  readonly active: boolean;
+  /** Offsets of this segment must be below this (the next segment's baseOffset); Infinity for the last. */
+  readonly offsetLimit: number;
+}
+
+/** Why the batch at a position fails, and its offsets when it does not. */
+type BatchCheck = { readonly ok: true; readonly sizeInBytes: number; readonly lastOffset: number; readonly maxTimestamp: number } | { readonly ok: false; readonly reason: string };
+
 /**
  * Re-validates a segment from byte `startPosition` (Kafka `LogSegment.recover`): walks batches
- * with `validateRecordBatchAt` (length, magic, CRC-32C) and checks offsets only grow, rebuilding
- * the sparse indexes as it goes; at the first torn, corrupt or zero-filled batch the .log is
- * truncated there (logged) and the segment's append position set to it. Index entries beyond
- * the valid end are dropped with the rebuild.
+ * with `validateRecordBatchAt` (length, magic, CRC-32C) and checks offsets only grow and stay
+ * below `offsetLimit`, rebuilding the sparse indexes as it goes.
+ *
+ * At a batch that fails, it looks for the next valid batch after it (`isPlausibleBatchStart`,
+ * then the CRC; segment-salvage.ts):
+ * - found: the bytes in between are damage in the middle of the segment; the walk goes on there;
+ * - not found: the rest is the segment's tail: in the active segment a torn write, cut (logged);
+ *   in an inactive one, damage.
+ * Damage is copied to `<baseOffset>.log.corrupt-<position>` and the .log rewritten without it
+ * (`rewriteWithout`), then walked again; each range is logged at error level with its positions
+ * and the offsets around it. No intact batch is dropped and no damaged byte stays in the .log.
  */
-export async function recoverSegment(segment: LogSegment, startPosition: number, firstOffset: number, logger: Logger): Promise<SegmentRecovery> {
+export async function recoverSegment(
+  segment: LogSegment,
+  startPosition: number,
+  firstOffset: number,
+  logger: Logger,
+  options: RecoverSegmentOptions = { active: true, offsetLimit: Number.POSITIVE_INFINITY },
+  salvage = true,
+): Promise<SegmentRecovery> {
   if (startPosition === 0) segment.beginRecovery();
   else segment.prepareReplayFrom(startPosition, firstOffset);
   const fd = await segment.fd();
   const fileSize = (await statFile(segment.filePath))?.size ?? segment.size;
+  const offsetLimit = Math.min(options.offsetLimit, segment.baseOffset + 0x8000_0000);
   let buf = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK_BYTES, Math.max(fileSize - startPosition, 0)));
   let bufStart = 0;
   let bufLength = 0;
@@ -181,55 +203,95 @@ export async function recoverSegment(segment: LogSegment, startPosition: number,
     bufLength = await readFullyAt(fd, segment.filePath, buf, 0, Math.min(buf.length, fileSize - position), position);
     return bufLength >= length ? 0 : -1;
   };
+  const checkBatch = async (position: number, minOffset: number): Promise<BatchCheck> => {
+    let at = await ensure(position, LOG_OVERHEAD);
+    if (at < 0) return { ok: false, reason: 'truncated batch header' };
+    const sizeInBytes = buf.readInt32BE(at + LENGTH_OFFSET) + LOG_OVERHEAD;
+    if (sizeInBytes < RECORD_BATCH_OVERHEAD) return { ok: false, reason: `invalid batch length ${sizeInBytes}` };
+    at = await ensure(position, sizeInBytes);
+    if (at < 0) return { ok: false, reason: `torn batch: ${sizeInBytes} bytes claimed, ${fileSize - position} on disk` };
+    const validation = validateRecordBatchAt(buf, at, at + sizeInBytes);
+    if (!validation.ok) {
+      return { ok: false, reason: `${validation.failure} batch` + (validation.failure === 'bad-crc' ? ` (stored ${validation.storedCrc}, computed ${validation.computedCrc})` : '') };
+    }
+    let baseOffset: number;
+    let maxTimestamp: number;
+    try {
+      baseOffset = batchBaseOffset(buf, at);
+      maxTimestamp = batchMaxTimestamp(buf, at);
+    } catch {
+      return { ok: false, reason: 'baseOffset or maxTimestamp out of range' };
+    }
+    const lastOffset = baseOffset + batchLastOffsetDelta(buf, at);
+    if (baseOffset < minOffset || lastOffset < baseOffset || lastOffset >= offsetLimit) {
+      return { ok: false, reason: `offsets [${baseOffset}, ${lastOffset}] do not follow ${minOffset - 1}` };
+    }
+    return { ok: true, sizeInBytes, lastOffset, maxTimestamp };
+  };
+  /** The position of the first valid batch after `from` with offsets from `minOffset`, or -1. */
+  const resync = async (from: number, minOffset: number): Promise<number> => {
+    let q = from + 1;
+    while (q + RECORD_BATCH_OVERHEAD <= fileSize) {
+      let at = await ensure(q, RECORD_BATCH_OVERHEAD);
+      if (at < 0) return -1;
+      // Synchronous over the window: one candidate test per byte, the CRC only for plausible ones.
+      const last = bufLength - RECORD_BATCH_OVERHEAD;
+      while (at <= last && !isPlausibleBatchStart(buf, at, fileSize - q, minOffset)) {
+        at++;
+        q++;
+      }
+      if (at > last) continue;
+      if ((await checkBatch(q, minOffset)).ok) return q;
+      q++;
+    }
+    return -1;
+  };
 
+  const damaged: Array<DamagedRange & { reason: string; lastOffsetBefore: number; nextBaseOffset: number }> = [];
   let position = startPosition;
   let nextOffset = firstOffset;
   let reason = '';
   while (position < fileSize) {
-    let at = await ensure(position, LOG_OVERHEAD);
-    if (at < 0) {
-      reason = 'truncated batch header';
-      break;
+    const batch = await checkBatch(position, nextOffset);
+    if (!batch.ok) {
+      reason = batch.reason;
+      const next = salvage ? await resync(position, nextOffset) : -1;
+      if (next < 0) break;
+      await ensure(next, RECORD_BATCH_OVERHEAD);
+      damaged.push({ position, endPosition: next, reason, lastOffsetBefore: nextOffset - 1, nextBaseOffset: batchBaseOffset(buf, next - bufStart) });
+      position = next;
+      continue;
     }
-    const sizeInBytes = buf.readInt32BE(at + LENGTH_OFFSET) + LOG_OVERHEAD;
-    if (sizeInBytes < RECORD_BATCH_OVERHEAD) {
-      reason = `invalid batch length ${sizeInBytes}`;
-      break;
-    }
-    at = await ensure(position, sizeInBytes);
-    if (at < 0) {
-      reason = `torn batch: ${sizeInBytes} bytes claimed, ${fileSize - position} on disk`;
-      break;
-    }
-    const validation = validateRecordBatchAt(buf, at, at + sizeInBytes);
-    if (!validation.ok) {
-      reason = `${validation.failure} batch` + (validation.failure === 'bad-crc' ? ` (stored ${validation.storedCrc}, computed ${validation.computedCrc})` : '');
-      break;
-    }
-    let baseOffset: number;
-    try {
-      baseOffset = batchBaseOffset(buf, at);
-    } catch {
-      reason = 'baseOffset out of range';
-      break;
-    }
-    const lastOffset = baseOffset + batchLastOffsetDelta(buf, at);
-    if (baseOffset < nextOffset || lastOffset < baseOffset || lastOffset - segment.baseOffset > 0x7fff_ffff) {
-      reason = `offsets [${baseOffset}, ${lastOffset}] do not follow ${nextOffset - 1}`;
-      break;
-    }
-    let maxTimestamp: number;
-    try {
-      maxTimestamp = batchMaxTimestamp(buf, at);
-    } catch {
-      reason = 'maxTimestamp out of range';
-      break;
-    }
-    segment.planBatch(lastOffset, maxTimestamp, sizeInBytes);
-    nextOffset = lastOffset + 1;
-    position += sizeInBytes;
+    segment.planBatch(batch.lastOffset, batch.maxTimestamp, batch.sizeInBytes);
+    nextOffset = batch.lastOffset + 1;
+    position += batch.sizeInBytes;
   }
   const truncated = position < fileSize;
+  if (truncated && (!options.active || damaged.length > 0) && salvage) {
+    // The tail of a fsynced segment, or after damage in the middle: not a torn write; keep a copy.
+    damaged.push({ position, endPosition: fileSize, reason, lastOffsetBefore: nextOffset - 1, nextBaseOffset: -1 });
+  }
+  if (damaged.length > 0) {
+    for (const range of damaged) {
+      const copy = await copyDamagedRange(segment, range);
+      logger.error(
+        {
+          segment: segment.filePath,
+          position: range.position,
+          endPosition: range.endPosition,
+          damagedBytes: range.endPosition - range.position,
+          lastOffsetBefore: range.lastOffsetBefore,
+          nextBaseOffset: range.nextBaseOffset,
+          reason: range.reason,
+          movedTo: copy,
+        },
+        'damaged log segment bytes moved aside; the batches after them are kept',
+      );
+    }
+    await fsyncDir(segment.dir);
+    await rewriteWithout(segment, damaged, position);
+    return recoverSegment(segment, 0, segment.baseOffset, logger, options, false);
+  }
   if (truncated) {
     logger.warn(
       { segment: segment.filePath, position, discardedBytes: fileSize - position, reason },

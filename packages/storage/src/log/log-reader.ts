@@ -1,4 +1,5 @@
-import { firstRecordAtOrAfter } from '@sluice/protocol';
+import { firstRecordAtOrAfter, validateRecordBatchAt } from '@sluice/protocol';
+import { CorruptSegmentError } from '../errors.js';
 import type { LogSegment } from '../segment/log-segment.js';
 
 /**
@@ -43,7 +44,9 @@ export function floorSegmentIndex(segments: readonly LogSegment[], offset: numbe
  * Reads whole batches starting with the one containing `fetchOffset` (Kafka `UnifiedLog.read`
  * → `LogSegment.read`), continuing into following segments while `maxBytes` allows. When the
  * first batch alone exceeds `maxBytes`, it is returned whole if `minOneBatch`, else nothing.
- * Never returns a partial batch. `fetchOffset` must be within the log (checked by the caller).
+ * Never returns a partial batch, nor one that fails its CRC-32C check: the read stops before a
+ * damaged batch and throws CorruptSegmentError (→ KAFKA_STORAGE_ERROR 56) when it would be the
+ * first. `fetchOffset` must be within the log (checked by the caller).
  * The Buffers may be lent by `fetchBufferPool`: whoever writes them to a socket releases them
  * afterwards; anyone else may keep them (io/fetch-buffer-pool.ts).
  */
@@ -82,7 +85,8 @@ export async function readBatches(snapshot: LogSnapshot, fetchOffset: number, ma
  * segments whose largest timestamp is below it, then in the first candidate start from the time
  * index's last entry below the target, walk batch headers to the first batch whose maxTimestamp
  * reaches it, and find the exact record with `firstRecordAtOrAfter`. Null when no record has a
- * timestamp >= `timestampMs`.
+ * timestamp >= `timestampMs`. Throws CorruptSegmentError (→ 56) when that batch, or the headers
+ * walked to it, are damaged.
  */
 export async function findOffsetByTimestamp(snapshot: LogSnapshot, timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
   const { segments, endSegment, endPosition } = snapshot;
@@ -99,6 +103,8 @@ export async function findOffsetByTimestamp(snapshot: LogSnapshot, timestampMs: 
           const batch = await segment.findBatchByTimestamp(timestampMs, start, end);
           if (batch === null) break;
           const bytes = await segment.read(batch.position, batch.sizeInBytes);
+          const check = validateRecordBatchAt(bytes);
+          if (!check.ok) throw new CorruptSegmentError(segment.filePath, batch.position, batch.lastOffset, `looking for timestamp ${timestampMs}: ${check.failure} batch`);
           const found = await firstRecordAtOrAfter(bytes, timestampMs);
           if (found) return { offset: found.offset, timestamp: found.timestamp };
           start = batch.position + batch.sizeInBytes;

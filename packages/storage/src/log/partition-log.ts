@@ -1,14 +1,14 @@
 import { batchLastOffsetDelta, batchMaxTimestamp, batchSizeInBytes, setBatchBaseOffset } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import { KafkaStorageError, OffsetOutOfRangeError, ProducerStateError } from '../errors.js';
+import { CorruptSegmentError, KafkaStorageError, OffsetOutOfRangeError, ProducerStateError, type RecordValidationError } from '../errors.js';
 import { fsyncDir } from '../io/disk.js';
 import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../segment/log-segment.js';
 import { GroupCommit } from './group-commit.js';
 import { loadLog } from './log-loader.js';
 import { findOffsetByTimestamp, readBatches, type LogSnapshot } from './log-reader.js';
-import { applyLogAppendTime, validateAppend } from './log-validator.js';
+import { applyLogAppendTime, validateAppend, validateCompressedRecords } from './log-validator.js';
 import { loadProducerState } from '../producer/producer-state-loader.js';
 import type { ProducerAppendRound, ProducerBatchInfo, ProducerStateManager, ProducerUpdate } from '../producer/producer-state-manager.js';
 import { ProducerSnapshots } from '../producer/producer-snapshots.js';
@@ -52,6 +52,9 @@ export interface PartitionLogOptions {
   readonly cleanShutdown?: boolean;
 }
 
+/** Damaged places a log reports from reads before it stops logging new ones (bounds memory). */
+const MAX_DAMAGE_REPORTS = 1000;
+
 interface PendingAppend {
   readonly records: Buffer;
   readonly sizeInBytes: number;
@@ -61,6 +64,8 @@ interface PendingAppend {
   readonly seq: number;
   readonly resolve: (info: AppendInfo) => void;
   readonly reject: (err: unknown) => void;
+  /** The check of its compressed batches' records, settled before the append joins a round; null when none. */
+  readonly validation: Promise<RecordValidationError | null> | null;
   baseOffset: number;
   /** The idempotent batch's producer fields, or null for a batch without a producer id. */
   readonly producer: ProducerBatchInfo | null;
@@ -109,6 +114,8 @@ export class PartitionLog {
   private readonly pendingDeletes = new Set<LogSegment>();
   private readonly groupCommit = new GroupCommit(() => this.flushDirty());
   private readonly producerSnapshots: ProducerSnapshots;
+  /** `<path>:<position>` of damaged segment bytes already logged by a read. */
+  private readonly damageReported = new Set<string>();
 
   private constructor(
     readonly topic: string,
@@ -218,7 +225,9 @@ export class PartitionLog {
   /**
    * Appends one or more complete RecordBatch v2 as a client sent them: validates them first
    * (`validateAppend`, Kafka `LogValidator`: framing, magic, CRC-32C, max.message.bytes,
-   * segment.bytes, record counts, no control batch), then assigns offsets by patching each
+   * segment.bytes, no control batch, and one walk of every batch's records, compressed ones
+   * decompressed while the append waits in the queue: count, offset deltas, framing, and under
+   * CreateTime the recomputed maxTimestamp), then assigns offsets by patching each
    * baseOffset in place, stamps LogAppendTime when configured, and resolves once the bytes are
    * written to the segment file (not fsynced; see `sync()`). Nothing of the call is written when
    * it fails a check.
@@ -239,8 +248,10 @@ export class PartitionLog {
       if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
       const info = validateAppend(records, this.config);
       const producer = idempotentBatchInfo(records);
+      // Queued at once, checked while it waits: appends keep their arrival order.
+      const validation = info.compressedBatches > 0 ? validateCompressedRecords(records, this.config) : null;
       return new Promise<AppendInfo>((resolve, reject) => {
-        this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, baseOffset: -1, producer });
+        this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, validation, baseOffset: -1, producer });
         this.scheduleDrain();
       });
     } catch (err) {
@@ -264,11 +275,26 @@ export class PartitionLog {
       while (this.queue.length > 0) {
         const round = this.queue;
         this.queue = [];
-        await this.appendRound(round);
+        await this.appendRound(await this.settleValidations(round));
+        // Appends refused by their validation or producer state, or answered as duplicates,
+        // joined no chunk: they are settled too, so sync() must not wait for them.
+        if (!this.failure) this.markSettled(round[round.length - 1]!.seq);
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  /** The appends of `round` whose compressed records passed validation; the others are rejected with their error. */
+  private async settleValidations(round: PendingAppend[]): Promise<PendingAppend[]> {
+    if (round.every((a) => a.validation === null)) return round;
+    // A throw from the check is a bug; it fails that append only.
+    const errors = await Promise.all(round.map((a) => a.validation?.catch((err: unknown) => err) ?? null));
+    return round.filter((append, i) => {
+      const error = errors[i];
+      if (error) append.reject(error);
+      return !error;
+    });
   }
 
   /** Assigns offsets to a round of appends, writes them (rolling as needed) and resolves them. */
@@ -313,8 +339,6 @@ export class PartitionLog {
         chunkBytes += append.sizeInBytes;
       }
       await this.commitChunk(chunk, chunkBytes, offset);
-      // Appends refused or answered as duplicates at the round's end joined no chunk.
-      this.markSettled(round[round.length - 1]!.seq);
     } catch (err) {
       this.failure ??= err instanceof KafkaStorageError ? err : new KafkaStorageError('append', this.dir, { cause: err });
       this.logger.error({ err }, 'partition log failed; it accepts no more appends');
@@ -480,7 +504,11 @@ export class PartitionLog {
    * at least one whole batch when `minOneBatch` (default true). `fetchOffset === logEndOffset`
    * gives no records. Binary search on segment base offsets, sparse offset index, header scan.
    *
+   * Never returns a batch that fails its CRC-32C check (data damaged at rest): stops before it.
+   *
    * @throws OffsetOutOfRangeError (→ OFFSET_OUT_OF_RANGE 1) below logStartOffset or above logEndOffset.
+   * @throws CorruptSegmentError (→ KAFKA_STORAGE_ERROR 56) when the first batch to return is
+   *   damaged or the batch headers do not frame; logged once per segment and position.
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   async read(fetchOffset: number, maxBytes: number, opts?: { minOneBatch?: boolean }): Promise<ReadResult> {
@@ -490,8 +518,23 @@ export class PartitionLog {
       throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, highWatermark);
     }
     if (fetchOffset === highWatermark) return { records: [], sizeInBytes: 0, highWatermark, logStartOffset };
-    const { records, sizeInBytes } = await readBatches(this.snapshot(), fetchOffset, maxBytes, opts?.minOneBatch ?? true);
+    const { records, sizeInBytes } = await readBatches(this.snapshot(), fetchOffset, maxBytes, opts?.minOneBatch ?? true).catch((err: unknown) => this.reportDamage(err));
     return { records, sizeInBytes, highWatermark, logStartOffset };
+  }
+
+  /** Logs a damaged segment a read ran into (once per segment and position), then rethrows. */
+  private reportDamage(err: unknown): never {
+    if (err instanceof CorruptSegmentError) {
+      const key = `${err.path}:${err.position}`;
+      if (!this.damageReported.has(key) && this.damageReported.size < MAX_DAMAGE_REPORTS) {
+        this.damageReported.add(key);
+        this.logger.error(
+          { segment: err.path, position: err.position, offset: err.offset, reason: err.reason },
+          'damaged log segment: reads stop before these bytes and answer KAFKA_STORAGE_ERROR; a restart without the clean-shutdown marker moves them aside',
+        );
+      }
+    }
+    throw err;
   }
 
   /**
@@ -501,7 +544,7 @@ export class PartitionLog {
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
-    return findOffsetByTimestamp(this.snapshot(), timestampMs);
+    return findOffsetByTimestamp(this.snapshot(), timestampMs).catch((err: unknown) => this.reportDamage(err));
   }
 
   /** Registers a callback run after each write that advanced the log end offset; returns unsubscribe. */

@@ -6,7 +6,6 @@ import {
   batchMaxTimestamp,
   BASE_OFFSET_OFFSET,
   LAST_OFFSET_DELTA_OFFSET,
-  LOG_OVERHEAD,
   MAX_TIMESTAMP_OFFSET,
   readInt64At,
   RECORD_BATCH_OVERHEAD,
@@ -25,7 +24,8 @@ import {
 } from '../io/disk.js';
 import { fetchBufferPool } from '../io/fetch-buffer-pool.js';
 import type { LogConfig } from '../log-config.js';
-import { scanBatchHeaders } from './batch-scanner.js';
+import { CorruptSegmentError } from '../errors.js';
+import { checkedBatches, scanBatchHeaders } from './batch-scanner.js';
 import { OffsetIndex } from './offset-index.js';
 import {
   DELETED_FILE_SUFFIX,
@@ -63,20 +63,16 @@ const NOT_FOUND: BatchesRead = { found: false, data: EMPTY, position: -1, lastBa
  */
 const MAX_FETCH_ENDS = 64;
 
-/**
- * The longest prefix of `buf` made of whole batches: its length and where its last batch starts
- * (bytes; -1 when there is none), so the read's last offset needs no second walk of the headers.
- */
-function wholeBatches(buf: Buffer): { length: number; lastBatchAt: number } {
-  let at = 0;
-  let lastBatchAt = -1;
-  while (buf.length - at >= LOG_OVERHEAD) {
-    const size = batchSizeInBytes(buf, at);
-    if (size < RECORD_BATCH_OVERHEAD || at + size > buf.length) break;
-    lastBatchAt = at;
-    at += size;
-  }
-  return { length: at, lastBatchAt };
+/** Whether the batch at the start of `chunk` has baseOffset `offset` (false for garbage beyond 2^53 too). */
+function hasBaseOffset(chunk: Buffer, offset: number): boolean {
+  const high = chunk.readInt32BE(0);
+  return high >= 0 && high < 0x20_0000 && batchBaseOffset(chunk, 0) === offset;
+}
+
+/** A batch's maxTimestamp; a damaged value beyond ±2^53 reads as the largest, so the batch is read (and its CRC refuses it). */
+function maxTimestampOrMax(buf: Buffer, at: number): number {
+  const high = buf.readInt32BE(at + MAX_TIMESTAMP_OFFSET);
+  return high >= 0x20_0000 || high < -0x20_0000 ? Number.MAX_SAFE_INTEGER : batchMaxTimestamp(buf, at);
 }
 
 /** Where a batch was found in a segment: its byte position, size and last offset. */
@@ -205,7 +201,9 @@ export class LogSegment {
     this.writePosition = 0;
     await scanBatchHeaders(fd, this.logPath, 0, this.size, (buf, at, _position, sizeInBytes) => {
       const baseOffset = readInt64At(buf, at + BASE_OFFSET_OFFSET);
-      this.planBatch(baseOffset + buf.readInt32BE(at + LAST_OFFSET_DELTA_OFFSET), readInt64At(buf, at + MAX_TIMESTAMP_OFFSET), sizeInBytes);
+      const maxTimestamp = maxTimestampOrMax(buf, at);
+      // A damaged maxTimestamp is left out of the index; reads of that batch refuse it by its CRC.
+      this.planBatch(baseOffset + buf.readInt32BE(at + LAST_OFFSET_DELTA_OFFSET), maxTimestamp === Number.MAX_SAFE_INTEGER ? -1 : maxTimestamp, sizeInBytes);
     });
     this.writePosition = planned;
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
@@ -333,12 +331,13 @@ export class LogSegment {
     await this.ensureIndexesLoaded();
     const start = Math.min(this.offsetIndex.lookup(offset).position, endPosition);
     let found: BatchLocation | null = null;
-    await scanBatchHeaders(await this.fd(), this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
+    const stop = await scanBatchHeaders(await this.fd(), this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
       const lastOffset = readInt64At(buf, at) + batchLastOffsetDelta(buf, at);
       if (lastOffset < offset) return true;
       found = { position, sizeInBytes, lastOffset };
       return false;
     });
+    if (stop.damage !== null) throw new CorruptSegmentError(this.logPath, stop.position, offset, stop.damage);
     return found;
   }
 
@@ -351,6 +350,10 @@ export class LogSegment {
    *
    * When an earlier read ended where `offset` begins, one read from there (`readAtFetchEnd`);
    * otherwise `findBatch`, then `read`.
+   *
+   * Every batch returned passed its CRC-32C check (`checkedBatches`): the read stops before the
+   * first damaged batch, and throws CorruptSegmentError (→ KAFKA_STORAGE_ERROR 56) when that is
+   * the first batch, or when the headers before `endPosition` do not frame.
    */
   async readBatchesFrom(offset: number, endPosition: number, maxBytes: number, minOneBatch: boolean): Promise<SegmentFetchRead> {
     const read = (await this.readAtFetchEnd(offset, endPosition, maxBytes, minOneBatch)) ?? (await this.findAndRead(offset, endPosition, maxBytes, minOneBatch));
@@ -365,12 +368,26 @@ export class LogSegment {
     const first = await this.findBatch(offset, endPosition);
     if (first === null) return NOT_FOUND;
     if (first.sizeInBytes > maxBytes) {
-      const data = minOneBatch ? await this.read(first.position, first.sizeInBytes, true) : EMPTY;
+      const data = minOneBatch ? this.checkedRead(offset, first.position, await this.read(first.position, first.sizeInBytes, true)) : EMPTY;
       return { found: true, data, position: first.position, lastBatchAt: data.length > 0 ? 0 : -1 };
     }
     const chunk = await this.read(first.position, Math.min(maxBytes, endPosition - first.position), true);
-    const whole = wholeBatches(chunk);
+    const whole = checkedBatches(chunk);
+    if (whole.damagedAt === 0) this.refuseDamaged(offset, first.position, chunk, whole.damage);
     return { found: true, data: chunk.subarray(0, whole.length), position: first.position, lastBatchAt: whole.lastBatchAt };
+  }
+
+  /** `data`, one whole batch read at `position`, if it passes its check; else CorruptSegmentError. */
+  private checkedRead(offset: number, position: number, data: Buffer): Buffer {
+    const whole = checkedBatches(data);
+    if (whole.length !== data.length) this.refuseDamaged(offset, position, data, whole.damage || 'the file ends inside the batch');
+    return data;
+  }
+
+  /** Hands `chunk` back to the pool and throws CorruptSegmentError for the damaged batch at `position`. */
+  private refuseDamaged(offset: number, position: number, chunk: Buffer, damage: string): never {
+    fetchBufferPool.release(chunk);
+    throw new CorruptSegmentError(this.logPath, position, offset, damage);
   }
 
   /**
@@ -390,18 +407,18 @@ export class LogSegment {
     // Batches before `position` all end below `offset`: none at or after it unless one starts here.
     if (endPosition - position < RECORD_BATCH_OVERHEAD) return NOT_FOUND;
     const chunk = await this.read(position, Math.min(maxBytes, endPosition - position), true);
-    if (chunk.length < RECORD_BATCH_OVERHEAD || batchBaseOffset(chunk, 0) !== offset) {
+    if (chunk.length < RECORD_BATCH_OVERHEAD || !hasBaseOffset(chunk, offset)) {
       fetchBufferPool.release(chunk);
       this.fetchEnds.delete(offset);
       return null;
     }
-    const whole = wholeBatches(chunk);
+    const whole = checkedBatches(chunk);
     if (whole.length > 0) return { found: true, data: chunk.subarray(0, whole.length), position, lastBatchAt: whole.lastBatchAt };
     const size = batchSizeInBytes(chunk, 0);
     fetchBufferPool.release(chunk);
-    // Malformed, or cut off by endPosition: findBatch's walk decides.
-    if (size <= maxBytes || position + size > endPosition) return null;
-    const data = minOneBatch ? await this.read(position, size, true) : EMPTY;
+    // Damaged, malformed, or cut off by endPosition: findBatch's walk and findAndRead decide.
+    if (whole.damagedAt === 0 || size <= maxBytes || position + size > endPosition) return null;
+    const data = minOneBatch ? this.checkedRead(offset, position, await this.read(position, size, true)) : EMPTY;
     return { found: true, data, position, lastBatchAt: data.length > 0 ? 0 : -1 };
   }
 
@@ -418,11 +435,12 @@ export class LogSegment {
    */
   async findBatchByTimestamp(timestampMs: number, start: number, endPosition: number): Promise<BatchLocation | null> {
     let found: BatchLocation | null = null;
-    await scanBatchHeaders(await this.fd(), this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
-      if (batchMaxTimestamp(buf, at) < timestampMs) return true;
+    const stop = await scanBatchHeaders(await this.fd(), this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
+      if (maxTimestampOrMax(buf, at) < timestampMs) return true;
       found = { position, sizeInBytes, lastOffset: readInt64At(buf, at) + batchLastOffsetDelta(buf, at) };
       return false;
     });
+    if (stop.damage !== null) throw new CorruptSegmentError(this.logPath, stop.position, -1, `looking for timestamp ${timestampMs}: ${stop.damage}`);
     return found;
   }
 

@@ -1,8 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LOG_CONFIG } from '../../src/log-config.js';
+import { PartitionLog } from '../../src/log/partition-log.js';
 import { segmentFileStem } from '../../src/segment/segment-files.js';
-import { buildBatch } from '../helpers/record-batch-fixture.js';
+import { buildBatch, simpleBatch } from '../helpers/record-batch-fixture.js';
 import { useLogFixture } from '../helpers/log-fixture.js';
 import { batchesOf, openLog } from '../helpers/open-log.js';
 import { appendRandomBatches, type ModelBatch, type RandomBatchShape } from '../helpers/random-batches.js';
@@ -20,6 +23,16 @@ async function writeLog(n: number, seed: number): Promise<ModelBatch[]> {
   await target.sync();
   await target.close();
   return written;
+}
+
+/** Writes `bytes` over the file at `position`, as damage at rest would. */
+async function overwrite(file: string, position: number, bytes: Buffer): Promise<void> {
+  const handle = await fs.open(file, 'r+');
+  try {
+    await handle.write(bytes, 0, bytes.length, position);
+  } finally {
+    await handle.close();
+  }
 }
 
 const logFile = (base: number) => path.join(fx.dir, `${segmentFileStem(base)}.log`);
@@ -108,16 +121,89 @@ describe('recovery after a crash', () => {
     await expectRecoveredTo(written);
   });
 
-  it('truncates at a corrupt batch in an older segment and deletes the segments after it', async () => {
+  it('moves a corrupt batch in an older segment aside and keeps every batch and segment after it', async () => {
     const written = await writeLog(80, 5);
     const bases = await segmentBases();
     expect(bases.length).toBeGreaterThan(3);
     const victim = positionsIn(written, bases[1]!, bases[2]!)[2]!;
-    const file = await fs.open(logFile(bases[1]!), 'r+');
-    await file.write(Buffer.from([0xde, 0xad]), 0, 2, victim.position + 40);
-    await file.close();
-    await expectRecoveredTo(written.filter((b) => b.baseOffset < victim.batch.baseOffset));
-    expect((await segmentBases()).filter((b) => b > bases[1]! && b < victim.batch.baseOffset)).toEqual([]);
+    const original = await fs.readFile(logFile(bases[1]!));
+    await overwrite(logFile(bases[1]!), victim.position + 40, Buffer.from([0xde, 0xad]));
+    await expectRecoveredTo(written.filter((b) => b !== victim.batch));
+    expect(await segmentBases()).toEqual(bases);
+    const aside = await fs.readFile(`${logFile(bases[1]!)}.corrupt-${victim.position}`);
+    expect(aside.length).toBe(victim.batch.bytes.length);
+    expect(aside.subarray(42).equals(original.subarray(victim.position + 42, victim.position + victim.batch.bytes.length))).toBe(true);
+  });
+
+  it('resynchronises after a batch length of 0x7fffffff in an older segment: only that batch is lost', async () => {
+    const written = await writeLog(80, 9);
+    const bases = await segmentBases();
+    const victim = positionsIn(written, bases[1]!, bases[2]!)[1]!;
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(0x7fff_ffff);
+    await overwrite(logFile(bases[1]!), victim.position + 8, length);
+    await expectRecoveredTo(written.filter((b) => b !== victim.batch));
+    expect((await fs.stat(`${logFile(bases[1]!)}.corrupt-${victim.position}`)).size).toBe(victim.batch.bytes.length);
+  });
+
+  it('after kill -9 keeps every fsynced segment when one byte of an old batch flipped (4,000 records, one batch lost)', async () => {
+    const target = await openLog(fx.dir, { segmentBytes: 16_384, indexIntervalBytes: 1024 });
+    const written: ModelBatch[] = [];
+    for (let i = 0; i < 400; i++) {
+      const info = await target.append(simpleBatch(10, 10_000 + i * 10, 20));
+      written.push({ baseOffset: info.baseOffset, lastOffset: info.lastOffset, bytes: Buffer.alloc(0), timestamps: [] });
+    }
+    await target.sync();
+    await target.close();
+    const bases = await segmentBases();
+    expect(bases.length).toBeGreaterThan(5);
+    const victimSegment = logFile(bases[1]!);
+    const bytes = await fs.readFile(victimSegment);
+    await overwrite(victimSegment, 61 + 30, Buffer.from([bytes[61 + 30]! ^ 0x01]));
+    fx.log = await openLog(fx.dir, { segmentBytes: 16_384, indexIntervalBytes: 1024 }, { cleanShutdown: false, recoveryPoint: 0 });
+    const all = batchesOf((await fx.log.read(0, 100_000_000)).records);
+    const records = all.reduce((n, b) => n + b.lastOffset - b.baseOffset + 1, 0);
+    expect(records).toBe(4_000 - 10);
+    expect(all.map((b) => b.baseOffset)).toEqual(written.filter((b) => b.baseOffset !== bases[1]).map((b) => b.baseOffset));
+    expect(fx.log.logEndOffset).toBe(4_000);
+    expect(await segmentBases()).toEqual(bases);
+  });
+
+  it('moves the damaged last batch of an inactive (fsynced) segment aside instead of treating it as a torn write', async () => {
+    const written = await writeLog(80, 10);
+    const bases = await segmentBases();
+    const last = positionsIn(written, bases[1]!, bases[2]!).at(-1)!;
+    await overwrite(logFile(bases[1]!), last.position + 8, Buffer.alloc(4));
+    await expectRecoveredTo(written.filter((b) => b !== last.batch));
+    expect(await segmentBases()).toEqual(bases);
+    expect((await fs.stat(`${logFile(bases[1]!)}.corrupt-${last.position}`)).size).toBe(last.batch.bytes.length);
+  });
+
+  it('keeps the intact batches after damage in the middle of the active segment, and logs the range at error level', async () => {
+    const written = await writeLog(60, 11);
+    const lastBase = (await segmentBases()).at(-1)!;
+    const tail = positionsIn(written, lastBase, Infinity);
+    expect(tail.length).toBeGreaterThanOrEqual(3);
+    const victim = tail[1]!;
+    await overwrite(logFile(lastBase), victim.position + 16, Buffer.from([7]));
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    fx.log = await PartitionLog.open({ topic: 't', partition: 0, dir: fx.dir, config: { ...DEFAULT_LOG_CONFIG, ...CONFIG }, logger });
+    expect(fx.log.logEndOffset).toBe(written.at(-1)!.lastOffset + 1);
+    const read = batchesOf((await fx.log.read(0, 100_000_000)).records);
+    expect(read.map((b) => b.baseOffset)).toEqual(written.filter((b) => b !== victim.batch).map((b) => b.baseOffset));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 50,
+        msg: 'damaged log segment bytes moved aside; the batches after them are kept',
+        position: victim.position,
+        endPosition: victim.position + victim.batch.bytes.length,
+        lastOffsetBefore: victim.batch.baseOffset - 1,
+        nextBaseOffset: victim.batch.lastOffset + 1,
+        reason: 'bad-magic batch',
+        movedTo: `${logFile(lastBase)}.corrupt-${victim.position}`,
+      }),
+    ]);
   });
 
   it('falls back to the previous segment when the active segment .log is missing, removing its stray indexes', async () => {

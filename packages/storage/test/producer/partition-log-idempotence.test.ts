@@ -90,7 +90,7 @@ describe('PartitionLog with idempotent producers (KIP-98)', () => {
     const offsets: number[] = [];
     for (let seq = 0; seq < 40; seq += 2) offsets.push((await crashed.append(idempotentBatch(2, { producerId: PID, baseSequence: seq }))).baseOffset);
     await crashed.sync();
-    await new Promise((r) => setTimeout(r, 50)); // the roll snapshots are written off the append path
+    await crashed.producerSnapshotsSettled(); // the roll snapshots are written off the append path
     expect(crashed.logSegments.length).toBeGreaterThan(3);
     const snapshots = await snapshotFiles(fx.dir);
     expect(snapshots.length).toBe(2);
