@@ -32,7 +32,8 @@ export async function writeReport(results, outFile) {
     ? `latencies leave out a warm-up whose records still count: ${[...phases.values()].join(', and ')}`
     : 'this run recorded latencies from the first record on, with no warm-up left out';
   const find = (pred) => S.find(pred) ?? null;
-  const isBase = (s) => s.params.producers === 1 && s.params.compression === 'none' && s.params.acks === -1 && s.params.targetRecordsPerSec === undefined;
+  // Rows that set idempotence explicitly are the on/off pairs (run.mjs), not the base scenarios.
+  const isBase = (s) => s.params.producers === 1 && s.params.compression === 'none' && s.params.acks === -1 && s.params.targetRecordsPerSec === undefined && s.params.idempotent === undefined;
   const headline = find((s) => isBase(s) && s.params.recordSizeBytes === 100 && s.params.partitions === 1);
   const kib = find((s) => isBase(s) && s.params.recordSizeBytes === 1024 && s.params.partitions === 1);
   const p8 = find((s) => isBase(s) && s.params.recordSizeBytes === 100 && s.params.partitions === 8);
@@ -48,6 +49,11 @@ export async function writeReport(results, outFile) {
   const val = (x, k) => (x && !x.skipped ? x[k] ?? null : null);
   const peakRss = Math.max(0, ...S.map((s) => s.brokerPeakRssBytes ?? 0));
   const idle = results.scale?.idleConnections;
+  const producerIds = results.scale?.producerIds;
+  // Idempotence on as a share of off, paired in the same run (run.mjs, idempotenceShares).
+  const shares = results.idempotenceShares ?? [];
+  const shareOf = (partitions) => shares.find((x) => x.name.startsWith(`100B ${partitions}p `));
+  const sharesText = [1, 512].map((p) => shareOf(p)).filter(Boolean).map((x) => `${n(x.share * 100, 1)}% at ${x.name.split(' ')[1]} (${n(x.onRecordsPerSec)} / ${n(x.offRecordsPerSec)} rec/s)`).join('; ');
   const startup = results.startup ?? {};
   const emptyStart = startup.empty && !startup.empty.skipped ? startup.empty : null;
   // Runs from 2026-12-05 on spawn the broker from a small process of their own (bench/tools/startup-times.mjs).
@@ -85,6 +91,7 @@ export async function writeReport(results, outFile) {
     ['Consume 1 KiB, share of Node loopback bandwidth', '>= 50%', kibShare === null ? '-' : kibShareText, ok(kibShare === null ? null : kibShare >= 0.5)],
     ['Produce p99 at half of peak rate', '<= 5 ms', half ? `${n(half.produceP99Ms, 2)} ms at ${n(half.params.targetRecordsPerSec)} rec/s${linger0Text('produceP99Ms')}${floorP99Text}` : '-', ok(half ? half.produceP99Ms <= 5 : null)],
     ['End-to-end p99 at half of peak rate', '<= 10 ms', half ? `${n(half.endToEndP99Ms, 2)} ms${linger0Text('endToEndP99Ms')}` : '-', ok(half?.endToEndP99Ms != null ? half.endToEndP99Ms <= 10 : null)],
+    ['Produce 100 B, idempotence on as a share of off, 1 and 512 partitions', '>= 95%', sharesText || '-', ok([1, 512].every((p) => shareOf(p)) ? [1, 512].every((p) => shareOf(p).share >= 0.95) : null)],
     ['512 partitions vs 8 (produce rec/s)', '>= 70%', p8 && p512 ? `${n((p512.produceRecordsPerSec / p8.produceRecordsPerSec) * 100, 1)}%` : '-', ok(p8 && p512 ? p512.produceRecordsPerSec >= 0.7 * p8.produceRecordsPerSec : null)],
     ['1,000 idle connections, broker RSS growth', '< 50 MB', idle && !idle.skipped ? `${mb(idle.deltaBytes)} MiB` : '-', ok(idle && !idle.skipped ? idle.deltaBytes < 50e6 : null)],
     ['Broker peak RSS, every run', '< 250 MB', `${mb(peakRss)} MiB`, ok(S.length ? peakRss < 250e6 : null)],
@@ -203,6 +210,7 @@ ${table(['scenario', 'runs', 'produce rec/s', 'MB/s', 'x Redis', 'x NATS', 'x kc
 ## Scale and start-up
 ${table(['measure', 'value'], [
     ['1,000 idle connections (ApiVersions on each): broker RSS before → after', idle && !idle.skipped ? `${mb(idle.rssBeforeBytes)} → ${mb(idle.rssAfterBytes)} MiB (${n(idle.bytesPerConnection)} bytes per connection)` : '-'],
+    ['10,000 idempotent producer ids (3 batches each): broker RSS before → after', producerIds && !producerIds.skipped ? `${mb(producerIds.rssBeforeBytes)} → ${mb(producerIds.rssAfterBytes)} MiB (${n(producerIds.bytesPerProducerId)} bytes per producer id)` : producerIds?.reason ?? '-'],
     ['Start-up, empty data dir: broker startMs / spawn-to-ready ms (median of 3)', emptyStart ? `${n(emptyStart.startMs)} / ${n(emptyStart.readyMs)} (runs ${emptyStart.runs.map((r) => n(r.readyMs)).join(', ')}${launcher(emptyStart)})` : startup.empty?.reason ?? '-'],
     ['Start-up with data after clean shutdown: startMs / spawn-to-ready ms (median of 3)', startup.withData && !startup.withData.skipped ? `${n(startup.withData.startMs)} / ${n(startup.withData.readyMs)} (${mb(startup.withData.bytes)} MiB, ${startup.withData.segments} segments; runs ${startup.withData.runs.map((r) => n(r.readyMs)).join(', ')}${launcher(startup.withData)})` : startup.withData?.reason ?? '-'],
   ])}

@@ -1,8 +1,9 @@
 // `npm run bench`: the whole benchmark suite in one run, so every ratio compares figures taken
 // on the same machine minutes apart. Order: machine limits (fio, Node loopback), peers (Redis
 // Streams, NATS JetStream), Sluice scenarios with its own client (medians of 3 runs where the
-// targets ask), the disk's latency floor and latency against load, kcat and kafkajs as
-// producers, idle connections, start-up, micro-benchmarks, and optionally a broker CPU profile.
+// targets ask; idempotence off and on in pairs at 1 and 512 partitions), the disk's latency floor
+// and latency against load, kcat and kafkajs as producers, idle connections and 10,000 producer
+// ids, start-up, micro-benchmarks, and optionally a broker CPU profile.
 // Writes bench/results/bench-<time>.json and regenerates docs/benchmarks.md (bench/report.mjs).
 //
 //   npm run bench                  full suite (about 10-12 minutes on 2 cores; --startup-gib N fills N GiB, default 10)
@@ -116,6 +117,13 @@ if (want('sluice')) {
   }
   await runScenario(scenario({ recordSizeBytes: 10240 }), quick ? 1 : 3);
   for (const partitions of quick ? [8] : [8, 64, 512]) await runScenario(scenario({ partitions }), partitions === 64 ? 1 : targetRuns);
+  // The cost of idempotence (KIP-98; the producer's default): each partition count run with it
+  // off and on, alternately, in this run, produce only (bench/report.mjs pairs them).
+  for (const partitions of [1, 512]) {
+    for (let i = 0; i < targetRuns; i++) {
+      for (const idempotent of [false, true]) await runScenario(scenario({ partitions, idempotent, catchUp: false }), 1);
+    }
+  }
   if (!quick) {
     for (const compression of ['lz4', 'zstd']) await runScenario(scenario({ compression }), 1);
     await runScenario(scenario({ acks: 1 }), 1);
@@ -147,6 +155,8 @@ if (want('latency')) {
   }
 }
 results.summary = lib.summarize(results.scenarios);
+results.idempotenceShares = lib.idempotenceShares(results.summary);
+for (const s of results.idempotenceShares) log(`idempotence on/off ${s.name}: ${s.onRecordsPerSec} / ${s.offRecordsPerSec} rec/s = ${(s.share * 100).toFixed(1)}%`);
 for (const s of results.summary) {
   const r = results.scenarios.find((x) => x.name === s.name);
   if (r?.loadFraction !== undefined) s.loadFraction = r.loadFraction;
@@ -174,6 +184,14 @@ if (want('scale')) {
     results.scale.idleConnections = await safe('1000 idle connections', () => idleConnectionCost(broker, 1000));
   } finally {
     await broker.stop();
+  }
+  const idsBroker = await lib.spawnBroker();
+  try {
+    results.scale.producerIds = await safe('10000 producer ids', () => lib.producerIdsMemory(idsBroker, { producerIds: 10_000 }));
+    const r = results.scale.producerIds;
+    if (!r.skipped) log(`10,000 producer ids: broker RSS ${Math.round(r.rssBeforeBytes / 1048576)} -> ${Math.round(r.rssAfterBytes / 1048576)} MiB, ${r.bytesPerProducerId} bytes per producer id, ${r.errors} refused`);
+  } finally {
+    await idsBroker.stop();
   }
 }
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '@sluice/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC, recordsDueBy, runCatchUpInWorker } from '../../packages/cli/src/bench/index.js';
+import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC, recordsDueBy, runCatchUpInWorker, idempotenceShares, producerIdsMemory } from '../../packages/cli/src/bench/index.js';
+import type { ScenarioSummary } from '../../packages/cli/src/bench/index.js';
 import { SluiceClient, type OutgoingRecord, type Producer } from '@sluice/client';
 import { recordBatches } from '@sluice/protocol';
 import type { ScenarioParams } from '../../packages/cli/src/bench/index.js';
@@ -85,6 +86,51 @@ describe('sluice bench harness', () => {
     // would hold them in one or a few batches.
     expect(largest).toBeLessThanOrEqual(4096);
     expect(batches).toBeGreaterThanOrEqual(50);
+  });
+
+  it('hands idempotence to the producers: on stamps batches with a producer id and sequences, off leaves them bare', async () => {
+    const base = { recordSizeBytes: 100, partitions: 1, producers: 1, consumers: 0, acks: -1 as const, compression: 'none' as const, batchSizeBytes: 4096 };
+    for (const idempotent of [true, false]) {
+      const name = scenarioName({ ...base, idempotent });
+      expect(name).toBe(`100B 1p acks=-1 none prod=1 cons=0 batch=4096 idempotence=${idempotent ? 'on' : 'off'}`);
+      const topicsBefore = new Set(broker.broker.logs.topics().keys());
+      const result = await runScenario(externalBroker(broker.bootstrap), { ...base, idempotent, name, recordCount: 1000, catchUp: false }, { progress: 'none' });
+      expect(result.errors).toEqual([]);
+      const topic = [...broker.broker.logs.topics().keys()].find((t) => !topicsBefore.has(t))!;
+      const read = await broker.broker.logs.getPartition(topic, 0)!.read(0, 64 << 20);
+      const stamps: { producerId: number; baseSequence: number }[] = [];
+      for (const chunk of read.records) for (const batch of recordBatches(chunk)) stamps.push({ producerId: batch.producerId, baseSequence: batch.baseSequence });
+      expect(stamps.length).toBeGreaterThan(10);
+      if (idempotent) {
+        expect(stamps.every((b) => b.producerId === stamps[0]!.producerId && b.producerId >= 0)).toBe(true);
+        expect(stamps[0]!.baseSequence).toBe(0);
+      } else {
+        expect(stamps.every((b) => b.producerId === -1 && b.baseSequence === -1)).toBe(true);
+      }
+    }
+  });
+
+  it('gives idempotence on as a share of off for scenarios run both ways, and nothing for unpaired ones', () => {
+    const row = (name: string, produceRecordsPerSec: number | null) => ({ name, produceRecordsPerSec }) as ScenarioSummary;
+    const shares = idempotenceShares([
+      row('100B 1p acks=-1 none prod=1 cons=0 idempotence=on', 950),
+      row('100B 1p acks=-1 none prod=1 cons=0 idempotence=off', 1000),
+      row('100B 512p acks=-1 none prod=1 cons=0 idempotence=on', 800),
+      row('100B 8p acks=-1 none prod=1 cons=0', 1000),
+    ]);
+    expect(shares).toEqual([{ name: '100B 1p acks=-1 none prod=1 cons=0', onRecordsPerSec: 950, offRecordsPerSec: 1000, share: 0.95 }]);
+  });
+
+  it('keeps producer state for many producer ids: each writes its batches in sequence, none refused, RSS read before and after', async () => {
+    const topicsBefore = new Set(broker.broker.logs.topics().keys());
+    const result = await producerIdsMemory(externalBroker(broker.bootstrap, process.pid), { producerIds: 300, batchesPerProducer: 3, recordsPerBatch: 5, partitions: 4, connections: 2 });
+    expect(result).toMatchObject({ producerIds: 300, batches: 900, errors: 0 });
+    expect(result.rssBeforeBytes).toBeGreaterThan(0);
+    expect(result.rssAfterBytes).toBeGreaterThan(0);
+    const topic = [...broker.broker.logs.topics().keys()].find((t) => !topicsBefore.has(t))!;
+    let end = 0;
+    for (let p = 0; p < 4; p++) end += broker.broker.logs.getPartition(topic, p)!.logEndOffset;
+    expect(end).toBe(300 * 3 * 5);
   });
 
   it('catches up in a worker thread: reads every record from offset 0 and forwards its progress', async () => {

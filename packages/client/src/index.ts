@@ -8,6 +8,7 @@
 export { SluiceClient, type SluiceClientOptions } from './client.js';
 export type { ClusterOptions } from './network/cluster.js';
 
+export { ProducerFencedError } from './producer/idempotence-manager.js';
 export { Producer, type CompressionCodec, type OutgoingRecord, type ProducerOptions, type ProducerWritableOptions } from './producer/producer.js';
 export type { ProducerRecord, RecordMetadata } from './producer/producer-batch.js';
 export { murmur2, partitionForKey, toPositive, StickyPartitioner } from './producer/partitioner.js';

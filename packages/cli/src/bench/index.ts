@@ -15,5 +15,7 @@ export { runCatchUpInWorker, type ReaderSetup } from './reader-worker.js';
 export { runScenario, type RunScenarioOptions } from './scenario.js';
 export { throughput, type BenchCompression, type ScenarioParams, type ScenarioResult, type Throughput, type ProcessFigures } from './scenario-types.js';
 export { expandMatrix, runMatrix, runRepeated, brokerFor, scenarioName, summarize, type BenchMatrixOptions, type ScenarioSummary } from './matrix.js';
+export { producerIdsMemory, type ProducerIdsOptions, type ProducerIdsResult } from './producer-ids.js';
+export { idempotenceShares, type IdempotenceShare } from './idempotence-share.js';
 export { machineInfo, type MachineInfo } from './machine.js';
 export { writeResultsFile, defaultResultsPath, type BenchResultsFile } from './results-file.js';

@@ -12,6 +12,8 @@ export interface BenchMatrixOptions {
   readonly consumers: readonly number[];
   readonly acks: readonly (-1 | 1)[];
   readonly compression: readonly BenchCompression[];
+  /** Producer idempotence values (ScenarioParams.idempotent); default [undefined]: the producer's default. */
+  readonly idempotence?: readonly (boolean | undefined)[];
   readonly durationMs?: number;
   readonly recordCount?: number;
   readonly targetRecordsPerSec?: number;
@@ -35,15 +37,18 @@ export interface BenchMatrixOptions {
 }
 
 /**
- * The scenario label: `<size>B <partitions>p acks=<acks> <codec> prod=<n> cons=<n>[ @<rate>/s][ linger=<ms>][ batch=<bytes>][ check.crcs]`
- * (linger, batch and check.crcs only when set, so labels of default runs stay comparable across result files).
+ * The scenario label: `<size>B <partitions>p acks=<acks> <codec> prod=<n> cons=<n>[ @<rate>/s][ linger=<ms>][ batch=<bytes>][ check.crcs][ idempotence=on|off]`
+ * (linger, batch, check.crcs and idempotence only when set, so labels of default runs stay comparable across result files).
  */
-export function scenarioName(p: Pick<ScenarioParams, 'recordSizeBytes' | 'partitions' | 'producers' | 'consumers' | 'acks' | 'compression' | 'targetRecordsPerSec' | 'lingerMs' | 'batchSizeBytes' | 'checkCrcs'>): string {
+export function scenarioName(
+  p: Pick<ScenarioParams, 'recordSizeBytes' | 'partitions' | 'producers' | 'consumers' | 'acks' | 'compression' | 'targetRecordsPerSec' | 'lingerMs' | 'batchSizeBytes' | 'checkCrcs' | 'idempotent'>,
+): string {
   const rate = p.targetRecordsPerSec !== undefined ? ` @${p.targetRecordsPerSec}/s` : '';
   const linger = p.lingerMs !== undefined ? ` linger=${p.lingerMs}` : '';
   const batch = p.batchSizeBytes !== undefined ? ` batch=${p.batchSizeBytes}` : '';
   const crcs = p.checkCrcs === true ? ' check.crcs' : '';
-  return `${p.recordSizeBytes}B ${p.partitions}p acks=${p.acks} ${p.compression} prod=${p.producers} cons=${p.consumers}${rate}${linger}${batch}${crcs}`;
+  const idempotence = p.idempotent === undefined ? '' : ` idempotence=${p.idempotent ? 'on' : 'off'}`;
+  return `${p.recordSizeBytes}B ${p.partitions}p acks=${p.acks} ${p.compression} prod=${p.producers} cons=${p.consumers}${rate}${linger}${batch}${crcs}${idempotence}`;
 }
 
 /** Expands the matrix into scenario parameters, in a stable order. */
@@ -54,30 +59,32 @@ export function expandMatrix(options: BenchMatrixOptions): ScenarioParams[] {
       for (const producers of options.producers)
         for (const consumers of options.consumers)
           for (const acks of options.acks)
-            for (const compression of options.compression) {
-              const base = {
-                recordSizeBytes,
-                partitions,
-                producers,
-                consumers,
-                acks,
-                compression,
-                targetRecordsPerSec: options.targetRecordsPerSec,
-                ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
-                ...(options.batchSizeBytes !== undefined ? { batchSizeBytes: options.batchSizeBytes } : {}),
-                ...(options.checkCrcs === true ? { checkCrcs: true } : {}),
-                ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
-                // Under a target rate, the first half of the warm-up ramps the rate up (ScenarioParams.rampUpMs).
-                ...(options.targetRecordsPerSec !== undefined && options.warmupMs ? { rampUpMs: options.warmupMs / 2 } : {}),
-              };
-              out.push({
-                ...base,
-                name: scenarioName(base),
-                catchUp: options.catchUp,
-                ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
-                ...(options.recordCount !== undefined ? { recordCount: options.recordCount } : {}),
-              });
-            }
+            for (const compression of options.compression)
+              for (const idempotent of options.idempotence ?? [undefined]) {
+                const base = {
+                  recordSizeBytes,
+                  partitions,
+                  producers,
+                  consumers,
+                  acks,
+                  compression,
+                  targetRecordsPerSec: options.targetRecordsPerSec,
+                  ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
+                  ...(options.batchSizeBytes !== undefined ? { batchSizeBytes: options.batchSizeBytes } : {}),
+                  ...(options.checkCrcs === true ? { checkCrcs: true } : {}),
+                  ...(idempotent !== undefined ? { idempotent } : {}),
+                  ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
+                  // Under a target rate, the first half of the warm-up ramps the rate up (ScenarioParams.rampUpMs).
+                  ...(options.targetRecordsPerSec !== undefined && options.warmupMs ? { rampUpMs: options.warmupMs / 2 } : {}),
+                };
+                out.push({
+                  ...base,
+                  name: scenarioName(base),
+                  catchUp: options.catchUp,
+                  ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
+                  ...(options.recordCount !== undefined ? { recordCount: options.recordCount } : {}),
+                });
+              }
   return out;
 }
 

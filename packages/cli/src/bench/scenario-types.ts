@@ -27,6 +27,11 @@ export interface ScenarioParams {
   readonly catchUp: boolean;
   /** Producer linger (ms). Default 5. */
   readonly lingerMs?: number;
+  /**
+   * Idempotent producers (KIP-98, ProducerOptions.idempotent). Default the producer's: on with
+   * acks -1, off with acks 1 (Kafka 3.2+'s rule).
+   */
+  readonly idempotent?: boolean;
   /** Producer batch size (bytes, Kafka's `batch.size`). Default the producer's (1,000,000). */
   readonly batchSizeBytes?: number;
   /** Consumers check every fetched batch's CRC-32C (ConsumerOptions.checkCrcs). Default false, the consumer's default. */

@@ -34,7 +34,15 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
   try {
     await admin.createTopics([{ topic, numPartitions: params.partitions }]);
     for (let i = 0; i < params.producers; i++) {
-      producers.push(client.producer({ acks: params.acks, compression: params.compression, lingerMs: params.lingerMs ?? 5, ...(params.batchSizeBytes !== undefined ? { batchSizeBytes: params.batchSizeBytes } : {}) }));
+      producers.push(
+        client.producer({
+          acks: params.acks,
+          compression: params.compression,
+          lingerMs: params.lingerMs ?? 5,
+          ...(params.batchSizeBytes !== undefined ? { batchSizeBytes: params.batchSizeBytes } : {}),
+          ...(params.idempotent !== undefined ? { idempotent: params.idempotent } : {}),
+        }),
+      );
     }
     const payload = makePayload(params.recordSizeBytes);
     // Warm-up: one record per producer opens connections and caches metadata before the clock starts.

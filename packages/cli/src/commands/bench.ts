@@ -1,12 +1,16 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import {
+  brokerFor,
   defaultResultsPath,
+  idempotenceShares,
   machineInfo,
+  producerIdsMemory,
   runMatrix,
   summarize,
   writeResultsFile,
   type BenchCompression,
+  type ProducerIdsResult,
   type ProgressMode,
   type ScenarioResult,
   type ScenarioSummary,
@@ -20,6 +24,8 @@ interface BenchArgs {
   consumers: number[];
   acks: number[];
   compression: string[];
+  idempotence: string[];
+  'producer-ids'?: number;
   duration: number;
   records?: number;
   rate?: number;
@@ -55,6 +61,13 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('consumers', { type: 'number', array: true, default: [1], describe: 'Consumers reading while producing (end-to-end latency); 0 for none' })
       .option('acks', { type: 'number', array: true, default: [-1], describe: 'acks values (-1, 1)' })
       .option('compression', { type: 'string', array: true, default: ['none'], describe: 'Codecs (none, lz4, zstd)' })
+      .option('idempotence', {
+        type: 'string',
+        array: true,
+        default: ['default'],
+        describe: "Producer idempotence (KIP-98): on, off, or default (the producer's: on with acks -1). With both on and off, the table adds on as a share of off",
+      })
+      .option('producer-ids', { type: 'number', describe: 'Then measure broker RSS with this many idempotent producer ids active (each sends 3 batches of 5 records)' })
       .option('duration', { type: 'number', default: 5, describe: 'Seconds of producing per run' })
       .option('records', { type: 'number', describe: 'Stop after this many records (instead of, or before, --duration)' })
       .option('rate', { type: 'number', describe: 'Hold this total produce rate (records/s) instead of going flat out' })
@@ -71,10 +84,14 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('override', { type: 'string', array: true, default: [], describe: 'Broker config key=value for the spawned broker (repeatable)' })
       .example('$0 bench', '100 B records, 1 partition, acks=-1, 5 s')
       .example('$0 bench --record-size 100 1024 10240 --partitions 1 8 64 512 --runs 3', 'A matrix, medians of 3 runs')
-      .example('$0 bench --bootstrap-server 127.0.0.1:9092 --rate 500000', 'Latency at a fixed rate against a running broker') as Argv<BenchArgs>,
+      .example('$0 bench --bootstrap-server 127.0.0.1:9092 --rate 500000', 'Latency at a fixed rate against a running broker')
+      .example('$0 bench --partitions 1 512 --idempotence on off --producer-ids 10000', 'The cost of idempotence, and broker memory with 10,000 producer ids') as Argv<BenchArgs>,
   handler: async (args) => {
     for (const acks of args.acks) if (acks !== -1 && acks !== 1) throw new Error(`--acks takes -1 or 1, got ${acks}`);
     for (const codec of args.compression) if (!['none', 'lz4', 'zstd'].includes(codec)) throw new Error(`--compression takes none, lz4 or zstd, got ${codec}`);
+    for (const value of args.idempotence) if (!['on', 'off', 'default'].includes(value)) throw new Error(`--idempotence takes on, off or default, got ${value}`);
+    const producerIds = args['producer-ids'];
+    if (producerIds !== undefined && !(Number.isInteger(producerIds) && producerIds >= 1)) throw new Error(`--producer-ids takes an integer >= 1, got ${producerIds}`);
     if (args.linger !== undefined && !(args.linger >= 0)) throw new Error(`--linger takes milliseconds >= 0, got ${args.linger}`);
     const batchSize = args['batch-size'];
     if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1024)) throw new Error(`--batch-size takes bytes, an integer >= 1024, got ${batchSize}`);
@@ -97,6 +114,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         consumers: args.consumers,
         acks: args.acks as (-1 | 1)[],
         compression: args.compression as BenchCompression[],
+        idempotence: args.idempotence.map((v) => (v === 'default' ? undefined : v === 'on')),
         durationMs: (quick ? 1 : args.duration) * 1000,
         ...(args.records !== undefined ? { recordCount: args.records } : {}),
         ...(args.rate !== undefined ? { targetRecordsPerSec: args.rate } : {}),
@@ -114,12 +132,41 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       (result) => process.stderr.write(`${resultLine(result)}\n`),
     );
     const summary = summarize(results);
+    const shares = idempotenceShares(summary);
+    let producerIdsResult: ProducerIdsResult | undefined;
+    if (producerIds !== undefined) producerIdsResult = await measureProducerIds(producerIds, args['bootstrap-server'], overrides);
     const file = resolve(args.output ?? defaultResultsPath(process.cwd()));
-    await writeResultsFile(file, { format: 'sluice-bench/1', startedAt, machine: machineInfo(), scenarios: results, summary });
-    process.stdout.write(`${summaryTable(summary)}\nresults: ${file}\n`);
-    if (results.some((r) => r.errors.length > 0)) process.exitCode = 1;
+    await writeResultsFile(file, {
+      format: 'sluice-bench/1',
+      startedAt,
+      machine: machineInfo(),
+      scenarios: results,
+      summary,
+      ...(shares.length > 0 ? { idempotenceShares: shares } : {}),
+      ...(producerIdsResult !== undefined ? { producerIds: producerIdsResult } : {}),
+    });
+    const shareLines = shares.map((s) => `idempotence on/off ${s.name}: ${s.onRecordsPerSec.toLocaleString('en-US')} / ${s.offRecordsPerSec.toLocaleString('en-US')} rec/s = ${(s.share * 100).toFixed(1)}%\n`);
+    const idsLine = producerIdsResult === undefined ? '' : `${producerIdsLine(producerIdsResult)}\n`;
+    process.stdout.write(`${summaryTable(summary)}\n${shareLines.join('')}${idsLine}results: ${file}\n`);
+    if (results.some((r) => r.errors.length > 0) || (producerIdsResult?.errors ?? 0) > 0) process.exitCode = 1;
   },
 };
+
+/** Broker RSS with `count` idempotent producer ids, on a broker of its own (or the external one). */
+async function measureProducerIds(count: number, bootstrapServer: string | undefined, overrides: Record<string, string>): Promise<ProducerIdsResult> {
+  const broker = await brokerFor({ ...(bootstrapServer !== undefined ? { bootstrapServer } : {}), brokerOverrides: overrides });
+  try {
+    return await producerIdsMemory(broker, { producerIds: count });
+  } finally {
+    await broker.stop();
+  }
+}
+
+function producerIdsLine(r: ProducerIdsResult): string {
+  const mib = (bytes: number | null): string => (bytes === null ? '-' : (bytes / 1048576).toFixed(1));
+  const errors = r.errors > 0 ? ` ERRORS: ${r.errors} partitions refused` : '';
+  return `${r.producerIds.toLocaleString('en-US')} producer ids (${r.batches.toLocaleString('en-US')} batches in ${r.elapsedMs} ms): broker RSS ${mib(r.rssBeforeBytes)} → ${mib(r.rssAfterBytes)} MiB, ${r.bytesPerProducerId ?? '-'} bytes per producer id${errors}`;
+}
 
 function resultLine(r: ScenarioResult): string {
   const consume = r.consume ? `, consume ${r.consume.recordsPerSec.toLocaleString('en-US')} rec/s` : '';

@@ -88,6 +88,18 @@ export class ProducerBatch {
   private acknowledged = false;
   /** When a retried batch may be sent again (ms). */
   retryAtMs = 0;
+  /** Idempotent producer (KIP-98): the producer id the batch is stamped with; -1 (NO_PRODUCER_ID) until a sequence is assigned. */
+  producerId = NO_PRODUCER_ID;
+  /** Idempotent producer: the epoch of `producerId`; -1 without one. */
+  producerEpoch = -1;
+  /** Idempotent producer: sequence of the first record in its partition; -1 until assigned when first drained. */
+  baseSequence = -1;
+  /**
+   * Idempotent producer: the order in which the batch was first drained (a producer-wide
+   * counter). Retried batches go back to their partition's queue in this order, which is the
+   * order of their sequences even across a wrap or a producer-id reset.
+   */
+  drainOrder = -1;
 
   constructor(
     readonly topic: string,
@@ -168,14 +180,33 @@ export class ProducerBatch {
   }
 
   /**
-   * The finished RecordBatch v2 bytes (baseOffset 0, no producer id), compressed with
-   * `compression`; computed once. Closes the batch. Rejects with
-   * UnsupportedCompressionTypeError when the codec library fails to load.
+   * The finished RecordBatch v2 bytes (baseOffset 0; `producerId`, `producerEpoch` and
+   * `baseSequence` as set, -1 when not idempotent), compressed with `compression`; computed
+   * once. Closes the batch. Rejects with UnsupportedCompressionTypeError when the codec library
+   * fails to load.
    */
   build(): Promise<Buffer> {
     this.closed = true;
     this.built ??= this.encode();
     return this.built;
+  }
+
+  /**
+   * Stamps the batch with a producer id, epoch and base sequence (KIP-98). Before `build()` this
+   * only sets the fields; after it (a batch re-sent under a new producer id after a reset), the
+   * built bytes are copied and their header rewritten, CRC-32C included: once per reset batch,
+   * and on a copy because a failed request's socket may still hold the old bytes.
+   */
+  setProducerState(producerId: number, producerEpoch: number, baseSequence: number): void {
+    this.producerId = producerId;
+    this.producerEpoch = producerEpoch;
+    this.baseSequence = baseSequence;
+    if (this.built === undefined) return;
+    this.built = this.built.then((bytes) => {
+      const copy = Buffer.from(bytes);
+      this.writeHeader(copy);
+      return copy;
+    });
   }
 
   /** Acknowledged: tells every waiter. (Waiters get counts and offsets, not bytes.) */
@@ -213,6 +244,11 @@ export class ProducerBatch {
       batch = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length);
       compressed.copy(batch, RECORD_BATCH_OVERHEAD);
     }
+    this.writeHeader(batch);
+    return batch;
+  }
+
+  private writeHeader(batch: Buffer): void {
     writeRecordBatchHeader(batch, {
       baseOffset: 0,
       partitionLeaderEpoch: -1,
@@ -220,11 +256,10 @@ export class ProducerBatch {
       lastOffsetDelta: this.recordCount - 1,
       baseTimestamp: this.baseTimestamp,
       maxTimestamp: this.maxTimestamp,
-      producerId: NO_PRODUCER_ID,
-      producerEpoch: -1,
-      baseSequence: -1,
+      producerId: this.producerId,
+      producerEpoch: this.producerEpoch,
+      baseSequence: this.baseSequence,
       recordsCount: this.recordCount,
     });
-    return batch;
   }
 }

@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
-import { parseCompressionType, type RecordHeader } from '@sluice/protocol';
-import { ClientClosedError } from '../errors.js';
+import { InitProducerId, parseCompressionType, type RecordHeader } from '@sluice/protocol';
+import { ClientClosedError, errorFromCode } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
 import { retry, retryPolicy, type RetryPolicy } from '../network/retry.js';
 import type { TopicMetadata } from '../network/metadata-cache.js';
+import { IdempotenceManager, type ProducerIdAndEpoch } from './idempotence-manager.js';
 import { StickyPartitioner } from './partitioner.js';
 import type { BatchWaiter, ProducerBatch, ProducerRecord, RecordMetadata } from './producer-batch.js';
 import { RecordAccumulator } from './record-accumulator.js';
@@ -14,6 +15,15 @@ export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 /** Options of a producer (Kafka producer configs in brackets). */
 export interface ProducerOptions {
+  /**
+   * [enable.idempotence] Retries neither duplicate nor reorder records within a partition
+   * (KIP-98: a producer id from InitProducerId and a sequence number per batch and partition,
+   * see idempotence-manager.ts). Needs acks -1, retry.maxAttempts > 1 and maxInFlightRequests
+   * <= 5. Default: true, unless one of those three is set otherwise, when it defaults to false
+   * (Kafka's Java producer since 3.2); `idempotent: true` with any of them set otherwise is a
+   * TypeError naming the setting.
+   */
+  readonly idempotent?: boolean;
   /** [acks] 0, 1 or -1 (all in-sync replicas). Default -1. */
   readonly acks?: 0 | 1 | -1;
   /** [linger.ms] Wait for more records before sending a batch that is not full (ms). Default 5. */
@@ -28,7 +38,7 @@ export interface ProducerOptions {
   readonly batchSizeBytes?: number;
   /** [compression.type] Default 'none'. */
   readonly compression?: CompressionCodec;
-  /** [max.in.flight.requests.per.connection] Default 5. */
+  /** [max.in.flight.requests.per.connection] Default 5; at most 5 for an idempotent producer. */
   readonly maxInFlightRequests?: number;
   /** [buffer.memory] Unsent plus in-flight bytes above which sends wait (bytes). Default 64 MiB. */
   readonly bufferMemoryBytes?: number;
@@ -65,9 +75,13 @@ export interface ProducerWritableOptions {
  * Partitioning follows Kafka's Java producer (partitioner.ts): explicit partition, else
  * murmur2 of the key, else sticky (KIP-480).
  *
+ * Idempotent by default (Kafka 3.0+'s `enable.idempotence=true`; `idempotent` in
+ * ProducerOptions): the first send gets a producer id (InitProducerId), and a retried batch the
+ * broker already wrote is acknowledged with its original offset instead of being written again.
+ *
  * Concurrency contract: every method may be called concurrently; records sent by one caller to
- * one partition are written in call order (up to retries with several in-flight requests, see
- * sender.ts).
+ * one partition are written in call order (with `idempotent: false`, up to retries with several
+ * in-flight requests, see sender.ts).
  */
 export class Producer {
   private readonly accumulator: RecordAccumulator;
@@ -76,9 +90,14 @@ export class Producer {
   private readonly retryPolicy: RetryPolicy;
   private readonly now: () => number;
   private readonly allowAutoTopicCreation: boolean;
+  /** The idempotent producer's state; undefined with `idempotent: false`. */
+  readonly idempotence: IdempotenceManager | undefined;
   private closing: Promise<void> | undefined;
 
-  /** Use `SluiceClient.producer()`. Throws TypeError for an unknown compression codec or bad acks. */
+  /**
+   * Use `SluiceClient.producer()`. Throws TypeError for an unknown compression codec, bad acks,
+   * or `idempotent: true` with acks, retries or maxInFlightRequests it cannot work with.
+   */
   constructor(
     private readonly cluster: Cluster,
     options: ProducerOptions = {},
@@ -89,6 +108,8 @@ export class Producer {
     if (acks !== 0 && acks !== 1 && acks !== -1) throw new TypeError(`acks must be 0, 1 or -1, got ${String(acks)}`);
     this.now = options.now ?? Date.now;
     this.retryPolicy = retryPolicy(options.retry);
+    const maxInFlightRequests = options.maxInFlightRequests ?? 5;
+    const idempotent = resolveIdempotence(options.idempotent, acks, this.retryPolicy.maxAttempts, maxInFlightRequests);
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
     this.accumulator = new RecordAccumulator({
       lingerMs: options.lingerMs ?? 5,
@@ -97,12 +118,19 @@ export class Producer {
       bufferMemoryBytes: options.bufferMemoryBytes ?? 64 * 1024 * 1024,
       now: this.now,
     });
+    this.idempotence = idempotent
+      ? new IdempotenceManager(() => this.initProducerId(), {
+          onReady: () => this.sender.onProducerIdReady(),
+          onInitFailed: (error) => this.sender.onProducerIdFailed(error),
+        })
+      : undefined;
     this.sender = new Sender(cluster, this.accumulator, {
       acks,
       ackTimeoutMs: options.ackTimeoutMs ?? 30_000,
-      maxInFlightRequests: options.maxInFlightRequests ?? 5,
+      maxInFlightRequests,
       retry: this.retryPolicy,
       allowAutoTopicCreation: this.allowAutoTopicCreation,
+      ...(this.idempotence !== undefined ? { idempotence: this.idempotence } : {}),
     });
   }
 
@@ -257,9 +285,48 @@ export class Producer {
     await this.accumulator.whenBelowLimit();
   }
 
+  /**
+   * InitProducerId v0-1 with transactionalId null (KIP-98) to any broker, through the client's
+   * retry layer; a non-transactional producer asking again gets a new producer id (KIP-360).
+   * Rejects with the KafkaProtocolError of the response's error code or the last network error.
+   */
+  private initProducerId(): Promise<ProducerIdAndEpoch> {
+    return retry(async () => {
+      const connection = await this.cluster.anyConnection();
+      // transactionTimeoutMs is unused without a transactional id; Java's producer sends Integer.MAX_VALUE.
+      const response = await connection.request(InitProducerId, { transactionalId: null, transactionTimeoutMs: 0x7fff_ffff });
+      if (response.errorCode !== 0) throw errorFromCode(response.errorCode, { detail: 'InitProducerId' });
+      return { producerId: response.producerId, producerEpoch: response.producerEpoch };
+    }, this.retryPolicy);
+  }
+
   private assertOpen(): void {
     if (this.closing) throw new ClientClosedError('producer');
+    const fatal = this.idempotence?.fatalError;
+    if (fatal !== undefined) throw fatal;
   }
+}
+
+/** Idempotent producers need acks -1, retries and at most 5 requests in flight (Kafka `ProducerConfig`). */
+const MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5;
+
+/**
+ * Whether the producer is idempotent (Kafka 3.2+'s rule): as asked when `idempotent` is given,
+ * with a TypeError naming the conflicting setting when it is true; otherwise true unless acks,
+ * retries or in-flight requests rule it out.
+ */
+export function resolveIdempotence(idempotent: boolean | undefined, acks: number, maxAttempts: number, maxInFlightRequests: number): boolean {
+  const conflict =
+    acks !== -1
+      ? `acks must be -1 (all), got ${acks}`
+      : maxAttempts <= 1
+        ? `retry.maxAttempts must be > 1, got ${maxAttempts}`
+        : maxInFlightRequests > MAX_IN_FLIGHT_FOR_IDEMPOTENCE
+          ? `maxInFlightRequests must be <= ${MAX_IN_FLIGHT_FOR_IDEMPOTENCE}, got ${maxInFlightRequests}`
+          : undefined;
+  if (idempotent === undefined) return conflict === undefined;
+  if (idempotent && conflict !== undefined) throw new TypeError(`an idempotent producer needs ${conflict} (or set idempotent: false)`);
+  return idempotent;
 }
 
 /** The Buffer of a key or value given as Buffer, string (UTF-8) or null. */

@@ -149,20 +149,21 @@ export class RecordAccumulator {
 
   /**
    * Takes the next ready batch of every partition that has one and for which `canSend` (the
-   * sender's in-flight and leader checks) agrees, closing open batches that are taken. A batch
+   * sender's in-flight, leader and idempotence checks, given the partition's batches in flight
+   * and the candidate batch) agrees, closing open batches that are taken. A batch
    * is ready when it is closed (full), lingered `lingerMs`, a flush is under way, or `force`;
    * a batch waiting out a retry backoff is not. At most one batch per partition per call.
    * `now` is the clock reading (ms) to judge readiness by; pass the same reading to
    * `nextReadyDelayMs` so a batch that was not ready here gets a delay of at least 1 ms.
    */
-  drain(canSend: (topic: string, partition: number, inFlight: number) => boolean, force = false, now = this.options.now()): ProducerBatch[] {
+  drain(canSend: (topic: string, partition: number, inFlight: number, batch: ProducerBatch) => boolean, force = false, now = this.options.now()): ProducerBatch[] {
     const out: ProducerBatch[] = [];
     const flushing = force || this.flushRequests > 0;
     for (const queue of this.queues.values()) {
       const batch = queue.batches[0];
       if (batch === undefined || batch.retryAtMs > now) continue;
       const ready = batch.closed || flushing || now - batch.createdAtMs >= this.options.lingerMs;
-      if (!ready || !canSend(queue.topic, queue.partition, queue.inFlight)) continue;
+      if (!ready || !canSend(queue.topic, queue.partition, queue.inFlight, batch)) continue;
       queue.batches.shift();
       batch.closed = true;
       queue.inFlight++;
@@ -196,12 +197,27 @@ export class RecordAccumulator {
     if (!this.isOverLimit()) for (const wake of this.belowLimitWaiters.splice(0)) wake();
   }
 
-  /** A drained batch will be retried: back to the head of its partition at `retryAtMs`. */
+  /**
+   * A drained batch will be retried: back to the head of its partition at `retryAtMs`. A batch
+   * with a sequence (idempotent producer) goes among the other retried batches in the order
+   * they were first drained, so that batches are resent in sequence order whatever order their
+   * failures arrived in; without a sequence, it goes first (Kafka's non-idempotent reordering).
+   */
   requeue(batch: ProducerBatch, retryAtMs: number): void {
     const queue = this.queue(batch.topic, batch.partition);
     queue.inFlight--;
     batch.retryAtMs = retryAtMs;
-    queue.batches.unshift(batch);
+    if (batch.drainOrder < 0) {
+      queue.batches.unshift(batch);
+      return;
+    }
+    let at = 0;
+    while (at < queue.batches.length) {
+      const other = queue.batches[at]!;
+      if (other.drainOrder < 0 || other.drainOrder > batch.drainOrder) break;
+      at++;
+    }
+    queue.batches.splice(at, 0, batch);
   }
 
   /** Whether no batch is queued or in flight. */
@@ -210,16 +226,22 @@ export class RecordAccumulator {
     return true;
   }
 
-  /** Fails every queued (not in-flight) batch, of `topic` only when given, with `error`. */
-  abortQueued(error: Error, topic?: string): void {
+  /**
+   * Fails every queued (not in-flight) batch, of `topic` only when given, with `error`; returns
+   * the failed batches (the idempotent sender resets sequences when one of them had one).
+   */
+  abortQueued(error: Error, topic?: string): ProducerBatch[] {
+    const failed: ProducerBatch[] = [];
     for (const queue of this.queues.values()) {
       if (topic !== undefined && queue.topic !== topic) continue;
       for (const batch of queue.batches.splice(0)) {
         this.bufferedBytes -= batch.sizeInBytes;
         batch.fail(error);
+        failed.push(batch);
       }
     }
     for (const wake of this.belowLimitWaiters.splice(0)) wake();
+    return failed;
   }
 
   private queue(topic: string, partition: number): PartitionQueue {

@@ -2,6 +2,7 @@ import { Produce, type ProduceResponse, type TopicProduceData } from '@sluice/pr
 import { errorFromCode, isRetriable } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
 import { backoffMs, type RetryPolicy } from '../network/retry.js';
+import type { IdempotenceManager } from './idempotence-manager.js';
 import type { ProducerBatch } from './producer-batch.js';
 import type { RecordAccumulator } from './record-accumulator.js';
 
@@ -17,6 +18,11 @@ import type { RecordAccumulator } from './record-accumulator.js';
  * until `retry.maxAttempts` sends or `retry.totalTimeoutMs` since its first record. As in Kafka
  * without idempotence, a retry with several batches of one partition in flight can reorder them;
  * set `maxInFlightRequests: 1` for strict per-partition order under retries.
+ *
+ * With an `idempotence` manager (the default producer, KIP-98) nothing is drained until the
+ * producer has a producer id, batches get sequence numbers when first drained, retried batches
+ * are resent in sequence order one at a time per partition, and the sequence errors are handled
+ * as idempotence-manager.ts describes: retries are then neither duplicated nor reordered.
  */
 
 /** Options of the sender. */
@@ -30,6 +36,8 @@ export interface SenderOptions {
   readonly retry: RetryPolicy;
   /** Metadata requests may auto-create topics (Kafka's producer default). */
   readonly allowAutoTopicCreation: boolean;
+  /** The idempotent producer's state (requires acks -1); undefined for a non-idempotent producer. */
+  readonly idempotence?: IdempotenceManager;
 }
 
 /** See the module comment. */
@@ -71,8 +79,29 @@ export class Sender {
     clearTimeout(this.timer);
   }
 
+  /** The idempotence manager got a producer id: send what waited for it. */
+  onProducerIdReady(): void {
+    this.run();
+  }
+
+  /** InitProducerId failed for good: the queued batches fail with its error. */
+  onProducerIdFailed(error: Error): void {
+    this.accumulator.abortQueued(error);
+    this.maybeIdle();
+  }
+
   private run(): void {
-    const { maxInFlightRequests } = this.options;
+    const { maxInFlightRequests, idempotence } = this.options;
+    if (idempotence !== undefined) {
+      const fatal = idempotence.fatalError;
+      if (fatal !== undefined) {
+        this.accumulator.abortQueued(fatal);
+        this.maybeIdle();
+        return;
+      }
+      // isEmpty() walks every partition: only asked while there is no producer id to send with.
+      if (!idempotence.isReady() && !this.accumulator.isEmpty()) idempotence.maybeInit(this.inFlightRequests);
+    }
     const leaderOf = (topic: string, partition: number): number => {
       const metadata = this.cluster.metadata.topic(topic);
       if (metadata === undefined) {
@@ -92,12 +121,14 @@ export class Sender {
     for (;;) {
       const byNode = new Map<number, ProducerBatch[]>();
       nowMs = clock();
-      const batches = this.accumulator.drain((topic, partition) => {
+      const batches = this.accumulator.drain((topic, partition, partitionInFlight, batch) => {
+        if (idempotence !== undefined && !idempotence.mayDrain(batch, partitionInFlight)) return false;
         const leaderId = leaderOf(topic, partition);
         return leaderId >= 0 && (this.nodeInFlight.get(leaderId) ?? 0) < maxInFlightRequests;
       }, false, nowMs);
       if (batches.length === 0) break;
       for (const batch of batches) {
+        idempotence?.assignSequence(batch);
         const leaderId = leaderOf(batch.topic, batch.partition);
         let list = byNode.get(leaderId);
         if (list === undefined) byNode.set(leaderId, (list = []));
@@ -175,6 +206,7 @@ export class Sender {
       if (partition === undefined) {
         this.retryOrFail(batch, errorFromCode(2, { topic: batch.topic, partition: batch.partition, detail: 'partition missing from the Produce response' }));
       } else if (partition.errorCode === 0) {
+        this.options.idempotence?.onAcknowledged(batch);
         this.settle(batch, () => batch.complete(partition.baseOffset, partition.logAppendTimeMs));
         batch.releaseBuffer();
       } else {
@@ -184,17 +216,36 @@ export class Sender {
     }
   }
 
+  /**
+   * A batch failed: requeue it (retriable, within `retry`) or fail it. With idempotence the
+   * manager classifies the error first (sequence errors, fencing: idempotence-manager.ts).
+   */
   private retryOrFail(batch: ProducerBatch, error: Error): void {
-    const { retry } = this.options;
+    const { retry, idempotence } = this.options;
+    const sequenced = idempotence !== undefined && batch.drainOrder >= 0;
+    let retriable = isRetriable(error);
+    if (sequenced) {
+      const action = idempotence.classify(batch, error);
+      if (action === 'fenced') {
+        const fatal = idempotence.fence((error as { code?: number }).code ?? -1, `${batch.topic}-${batch.partition}`);
+        this.settle(batch, () => batch.fail(fatal));
+        this.accumulator.abortQueued(fatal);
+        return;
+      }
+      if (action === 'reset') idempotence.requestReset();
+      retriable = action !== 'fail';
+    }
     const now = this.accumulator.options.now();
     const delayMs = backoffMs(retry, batch.attempts);
     const inTime = now + delayMs - batch.createdAtMs <= retry.totalTimeoutMs;
-    if (isRetriable(error) && batch.attempts < retry.maxAttempts && inTime) {
-      this.cluster.invalidateTopic(batch.topic);
+    if (retriable && batch.attempts < retry.maxAttempts && inTime) {
+      if (isRetriable(error)) this.cluster.invalidateTopic(batch.topic);
       this.accumulator.requeue(batch, now + delayMs);
       return;
     }
     this.settle(batch, () => batch.fail(error));
+    // Its sequence is now a gap: the manager resets the producer id before anything else is sent.
+    if (sequenced) idempotence.onFailed(batch);
   }
 
   private settle(batch: ProducerBatch, action: () => void): void {
@@ -219,7 +270,8 @@ export class Sender {
           this.metadataFailures.set(topic, failures);
           if (!isRetriable(error) || failures >= this.options.retry.maxAttempts) {
             this.metadataFailures.delete(topic);
-            this.accumulator.abortQueued(error, topic);
+            const failed = this.accumulator.abortQueued(error, topic);
+            if (this.options.idempotence !== undefined) for (const batch of failed) this.options.idempotence.onFailed(batch);
             this.maybeIdle();
             return;
           }

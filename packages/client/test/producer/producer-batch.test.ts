@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecordBatchSync, validateRecordBatchAt } from '@sluice/protocol';
+import { BASE_SEQUENCE_OFFSET, decodeRecordBatchSync, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, validateRecordBatchAt } from '@sluice/protocol';
 import { batchBufferPool, ProducerBatch } from '../../src/producer/producer-batch.js';
 
 const MiB = 1024 * 1024;
@@ -51,5 +51,25 @@ describe('ProducerBatch buffer reuse (batchBufferPool)', () => {
     const value = Buffer.alloc(1000, 1);
     while (batch.capacityInBytes < 128 * 1024) expect(batch.tryAppend(null, value, undefined, 0)).toBe(true);
     expect(batchBufferPool.idleSizeInBytes).toBe(idleBefore + 64 * 1024);
+  });
+});
+
+describe('ProducerBatch producer state (KIP-98)', () => {
+  it('builds with its producer id, epoch and base sequence, and restamps a built batch on a copy with a valid CRC', async () => {
+    const batch = new ProducerBatch('t', 0, 0, 64 * 1024, 0);
+    for (let i = 0; i < 10; i++) batch.tryAppend(null, Buffer.from(`v${i}`), undefined, 1_000 + i);
+    batch.setProducerState(4242, 0, 17);
+    const first = await batch.build();
+    expect(validateRecordBatchAt(first).ok).toBe(true);
+    expect([Number(first.readBigInt64BE(PRODUCER_ID_OFFSET)), first.readInt16BE(PRODUCER_EPOCH_OFFSET), first.readInt32BE(BASE_SEQUENCE_OFFSET)]).toEqual([4242, 0, 17]);
+    const original = Buffer.from(first);
+
+    batch.setProducerState(5000, 0, 0);
+    const restamped = await batch.build();
+    expect(restamped).not.toBe(first);
+    expect(first.equals(original)).toBe(true);
+    expect(validateRecordBatchAt(restamped).ok).toBe(true);
+    expect([Number(restamped.readBigInt64BE(PRODUCER_ID_OFFSET)), restamped.readInt16BE(PRODUCER_EPOCH_OFFSET), restamped.readInt32BE(BASE_SEQUENCE_OFFSET)]).toEqual([5000, 0, 0]);
+    expect(decodeRecordBatchSync(restamped).map((r) => r.value!.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`));
   });
 });
