@@ -8,7 +8,7 @@ import {
   validateRecordBatchAt,
 } from '@sluice/protocol';
 import type { Logger } from 'pino';
-import { listDir, makeDir, readFullyAt, removeFile, statFile } from '../io/disk.js';
+import { listDir, makeDir, removeFile, statFile } from '../io/disk.js';
 import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../segment/log-segment.js';
 import {
@@ -167,7 +167,6 @@ async function recoverActiveTail(segment: LogSegment, logger: Logger): Promise<S
 export async function recoverSegment(segment: LogSegment, startPosition: number, firstOffset: number, logger: Logger): Promise<SegmentRecovery> {
   if (startPosition === 0) segment.beginRecovery();
   else segment.prepareReplayFrom(startPosition, firstOffset);
-  const fd = await segment.fd();
   const fileSize = (await statFile(segment.filePath))?.size ?? segment.size;
   let buf = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK_BYTES, Math.max(fileSize - startPosition, 0)));
   let bufStart = 0;
@@ -178,7 +177,7 @@ export async function recoverSegment(segment: LogSegment, startPosition: number,
     if (position + length > fileSize) return -1;
     if (buf.length < length) buf = Buffer.allocUnsafe(length);
     bufStart = position;
-    bufLength = await readFullyAt(fd, segment.filePath, buf, 0, Math.min(buf.length, fileSize - position), position);
+    bufLength = await segment.readInto(buf, 0, Math.min(buf.length, fileSize - position), position);
     return bufLength >= length ? 0 : -1;
   };
 
