@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { crc32cImplementation } from '@sluice/protocol';
-import { LogManager } from '@sluice/storage';
+import { defaultMaxOpenFiles, LogManager } from '@sluice/storage';
 import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
 import { type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
@@ -72,6 +72,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     defaults: logConfigDefaults(config),
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     logger,
+    maxOpenFiles: config['log.max.open.files'] === -1 ? defaultMaxOpenFiles() : config['log.max.open.files'],
   });
   let groups;
   try {
