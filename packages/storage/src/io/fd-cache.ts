@@ -139,16 +139,35 @@ export class CachedFile {
    * Runs `fn` with the file's descriptor, which stays open until `fn` settles.
    * Throws KafkaStorageError (→ KAFKA_STORAGE_ERROR 56) when the open fails.
    */
-  async use<T>(fn: (fd: number) => Promise<T>): Promise<T> {
+  use<T>(fn: (fd: number) => Promise<T>): Promise<T> {
+    if (this.fd < 0 || this.closing !== null) return this.openAndUse(fn);
+    // Hot path (an append to the active segment): no open, no extra async frame.
+    this.leases++;
+    this.cache.touch(this);
+    let result: Promise<T>;
+    try {
+      result = fn(this.fd);
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+    return result.finally(() => this.release());
+  }
+
+  private async openAndUse<T>(fn: (fd: number) => Promise<T>): Promise<T> {
     if (this.closing) await this.closing;
     this.leases++;
     try {
       const fd = await this.open();
       return await fn(fd);
     } finally {
-      this.leases--;
-      if (this.leases === 0) this.cache.released();
+      this.release();
     }
+  }
+
+  private release(): void {
+    this.leases--;
+    if (this.leases === 0) this.cache.released();
   }
 
   private open(): Promise<number> {
