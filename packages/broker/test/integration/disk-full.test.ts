@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { buildRecordBatchSync, ErrorCode, Fetch, Produce } from '@sluice/protocol';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -66,6 +67,9 @@ describe.skipIf(skipReason !== null)('a broker whose disk fills up (real tmpfs)'
   let client: RawClient | undefined;
   const dataDir = path.join(mountPoint.path, 'data');
   const filler = path.join(mountPoint.path, 'filler');
+  const logLines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
+  const logged = (msg: string) => logLines.filter((line) => (JSON.parse(line) as { msg: string }).msg === msg).length;
 
   beforeAll(async () => {
     await fs.mkdir(dataDir);
@@ -86,7 +90,7 @@ describe.skipIf(skipReason !== null)('a broker whose disk fills up (real tmpfs)'
   });
 
   it('answers KAFKA_STORAGE_ERROR while full, restarts and serves reads while full, and takes appends again once space is freed', async () => {
-    broker = await startTestBroker({}, dataDir);
+    broker = await startTestBroker({}, dataDir, logger);
     client = await RawClient.connect(broker.port);
     expect(await client.createTopic('full', 1)).toBe(ErrorCode.NONE);
     // Leave about 100 KiB free, then produce until the disk is full.
@@ -103,11 +107,14 @@ describe.skipIf(skipReason !== null)('a broker whose disk fills up (real tmpfs)'
     expect(code).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
     expect(acknowledged.length).toBeGreaterThan(0);
     expect(await produce(client, randomBytes(VALUE_BYTES))).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
+    // One line when the partition starts failing, none per refused Produce.
+    expect(logged('no space left for appends; failing them until space is freed')).toBe(1);
+    expect(logged('append failed')).toBe(0);
 
     // Shutdown cannot write its checkpoints on a full disk; the restart is then a recovery.
     client.close();
     await broker.close().catch(() => undefined);
-    broker = await startTestBroker({}, dataDir);
+    broker = await startTestBroker({}, dataDir, logger);
     client = await RawClient.connect(broker.port);
     let stored = await consumeAll(client);
     expect(stored.length).toBe(acknowledged.length);
@@ -120,5 +127,6 @@ describe.skipIf(skipReason !== null)('a broker whose disk fills up (real tmpfs)'
     stored = await consumeAll(client);
     expect(stored.length).toBe(acknowledged.length + 1);
     expect(stored.at(-1)!.includes(after)).toBe(true);
+    expect(logged('disk space is back; appends resumed')).toBe(1);
   }, 60_000);
 });
