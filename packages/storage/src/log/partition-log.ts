@@ -102,7 +102,7 @@ export class PartitionLog {
   private dirDirty = false;
   /** Set by a failure the log cannot undo (see {@link isRecoverable}): no append or sync succeeds until a restart. */
   private failure: KafkaStorageError | null = null;
-  /** Since when appends have failed for want of disk space (ms, the clock), or null. */
+  /** Since when appends have failed for want of disk space or descriptors (ms, the clock), or null. */
   private noSpaceSinceMs: number | null = null;
   private closed = false;
   private readonly listeners = new Set<() => void>();
@@ -286,7 +286,8 @@ export class PartitionLog {
       if (this.failure === null && isRecoverable(failure) && (chunk.length === 0 || (await this.undoChunk(mark!)))) {
         if (this.noSpaceSinceMs === null) {
           this.noSpaceSinceMs = this.clock.now();
-          this.logger.warn({ err: failure }, 'no space left for appends; failing them until space is freed');
+          const msg = isNoSpaceError(failure) ? 'no space left for appends; failing them until space is freed' : 'no file descriptor for appends; failing them until one is free';
+          this.logger.warn({ err: failure }, msg);
         }
         for (const append of round) if (append.seq > this.committedSeq) append.reject(failure);
         this.rejectSeqWaiters(failure);
@@ -409,7 +410,9 @@ export class PartitionLog {
     const target = this.nextOffset;
     this.flushingTarget = target;
     // allSettled: a failed fdatasync must be seen even when another operation failed first.
-    const results: PromiseSettledResult<unknown>[] = await Promise.allSettled(segments.map((s) => (s === active ? s.syncLog() : Promise.all([s.syncLog(), s.flushAndSyncIndexes()]))));
+    const results: PromiseSettledResult<unknown>[] = await Promise.allSettled(
+      segments.flatMap((s) => (s === active ? [s.syncLog()] : [s.syncLog(), s.flushAndSyncIndexes()])),
+    );
     if (dirDirty && !results.some((r) => r.status === 'rejected')) {
       results.push(...(await Promise.allSettled([fsyncDir(this.dir)])));
     }
@@ -516,10 +519,13 @@ export class PartitionLog {
 }
 
 /**
- * Whether the log can go on after `err`: only a write, truncate or open that found no space
- * (ENOSPC/EDQUOT), which left nothing the log cannot cut off. A failed fdatasync or fsync never
- * is, whatever its errno: Linux may already have marked the unwritten pages clean.
+ * Whether the log can go on after `err`: a write, truncate or open that found no space
+ * (ENOSPC/EDQUOT), which left nothing the log cannot cut off, or an open that found no free
+ * descriptor (EMFILE/ENFILE), which did nothing. A failed fdatasync or fsync never is, whatever
+ * its errno: Linux may already have marked the unwritten pages clean.
  */
 function isRecoverable(err: KafkaStorageError): boolean {
-  return isNoSpaceError(err) && err.operation !== 'fdatasync' && err.operation !== 'fsync';
+  if (err.operation === 'fdatasync' || err.operation === 'fsync') return false;
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  return isNoSpaceError(err) || (err.operation === 'open' && (code === 'EMFILE' || code === 'ENFILE'));
 }

@@ -119,8 +119,13 @@ export abstract class SparseIndex {
     } catch (err) {
       if (!deferOnNoSpace || !isNoSpaceError(err)) throw err;
       // An empty index file is never wrong (lookups scan from the segment start; an empty time
-      // index makes the next load rebuild), a partial one could be: cut it (needs no space).
-      await this.file.use((fd) => truncateFd(fd, this.filePath, 0));
+      // index makes the next load rebuild), a partial one could be: cut it (needs no space). Only
+      // creating a missing file can find no space, and a missing index reads as empty too.
+      try {
+        await this.file.use((fd) => truncateFd(fd, this.filePath, 0));
+      } catch (cutErr) {
+        if (!isNoSpaceError(cutErr)) throw cutErr;
+      }
       this.flushedCount = 0;
       this.truncateToBytes = -1;
       return false;
