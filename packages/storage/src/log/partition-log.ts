@@ -92,7 +92,12 @@ export class PartitionLog {
   private committedSeq = 0;
   private seqWaiters: SeqWaiter[] = [];
   private readonly dirty = new Set<LogSegment>();
-  private dirDirty = false;
+  /**
+   * Starts true: the loader may have created files (a new partition's first segment) or removed
+   * some without fsyncing the directory, and a synced record in a file whose name is not durable
+   * is lost at a power cut. One directory fsync per partition open, at its first sync.
+   */
+  private dirDirty = true;
   private failure: KafkaStorageError | null = null;
   private closed = false;
   private readonly listeners = new Set<() => void>();
