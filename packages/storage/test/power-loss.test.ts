@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { setDiskIo, type DiskIo } from '../src/io/disk.js';
+import { closeFile, fdatasync, fsyncDir, openFile, setDiskIo, truncateFd, type DiskIo } from '../src/io/disk.js';
 import { DEFAULT_LOG_CONFIG } from '../src/log-config.js';
 import { LogManager } from '../src/manager/log-manager.js';
-import { batchesOf } from './helpers/open-log.js';
+import { TIME_INDEX_ENTRY_SIZE } from '../src/segment/time-index.js';
+import { batchesOf, openLog } from './helpers/open-log.js';
 import { seededRandom } from './helpers/random.js';
 import { simpleBatch } from './helpers/record-batch-fixture.js';
 import { SIMULATED_DATA_DIR, SimulatedDisk, type CutMode } from './helpers/simulated-disk.js';
@@ -51,5 +52,43 @@ describe('power loss under acks=-1', () => {
     const read = await manager.getPartition('fresh', 0)!.read(0, 1 << 20);
     expect(batchesOf(read.records).map((b) => b.bytes)).toEqual([batch]);
     await manager.close();
+  });
+
+  it('keeps the indexes recovery rebuilt for segments below the recovery point it reports', async () => {
+    const disk = useSimulatedDisk(1, 'strict');
+    const dir = `${SIMULATED_DATA_DIR}/t-0`;
+    const config = { segmentBytes: 1500, indexIntervalBytes: 100 };
+    let log = await openLog(dir, config);
+    // The partition directory's own name is durable (LogManager's topic registry write does this).
+    await fsyncDir(SIMULATED_DATA_DIR);
+    // Batch i holds offsets 2i and 2i+1 with timestamps 10_000 + 10i and one more.
+    for (let i = 0; i < 30; i++) {
+      const info = await log.append(simpleBatch(2, 10_000 + i * 10, 100));
+      await log.sync(info.lastOffset);
+    }
+    await log.close();
+    expect(log.logSegments.length).toBeGreaterThanOrEqual(3);
+    const [, second, third] = log.logSegments;
+    expect(second!.timeIndex.entries).toBeGreaterThanOrEqual(2);
+    // A time index an earlier cut left with only its first entry: still sane, but stale. Recovery
+    // from offset 0 must rebuild it, durably, since the recovery point it reports passes it.
+    const timeIndexPath = second!.timeIndex.filePath;
+    const fd = await openFile(timeIndexPath, 'r+');
+    await truncateFd(fd, timeIndexPath, TIME_INDEX_ENTRY_SIZE);
+    await fdatasync(fd, timeIndexPath);
+    await closeFile(fd, timeIndexPath);
+    log = await openLog(dir, config, { recoveryPoint: 0 });
+    const recoveryPoint = log.recoveryPoint;
+    const lastBatchOfSecond = third!.baseOffset / 2 - 1;
+    const target = 10_000 + lastBatchOfSecond * 10 + 1;
+    const expected = { offset: lastBatchOfSecond * 2 + 1, timestamp: target };
+    await expect(log.offsetForTimestamp(target)).resolves.toEqual(expected);
+    disk.cutPower();
+    await log.close().catch(() => undefined);
+    disk.reboot();
+    // Opened with the recovery point a checkpoint written after recovery would hold.
+    log = await openLog(dir, config, { recoveryPoint });
+    await expect(log.offsetForTimestamp(target)).resolves.toEqual(expected);
+    await log.close();
   });
 });

@@ -111,8 +111,14 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
         logger.warn({ segments: dropped.map((s) => s.baseOffset) }, 'deleting segments after a truncated one');
         await Promise.all(dropped.map((s) => deleteSegmentFiles(s)));
       }
-      if (i < segments.length - 1) await segment.onBecomeInactive();
-      else await segment.flushIndexes();
+      // The recovery point reported below covers the inactive segments: their rebuilt indexes
+      // must be durable before a checkpoint says so (the active one is re-validated after a cut).
+      if (i < segments.length - 1) {
+        await segment.onBecomeInactive();
+        await segment.flushAndSyncIndexes();
+      } else {
+        await segment.flushIndexes();
+      }
     }
   }
   const active = segments.at(-1)!;
