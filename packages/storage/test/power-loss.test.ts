@@ -91,4 +91,25 @@ describe('power loss under acks=-1', () => {
     await expect(log.offsetForTimestamp(target)).resolves.toEqual(expected);
     await log.close();
   });
+
+  it('logs a deferred unlink of a deleted segment that fails, rather than leaving its rejection unhandled', async () => {
+    const disk = useSimulatedDisk(3, 'strict');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const log = await openLog(`${SIMULATED_DATA_DIR}/t-0`, { segmentBytes: 600, fileDeleteDelayMs: 0 });
+      for (let i = 0; i < 10; i++) await log.append(simpleBatch(2, 1_000 + i, 100));
+      expect(log.logSegments.length).toBeGreaterThan(2);
+      await log.deleteOldestSegments([log.logSegments[0]!]);
+      // The unlink runs after file.delete.delay.ms, on a disk that now fails every operation.
+      disk.cutPower();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await log.close().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

@@ -413,7 +413,8 @@ export class PartitionLog {
   /**
    * Removes the oldest segments, which must be a prefix of the log not including the active
    * segment (checked), and advances logStartOffset to the next segment's baseOffset. Files are
-   * renamed `.deleted` and unlinked after `file.delete.delay.ms`. Returns how many were deleted.
+   * renamed `.deleted` and unlinked after `file.delete.delay.ms` (an unlink that fails is logged;
+   * the loader removes `.deleted` files at the next start). Returns how many were deleted.
    */
   async deleteOldestSegments(toDelete: readonly LogSegment[]): Promise<number> {
     if (toDelete.length === 0) return 0;
@@ -428,7 +429,9 @@ export class PartitionLog {
       this.dirty.delete(segment);
       this.pendingDeletes.add(segment);
       const { unlinked } = await segment.markDeleted(this.config.fileDeleteDelayMs);
-      void unlinked.finally(() => this.pendingDeletes.delete(segment));
+      void unlinked
+        .catch((err: unknown) => this.logger.warn({ err, baseOffset: segment.baseOffset }, 'could not unlink deleted segment; the next start removes it'))
+        .finally(() => this.pendingDeletes.delete(segment));
       this.logger.info({ baseOffset: segment.baseOffset, sizeInBytes: segment.size }, 'deleted segment by retention');
     }
     this.dirDirty = true;
