@@ -35,6 +35,7 @@ const openManager = (): Promise<LogManager> =>
 async function cutAndReboot(disk: SimulatedDisk, manager: LogManager): Promise<void> {
   disk.cutPower();
   await manager.close().catch(() => undefined);
+  await disk.quiesce();
   disk.reboot();
 }
 
@@ -85,9 +86,52 @@ describe('power loss under acks=-1', () => {
     await expect(log.offsetForTimestamp(target)).resolves.toEqual(expected);
     disk.cutPower();
     await log.close().catch(() => undefined);
+    await disk.quiesce();
     disk.reboot();
     // Opened with the recovery point a checkpoint written after recovery would hold.
     log = await openLog(dir, config, { recoveryPoint });
+    await expect(log.offsetForTimestamp(target)).resolves.toEqual(expected);
+    await log.close();
+  });
+
+  it('re-validates a segment that rolled right at the recovery point, whose indexes a group commit during the roll did not sync', async () => {
+    const disk = useSimulatedDisk(1, 'strict');
+    const dir = `${SIMULATED_DATA_DIR}/t-0`;
+    const config = { segmentBytes: 1500, indexIntervalBytes: 100 };
+    let log = await openLog(dir, config);
+    await fsyncDir(SIMULATED_DATA_DIR);
+    // Batch i holds offsets 2i and 2i+1 with timestamps 10_000 + 10i and one more.
+    let i = 0;
+    const append = (): Promise<{ lastOffset: number }> => log.append(simpleBatch(2, 10_000 + 10 * i++, 100));
+    const batchBytes = simpleBatch(2, 0, 100).length;
+    do await log.sync((await append()).lastOffset);
+    while (log.logSegments[0]!.size + 2 * batchBytes <= config.segmentBytes);
+    // One more batch, written but not yet synced; the batch after it rolls the segment, and a
+    // producer's sync for the first starts a group commit while the roll creates the new files.
+    const { lastOffset } = await append();
+    let syncDuringRoll: Promise<void> | null = null;
+    disk.onOperation = (operation, target) => {
+      if (operation === 'open' && target.endsWith('.log') && syncDuringRoll === null) syncDuringRoll = log.sync(lastOffset);
+    };
+    await append();
+    disk.onOperation = null;
+    expect(syncDuringRoll).not.toBeNull();
+    await syncDuringRoll;
+    expect(log.logSegments.length).toBe(2);
+    const recoveryPoint = log.recoveryPoint;
+    // The new segment's name became durable too (a journal commit may do this without an fsync).
+    await fsyncDir(dir);
+    // The last record of the first segment: only its final time index entry has this timestamp.
+    const target = 10_000 + 10 * (log.logSegments[1]!.baseOffset / 2 - 1) + 1;
+    const expected = await log.offsetForTimestamp(target);
+    expect(expected).not.toBeNull();
+    disk.cutPower();
+    await log.close().catch(() => undefined);
+    await disk.quiesce();
+    disk.reboot();
+    log = await openLog(dir, config, { recoveryPoint });
+    // Below the recovery point the segment is trusted: its time index gives retention.ms its age.
+    await expect(log.logSegments[0]!.largestTimestamp()).resolves.toBe(target);
     await expect(log.offsetForTimestamp(target)).resolves.toEqual(expected);
     await log.close();
   });

@@ -100,7 +100,10 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
   if (options.cleanShutdown) {
     nextOffset = (await recoverActiveTail(segments.at(-1)!, logger)).nextOffset;
   } else {
-    const from = Math.max(floorSegmentIndex(segments, options.recoveryPoint), 0);
+    // From the segment holding the offset below the recovery point: one that rolled right at it
+    // may have had only its .log synced (a round taken while it was still active, or just before
+    // it rolled), not the final entries its indexes got at the roll.
+    const from = Math.max(floorSegmentIndex(segments, options.recoveryPoint - 1), 0);
     nextOffset = segments[from]!.baseOffset;
     for (let i = from; i < segments.length; i++) {
       const segment = segments[i]!;

@@ -123,9 +123,37 @@ export class SimulatedDisk implements DiskIo {
     for (const listener of this.cutListeners.splice(0)) listener();
   }
 
-  /** Power back on: operations work again, on the state that survived the cut. */
+  /**
+   * Power back on: operations work again, on the state that survived the cut. Call it only once
+   * the pre-cut world has stopped ({@link quiesce}): io/disk.ts has one implementation for the
+   * whole process, so a path operation left over from before the cut (a rename of retention, a
+   * deferred unlink) would otherwise land on the rebooted state.
+   */
   reboot(): void {
     this.cut = false;
+  }
+
+  /**
+   * Resolves once no operation was attempted for `idleTurns` event-loop turns and `idleMs` ms
+   * in a row (the pre-cut world, failing on EIO, has run out of things to try); rejects after
+   * `timeoutMs`.
+   */
+  async quiesce(idleTurns = 20, idleMs = 10, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = this.stats.operations;
+    let turns = 0;
+    let since = Date.now();
+    while (turns < idleTurns || Date.now() - since < idleMs) {
+      if (Date.now() > deadline) throw new Error(`disk operations still attempted after ${timeoutMs} ms`);
+      await new Promise((resolve) => (turns % 2 === 0 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+      if (this.stats.operations !== seen) {
+        seen = this.stats.operations;
+        turns = 0;
+        since = Date.now();
+      } else {
+        turns++;
+      }
+    }
   }
 
   /** The durable bytes of a file (what a cut now would keep at least), or null if its name is not durable. */
@@ -280,8 +308,16 @@ export class SimulatedDisk implements DiskIo {
 
   // The model.
 
+  /**
+   * Called at the start of every operation with its name ('open', 'write', 'fdatasync'...) and
+   * its path (a descriptor number for descriptor operations), before it takes effect: a test
+   * can act at an exact point (e.g. call `sync()` while a segment roll is creating files).
+   */
+  onOperation: ((operation: string, target: string) => void) | null = null;
+
   /** Counts an operation and fires an armed cut; throws EIO while the power is off. */
   private begin(operation: string, target: string): void {
+    this.onOperation?.(operation, target);
     this.stats.operations++;
     if (this.countdown > 0 && --this.countdown === 0) this.cutPower();
     if (this.cut) throw errno('EIO', operation, target);
