@@ -136,6 +136,22 @@ describe('power loss under acks=-1', () => {
     await log.close();
   });
 
+  it('answers ListOffsets by timestamp at or above logStartOffset when segments below it came back at a cut', async () => {
+    useSimulatedDisk(1, 'strict');
+    const dir = `${SIMULATED_DATA_DIR}/t-0`;
+    const config = { segmentBytes: 1500 };
+    let log = await openLog(dir, config);
+    for (let i = 0; i < 20; i++) await log.append(simpleBatch(2, 10_000 + i * 10, 100));
+    await log.close();
+    const second = log.logSegments[1]!.baseOffset;
+    // The log-start-offset checkpoint was durable, the renames of retention's deletions were not.
+    log = await openLog(dir, config, { logStartOffset: second });
+    expect(log.logStartOffset).toBe(second);
+    expect(log.logSegments[0]!.baseOffset).toBe(0);
+    await expect(log.offsetForTimestamp(0)).resolves.toEqual({ offset: second, timestamp: 10_000 + (second / 2) * 10 });
+    await log.close();
+  });
+
   it('logs a deferred unlink of a deleted segment that fails, rather than leaving its rejection unhandled', async () => {
     const disk = useSimulatedDisk(3, 'strict');
     const unhandled: unknown[] = [];

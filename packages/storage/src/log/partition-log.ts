@@ -7,7 +7,7 @@ import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../segment/log-segment.js';
 import { GroupCommit } from './group-commit.js';
 import { loadLog } from './log-loader.js';
-import { findOffsetByTimestamp, readBatches, type LogSnapshot } from './log-reader.js';
+import { findOffsetByTimestamp, floorSegmentIndex, readBatches, type LogSnapshot } from './log-reader.js';
 import { applyLogAppendTime, validateAppend } from './log-validator.js';
 
 /** Result of {@link PartitionLog.append} (Kafka `LogAppendInfo`). */
@@ -395,13 +395,20 @@ export class PartitionLog {
   }
 
   /**
-   * The first record whose timestamp is >= `timestampMs` (ListOffsets by timestamp, KIP-79), or
-   * null if there is none. Under LogAppendTime a batch's records carry its maxTimestamp.
+   * The first record at or after logStartOffset whose timestamp is >= `timestampMs` (ListOffsets
+   * by timestamp, KIP-79), or null if there is none. Under LogAppendTime a batch's records carry
+   * its maxTimestamp. (logStartOffset is always a segment's baseOffset here: retention deletes
+   * whole segments.)
    *
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
-    return findOffsetByTimestamp(this.snapshot(), timestampMs);
+    const snapshot = this.snapshot();
+    // Segments wholly below logStartOffset stay listed when a cut kept the log-start-offset
+    // checkpoint but not retention's renames; they are not part of the log.
+    const first = floorSegmentIndex(snapshot.segments, this.startOffset);
+    if (first <= 0) return findOffsetByTimestamp(snapshot, timestampMs);
+    return findOffsetByTimestamp({ ...snapshot, segments: snapshot.segments.slice(first) }, timestampMs);
   }
 
   /** Registers a callback run after each write that advanced the log end offset; returns unsubscribe. */
