@@ -7,7 +7,7 @@ import type { LogConfig } from '../log-config.js';
 import { LogSegment, type SegmentAppendMark } from '../segment/log-segment.js';
 import { GroupCommit } from './group-commit.js';
 import { loadLog } from './log-loader.js';
-import { findOffsetByTimestamp, readBatches, type LogSnapshot } from './log-reader.js';
+import { findOffsetByTimestamp, floorSegmentIndex, readBatches, type LogSnapshot } from './log-reader.js';
 import { applyLogAppendTime, validateAppend, validateCompressedRecords } from './log-validator.js';
 import { loadProducerState } from '../producer/producer-state-loader.js';
 import type { ProducerAppendRound, ProducerBatchInfo, ProducerStateManager, ProducerUpdate } from '../producer/producer-state-manager.js';
@@ -114,7 +114,12 @@ export class PartitionLog {
   private committedSeq = 0;
   private seqWaiters: SeqWaiter[] = [];
   private readonly dirty = new Set<LogSegment>();
-  private dirDirty = false;
+  /**
+   * Starts true: the loader may have created files (a new partition's first segment) or removed
+   * some without fsyncing the directory, and a synced record in a file whose name is not durable
+   * is lost at a power cut. One directory fsync per partition open, at its first sync.
+   */
+  private dirDirty = true;
   /** Set by a failure the log cannot undo (see {@link isRecoverable}): no append or sync succeeds until a restart. */
   private failure: KafkaStorageError | null = null;
   /** Since when appends have failed for want of disk space or descriptors (ms, the clock), or null. */
@@ -604,13 +609,20 @@ export class PartitionLog {
   }
 
   /**
-   * The first record whose timestamp is >= `timestampMs` (ListOffsets by timestamp, KIP-79), or
-   * null if there is none. Under LogAppendTime a batch's records carry its maxTimestamp.
+   * The first record at or after logStartOffset whose timestamp is >= `timestampMs` (ListOffsets
+   * by timestamp, KIP-79), or null if there is none. Under LogAppendTime a batch's records carry
+   * its maxTimestamp. (logStartOffset is always a segment's baseOffset here: retention deletes
+   * whole segments.)
    *
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
-    return findOffsetByTimestamp(this.snapshot(), timestampMs).catch((err: unknown) => this.reportDamage(err));
+    const snapshot = this.snapshot();
+    // Segments wholly below logStartOffset stay listed when a cut kept the log-start-offset
+    // checkpoint but not retention's renames; they are not part of the log.
+    const first = floorSegmentIndex(snapshot.segments, this.startOffset);
+    const scoped = first <= 0 ? snapshot : { ...snapshot, segments: snapshot.segments.slice(first) };
+    return findOffsetByTimestamp(scoped, timestampMs).catch((err: unknown) => this.reportDamage(err));
   }
 
   /** Registers a callback run after each write that advanced the log end offset; returns unsubscribe. */
@@ -622,7 +634,8 @@ export class PartitionLog {
   /**
    * Removes the oldest segments, which must be a prefix of the log not including the active
    * segment (checked), and advances logStartOffset to the next segment's baseOffset. Files are
-   * renamed `.deleted` and unlinked after `file.delete.delay.ms`. Returns how many were deleted.
+   * renamed `.deleted` and unlinked after `file.delete.delay.ms` (an unlink that fails is logged;
+   * the loader removes `.deleted` files at the next start). Returns how many were deleted.
    */
   async deleteOldestSegments(toDelete: readonly LogSegment[]): Promise<number> {
     if (toDelete.length === 0) return 0;
@@ -637,7 +650,9 @@ export class PartitionLog {
       this.dirty.delete(segment);
       this.pendingDeletes.add(segment);
       const { unlinked } = await segment.markDeleted(this.config.fileDeleteDelayMs);
-      void unlinked.finally(() => this.pendingDeletes.delete(segment));
+      void unlinked
+        .catch((err: unknown) => this.logger.warn({ err, baseOffset: segment.baseOffset }, 'could not unlink deleted segment; the next start removes it'))
+        .finally(() => this.pendingDeletes.delete(segment));
       this.logger.info({ baseOffset: segment.baseOffset, sizeInBytes: segment.size }, 'deleted segment by retention');
     }
     this.dirDirty = true;

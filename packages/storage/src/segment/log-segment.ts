@@ -539,9 +539,9 @@ export class LogSegment {
     await this.logFile.use((fd) => fdatasync(fd, this.logPath));
   }
 
-  /** Writes pending index entries and fdatasyncs both index files. */
-  async flushAndSyncIndexes(): Promise<void> {
-    await Promise.all([this.offsetIndex.flushAndSync(), this.timeIndex.flushAndSync()]);
+  /** Writes pending index entries and fdatasyncs both index files (`deferOnNoSpace`: see `SparseIndex.flushAndSync`). */
+  async flushAndSyncIndexes(deferOnNoSpace = false): Promise<void> {
+    await Promise.all([this.offsetIndex.flushAndSync(deferOnNoSpace), this.timeIndex.flushAndSync(deferOnNoSpace)]);
   }
 
   /** Writes pending index entries (no fsync; deferred on a full disk, see `SparseIndex.flush`). */
