@@ -4,6 +4,7 @@ import type { PartitionLog } from '../../src/log/partition-log.js';
 import { LogManager } from '../../src/manager/log-manager.js';
 import { batchesOf } from './open-log.js';
 import { seededRandom } from './random.js';
+import { setProducerFields } from './idempotent-batch-fixture.js';
 import { buildBatch } from './record-batch-fixture.js';
 import { SIMULATED_DATA_DIR, SimulatedDisk, type CutMode } from './simulated-disk.js';
 import { testLogger } from './temp-dir.js';
@@ -49,6 +50,8 @@ export interface PowerLossReport {
   cutsDuringRecovery: number;
   /** Disk operations over the run. */
   diskOperations: number;
+  /** Retries of surviving idempotent batches after a cut (each must be answered with its offsets). */
+  idempotentRetries: number;
 }
 
 interface ModelBatch {
@@ -57,6 +60,8 @@ interface ModelBatch {
   readonly bytes: Buffer;
   readonly timestamps: readonly number[];
   acknowledged: boolean;
+  /** The idempotent producer that wrote it (KIP-98), or undefined. */
+  readonly producerId?: number;
 }
 
 /** Per partition: every batch that may be in the log (acknowledged or not), by baseOffset. */
@@ -104,6 +109,7 @@ export async function runPowerLoss(disk: SimulatedDisk, options: PowerLossOption
     cleanShutdowns: 0,
     cutsDuringRecovery: 0,
     diskOperations: 0,
+    idempotentRetries: 0,
   };
   const defaults: LogConfig = { ...DEFAULT_LOG_CONFIG, retentionMs: -1 };
   const open = (): Promise<LogManager> => LogManager.open({ dataDir: SIMULATED_DATA_DIR, defaults, retentionCheckIntervalMs: 0, logger: testLogger });
@@ -135,13 +141,24 @@ export async function runPowerLoss(disk: SimulatedDisk, options: PowerLossOption
     }
     const keys = [...models.keys()];
     let appends = 0;
+    let producerIndex = 0;
     const producer = async (): Promise<void> => {
+      // Half the producers are idempotent, with an id of their own for this life (a new one after
+      // each reboot, as a client whose in-flight batches may be lost gets with InitProducerId).
+      const producerId = rnd.next() < 0.5 ? life * 10 + producerIndex++ : -1;
+      const sequences = new Map<string, number>();
       while (!disk.isCut && appends < options.maxAppendsPerLife) {
         appends++;
         const model = models.get(rnd.pick(keys))!;
         const log = manager.getPartition(model.topic, model.partition)!;
         const timestamps = Array.from({ length: rnd.int(1, 5) }, () => (timestampMs += rnd.int(-3, 10)));
         const bytes = buildBatch(timestamps.map((t) => ({ timestampMs: t, value: Buffer.alloc(rnd.int(0, 200), appends & 0xff) })));
+        const modelKey = `${model.topic}/${model.partition}`;
+        if (producerId >= 0) {
+          const baseSequence = sequences.get(modelKey) ?? 0;
+          setProducerFields(bytes, { producerId, baseSequence });
+          sequences.set(modelKey, baseSequence + timestamps.length);
+        }
         if (rnd.next() < 0.04) {
           pending.push(
             manager.runRetentionOnce().then(
@@ -154,7 +171,14 @@ export async function runPowerLoss(disk: SimulatedDisk, options: PowerLossOption
           );
         }
         const info = await log.append(bytes);
-        const batch: ModelBatch = { baseOffset: info.baseOffset, lastOffset: info.lastOffset, bytes: Buffer.from(bytes), timestamps, acknowledged: false };
+        const batch: ModelBatch = {
+          baseOffset: info.baseOffset,
+          lastOffset: info.lastOffset,
+          bytes: Buffer.from(bytes),
+          timestamps,
+          acknowledged: false,
+          ...(producerId >= 0 ? { producerId } : {}),
+        };
         model.batches.set(info.baseOffset, batch);
         const active = log.logSegments.at(-1)!.baseOffset;
         if (!model.segmentBases.has(active)) {
@@ -273,10 +297,43 @@ async function checkPartition(
   } catch (err) {
     violations.push(`${where}: a lookup threw ${String(err)}`);
   }
+  try {
+    report.idempotentRetries += await checkProducerState(log, inOrder, where, violations);
+  } catch (err) {
+    violations.push(`${where}: retrying an idempotent batch threw ${String(err)}`);
+  }
   for (const batch of survivors.values()) batch.acknowledged = true;
   model.batches = survivors;
   model.logStartOffsetAtCut = start;
   for (const s of log.logSegments) model.segmentBases.add(s.baseOffset);
+}
+
+/**
+ * Producer state after the cut matches the log (KIP-98): the last 5 surviving batches of each
+ * idempotent producer, retried as a client whose answers were lost would, are answered with the
+ * offsets they have and add nothing to the log. Returns how many retries it made.
+ */
+async function checkProducerState(log: PartitionLog, inOrder: readonly ModelBatch[], where: string, violations: string[]): Promise<number> {
+  const lastBatches = new Map<number, ModelBatch[]>();
+  for (const batch of inOrder) {
+    if (batch.producerId === undefined) continue;
+    const list = lastBatches.get(batch.producerId) ?? [];
+    list.push(batch);
+    if (list.length > 5) list.shift();
+    lastBatches.set(batch.producerId, list);
+  }
+  let retries = 0;
+  for (const [producerId, batches] of lastBatches) {
+    for (const batch of batches) {
+      const end = log.logEndOffset;
+      const info = await log.append(Buffer.from(batch.bytes));
+      retries++;
+      if (info.baseOffset !== batch.baseOffset || log.logEndOffset !== end) {
+        violations.push(`${where}: a retry of producer ${producerId}'s batch at ${batch.baseOffset} was answered ${info.baseOffset} (log end ${end} -> ${log.logEndOffset})`);
+      }
+    }
+  }
+  return retries;
 }
 
 /** Reads by offset (through the offset index) and by timestamp (time index) for a sample of the survivors. */
