@@ -132,19 +132,24 @@ export class LogSegment {
     private readonly mtimeMs: number,
     private readonly config: SegmentIndexConfig,
     indexesLoaded: boolean,
+    /** Appended to every file name: '' for a segment of the log, `.cleaned` for one the log cleaner writes. */
+    fileSuffix = '',
   ) {
     this.size = sizeInBytes;
     this.writePosition = sizeInBytes;
-    this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX);
-    this.offsetIndex = new OffsetIndex(segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX), baseOffset, config.segmentIndexBytes);
-    this.timeIndex = new TimeIndex(segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX), baseOffset, config.segmentIndexBytes);
+    this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX) + fileSuffix;
+    this.offsetIndex = new OffsetIndex(segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX) + fileSuffix, baseOffset, config.segmentIndexBytes);
+    this.timeIndex = new TimeIndex(segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX) + fileSuffix, baseOffset, config.segmentIndexBytes);
     this.indexesLoaded = indexesLoaded;
     this.offsetOfMaxTimestampSoFar = baseOffset;
   }
 
-  /** Creates a new empty segment (files truncated/created) at `baseOffset`. */
-  static async create(dir: string, baseOffset: number, config: SegmentIndexConfig): Promise<LogSegment> {
-    const segment = new LogSegment(dir, baseOffset, 0, Date.now(), config, true);
+  /**
+   * Creates a new empty segment (files truncated/created) at `baseOffset`; with `fileSuffix`
+   * (the log cleaner's `.cleaned`) its files are named `<baseOffset>.log<fileSuffix>` and so on.
+   */
+  static async create(dir: string, baseOffset: number, config: SegmentIndexConfig, fileSuffix = ''): Promise<LogSegment> {
+    const segment = new LogSegment(dir, baseOffset, 0, Date.now(), config, true, fileSuffix);
     const fd = await openFile(segment.logPath, 'w+');
     segment.fdPromise = Promise.resolve(fd);
     segment.offsetIndex.reset();
