@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { crc32cImplementation } from '@sluice/protocol';
-import { DataDirLock, LogManager } from '@sluice/storage';
+import { DataDirLock, defaultMaxOpenFiles, LogManager } from '@sluice/storage';
 import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
 import { LocalProducerIdBlockStore, ProducerIdManager } from './producer/producer-id-manager.js';
@@ -91,6 +91,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         backoffMs: config['log.cleaner.backoff.ms'],
       },
       logger,
+      maxOpenFiles: config['log.max.open.files'] === -1 ? defaultMaxOpenFiles() : config['log.max.open.files'],
     });
     groups = await openGroupServices(config, dataDir, logs, logger.child({ component: 'group-coordinator' }));
     return await serve(config, logger, { dataDir, clusterId: meta.clusterId, lock, logs, groups }, startedAt);

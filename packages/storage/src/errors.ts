@@ -145,6 +145,16 @@ export class CorruptSegmentError extends StorageError {
   }
 }
 
+/**
+ * Whether `err` is a disk operation that failed for want of space (ENOSPC, or EDQUOT: a quota is
+ * a full disk to this process). Such a write left nothing it cannot undo; freeing space cures it.
+ */
+export function isNoSpaceError(err: unknown): boolean {
+  if (!(err instanceof KafkaStorageError)) return false;
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** A topic name that breaks Kafka's rules → INVALID_TOPIC_EXCEPTION (17). */
 export class InvalidTopicError extends StorageError {
   override readonly name = 'InvalidTopicError';

@@ -50,6 +50,9 @@ export const BROKER_CONFIG_KEYS = [
   key('log.retention.check.interval.ms', 'long', 300000, 'How often retention runs (ms).', atLeast(1)),
   key('producer.id.expiration.ms', 'long', 86400000, 'How long a partition keeps an idle idempotent producer\'s state (ms); its next batch that does not start a sequence then gets UNKNOWN_PRODUCER_ID.', atLeast(1)),
   key('producer.id.expiration.check.interval.ms', 'long', 600000, 'How often expired producer state is removed (ms).', atLeast(1)),
+  key('log.max.open.files', 'int', -1, 'Segment and index files the broker holds open at once (Sluice bound; Kafka has no such key): the least recently used idle one is closed to open another, so partitions are not limited by the descriptor limit. -1 derives it: half the soft RLIMIT_NOFILE (ulimit -n), at most 5000.', (v) =>
+    v === -1 || v >= 16 ? null : 'must be -1 (derived from ulimit -n) or >= 16',
+  ),
   key('log.fsync.policy', 'string', 'acks-all', 'When appended bytes are fdatasync\'d before the Produce is answered: acks-all (only for acks=-1, with group commit), always (also acks=1), never (page cache only; the OS writes back).', undefined, ['acks-all', 'always', 'never']),
   groupKey('group.initial.rebalance.delay.ms'),
   groupKey('group.min.session.timeout.ms'),

@@ -2,7 +2,7 @@ import { ErrorCode, Produce, PRODUCE_MIN_DECODABLE_VERSION, type ProduceRequest,
 import type { Broker } from '../broker.js';
 import { RecordValidationError } from '@sluice/storage';
 import { type ApiHandler, NO_RESPONSE } from '../router/api-handler.js';
-import { storageErrorCode } from './storage-error-code.js';
+import { shouldLogStorageFailure, storageErrorCode } from './storage-error-code.js';
 
 type TopicResponse = ProduceResponse['responses'][number];
 type PartitionResponse = TopicResponse['partitionResponses'][number];
@@ -81,11 +81,8 @@ async function appendPartition(
     if (err instanceof RecordValidationError) {
       return { ...partitionError(index, err.errorCode, message), recordErrors: [{ batchIndex: err.batchIndex, batchIndexErrorMessage: message }] };
     }
-    const errorCode = storageErrorCode(err);
-    if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR || errorCode === ErrorCode.KAFKA_STORAGE_ERROR) {
-      broker.logger.error({ err, topic, partition: index }, 'append failed');
-    }
-    return partitionError(index, errorCode, message);
+    if (shouldLogStorageFailure(err)) broker.logger.error({ err, topic, partition: index }, 'append failed');
+    return partitionError(index, storageErrorCode(err), message);
   }
 }
 

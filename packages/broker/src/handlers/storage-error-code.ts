@@ -1,4 +1,5 @@
 import { ErrorCode } from '@sluice/protocol';
+import { isNoSpaceError } from '@sluice/storage';
 
 /**
  * The Kafka error code carried by a storage error (`OffsetOutOfRangeError`, `RecordBatchTooLargeError`,
@@ -10,4 +11,16 @@ export function storageErrorCode(err: unknown): number {
     return err.errorCode;
   }
   return ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
+/**
+ * Whether a handler should log a failed partition operation at error level: bugs
+ * (UNKNOWN_SERVER_ERROR -1) and disk failures (KAFKA_STORAGE_ERROR 56), except a full disk
+ * (ENOSPC/EDQUOT), which the partition log reports once when its appends start failing and once
+ * when they resume: producers retrying against a full disk would otherwise log a line per retry.
+ */
+export function shouldLogStorageFailure(err: unknown): boolean {
+  const errorCode = storageErrorCode(err);
+  if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) return true;
+  return errorCode === ErrorCode.KAFKA_STORAGE_ERROR && !isNoSpaceError(err);
 }

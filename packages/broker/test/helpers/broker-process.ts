@@ -16,16 +16,26 @@ export interface BrokerProcess {
   readonly lines: string[];
 }
 
+/** Options of {@link spawnBroker}. */
+export interface SpawnBrokerOptions {
+  /** Soft and hard RLIMIT_NOFILE of the broker process (`ulimit -n` in a bash wrapper that execs node). */
+  readonly maxOpenFiles?: number;
+  /** The port to listen on; 0 (default) takes an ephemeral one. */
+  readonly port?: number;
+}
+
 /**
- * Spawns `sluice broker --data-dir DIR --port PORT` (PORT 0: an ephemeral one; a test restarting
- * a broker for clients that keep its address passes the port it had) and resolves once its
+ * Spawns `sluice broker --data-dir DIR --port PORT` (`options.port`, default 0: an ephemeral one;
+ * a test restarting a broker for clients that keep its address passes the port it had) and resolves once its
  * "ready" log line names the bound port. Throws if it exits first or is not ready within `timeoutMs`.
  */
-export async function spawnBroker(dataDir: string, extraArgs: string[] = [], timeoutMs = 15_000, port = 0): Promise<BrokerProcess> {
+export async function spawnBroker(dataDir: string, extraArgs: string[] = [], timeoutMs = 15_000, options: SpawnBrokerOptions = {}): Promise<BrokerProcess> {
   if (!existsSync(SLUICE_BIN)) throw new Error(`${SLUICE_BIN} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [SLUICE_BIN, 'broker', '--data-dir', dataDir, '--port', String(port), ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = [SLUICE_BIN, 'broker', '--data-dir', dataDir, '--port', String(options.port ?? 0), ...extraArgs];
+  const child =
+    options.maxOpenFiles === undefined
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -31,7 +31,7 @@ describe('the idempotent producer (KIP-98)', () => {
   });
 
   async function start(dataDir: string, port = 0): Promise<BrokerProcess> {
-    const broker = await spawnBroker(dataDir, [], 15_000, port);
+    const broker = await spawnBroker(dataDir, [], 15_000, { port });
     cleanups.push(() => {
       broker.child.kill('SIGKILL');
       return broker.exited;

@@ -47,9 +47,10 @@ export async function writevAt(fd: number, filePath: string, buffers: Buffer[], 
   let remaining = 0;
   for (const b of pending) remaining += b.length;
   while (remaining > 0) {
+    const chunk = diskFaultHook === null ? pending : faultedWrite(filePath, pending, remaining);
     const written = await new Promise<number>((resolve, reject) => {
       diskStats.writes++;
-      fs.writev(fd, pending, pos, (err, n) => (err ? reject(fail('write', filePath, err)) : resolve(n)));
+      fs.writev(fd, chunk, pos, (err, n) => (err ? reject(fail('write', filePath, err)) : resolve(n)));
     });
     remaining -= written;
     pos += written;
@@ -92,6 +93,8 @@ export async function readFullyAt(fd: number, filePath: string, buffer: Buffer, 
 export function fdatasync(fd: number, filePath: string): Promise<void> {
   return new Promise((resolve, reject) => {
     diskStats.fdatasyncs++;
+    const fault = diskFaultHook?.('fdatasync', filePath, 0) ?? null;
+    if (fault !== null && 'errno' in fault) return reject(fail('fdatasync', filePath, injectedError(fault.errno, 'fdatasync')));
     fs.fdatasync(fd, (err) => (err ? reject(fail('fdatasync', filePath, err)) : resolve()));
   });
 }
@@ -232,4 +235,43 @@ let uniqueCounter = 0;
 /** A name part unique within this process (temporary and aside files of concurrent callers). */
 export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}-${(uniqueCounter++).toString(36)}`;
+}
+
+/**
+ * What an injected fault does to one syscall: fail it with `errno` (e.g. 'ENOSPC', 'EIO'), or
+ * (writes only) write at most `maxBytes` (>= 1) bytes, a short write as a filling disk gives.
+ */
+export type DiskFault = { readonly errno: string } | { readonly maxBytes: number };
+
+/** Decides, per write or fdatasync syscall on `filePath` (`bytes` asked to be written), whether it faults. */
+export type DiskFaultHook = (operation: 'write' | 'fdatasync', filePath: string, bytes: number) => DiskFault | null;
+
+let diskFaultHook: DiskFaultHook | null = null;
+
+/**
+ * Test hook: from now on every write and fdatasync asks `hook` first (null removes it). It
+ * stands in for a full disk or a failing device, which tests cannot get reliably; production
+ * never sets it, and unset it costs one comparison per syscall.
+ */
+export function injectDiskFault(hook: DiskFaultHook | null): void {
+  diskFaultHook = hook;
+}
+
+/** The buffers one write syscall gets under {@link diskFaultHook}; throws the injected error. */
+function faultedWrite(filePath: string, pending: Buffer[], remaining: number): Buffer[] {
+  const fault = diskFaultHook?.('write', filePath, remaining) ?? null;
+  if (fault === null) return pending;
+  if ('errno' in fault) throw fail('write', filePath, injectedError(fault.errno, 'writev'));
+  const keep: Buffer[] = [];
+  let room = Math.max(1, fault.maxBytes);
+  for (const b of pending) {
+    if (room === 0) break;
+    keep.push(b.length <= room ? b : b.subarray(0, room));
+    room -= Math.min(room, b.length);
+  }
+  return keep;
+}
+
+function injectedError(errno: string, syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${errno}: injected fault, ${syscall}`), { code: errno, syscall });
 }

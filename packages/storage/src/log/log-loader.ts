@@ -9,7 +9,7 @@ import {
   validateRecordBatchAt,
 } from '@sluice/protocol';
 import type { Logger } from 'pino';
-import { fsyncDir, listDir, makeDir, readFullyAt, removeFile, statFile } from '../io/disk.js';
+import { fsyncDir, listDir, makeDir, removeFile, statFile } from '../io/disk.js';
 import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../segment/log-segment.js';
 import {
@@ -193,7 +193,6 @@ export async function recoverSegment(
 ): Promise<SegmentRecovery> {
   if (startPosition === 0) segment.beginRecovery();
   else segment.prepareReplayFrom(startPosition, firstOffset);
-  const fd = await segment.fd();
   const fileSize = (await statFile(segment.filePath))?.size ?? segment.size;
   const offsetLimit = Math.min(options.offsetLimit, segment.baseOffset + 0x8000_0000);
   let buf = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK_BYTES, Math.max(fileSize - startPosition, 0)));
@@ -205,7 +204,7 @@ export async function recoverSegment(
     if (position + length > fileSize) return -1;
     if (buf.length < length) buf = Buffer.allocUnsafe(length);
     bufStart = position;
-    bufLength = await readFullyAt(fd, segment.filePath, buf, 0, Math.min(buf.length, fileSize - position), position);
+    bufLength = await segment.readInto(buf, 0, Math.min(buf.length, fileSize - position), position);
     return bufLength >= length ? 0 : -1;
   };
   const checkBatch = async (position: number, minOffset: number): Promise<BatchCheck> => {

@@ -1,11 +1,11 @@
 import { batchLastOffsetDelta, batchMaxTimestamp, batchSizeInBytes, setBatchBaseOffset } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import { CorruptSegmentError, KafkaStorageError, OffsetOutOfRangeError, ProducerStateError, type RecordValidationError } from '../errors.js';
+import { CorruptSegmentError, isNoSpaceError, KafkaStorageError, OffsetOutOfRangeError, ProducerStateError, type RecordValidationError } from '../errors.js';
 import { fsyncDir } from '../io/disk.js';
 import { isCompacted, type LogConfig } from '../log-config.js';
 import { commitCleanedSegment, finishSwap, removeCleanedSegment } from '../cleaner/segment-swap.js';
-import { LogSegment } from '../segment/log-segment.js';
+import { LogSegment, type SegmentAppendMark } from '../segment/log-segment.js';
 import { GroupCommit } from './group-commit.js';
 import { loadLog } from './log-loader.js';
 import { findOffsetByTimestamp, readBatches, type LogSnapshot } from './log-reader.js';
@@ -101,6 +101,13 @@ interface SeqWaiter {
  * a snapshot bounded by the log end offset at their start. `sync()` is a group commit with at
  * most one fdatasync round in flight. With a single replica the high watermark is the log end
  * offset: a batch is visible to readers once written (not fsynced), as with Kafka acks=1.
+ *
+ * Failures: a write that fails for want of space (ENOSPC/EDQUOT) is undone (the torn tail cut
+ * off, its offsets reused) and only its appends fail; the next append tries again, so appends
+ * resume once space is freed. Any other write failure, and every failed fdatasync, fails the log
+ * for good (reads go on): after a failed fdatasync Linux may have dropped the dirty pages and a
+ * retry would report success for data that is not on disk; restart recovery re-validates the
+ * tail from the recovery point.
  */
 export class PartitionLog {
   private segments: readonly LogSegment[];
@@ -118,7 +125,10 @@ export class PartitionLog {
   private seqWaiters: SeqWaiter[] = [];
   private readonly dirty = new Set<LogSegment>();
   private dirDirty = false;
+  /** Set by a failure the log cannot undo (see {@link isRecoverable}): no append or sync succeeds until a restart. */
   private failure: KafkaStorageError | null = null;
+  /** Since when appends have failed for want of disk space or descriptors (ms, the clock), or null. */
+  private noSpaceSinceMs: number | null = null;
   private closed = false;
   private readonly listeners = new Set<() => void>();
   private readonly pendingDeletes = new Set<LogSegment>();
@@ -313,6 +323,8 @@ export class PartitionLog {
   private async appendRound(round: PendingAppend[]): Promise<void> {
     let chunk: PendingAppend[] = [];
     let chunkBytes = 0;
+    /** The active segment's state before `chunk` was planned into it. */
+    let mark: SegmentAppendMark | null = null;
     let offset = this.nextOffset;
     let producerRound: ProducerAppendRound | null = null;
     try {
@@ -328,9 +340,11 @@ export class PartitionLog {
           await this.commitChunk(chunk, chunkBytes, offset);
           chunk = [];
           chunkBytes = 0;
+          mark = null;
           await this.roll(offset);
         }
         const segment = this.active;
+        mark ??= segment.appendMark();
         segment.firstAppendMs ??= append.nowMs;
         const logAppendTime = config.messageTimestampType === 'LogAppendTime';
         append.baseOffset = offset;
@@ -351,14 +365,56 @@ export class PartitionLog {
         chunkBytes += append.sizeInBytes;
       }
       await this.commitChunk(chunk, chunkBytes, offset);
+      if (this.noSpaceSinceMs !== null) {
+        this.logger.info({ failingMs: this.clock.now() - this.noSpaceSinceMs }, 'disk space is back; appends resumed');
+        this.noSpaceSinceMs = null;
+      }
     } catch (err) {
-      this.failure ??= err instanceof KafkaStorageError ? err : new KafkaStorageError('append', this.dir, { cause: err });
-      this.logger.error({ err }, 'partition log failed; it accepts no more appends');
+      const failure = err instanceof KafkaStorageError ? err : new KafkaStorageError('append', this.dir, { cause: err });
+      // `chunk` is planned into the active segment but not written (the roll that may have failed
+      // comes after its commit), so undoing it restores the log as of the last commit.
+      if (this.failure === null && isRecoverable(failure) && (mark === null || (await this.undoChunk(mark)))) {
+        if (this.noSpaceSinceMs === null) {
+          this.noSpaceSinceMs = this.clock.now();
+          const msg = isNoSpaceError(failure) ? 'no space left for appends; failing them until space is freed' : 'no file descriptor for appends; failing them until one is free';
+          this.logger.warn({ err: failure }, msg);
+        }
+        for (const append of round) if (append.seq > this.committedSeq) append.reject(failure);
+        this.rejectSeqWaiters(failure);
+        return;
+      }
+      this.failPermanently(failure);
       for (const append of round) if (append.seq > this.committedSeq) append.reject(this.failure);
-      for (const append of this.queue) append.reject(this.failure);
-      this.queue = [];
-      for (const waiter of this.seqWaiters.splice(0)) waiter.reject(this.failure);
     }
+  }
+
+  /** Rolls back a chunk whose write failed; false (the log is then failed for good) when the cut fails. */
+  private async undoChunk(mark: SegmentAppendMark): Promise<boolean> {
+    try {
+      await this.active.rollbackAppend(mark);
+      return true;
+    } catch (err) {
+      this.logger.error({ err }, 'could not cut a failed write off the active segment');
+      return false;
+    }
+  }
+
+  /**
+   * Fails the log for good (see the class doc): queued appends and waiting syncs are rejected
+   * with `err`, later ones with the same error. Reads go on.
+   */
+  private failPermanently(err: KafkaStorageError): void {
+    if (this.failure !== null) return;
+    this.failure = err;
+    this.logger.error({ err }, 'partition log failed; it accepts no more appends until the broker restarts');
+    for (const append of this.queue) append.reject(err);
+    this.queue = [];
+    this.rejectSeqWaiters(err);
+  }
+
+  /** Rejects `sync()` callers waiting for appends to be written: a failure means theirs never will be. */
+  private rejectSeqWaiters(err: KafkaStorageError): void {
+    for (const waiter of this.seqWaiters.splice(0)) waiter.reject(err);
   }
 
   /** Every append up to `seq` is written or settled: `sync()` callers waiting on them may go on. */
@@ -495,13 +551,23 @@ export class PartitionLog {
     this.dirDirty = false;
     const target = this.nextOffset;
     this.flushingTarget = target;
-    try {
-      await Promise.all(segments.map((s) => (s === active ? s.syncLog() : Promise.all([s.syncLog(), s.flushAndSyncIndexes()]))));
-      if (dirDirty) await fsyncDir(this.dir);
-    } catch (err) {
+    // allSettled: a failed fdatasync must be seen even when another operation failed first.
+    const results: PromiseSettledResult<unknown>[] = await Promise.allSettled(
+      segments.flatMap((s) => (s === active ? [s.syncLog()] : [s.syncLog(), s.flushAndSyncIndexes()])),
+    );
+    if (dirDirty && !results.some((r) => r.status === 'rejected')) {
+      results.push(...(await Promise.allSettled([fsyncDir(this.dir)])));
+    }
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (errors.length > 0) {
       for (const s of segments) this.dirty.add(s);
       this.dirDirty ||= dirDirty;
-      throw err;
+      const fatal = errors.find((e) => !(e instanceof KafkaStorageError) || !isRecoverable(e));
+      if (fatal !== undefined) {
+        this.failPermanently(fatal instanceof KafkaStorageError ? fatal : new KafkaStorageError('sync', this.dir, { cause: fatal }));
+        throw this.failure;
+      }
+      throw errors[0];
     }
     this.recoveryPointOffset = Math.max(this.recoveryPointOffset, target);
   }
@@ -657,7 +723,9 @@ export class PartitionLog {
 
   /**
    * Clean shutdown of this log: waits for queued appends, writes the indexes, fdatasyncs
-   * everything, closes the files. Later appends fail with KafkaStorageError.
+   * everything, closes the files. Later appends fail with KafkaStorageError. The files are
+   * closed even when the final sync fails (a full disk); then it throws KafkaStorageError
+   * (→ 56), so the caller does not mark the shutdown clean.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -665,15 +733,29 @@ export class PartitionLog {
     while (this.draining || this.drainScheduled || this.queue.length > 0) {
       await new Promise((resolve) => setImmediate(resolve));
     }
-    if (!this.failure) {
+    try {
+      if (this.failure) throw this.failure;
       await this.groupCommit.request();
       await this.active.flushAndSyncIndexes();
       // A partition with nothing in it replays nothing at the next start: no file for it.
       if (this.nextOffset > this.startOffset || this.producers.size > 0) this.producerSnapshots.take(this.nextOffset, this.producers.snapshotEntries());
+    } finally {
+      await this.producerSnapshots.settled();
+      await this.segmentChanges;
+      await Promise.all([...this.segments, ...this.pendingDeletes].map((s) => s.close()));
+      this.listeners.clear();
     }
-    await this.producerSnapshots.settled();
-    await this.segmentChanges;
-    await Promise.all([...this.segments, ...this.pendingDeletes].map((s) => s.close()));
-    this.listeners.clear();
   }
+}
+
+/**
+ * Whether the log can go on after `err`: a write, truncate or open that found no space
+ * (ENOSPC/EDQUOT), which left nothing the log cannot cut off, or an open that found no free
+ * descriptor (EMFILE/ENFILE), which did nothing. A failed fdatasync or fsync never is, whatever
+ * its errno: Linux may already have marked the unwritten pages clean.
+ */
+function isRecoverable(err: KafkaStorageError): boolean {
+  if (err.operation === 'fdatasync' || err.operation === 'fsync') return false;
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  return isNoSpaceError(err) || (err.operation === 'open' && (code === 'EMFILE' || code === 'ENFILE'));
 }

@@ -39,7 +39,7 @@ export async function copyDamagedRange(segment: LogSegment, range: DamagedRange)
   }
   const out = await openFile(target, 'w');
   try {
-    await copyRange(await segment.fd(), segment.filePath, out, target, range.position, range.endPosition, 0);
+    await segment.useLogFile((fd) => copyRange(fd, segment.filePath, out, target, range.position, range.endPosition, 0));
     await fdatasync(out, target);
   } finally {
     await closeFile(out, target);
@@ -55,15 +55,16 @@ export async function copyDamagedRange(segment: LogSegment, range: DamagedRange)
  */
 export async function rewriteWithout(segment: LogSegment, damaged: readonly DamagedRange[], keepEnd: number): Promise<number> {
   const tmp = `${segment.filePath}.tmp`;
-  const inFd = await segment.fd();
   const out = await openFile(tmp, 'w');
   let written = 0;
   try {
-    let from = 0;
-    for (const range of [...damaged, { position: keepEnd, endPosition: keepEnd }]) {
-      written = await copyRange(inFd, segment.filePath, out, tmp, from, range.position, written);
-      from = range.endPosition;
-    }
+    await segment.useLogFile(async (inFd) => {
+      let from = 0;
+      for (const range of [...damaged, { position: keepEnd, endPosition: keepEnd }]) {
+        written = await copyRange(inFd, segment.filePath, out, tmp, from, range.position, written);
+        from = range.endPosition;
+      }
+    });
     await fdatasync(out, tmp);
   } finally {
     await closeFile(out, tmp);

@@ -3,9 +3,11 @@ import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownTopicError } from '../errors.js';
 import { fsyncDir, listDir, makeDir, removeDir, removeFile, renamePath, statFile, writeFileAtomic } from '../io/disk.js';
+import { openFiles } from '../io/fd-cache.js';
 import { parseLogConfig, type LogConfig } from '../log-config.js';
 import { PartitionLog } from '../log/partition-log.js';
 import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint, type PartitionOffset } from './checkpoint-file.js';
+import { settleBounded, valuesOrThrow } from './bounded-parallel.js';
 import { applyRetention } from './retention.js';
 import { CLEANER_OFFSET_CHECKPOINT_FILE, LogCleaner } from '../cleaner/log-cleaner.js';
 import { readTopicMetadata, writeTopicMetadata, type TopicRecord } from './topic-metadata.js';
@@ -25,6 +27,11 @@ export const MAX_PARTITIONS_PER_TOPIC = 10_000;
 export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 /** Kafka's default `producer.id.expiration.check.interval.ms`: ten minutes. */
 export const DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
+/**
+ * Partitions opened, closed or removed at once (start, CreateTopics, DeleteTopics, shutdown):
+ * enough to keep libuv's thread pool busy, few enough to hold few descriptors.
+ */
+export const PARTITION_PARALLELISM = 32;
 /** Suffix of a partition directory being removed by deleteTopic (Kafka's `-delete`). */
 const DELETE_DIR_SUFFIX = '-delete';
 
@@ -54,6 +61,11 @@ export interface LogManagerOptions {
   readonly clock?: Clock;
   /** The log cleaner (`log.cleaner.*`); absent: enabled with its defaults. */
   readonly cleaner?: LogCleanerSettings;
+  /**
+   * Bound on the segment and index files held open by the process (see `FdCache`; broker config
+   * `log.max.open.files`); unset keeps the current bound (by default derived from RLIMIT_NOFILE).
+   */
+  readonly maxOpenFiles?: number;
 }
 
 /** The broker's `log.cleaner.*` settings. */
@@ -109,6 +121,7 @@ export class LogManager {
   static async open(opts: LogManagerOptions): Promise<LogManager> {
     const logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'log-manager' });
     const manager = new LogManager(opts.dataDir, opts.defaults, logger, opts.clock ?? systemClock);
+    if (opts.maxOpenFiles !== undefined) openFiles.setCapacity(opts.maxOpenFiles);
     await manager.load();
     const cleanerSettings = opts.cleaner ?? DEFAULT_LOG_CLEANER_SETTINGS;
     manager.cleaner = await LogCleaner.open({
@@ -160,8 +173,10 @@ export class LogManager {
         this.logger.error({ err, topic: record.name }, 'stored topic config is invalid; using defaults');
         config = this.defaults;
       }
-      const logs = await Promise.all(
-        Array.from({ length: record.partitions }, (_, partition) => {
+      const opened = await settleBounded(
+        record.partitions,
+        PARTITION_PARALLELISM,
+        (partition) => {
           const key = checkpointKey(record.name, partition);
           return PartitionLog.open({
             topic: record.name,
@@ -174,8 +189,10 @@ export class LogManager {
             logStartOffset: logStartOffsets.get(key) ?? 0,
             cleanShutdown: cleanShutdown && recoveryPoints.has(key),
           });
-        }),
+        },
+        true,
       );
+      const logs = valuesOrThrow(opened);
       this.logs.set(record.name, logs);
       this.topicInfos.set(record.name, { name: record.name, partitions: record.partitions, configOverrides: record.configs, config });
     }
@@ -183,7 +200,7 @@ export class LogManager {
       await removeFile(this.file(CLEAN_SHUTDOWN_FILE));
       await fsyncDir(this.dataDir);
     }
-    this.logger.info({ topics: records.length, cleanShutdown, ms: Date.now() - started }, 'loaded logs');
+    this.logger.info({ topics: records.length, cleanShutdown, maxOpenFiles: openFiles.capacity, ms: Date.now() - started }, 'loaded logs');
   }
 
   /** The hosted topics by name (a live read-only view). */
@@ -210,7 +227,9 @@ export class LogManager {
    * @throws TopicExistsError (→ TOPIC_ALREADY_EXISTS 36).
    * @throws InvalidPartitionsError (→ INVALID_PARTITIONS 37) below 1 or above {@link MAX_PARTITIONS_PER_TOPIC}.
    * @throws InvalidConfigError (→ INVALID_CONFIG 40) for an unknown or invalid config override.
-   * @throws KafkaStorageError (→ 56) on I/O failure.
+   * @throws KafkaStorageError (→ 56) on I/O failure; then nothing of the topic is left: the
+   *   partitions opened are closed, every partition directory it made is removed, and the
+   *   registry (in memory and on disk) does not name it.
    */
   async createTopic(name: string, numPartitions: number, configs: Record<string, string> = {}): Promise<TopicInfo> {
     const reason = validateTopicName(name);
@@ -223,15 +242,29 @@ export class LogManager {
     const config = parseLogConfig(configs, this.defaults);
     const creation = this.withLock(async () => {
       this.assertOpen();
-      const logs = await Promise.all(
-        Array.from({ length: numPartitions }, (_, partition) =>
-          PartitionLog.open({ topic: name, partition, dir: this.partitionDir(name, partition), config, logger: this.logger, clock: this.clock }),
-        ),
+      const opened = await settleBounded(
+        numPartitions,
+        PARTITION_PARALLELISM,
+        (partition) => PartitionLog.open({ topic: name, partition, dir: this.partitionDir(name, partition), config, logger: this.logger, clock: this.clock }),
+        true,
       );
+      const failure = opened.find((r) => r?.status === 'rejected');
+      if (failure !== undefined) {
+        await this.discardPartitions(name, opened, failure.reason);
+        throw failure.reason;
+      }
+      const logs = valuesOrThrow(opened);
       const info: TopicInfo = { name, partitions: numPartitions, configOverrides: { ...configs }, config };
       this.topicInfos.set(name, info);
       this.logs.set(name, logs);
-      await this.persistTopics();
+      try {
+        await this.persistTopics();
+      } catch (err) {
+        this.topicInfos.delete(name);
+        this.logs.delete(name);
+        await this.discardPartitions(name, opened, err);
+        throw err;
+      }
       this.logger.info({ topic: name, partitions: numPartitions, configs }, 'created topic');
       return info;
     });
@@ -268,6 +301,27 @@ export class LogManager {
   }
 
   /**
+   * Undoes a CreateTopics that failed with `cause`: closes the logs it opened and removes the
+   * directory of every partition it started (an open that failed may have made its directory).
+   * The topic is in no registry, so nothing else owns those paths.
+   */
+  private async discardPartitions(name: string, opened: Array<PromiseSettledResult<PartitionLog> | undefined>, cause: unknown): Promise<void> {
+    const cleanup = await settleBounded(
+      opened.length,
+      PARTITION_PARALLELISM,
+      async (partition) => {
+        const result = opened[partition];
+        if (result === undefined) return;
+        if (result.status === 'fulfilled') await result.value.close().catch(() => undefined);
+        await removeDir(this.partitionDir(name, partition));
+      },
+      false,
+    );
+    const leftovers = cleanup.filter((r) => r?.status === 'rejected').length;
+    this.logger.error({ err: cause, topic: name, partitionsStarted: opened.filter((r) => r !== undefined).length, leftovers }, 'topic creation failed; removed its partitions');
+  }
+
+  /**
    * Deletes a topic: it disappears from the registry at once, then its logs are closed and
    * their directories removed (renamed `*-delete` first so a crash finishes the job at start).
    *
@@ -281,15 +335,21 @@ export class LogManager {
       if (!logs || !this.topicInfos.delete(name)) throw new UnknownTopicError(name);
       this.logs.delete(name);
       await this.persistTopics();
-      await Promise.all(
-        logs.map(async (log) => {
+      const removed = await settleBounded(
+        logs.length,
+        PARTITION_PARALLELISM,
+        async (i) => {
+          const log = logs[i]!;
           await this.cleaner?.abort(log);
-          await log.close();
+          // A log failed by a disk error throws its failure from close(); its files are closed and it is going anyway.
+          await log.close().catch(() => undefined);
           const doomed = `${log.dir}.${Date.now().toString(36)}${DELETE_DIR_SUFFIX}`;
           await renamePath(log.dir, doomed);
           await removeDir(doomed);
-        }),
+        },
+        false,
       );
+      valuesOrThrow(removed);
       this.logger.info({ topic: name }, 'deleted topic');
     });
   }
@@ -367,7 +427,9 @@ export class LogManager {
    * Clean shutdown: stops retention and the log cleaner (a cleaning under way is abandoned,
    * its `.cleaned` files deleted; the cleaner checkpoint written), closes every log (queued appends written, everything
    * fdatasynced), writes both checkpoints, then the clean-shutdown marker, so the next start
-   * skips recovery.
+   * skips recovery. Every log's files are closed even when some fail; then (a failed or full
+   * disk) the checkpoints are still attempted, the marker is not written, and it throws the
+   * first failure (KafkaStorageError → 56): the next start recovers.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -377,8 +439,14 @@ export class LogManager {
     await this.retentionRun?.catch(() => undefined);
     await this.cleaner?.close();
     await this.lock;
-    await Promise.all(this.allLogs().map((log) => log.close()));
+    const logs = this.allLogs();
+    const closed = await settleBounded(logs.length, PARTITION_PARALLELISM, (i) => logs[i]!.close(), false);
     await this.writeCheckpoints();
+    const failed = closed.filter((r) => r?.status === 'rejected').length;
+    if (failed > 0) {
+      this.logger.error({ failedPartitions: failed }, 'log manager closed uncleanly: the next start recovers');
+      valuesOrThrow(closed);
+    }
     await writeFileAtomic(this.file(CLEAN_SHUTDOWN_FILE), Buffer.alloc(0));
     this.logger.info('log manager closed cleanly');
   }

@@ -7,12 +7,13 @@ import {
   readInt64At,
 } from '@sluice/protocol';
 import type { Logger } from 'pino';
+import { CorruptSegmentError } from '../errors.js';
 import { listDir } from '../io/disk.js';
 import type { LogSegment } from '../segment/log-segment.js';
 import { parseSegmentFileName } from '../segment/segment-files.js';
 import { scanBatchHeaders } from '../segment/batch-scanner.js';
 import { lastSequenceOf } from './producer-state-entry.js';
-import { ProducerStateManager } from './producer-state-manager.js';
+import { ProducerStateManager, type ProducerUpdate } from './producer-state-manager.js';
 import { deleteProducerSnapshot, readProducerSnapshot, SNAPSHOT_FILE_SUFFIX } from './producer-snapshot-file.js';
 
 /** What {@link loadProducerState} needs: the recovered log. */
@@ -79,7 +80,7 @@ export async function loadProducerState(options: LoadProducerStateOptions): Prom
     loaded = true;
   }
   const started = Date.now();
-  const replayed = await replaySegments(state, segments, from, logEndOffset, nowMs);
+  const replayed = await replaySegments(state, segments, from, logEndOffset, nowMs, logger);
   if (replayed > 0 || !loaded) {
     logger.info({ fromOffset: from, logEndOffset, batches: replayed, producers: state.size, ms: Date.now() - started }, 'rebuilt producer state from the log');
   }
@@ -87,41 +88,55 @@ export async function loadProducerState(options: LoadProducerStateOptions): Prom
 }
 
 /** Replays the idempotent batches with offsets in [from, to) into `state`; returns how many. */
-async function replaySegments(state: ProducerStateManager, segments: readonly LogSegment[], from: number, to: number, nowMs: number): Promise<number> {
+async function replaySegments(
+  state: ProducerStateManager,
+  segments: readonly LogSegment[],
+  from: number,
+  to: number,
+  nowMs: number,
+  logger: Logger,
+): Promise<number> {
   let replayed = 0;
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i]!;
-    const next = segments[i + 1];
-    if ((next !== undefined && next.baseOffset <= from) || segment.baseOffset >= to || segment.size === 0) continue;
-    const start = segment.baseOffset >= from ? null : await segment.findBatch(from, segment.size);
-    if (segment.baseOffset < from && start === null) continue;
-    await scanBatchHeaders(await segment.fd(), segment.filePath, start?.position ?? 0, segment.size, (buf, at) => {
-      let producerId: number;
-      try {
-        producerId = batchProducerId(buf, at);
-      } catch {
-        return true; // outside the safe integer range: never accepted as idempotent (see PartitionLog.append)
-      }
+  const visit = (buf: Buffer, at: number): boolean => {
+    let update: ProducerUpdate;
+    try {
+      const producerId = batchProducerId(buf, at);
       if (producerId < 0) return true;
       const firstOffset = readInt64At(buf, at);
       const lastOffsetDelta = batchLastOffsetDelta(buf, at);
       if (firstOffset + lastOffsetDelta < from) return true;
       const firstSeq = batchBaseSequence(buf, at);
-      state.replay(
-        {
-          producerId,
-          producerEpoch: batchProducerEpoch(buf, at),
-          firstSeq,
-          lastSeq: lastSequenceOf(firstSeq, lastOffsetDelta),
-          firstOffset,
-          lastOffset: firstOffset + lastOffsetDelta,
-          timestampMs: batchMaxTimestamp(buf, at),
-        },
-        nowMs,
-      );
-      replayed++;
-      return true;
-    });
+      update = {
+        producerId,
+        producerEpoch: batchProducerEpoch(buf, at),
+        firstSeq,
+        lastSeq: lastSequenceOf(firstSeq, lastOffsetDelta),
+        firstOffset,
+        lastOffset: firstOffset + lastOffsetDelta,
+        timestampMs: batchMaxTimestamp(buf, at),
+      };
+    } catch {
+      return true; // a field outside the safe integer range: damaged, and never accepted as idempotent
+    }
+    state.replay(update, nowMs);
+    replayed++;
+    return true;
+  };
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const next = segments[i + 1];
+    if ((next !== undefined && next.baseOffset <= from) || segment.baseOffset >= to || segment.size === 0) continue;
+    try {
+      const start = segment.baseOffset >= from ? null : await segment.findBatch(from, segment.size);
+      if (segment.baseOffset < from && start === null) continue;
+      const stop = await segment.useLogFile((fd) => scanBatchHeaders(fd, segment.filePath, start?.position ?? 0, segment.size, visit));
+      if (stop.damage !== null) throw new CorruptSegmentError(segment.filePath, stop.position, from, stop.damage);
+    } catch (err) {
+      if (!(err instanceof CorruptSegmentError)) throw err;
+      // Damaged bytes are refused to readers; the producers they held are not learnt (a retry of
+      // one of their batches then gets OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID, never a duplicate offset).
+      logger.error({ err, segment: segment.filePath }, 'producer state replay stopped at damaged segment bytes');
+    }
   }
   return replayed;
 }

@@ -22,6 +22,7 @@ import {
   truncateFd,
   writevAt,
 } from '../io/disk.js';
+import { openFiles, type CachedFile } from '../io/fd-cache.js';
 import { fetchBufferPool } from '../io/fetch-buffer-pool.js';
 import type { LogConfig } from '../log-config.js';
 import { CorruptSegmentError } from '../errors.js';
@@ -82,6 +83,21 @@ export interface BatchLocation {
   readonly lastOffset: number;
 }
 
+/**
+ * A segment's append state between two writes, taken by {@link LogSegment.appendMark} before
+ * batches are planned, restored by {@link LogSegment.rollbackAppend} when their write fails.
+ */
+export interface SegmentAppendMark {
+  /** The readable size then, which was also the write position (bytes). */
+  readonly size: number;
+  readonly bytesSinceLastIndexEntry: number;
+  readonly maxTimestampSoFar: number;
+  readonly offsetOfMaxTimestampSoFar: number;
+  readonly offsetIndexEntries: number;
+  readonly timeIndexEntries: number;
+  readonly firstAppendMs: number | null;
+}
+
 /** Index-related settings a segment needs (from the topic's {@link LogConfig}). */
 export type SegmentIndexConfig = Pick<LogConfig, 'indexIntervalBytes' | 'segmentIndexBytes'>;
 
@@ -97,6 +113,10 @@ export type SegmentIndexConfig = Pick<LogConfig, 'indexIntervalBytes' | 'segment
  *
  * Inactive segments loaded after a clean shutdown open no file and load no index until first
  * used (startup must not touch 10 GiB of segments).
+ *
+ * File descriptors: the .log and both indexes are {@link CachedFile}s of the process's bounded
+ * {@link openFiles} cache, held for the length of each operation; a segment written or read
+ * often keeps its descriptor (no open per append), an idle one is closed to make room.
  */
 export class LogSegment {
   /** Readable size in bytes: everything below it is written (not necessarily synced). */
@@ -107,7 +127,7 @@ export class LogSegment {
   readonly timeIndex: TimeIndex;
   private indexesLoaded: boolean;
   private loadingIndexes: Promise<void> | null = null;
-  private fdPromise: Promise<number> | null = null;
+  private readonly logFile: CachedFile;
   private logPath: string;
   private bytesSinceLastIndexEntry = 0;
   /** Largest batch maxTimestamp seen in this segment (ms), -1 when none; valid once indexes are loaded. */
@@ -138,6 +158,8 @@ export class LogSegment {
     this.size = sizeInBytes;
     this.writePosition = sizeInBytes;
     this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX) + fileSuffix;
+    // A new segment (indexes trivially loaded) creates its .log; an existing one never truncates it.
+    this.logFile = openFiles.file(this.logPath, indexesLoaded ? 'w+' : 'r+', 'r+');
     this.offsetIndex = new OffsetIndex(segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX) + fileSuffix, baseOffset, config.segmentIndexBytes);
     this.timeIndex = new TimeIndex(segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX) + fileSuffix, baseOffset, config.segmentIndexBytes);
     this.indexesLoaded = indexesLoaded;
@@ -147,14 +169,20 @@ export class LogSegment {
   /**
    * Creates a new empty segment (files truncated/created) at `baseOffset`; with `fileSuffix`
    * (the log cleaner's `.cleaned`) its files are named `<baseOffset>.log<fileSuffix>` and so on.
+   * Index files a full disk cannot write now are written by a later flush. Throws
+   * KafkaStorageError (→ 56) when the .log cannot be created (its descriptors are closed again).
    */
   static async create(dir: string, baseOffset: number, config: SegmentIndexConfig, fileSuffix = ''): Promise<LogSegment> {
     const segment = new LogSegment(dir, baseOffset, 0, Date.now(), config, true, fileSuffix);
-    const fd = await openFile(segment.logPath, 'w+');
-    segment.fdPromise = Promise.resolve(fd);
-    segment.offsetIndex.reset();
-    segment.timeIndex.reset();
-    await Promise.all([segment.offsetIndex.flush(), segment.timeIndex.flush()]);
+    try {
+      await segment.logFile.use(async () => undefined);
+      segment.offsetIndex.reset();
+      segment.timeIndex.reset();
+      await Promise.all([segment.offsetIndex.flush(true), segment.timeIndex.flush(true)]);
+    } catch (err) {
+      await segment.close().catch(() => undefined);
+      throw err;
+    }
     return segment;
   }
 
@@ -168,10 +196,18 @@ export class LogSegment {
     return this.logPath;
   }
 
-  /** The log file's descriptor, opened on first use. */
-  fd(): Promise<number> {
-    this.fdPromise ??= openFile(this.logPath, 'r+');
-    return this.fdPromise;
+  /**
+   * Runs `fn` with the .log's descriptor, held open (and safe from the fd cache's eviction) until
+   * `fn` settles: for walks of many reads (recovery, salvage, producer-state replay).
+   * Throws KafkaStorageError (→ 56) when the open fails.
+   */
+  useLogFile<T>(fn: (fd: number) => Promise<T>): Promise<T> {
+    return this.logFile.use(fn);
+  }
+
+  /** Reads up to `length` bytes of the .log at `position` into `buffer` at `offset`; bytes read (fewer only at end of file). */
+  readInto(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return this.logFile.use((fd) => readFullyAt(fd, this.logPath, buffer, offset, length, position));
   }
 
   /**
@@ -201,15 +237,16 @@ export class LogSegment {
   /** Rebuilds both indexes from the log's batch headers (no CRC check; the data is trusted). */
   private async rebuildIndexes(): Promise<void> {
     this.resetIndexes();
-    const fd = await this.fd();
     const planned = this.writePosition;
     this.writePosition = 0;
-    await scanBatchHeaders(fd, this.logPath, 0, this.size, (buf, at, _position, sizeInBytes) => {
-      const baseOffset = readInt64At(buf, at + BASE_OFFSET_OFFSET);
-      const maxTimestamp = maxTimestampOrMax(buf, at);
-      // A damaged maxTimestamp is left out of the index; reads of that batch refuse it by its CRC.
-      this.planBatch(baseOffset + buf.readInt32BE(at + LAST_OFFSET_DELTA_OFFSET), maxTimestamp === Number.MAX_SAFE_INTEGER ? -1 : maxTimestamp, sizeInBytes);
-    });
+    await this.logFile.use((fd) =>
+      scanBatchHeaders(fd, this.logPath, 0, this.size, (buf, at, _position, sizeInBytes) => {
+        const baseOffset = readInt64At(buf, at + BASE_OFFSET_OFFSET);
+        const maxTimestamp = maxTimestampOrMax(buf, at);
+        // A damaged maxTimestamp is left out of the index; reads of that batch refuse it by its CRC.
+        this.planBatch(baseOffset + buf.readInt32BE(at + LAST_OFFSET_DELTA_OFFSET), maxTimestamp === Number.MAX_SAFE_INTEGER ? -1 : maxTimestamp, sizeInBytes);
+      }),
+    );
     this.writePosition = planned;
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
   }
@@ -268,9 +305,41 @@ export class LogSegment {
     return position;
   }
 
+  /** The append state now, when nothing planned is unwritten (asserted): see {@link rollbackAppend}. */
+  appendMark(): SegmentAppendMark {
+    if (this.writePosition !== this.size) throw new RangeError(`segment ${this.logPath} has ${this.writePosition - this.size} planned bytes unwritten`);
+    return {
+      size: this.size,
+      bytesSinceLastIndexEntry: this.bytesSinceLastIndexEntry,
+      maxTimestampSoFar: this.maxTimestampSoFar,
+      offsetOfMaxTimestampSoFar: this.offsetOfMaxTimestampSoFar,
+      offsetIndexEntries: this.offsetIndex.entries,
+      timeIndexEntries: this.timeIndex.entries,
+      firstAppendMs: this.firstAppendMs,
+    };
+  }
+
+  /**
+   * Undoes batches planned (and perhaps partly written) since `mark` after their {@link write}
+   * failed: cuts the .log back to the mark's size, so a torn batch never sits before a later
+   * one, and drops the index entries and max timestamp they added. ftruncate needs no free
+   * space, so this works on a full disk. Throws KafkaStorageError (→ 56) when the cut fails.
+   */
+  async rollbackAppend(mark: SegmentAppendMark): Promise<void> {
+    if (this.size !== mark.size) throw new RangeError(`segment ${this.logPath} grew since the mark`);
+    this.offsetIndex.truncateToEntries(mark.offsetIndexEntries);
+    this.timeIndex.truncateToEntries(mark.timeIndexEntries);
+    this.bytesSinceLastIndexEntry = mark.bytesSinceLastIndexEntry;
+    this.maxTimestampSoFar = mark.maxTimestampSoFar;
+    this.offsetOfMaxTimestampSoFar = mark.offsetOfMaxTimestampSoFar;
+    this.firstAppendMs = mark.firstAppendMs;
+    this.writePosition = mark.size;
+    await this.logFile.use((fd) => truncateFd(fd, this.logPath, mark.size));
+  }
+
   /** Writes planned batch bytes at the end of the readable part (one writev), then exposes them. */
   async write(buffers: Buffer[], sizeInBytes: number): Promise<void> {
-    await writevAt(await this.fd(), this.logPath, buffers, this.size);
+    await this.logFile.use((fd) => writevAt(fd, this.logPath, buffers, this.size));
     this.size += sizeInBytes;
   }
 
@@ -291,10 +360,14 @@ export class LogSegment {
     );
   }
 
-  /** Kafka `onBecomeInactiveSegment`: final time index entry, index bytes written to the files. */
+  /**
+   * Kafka `onBecomeInactiveSegment`: final time index entry, index bytes written to the files
+   * (deferred on a full disk; see `SparseIndex.flush`: the fsync of a later group commit or close
+   * must write them).
+   */
   async onBecomeInactive(): Promise<void> {
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
-    await Promise.all([this.offsetIndex.flush(), this.timeIndex.flush()]);
+    await Promise.all([this.offsetIndex.flush(true), this.timeIndex.flush(true)]);
   }
 
   /**
@@ -336,12 +409,14 @@ export class LogSegment {
     await this.ensureIndexesLoaded();
     const start = Math.min(this.offsetIndex.lookup(offset).position, endPosition);
     let found: BatchLocation | null = null;
-    const stop = await scanBatchHeaders(await this.fd(), this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
-      const lastOffset = readInt64At(buf, at) + batchLastOffsetDelta(buf, at);
-      if (lastOffset < offset) return true;
-      found = { position, sizeInBytes, lastOffset };
-      return false;
-    });
+    const stop = await this.logFile.use((fd) =>
+      scanBatchHeaders(fd, this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
+        const lastOffset = readInt64At(buf, at) + batchLastOffsetDelta(buf, at);
+        if (lastOffset < offset) return true;
+        found = { position, sizeInBytes, lastOffset };
+        return false;
+      }),
+    );
     if (stop.damage !== null) throw new CorruptSegmentError(this.logPath, stop.position, offset, stop.damage);
     return found;
   }
@@ -440,11 +515,13 @@ export class LogSegment {
    */
   async findBatchByTimestamp(timestampMs: number, start: number, endPosition: number): Promise<BatchLocation | null> {
     let found: BatchLocation | null = null;
-    const stop = await scanBatchHeaders(await this.fd(), this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
-      if (maxTimestampOrMax(buf, at) < timestampMs) return true;
-      found = { position, sizeInBytes, lastOffset: readInt64At(buf, at) + batchLastOffsetDelta(buf, at) };
-      return false;
-    });
+    const stop = await this.logFile.use((fd) =>
+      scanBatchHeaders(fd, this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
+        if (maxTimestampOrMax(buf, at) < timestampMs) return true;
+        found = { position, sizeInBytes, lastOffset: readInt64At(buf, at) + batchLastOffsetDelta(buf, at) };
+        return false;
+      }),
+    );
     if (stop.damage !== null) throw new CorruptSegmentError(this.logPath, stop.position, -1, `looking for timestamp ${timestampMs}: ${stop.damage}`);
     return found;
   }
@@ -456,13 +533,13 @@ export class LogSegment {
    */
   async read(position: number, length: number, pooled = false): Promise<Buffer> {
     const buf = pooled ? fetchBufferPool.acquire(length) : Buffer.allocUnsafe(length);
-    const n = await readFullyAt(await this.fd(), this.logPath, buf, 0, length, position);
+    const n = await this.readInto(buf, 0, length, position);
     return n === length ? buf : buf.subarray(0, n);
   }
 
   /** fdatasync of the .log. */
   async syncLog(): Promise<void> {
-    await fdatasync(await this.fd(), this.logPath);
+    await this.logFile.use((fd) => fdatasync(fd, this.logPath));
   }
 
   /** Writes pending index entries and fdatasyncs both index files. */
@@ -470,15 +547,15 @@ export class LogSegment {
     await Promise.all([this.offsetIndex.flushAndSync(), this.timeIndex.flushAndSync()]);
   }
 
-  /** Writes pending index entries (no fsync). */
+  /** Writes pending index entries (no fsync; deferred on a full disk, see `SparseIndex.flush`). */
   async flushIndexes(): Promise<void> {
     if (!this.indexesLoaded) return;
-    await Promise.all([this.offsetIndex.flush(), this.timeIndex.flush()]);
+    await Promise.all([this.offsetIndex.flush(true), this.timeIndex.flush(true)]);
   }
 
   /** Cuts the .log at `sizeInBytes` (recovery of a torn or corrupt tail). */
   async truncateTo(sizeInBytes: number): Promise<void> {
-    await truncateFd(await this.fd(), this.logPath, sizeInBytes);
+    await this.logFile.use((fd) => truncateFd(fd, this.logPath, sizeInBytes));
     this.fetchEnds.clear();
     this.size = sizeInBytes;
     this.writePosition = sizeInBytes;
@@ -510,6 +587,9 @@ export class LogSegment {
     const paths = [this.logPath, this.offsetIndex.filePath, this.timeIndex.filePath];
     await Promise.all(paths.map(async (p) => ((await statFile(p)) ? renamePath(p, p + DELETED_FILE_SUFFIX) : undefined)));
     this.logPath += DELETED_FILE_SUFFIX;
+    this.logFile.rename(this.logPath);
+    this.offsetIndex.renamed(this.offsetIndex.filePath + DELETED_FILE_SUFFIX);
+    this.timeIndex.renamed(this.timeIndex.filePath + DELETED_FILE_SUFFIX);
     const unlinked = new Promise<void>((resolve, reject) => {
       const finish = (): void => {
         this.onIdle = null;
@@ -526,12 +606,6 @@ export class LogSegment {
 
   /** Closes the log and index files (index entries are flushed by the caller first). */
   async close(): Promise<void> {
-    const fdPromise = this.fdPromise;
-    this.fdPromise = null;
-    await Promise.all([
-      fdPromise ? fdPromise.then((fd) => closeFile(fd, this.logPath), () => undefined) : undefined,
-      this.offsetIndex.close(),
-      this.timeIndex.close(),
-    ]);
+    await Promise.all([this.logFile.close(), this.offsetIndex.close(), this.timeIndex.close()]);
   }
 }

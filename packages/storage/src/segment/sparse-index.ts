@@ -1,4 +1,6 @@
-import { closeFile, fdatasync, openFile, READ_WRITE_CREATE, readWholeFile, truncateFd, writeAt } from '../io/disk.js';
+import { isNoSpaceError } from '../errors.js';
+import { fdatasync, READ_WRITE_CREATE, readWholeFile, truncateFd, writeAt } from '../io/disk.js';
+import { openFiles, type CachedFile } from '../io/fd-cache.js';
 
 /**
  * Common machinery of the two sparse indexes of a segment ({@link OffsetIndex}, {@link TimeIndex}).
@@ -18,7 +20,8 @@ export abstract class SparseIndex {
   private flushedCount = 0;
   /** Set when entries were removed: the file must be cut before the next write. */
   private truncateToBytes = -1;
-  private fd: number | null = null;
+  /** The index file's descriptor, held by the process's bounded {@link openFiles} cache. */
+  private readonly file: CachedFile;
   /** Largest number of entries (`segment.index.bytes / entrySize`). */
   readonly maxEntries: number;
 
@@ -32,6 +35,7 @@ export abstract class SparseIndex {
   ) {
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / entrySize));
     this.buf = Buffer.alloc(Math.min(this.maxEntries, 64) * entrySize);
+    this.file = openFiles.file(filePath, READ_WRITE_CREATE);
   }
 
   /** Number of entries. */
@@ -99,10 +103,36 @@ export abstract class SparseIndex {
   /** Whether the loaded entries are plausible for a log of `logSizeInBytes` (Kafka `sanityCheck`). */
   protected abstract isSane(logSizeInBytes: number): boolean;
 
-  /** Writes entries not yet in the file (write(2), not fsync). */
-  async flush(): Promise<void> {
-    if (this.flushedCount === this.count && this.truncateToBytes < 0) return;
-    const fd = await this.openFd();
+  /**
+   * Writes entries not yet in the file (write(2), not fsync). With `deferOnNoSpace`, a full disk
+   * (ENOSPC) is not an error: the entries stay in memory, the file is cut to empty, and the next
+   * flush writes them all. Index files are caches rebuilt from the log, so only a flush that is followed by an fsync must succeed.
+   * Returns whether the file is up to date.
+   *
+   * @throws KafkaStorageError (→ 56) on any other I/O failure.
+   */
+  async flush(deferOnNoSpace = false): Promise<boolean> {
+    if (this.flushedCount === this.count && this.truncateToBytes < 0) return true;
+    try {
+      await this.file.use((fd) => this.writePending(fd));
+      return true;
+    } catch (err) {
+      if (!deferOnNoSpace || !isNoSpaceError(err)) throw err;
+      // An empty index file is never wrong (lookups scan from the segment start; an empty time
+      // index makes the next load rebuild), a partial one could be: cut it (needs no space). Only
+      // creating a missing file can find no space, and a missing index reads as empty too.
+      try {
+        await this.file.use((fd) => truncateFd(fd, this.filePath, 0));
+      } catch (cutErr) {
+        if (!isNoSpaceError(cutErr)) throw cutErr;
+      }
+      this.flushedCount = 0;
+      this.truncateToBytes = -1;
+      return false;
+    }
+  }
+
+  private async writePending(fd: number): Promise<void> {
     if (this.truncateToBytes >= 0) {
       await truncateFd(fd, this.filePath, this.truncateToBytes);
       this.truncateToBytes = -1;
@@ -112,26 +142,30 @@ export abstract class SparseIndex {
     if (to > from) {
       // Copy: `buf` may be reallocated by a concurrent append while the write is in flight.
       const bytes = Buffer.from(this.buf.subarray(from * this.entrySize, to * this.entrySize));
-      await writeAt(fd, this.filePath, bytes, from * this.entrySize);
+      try {
+        await writeAt(fd, this.filePath, bytes, from * this.entrySize);
+      } catch (err) {
+        // A short write may have left a torn entry: the next flush rewrites from `from`.
+        this.truncateToBytes = from * this.entrySize;
+        throw err;
+      }
       this.flushedCount = Math.max(this.flushedCount, to);
     }
   }
 
-  /** {@link flush}, then fdatasync the file. */
+  /** {@link flush}, then fdatasync the file. Throws KafkaStorageError (→ 56) on failure, ENOSPC included. */
   async flushAndSync(): Promise<void> {
     await this.flush();
-    await fdatasync(await this.openFd(), this.filePath);
+    await this.file.use((fd) => fdatasync(fd, this.filePath));
   }
 
-  private async openFd(): Promise<number> {
-    if (this.fd === null) this.fd = await openFile(this.filePath, READ_WRITE_CREATE);
-    return this.fd;
+  /** The index file was renamed to `to` (retention's `.deleted`). */
+  renamed(to: string): void {
+    this.file.rename(to);
   }
 
   /** Closes the file (after a final {@link flush} by the caller). */
   async close(): Promise<void> {
-    const fd = this.fd;
-    this.fd = null;
-    if (fd !== null) await closeFile(fd, this.filePath);
+    await this.file.close();
   }
 }

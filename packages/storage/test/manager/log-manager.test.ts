@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LOG_CONFIG } from '../../src/log-config.js';
-import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../src/manager/log-manager.js';
+import { CLEAN_SHUTDOWN_FILE, LogManager, TOPIC_METADATA_FILE } from '../../src/manager/log-manager.js';
 import { validateTopicName } from '../../src/manager/topic-name.js';
 import { simpleBatch } from '../helpers/record-batch-fixture.js';
 import { batchesOf } from '../helpers/open-log.js';
@@ -76,6 +76,35 @@ describe('LogManager', () => {
     manager = await open();
     expect(manager.getPartition('c', 0)!.logEndOffset).toBe(30);
     await crashed.close();
+  });
+
+  it('leaves nothing behind when creating a topic fails part-way through its partitions', async () => {
+    manager = await open();
+    // A file where partition 23's directory goes: its mkdir fails after other partitions were made.
+    await fs.writeFile(path.join(dir, 'half-23'), 'in the way');
+    await expect(manager.createTopic('half', 40)).rejects.toMatchObject({ errorCode: 56 });
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('half-'))).toEqual([]);
+    expect(manager.topics().has('half')).toBe(false);
+    expect(manager.getPartition('half', 0)).toBeUndefined();
+    // The name is free again, and a restart does not find the topic either.
+    await manager.createTopic('half', 2);
+    await manager.close();
+    manager = await open();
+    expect(manager.topics().get('half')?.partitions).toBe(2);
+  });
+
+  it('leaves nothing behind when the topic registry cannot be written', async () => {
+    manager = await open();
+    await manager.createTopic('kept', 1);
+    // The registry's temp file cannot be created: every partition opened, then the persist fails.
+    await fs.mkdir(path.join(dir, `${TOPIC_METADATA_FILE}.tmp`));
+    await expect(manager.createTopic('lost', 8)).rejects.toMatchObject({ errorCode: 56 });
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('lost-'))).toEqual([]);
+    expect([...manager.topics().keys()]).toEqual(['kept']);
+    await fs.rmdir(path.join(dir, `${TOPIC_METADATA_FILE}.tmp`));
+    await manager.close();
+    manager = await open();
+    expect([...manager.topics().keys()]).toEqual(['kept']);
   });
 
   it('deletes topics and their files, for good', async () => {

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode } from '@sluice/protocol';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { diskStats } from '../../src/io/disk.js';
+import { diskStats, injectDiskFault } from '../../src/io/disk.js';
 import { encodeProducerSnapshot } from '../../src/producer/producer-snapshot-file.js';
 import { simpleBatch } from '../helpers/record-batch-fixture.js';
 import { idempotentBatch } from '../helpers/idempotent-batch-fixture.js';
@@ -127,5 +127,25 @@ describe('PartitionLog with idempotent producers (KIP-98)', () => {
     expect(fx.log.removeExpiredProducers(clock.now(), 60_000)).toBe(1);
     await expect(fx.log.append(idempotentBatch(1, { producerId: PID, baseSequence: 1 }))).rejects.toMatchObject({ errorCode: ErrorCode.UNKNOWN_PRODUCER_ID });
     expect((await fx.log.append(idempotentBatch(1, { producerId: PID, baseSequence: 0 }))).baseOffset).toBe(1);
+  });
+});
+
+describe('idempotent appends on a full disk', () => {
+  afterEach(() => injectDiskFault(null));
+
+  it('learns nothing from a batch whose write failed: its retry after space returns is written once, then deduplicated', async () => {
+    fx.log = await openLog(fx.dir);
+    await fx.log.append(idempotentBatch(2, { producerId: PID, baseSequence: 0 }));
+    injectDiskFault((operation, filePath) => (operation === 'write' && filePath.startsWith(fx.dir) ? { errno: 'ENOSPC' } : null));
+    await expect(fx.log.append(idempotentBatch(2, { producerId: PID, baseSequence: 2 }))).rejects.toMatchObject({ errorCode: 56 });
+    injectDiskFault(null);
+    const retried = await fx.log.append(idempotentBatch(2, { producerId: PID, baseSequence: 2 }));
+    expect(retried.baseOffset).toBe(2);
+    expect(await fx.log.append(idempotentBatch(2, { producerId: PID, baseSequence: 2 }))).toMatchObject({ baseOffset: 2 });
+    expect(fx.log.logEndOffset).toBe(4);
+    expect(await readAll()).toEqual([
+      { baseOffset: 0, lastOffset: 1 },
+      { baseOffset: 2, lastOffset: 3 },
+    ]);
   });
 });
