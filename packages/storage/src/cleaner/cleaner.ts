@@ -25,7 +25,7 @@ import { CLEANED_FILE_SUFFIX, removeCleanedSegment } from './segment-swap.js';
 import { Throttler } from './throttler.js';
 
 /** Bytes of cleaned batches gathered before one write to the cleaned segment. */
-const CLEANER_WRITE_CHUNK_BYTES = 1024 * 1024;
+const CLEANER_WRITE_CHUNK_BYTES = 256 * 1024;
 /** Offsets a segment's relative offsets can span (int32 in the offset index). */
 const MAX_RELATIVE_OFFSET = 0x7fff_ffff;
 /** Bytes of a time index entry, the larger of the two index entries. */

@@ -4,7 +4,7 @@ import type { LogSegment } from '../segment/log-segment.js';
 import type { Throttler } from './throttler.js';
 
 /** Bytes the cleaner reads per syscall (a larger batch is read whole). */
-export const CLEANER_READ_CHUNK_BYTES = 1024 * 1024;
+export const CLEANER_READ_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Called with each whole batch of a segment: `buf[at, at + sizeInBytes)`, at file `position`.

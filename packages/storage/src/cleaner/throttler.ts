@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Longest CPU slice the cleaner takes before yielding to the event loop (ms). */
-export const CLEANER_SLICE_MS = 5;
+export const CLEANER_SLICE_MS = 0.5;
 
 /**
  * Paces the log cleaner (Kafka `Throttler` for `log.cleaner.io.max.bytes.per.second`): after
