@@ -1,4 +1,5 @@
 import { CorruptRecordError } from './record-errors.js';
+import { readVarintAt, readVarlongAt, VARINT_TRUNCATED, varintRead } from '../primitives/varint-read-at.js';
 import { RECORD_MIN_SIZE_IN_BYTES, type KafkaRecord, type RecordHeader } from './record.js';
 
 /** What a records region needs from its batch header to give records absolute values. */
@@ -131,51 +132,18 @@ function readNullableBytes(buf: Buffer, from: number): Buffer | null {
 
 /** VARINT (zig-zag int32) at `from`, within `limit`; sets `next`. */
 function readVarint(buf: Buffer, from: number): number {
-  let at = from;
-  let raw = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (at >= limit) throw truncated('varint');
-    const byte = buf[at++]!;
-    raw |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      next = at;
-      return (raw >>> 1) ^ -(raw & 1);
-    }
-  }
-  if (at >= limit) throw truncated('varint');
-  const last = buf[at++]!;
-  if (last > 0x0f) throw new CorruptRecordError('malformed record: varint longer than 32 bits', { position: recordStart });
-  next = at;
-  const unsigned = raw + last * 0x1000_0000;
-  return (unsigned >>> 1) ^ -(unsigned & 1);
+  const value = readVarintAt(buf, from, limit);
+  next = varintRead.end;
+  if (next < 0) throw next === VARINT_TRUNCATED ? truncated('varint') : new CorruptRecordError('malformed record: varint longer than 32 bits', { position: recordStart });
+  return value;
 }
 
 /** VARLONG (zig-zag int64) at `from`, within `limit`, as a number (beyond ±2^53 is corrupt); sets `next`. */
 function readVarlong(buf: Buffer, from: number): number {
-  let at = from;
-  let low = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (at >= limit) throw truncated('varlong');
-    const byte = buf[at++]!;
-    low |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      next = at;
-      return (low >>> 1) ^ -(low & 1);
-    }
-  }
-  let value = low;
-  let multiplier = 0x1000_0000;
-  for (let i = 4; ; i++) {
-    if (at >= limit) throw truncated('varlong');
-    if (i === 8) throw new CorruptRecordError('malformed record: varlong outside the safe integer range', { position: recordStart });
-    const byte = buf[at++]!;
-    value += (byte & 0x7f) * multiplier;
-    if (byte < 0x80) break;
-    multiplier *= 128;
-  }
-  if (value > Number.MAX_SAFE_INTEGER) throw new CorruptRecordError('malformed record: varlong outside the safe integer range', { position: recordStart });
-  next = at;
-  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+  const value = readVarlongAt(buf, from, limit);
+  next = varintRead.end;
+  if (next < 0) throw next === VARINT_TRUNCATED ? truncated('varlong') : new CorruptRecordError('malformed record: varlong outside the safe integer range', { position: recordStart });
+  return value;
 }
 
 function truncated(what: string): CorruptRecordError {

@@ -1,3 +1,4 @@
+import { readVarintAt, readVarlongAt, varintRead } from '../primitives/varint-read-at.js';
 import { RECORD_MIN_SIZE_IN_BYTES } from './record.js';
 
 /**
@@ -43,9 +44,6 @@ const NULL_LENGTH_VARINT_BYTE = 0x01;
 /** A record's body (after its length varint) is at least attributes + 5 one-byte varints. */
 const RECORD_BODY_MIN_SIZE_IN_BYTES = RECORD_MIN_SIZE_IN_BYTES - 1;
 
-/** Where the last varint read below ended; -1 when it ran past its limit or was malformed. */
-let next = 0;
-
 /**
  * Walks `buf[start, end)` expecting exactly `recordsCount` records whose offsetDelta is their
  * index (0, 1, ...). Never throws on hostile input: a count far above what the bytes can hold
@@ -77,8 +75,8 @@ export function walkRecords(buf: Buffer, start: number, end: number, recordsCoun
       length = (raw >>> 1) ^ -(raw & 1);
       bodyStart = at + 2;
     } else {
-      length = readVarint(buf, at, end);
-      bodyStart = next;
+      length = readVarintAt(buf, at, end);
+      bodyStart = varintRead.end;
       if (bodyStart < 0) return failed(index, 'corrupt', `record ${index}: malformed length varint at byte ${at}`);
     }
     if (length < RECORD_BODY_MIN_SIZE_IN_BYTES || length > end - bodyStart) {
@@ -99,8 +97,8 @@ export function walkRecords(buf: Buffer, start: number, end: number, recordsCoun
       timestampDelta = (raw >>> 1) ^ -(raw & 1);
       offsetDeltaAt = bodyStart + 3;
     } else {
-      timestampDelta = readVarlong(buf, bodyStart + 1, recordEnd);
-      offsetDeltaAt = next;
+      timestampDelta = readVarlongAt(buf, bodyStart + 1, recordEnd);
+      offsetDeltaAt = varintRead.end;
       if (offsetDeltaAt < 0) return failed(index, 'corrupt', `record ${index}: malformed timestampDelta at byte ${bodyStart + 1}`);
     }
     let offsetDelta: number;
@@ -115,9 +113,9 @@ export function walkRecords(buf: Buffer, start: number, end: number, recordsCoun
       offsetDelta = (raw >>> 1) ^ -(raw & 1);
       keyLengthAt = offsetDeltaAt + 2;
     } else {
-      offsetDelta = readVarint(buf, offsetDeltaAt, recordEnd);
-      keyLengthAt = next;
-      if (next < 0) return failed(index, 'corrupt', `record ${index}: malformed offsetDelta at byte ${at}`);
+      offsetDelta = readVarintAt(buf, offsetDeltaAt, recordEnd);
+      keyLengthAt = varintRead.end;
+      if (varintRead.end < 0) return failed(index, 'corrupt', `record ${index}: malformed offsetDelta at byte ${at}`);
     }
     if (checkKeys && firstNullKeyIndex < 0 && keyLengthAt < recordEnd && buf[keyLengthAt] === NULL_LENGTH_VARINT_BYTE) firstNullKeyIndex = index;
     if (offsetDelta !== index) return failed(index, 'invalid', `record ${index} at byte ${at} has offsetDelta ${offsetDelta}`);
@@ -134,52 +132,4 @@ export function walkRecords(buf: Buffer, start: number, end: number, recordsCoun
 
 function failed(recordsFound: number, failureKind: 'corrupt' | 'invalid', failure: string): RecordsWalk {
   return { recordsFound, maxTimestampDelta: Number.NaN, offsetDeltaOfMaxTimestamp: -1, failure, failureKind, firstNullKeyIndex: -1 };
-}
-
-/** Zig-zag VARINT at `from` within `limit`; sets `next` (-1 when truncated or longer than 5 bytes). */
-function readVarint(buf: Buffer, from: number, limit: number): number {
-  let at = from;
-  let raw = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (at >= limit) return (next = -1);
-    const byte = buf[at++]!;
-    raw |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      next = at;
-      return (raw >>> 1) ^ -(raw & 1);
-    }
-  }
-  if (at >= limit) return (next = -1);
-  const last = buf[at++]!;
-  if (last > 0x0f) return (next = -1);
-  next = at;
-  const unsigned = raw + last * 0x1000_0000;
-  return (unsigned >>> 1) ^ -(unsigned & 1);
-}
-
-/** Zig-zag VARLONG at `from` within `limit` as a number; sets `next` (-1 when truncated or beyond ±2^53). */
-function readVarlong(buf: Buffer, from: number, limit: number): number {
-  let at = from;
-  let low = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (at >= limit) return (next = -1);
-    const byte = buf[at++]!;
-    low |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      next = at;
-      return (low >>> 1) ^ -(low & 1);
-    }
-  }
-  let value = low;
-  let multiplier = 0x1000_0000;
-  for (let i = 4; ; i++) {
-    if (at >= limit || i === 8) return (next = -1);
-    const byte = buf[at++]!;
-    value += (byte & 0x7f) * multiplier;
-    if (byte < 0x80) break;
-    multiplier *= 128;
-  }
-  if (value > Number.MAX_SAFE_INTEGER) return (next = -1);
-  next = at;
-  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
 }

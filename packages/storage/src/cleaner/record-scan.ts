@@ -1,3 +1,5 @@
+import { readVarintAt, readVarlongAt, varintRead } from '@sluice/protocol';
+
 /**
  * The record framing the log cleaner needs (record.ts has the layout): where each record of an
  * uncompressed records region starts and ends, its timestampDelta, offsetDelta, key and whether
@@ -28,23 +30,11 @@ export class RecordFramingError extends Error {
   override readonly name = 'RecordFramingError';
 }
 
-let next = 0;
-
-function varint(buf: Buffer, from: number, limit: number): number {
-  let at = from;
-  let raw = 0;
-  let multiplier = 1;
-  for (let i = 0; i < 10; i++) {
-    if (at >= limit) throw new RecordFramingError(`varint at byte ${from} runs past byte ${limit}`);
-    const byte = buf[at++]!;
-    raw += (byte & 0x7f) * multiplier;
-    if (byte < 0x80) {
-      next = at;
-      return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
-    }
-    multiplier *= 128;
-  }
-  throw new RecordFramingError(`varint at byte ${from} longer than 10 bytes`);
+/** A varint the cleaner must be able to read: framing already validated at append, so a bad one is damage. */
+function varint(buf: Buffer, from: number, limit: number, long: boolean): number {
+  const value = long ? readVarlongAt(buf, from, limit) : readVarintAt(buf, from, limit);
+  if (varintRead.end < 0) throw new RecordFramingError(`malformed or truncated varint at byte ${from} (limit ${limit})`);
+  return value;
 }
 
 /**
@@ -56,17 +46,17 @@ export function scanRecords(buf: Buffer, start: number, end: number, visit: (rec
   let at = start;
   while (at < end) {
     r.start = at;
-    const length = varint(buf, at, end);
-    const bodyStart = next;
+    const length = varint(buf, at, end, false);
+    const bodyStart = varintRead.end;
     r.end = bodyStart + length;
     if (length < 6 || r.end > end) throw new RecordFramingError(`record at byte ${at} of length ${length} does not fit before byte ${end}`);
-    r.timestampDelta = varint(buf, bodyStart + 1, r.end);
-    r.offsetDeltaAt = next;
-    r.offsetDelta = varint(buf, next, r.end);
-    r.keyLength = varint(buf, next, r.end);
-    r.keyStart = next;
+    r.timestampDelta = varint(buf, bodyStart + 1, r.end, true);
+    r.offsetDeltaAt = varintRead.end;
+    r.offsetDelta = varint(buf, r.offsetDeltaAt, r.end, false);
+    r.keyLength = varint(buf, varintRead.end, r.end, false);
+    r.keyStart = varintRead.end;
     const valueLengthAt = r.keyStart + Math.max(r.keyLength, 0);
-    r.tombstone = varint(buf, valueLengthAt, r.end) === -1;
+    r.tombstone = varint(buf, valueLengthAt, r.end, false) === -1;
     visit(r);
     at = r.end;
   }

@@ -50,8 +50,8 @@ export async function listProducerSnapshots(dir: string): Promise<number[]> {
  * `UnifiedLog.loadProducerState`): deletes snapshots above the log end offset (their batches
  * were lost with a torn tail) and invalid ones, loads the newest valid snapshot, then replays
  * the batch headers from its offset to the log end (no record is decoded). With no snapshot
- * the whole log is replayed once. Replayed producers count as active now, so a restart never
- * expires a producer early.
+ * the whole log is replayed once. Loaded and replayed producers count as active now, so a
+ * restart never expires a producer early.
  *
  * @throws KafkaStorageError (→ 56) on I/O failure.
  */
@@ -68,7 +68,7 @@ export async function loadProducerState(options: LoadProducerStateOptions): Prom
       kept.unshift(offset);
       continue;
     }
-    const entries = offset > logEndOffset ? null : await readProducerSnapshot(dir, offset);
+    const entries = offset > logEndOffset ? null : await readProducerSnapshot(dir, offset, nowMs);
     if (entries === null) {
       logger.warn({ snapshotOffset: offset, logEndOffset }, offset > logEndOffset ? 'deleting producer snapshot above the log end' : 'deleting invalid producer snapshot');
       await deleteProducerSnapshot(dir, offset);

@@ -110,7 +110,7 @@ describe('PartitionLog with idempotent producers (KIP-98)', () => {
     await fx.log.close();
     fx.log = undefined;
     // A snapshot claiming state at offset 50 that says the producer is at epoch 9: must be dropped.
-    const bogus = encodeProducerSnapshot([{ producerId: PID, producerEpoch: 9, batches: [], lastUpdateMs: 0 }]);
+    const bogus = encodeProducerSnapshot([{ producerId: PID, producerEpoch: 9, batches: [{ firstSeq: 0, lastSeq: 0, firstOffset: 0, lastOffset: 0, timestampMs: 0 }], lastUpdateMs: 0 }]);
     await fs.writeFile(path.join(fx.dir, '00000000000000000050.snapshot'), bogus);
     await fs.writeFile(path.join(fx.dir, '00000000000000000002.snapshot'), Buffer.from('torn'));
     fx.log = await openLog(fx.dir);
