@@ -146,4 +146,48 @@ describe('Cleaner', () => {
     expect([retry.baseOffset, retry.lastOffset]).toEqual([last.baseOffset, last.lastOffset]);
     await cleaner.close();
   });
+
+  it('never breaks a read running while segments are swapped: every read returns whole batches of records that were appended', async () => {
+    const clock = new ManualClock(1_000_000);
+    fx.log = await openLog(path.join(fx.dir, 't-0'), { ...COMPACTED, fileDeleteDelayMs: 0 }, { clock });
+    const appended = new Map<number, string>();
+    for (let i = 0; i < 60; i++) {
+      const records = Array.from({ length: 5 }, (_, k) => keyed(`k${k}`, `v${i}-${k}`));
+      const info = await fx.log.append(await buildRecordBatch({ records }));
+      records.forEach((r, k) => appended.set(info.baseOffset + k, r.value!.toString()));
+    }
+    await rollPastEverything(fx.log);
+    const cleaner = await cleanerFor(() => fx.log!, fx.dir, clock);
+    const log = fx.log;
+    let reads = 0;
+    let cleaning = true;
+    const reader = (async () => {
+      // Bounded: stops when the cleaning is done, or after 10,000 reads.
+      while (cleaning && reads < 10_000) {
+        for (const r of await readAllRecords(log)) if (r.key !== 'roll') expect(r.value).toBe(appended.get(r.offset));
+        reads++;
+      }
+    })();
+    await cleaner.cleanLog(log);
+    cleaning = false;
+    await reader;
+    expect(reads).toBeGreaterThan(0);
+    expect((await readAllRecords(log)).filter((r) => r.key !== 'roll').map((r) => r.value)).toEqual(['v59-0', 'v59-1', 'v59-2', 'v59-3', 'v59-4']);
+    await cleaner.close();
+  });
+
+  it('rolls the active segment of a compacted topic at max.compaction.lag.ms, so its records become cleanable (KIP-354)', async () => {
+    const clock = new ManualClock(1_000_000);
+    fx.log = await openLog(path.join(fx.dir, 't-0'), { ...COMPACTED, segmentMs: 600_000, maxCompactionLagMs: 1_000 }, { clock });
+    await fx.log.append(await buildRecordBatch({ records: [keyed('a', '1')] }));
+    clock.advance(1_001);
+    await fx.log.append(await buildRecordBatch({ records: [keyed('a', '2')] }));
+    expect(fx.log.logSegments.map((s) => s.baseOffset)).toEqual([0, 1]);
+    await fx.log.close();
+    fx.log = await openLog(path.join(fx.dir, 't-0'), { cleanupPolicy: 'delete', segmentMs: 600_000, maxCompactionLagMs: 1_000 }, { clock });
+    await fx.log.append(await buildRecordBatch({ records: [keyed('a', '3')] }));
+    clock.advance(1_001);
+    await fx.log.append(await buildRecordBatch({ records: [keyed('a', '4')] }));
+    expect(fx.log.logSegments.map((s) => s.baseOffset)).toEqual([0, 1]);
+  });
 });
