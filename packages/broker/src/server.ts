@@ -84,6 +84,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
       producerIdExpirationMs: config['producer.id.expiration.ms'],
       producerIdExpirationCheckIntervalMs: config['producer.id.expiration.check.interval.ms'],
+      cleaner: {
+        enable: config['log.cleaner.enable'],
+        dedupeBufferBytes: config['log.cleaner.dedupe.buffer.size'],
+        ioMaxBytesPerSecond: config['log.cleaner.io.max.bytes.per.second'],
+        backoffMs: config['log.cleaner.backoff.ms'],
+      },
       logger,
       maxOpenFiles: config['log.max.open.files'] === -1 ? defaultMaxOpenFiles() : config['log.max.open.files'],
     });

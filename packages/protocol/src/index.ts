@@ -7,6 +7,7 @@ export * from './primitives/int64.js';
 export * from './primitives/reader.js';
 export * from './primitives/writer.js';
 export * from './primitives/varint-at.js';
+export * from './primitives/varint-read-at.js';
 export * from './primitives/buffer-pool.js';
 export * from './errors/error-codes.js';
 export * from './records/index.js';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { decodeRecordBatch, formatCompressionType, type RecordBatchView } from '@sluice/protocol';
+import { decodeRecordBatch, DELETE_HORIZON_FLAG_MASK, formatCompressionType, type RecordBatchView } from '@sluice/protocol';
 import type { Argv, CommandModule } from 'yargs';
 import { CliError } from '../client/cli-error.js';
 import { describeOffsetsRecord } from '../dump-log/offsets-decoder.js';
@@ -18,6 +18,8 @@ interface DumpLogArgs {
  * and whether its CRC is valid; with `--print-data` one line per record with key and payload;
  * with `--offsets-decoder` (a `__consumer_offsets` segment) the keys and payloads decoded as
  * committed offsets and group metadata (see offsets-decoder.ts).
+ * On a compacted segment, offsets have gaps (count < lastOffset - baseOffset + 1, and between
+ * batches; the summary counts them) and a batch may be empty or carry a delete horizon (KIP-534).
  * Damaged bytes (a batch whose framing is broken) are reported as a range and the walk goes on
  * at the next valid batch after them, as recovery does. Exits 1 (after printing everything it
  * could) when a batch is invalid, a range is damaged or the tail is torn.
@@ -73,7 +75,9 @@ export const dumpLogCommand: CommandModule<object, DumpLogArgs> = {
         out = '';
       }
     }
-    out += `Summary: ${batches} batches, ${records} records${batches > 0 ? `, offsets ${firstOffset}-${lastOffset}` : ''}, ${problems.length} invalid\n`;
+    // A compacted segment (log cleaner) keeps offsets: the records it removed leave gaps.
+    const gaps = batches > 0 ? lastOffset - firstOffset + 1 - records : 0;
+    out += `Summary: ${batches} batches, ${records} records${batches > 0 ? `, offsets ${firstOffset}-${lastOffset}` : ''}${gaps > 0 ? `, ${gaps} offsets without a record (compacted)` : ''}, ${problems.length} invalid\n`;
     await writeOut(out);
     if (problems.length > 0) throw new CliError(`${path}: ${problems.length} invalid (${problems.join('; ')})`);
   },
@@ -85,7 +89,9 @@ function describeBatch(b: RecordBatchView, position: number): string {
     `baseOffset: ${b.baseOffset} lastOffset: ${b.lastOffset} count: ${b.recordsCount} position: ${position} size: ${b.sizeInBytes} magic: ${b.magic}` +
     ` compresscodec: ${formatCompressionType(b.compression)} ${b.timestampType}: ${b.maxTimestamp} baseTimestamp: ${b.baseTimestamp}` +
     ` producerId: ${b.producerId} producerEpoch: ${b.producerEpoch} baseSequence: ${b.baseSequence} lastSequence: ${lastSequence}` +
-    ` partitionLeaderEpoch: ${b.partitionLeaderEpoch} isTransactional: ${b.isTransactional} isControl: ${b.isControl}`
+    ` partitionLeaderEpoch: ${b.partitionLeaderEpoch} isTransactional: ${b.isTransactional} isControl: ${b.isControl}` +
+    // KIP-534: the log cleaner stamps a batch holding tombstones with their delete horizon (in baseTimestamp).
+    ` deleteHorizonMs: ${(b.attributes & DELETE_HORIZON_FLAG_MASK) !== 0 ? b.baseTimestamp : 'none'}`
   );
 }
 

@@ -7,10 +7,84 @@ import { KafkaStorageError } from '../errors.js';
  * - a failure becomes a {@link KafkaStorageError} naming the operation and the path
  *   (→ KAFKA_STORAGE_ERROR 56), never a bare `ENOENT` from deep inside a handler;
  * - tests count syscalls ({@link diskStats}): write coalescing and group commit are asserted on
- *   the number of `writev`/`fdatasync` calls, not on timing.
+ *   the number of `writev`/`fdatasync` calls, not on timing;
+ * - tests can put a simulated disk underneath ({@link setDiskIo}): the power-loss tests model
+ *   what survives a power cut (only fsynced data and fsynced directory entries), which kill -9
+ *   cannot show, since the page cache outlives the process.
  *
  * Uses the callback `fs` API on raw file descriptors (cheaper than `FileHandle` per call).
  */
+
+/** Callback of a {@link DiskIo} descriptor operation, as `node:fs` calls it. */
+export type DiskCallback<T = void> = (err: NodeJS.ErrnoException | null, result: T) => void;
+
+/**
+ * The raw operations the storage package performs, in `node:fs`'s shapes: descriptor operations
+ * take `fs`-style callbacks (so the hot path stays one indirection away from `fs`), path
+ * operations return promises. Errors are `fs`-style (`code` 'ENOENT', 'EBADF', 'EIO'...); this
+ * module turns them into {@link KafkaStorageError}. Positions and lengths are bytes; `mtimeMs`
+ * is ms since the epoch.
+ *
+ * {@link nodeDiskIo} is the real implementation and the default; tests substitute a model
+ * (packages/storage/test/helpers/simulated-disk.ts) with {@link setDiskIo}.
+ */
+export interface DiskIo {
+  /** open(2) with `flags` as `fs.open` takes them and the file `mode`; yields the fd. */
+  open(filePath: string, flags: string | number, mode: number, callback: DiskCallback<number>): void;
+  close(fd: number, callback: DiskCallback): void;
+  /** pwritev(2) at byte `position`; yields the bytes written (may be short). */
+  writev(fd: number, buffers: Buffer[], position: number, callback: DiskCallback<number>): void;
+  /** pread(2) into `buffer` at `offset`; yields the bytes read (0 at end of file). */
+  read(fd: number, buffer: Buffer, offset: number, length: number, position: number, callback: DiskCallback<number>): void;
+  fdatasync(fd: number, callback: DiskCallback): void;
+  /** fsync(2); the storage package uses it on directory descriptors. */
+  fsync(fd: number, callback: DiskCallback): void;
+  ftruncate(fd: number, length: number, callback: DiskCallback): void;
+  stat(filePath: string): Promise<{ size: number; mtimeMs: number }>;
+  readdir(dirPath: string): Promise<string[]>;
+  /** mkdir -p. */
+  mkdirRecursive(dirPath: string): Promise<void>;
+  unlink(filePath: string): Promise<void>;
+  /** rm -rf (a missing path is not an error). */
+  removeRecursive(dirPath: string): Promise<void>;
+  /** rename(2): atomically replaces `to` if it exists. */
+  rename(from: string, to: string): Promise<void>;
+  readFile(filePath: string): Promise<Buffer>;
+}
+
+/** The real disk: `node:fs`, its descriptor functions themselves (no wrapper on the hot path). */
+export const nodeDiskIo: DiskIo = {
+  open: fs.open,
+  close: fs.close,
+  writev: fs.writev,
+  read: fs.read,
+  fdatasync: fs.fdatasync,
+  fsync: fs.fsync,
+  ftruncate: fs.ftruncate,
+  stat: (filePath) => fs.promises.stat(filePath),
+  readdir: (dirPath) => fs.promises.readdir(dirPath),
+  mkdirRecursive: async (dirPath) => {
+    await fs.promises.mkdir(dirPath, { recursive: true });
+  },
+  unlink: (filePath) => fs.promises.unlink(filePath),
+  removeRecursive: (dirPath) => fs.promises.rm(dirPath, { recursive: true, force: true }),
+  rename: (from, to) => fs.promises.rename(from, to),
+  readFile: (filePath) => fs.promises.readFile(filePath),
+};
+
+let io: DiskIo = nodeDiskIo;
+
+/**
+ * Selects the disk implementation every function of this module uses from now on and returns
+ * the previous one. The broker never calls it (it runs on {@link nodeDiskIo}); a test selects a
+ * simulated disk before opening any log and restores the previous one afterwards. Descriptors
+ * of one implementation mean nothing to another: switch only while no log is open.
+ */
+export function setDiskIo(impl: DiskIo): DiskIo {
+  const previous = io;
+  io = impl;
+  return previous;
+}
 
 /** Syscall counters since process start (tests take deltas). */
 export const diskStats = { writes: 0, fdatasyncs: 0, fsyncs: 0, reads: 0 };
@@ -29,14 +103,14 @@ function isMissing(err: unknown): boolean {
 /** Opens `filePath` with `flags` ('r', 'r+', 'w'..., or {@link READ_WRITE_CREATE}) and returns the fd. */
 export function openFile(filePath: string, flags: string | number): Promise<number> {
   return new Promise((resolve, reject) => {
-    fs.open(filePath, flags, 0o644, (err, fd) => (err ? reject(fail('open', filePath, err)) : resolve(fd)));
+    io.open(filePath, flags, 0o644, (err, fd) => (err ? reject(fail('open', filePath, err)) : resolve(fd)));
   });
 }
 
 /** Closes a descriptor. */
 export function closeFile(fd: number, filePath: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    fs.close(fd, (err) => (err ? reject(fail('close', filePath, err)) : resolve()));
+    io.close(fd, (err) => (err ? reject(fail('close', filePath, err)) : resolve()));
   });
 }
 
@@ -50,7 +124,7 @@ export async function writevAt(fd: number, filePath: string, buffers: Buffer[], 
     const chunk = diskFaultHook === null ? pending : faultedWrite(filePath, pending, remaining);
     const written = await new Promise<number>((resolve, reject) => {
       diskStats.writes++;
-      fs.writev(fd, chunk, pos, (err, n) => (err ? reject(fail('write', filePath, err)) : resolve(n)));
+      io.writev(fd, chunk, pos, (err, n) => (err ? reject(fail('write', filePath, err)) : resolve(n)));
     });
     remaining -= written;
     pos += written;
@@ -74,7 +148,7 @@ export function writeAt(fd: number, filePath: string, buffer: Buffer, position: 
 export function readAt(fd: number, filePath: string, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
     diskStats.reads++;
-    fs.read(fd, buffer, offset, length, position, (err, n) => (err ? reject(fail('read', filePath, err)) : resolve(n)));
+    io.read(fd, buffer, offset, length, position, (err, n) => (err ? reject(fail('read', filePath, err)) : resolve(n)));
   });
 }
 
@@ -95,14 +169,14 @@ export function fdatasync(fd: number, filePath: string): Promise<void> {
     diskStats.fdatasyncs++;
     const fault = diskFaultHook?.('fdatasync', filePath, 0) ?? null;
     if (fault !== null && 'errno' in fault) return reject(fail('fdatasync', filePath, injectedError(fault.errno, 'fdatasync')));
-    fs.fdatasync(fd, (err) => (err ? reject(fail('fdatasync', filePath, err)) : resolve()));
+    io.fdatasync(fd, (err) => (err ? reject(fail('fdatasync', filePath, err)) : resolve()));
   });
 }
 
 /** ftruncate(2) to `length` bytes. */
 export function truncateFd(fd: number, filePath: string, length: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    fs.ftruncate(fd, length, (err) => (err ? reject(fail('truncate', filePath, err)) : resolve()));
+    io.ftruncate(fd, length, (err) => (err ? reject(fail('truncate', filePath, err)) : resolve()));
   });
 }
 
@@ -112,7 +186,7 @@ export async function fsyncDir(dirPath: string): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       diskStats.fsyncs++;
-      fs.fsync(fd, (err) => (err ? reject(fail('fsync', dirPath, err)) : resolve()));
+      io.fsync(fd, (err) => (err ? reject(fail('fsync', dirPath, err)) : resolve()));
     });
   } finally {
     await closeFile(fd, dirPath);
@@ -122,7 +196,7 @@ export async function fsyncDir(dirPath: string): Promise<void> {
 /** Size (bytes) and mtime (ms) of a file, or null when it does not exist. */
 export async function statFile(filePath: string): Promise<{ size: number; mtimeMs: number } | null> {
   try {
-    const st = await fs.promises.stat(filePath);
+    const st = await io.stat(filePath);
     return { size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
   } catch (err) {
     if (isMissing(err)) return null;
@@ -133,7 +207,7 @@ export async function statFile(filePath: string): Promise<{ size: number; mtimeM
 /** Names in a directory; [] when it does not exist. */
 export async function listDir(dirPath: string): Promise<string[]> {
   try {
-    return await fs.promises.readdir(dirPath);
+    return await io.readdir(dirPath);
   } catch (err) {
     if (isMissing(err)) return [];
     throw fail('readdir', dirPath, err);
@@ -143,7 +217,7 @@ export async function listDir(dirPath: string): Promise<string[]> {
 /** mkdir -p. */
 export async function makeDir(dirPath: string): Promise<void> {
   try {
-    await fs.promises.mkdir(dirPath, { recursive: true });
+    await io.mkdirRecursive(dirPath);
   } catch (err) {
     throw fail('mkdir', dirPath, err);
   }
@@ -152,7 +226,7 @@ export async function makeDir(dirPath: string): Promise<void> {
 /** Unlinks a file; a missing file is not an error. */
 export async function removeFile(filePath: string): Promise<void> {
   try {
-    await fs.promises.unlink(filePath);
+    await io.unlink(filePath);
   } catch (err) {
     if (!isMissing(err)) throw fail('unlink', filePath, err);
   }
@@ -161,7 +235,7 @@ export async function removeFile(filePath: string): Promise<void> {
 /** rm -rf of a directory. */
 export async function removeDir(dirPath: string): Promise<void> {
   try {
-    await fs.promises.rm(dirPath, { recursive: true, force: true });
+    await io.removeRecursive(dirPath);
   } catch (err) {
     throw fail('rmdir', dirPath, err);
   }
@@ -170,7 +244,7 @@ export async function removeDir(dirPath: string): Promise<void> {
 /** rename(2). */
 export async function renamePath(from: string, to: string): Promise<void> {
   try {
-    await fs.promises.rename(from, to);
+    await io.rename(from, to);
   } catch (err) {
     throw fail('rename', from, err);
   }
@@ -179,7 +253,7 @@ export async function renamePath(from: string, to: string): Promise<void> {
 /** A whole file's bytes, or null when it does not exist. */
 export async function readWholeFile(filePath: string): Promise<Buffer | null> {
   try {
-    return await fs.promises.readFile(filePath);
+    return await io.readFile(filePath);
   } catch (err) {
     if (isMissing(err)) return null;
     throw fail('read', filePath, err);

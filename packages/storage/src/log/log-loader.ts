@@ -20,6 +20,7 @@ import {
   segmentFilePath,
   TIME_INDEX_FILE_SUFFIX,
 } from '../segment/segment-files.js';
+import { recoverSwaps } from '../cleaner/segment-swap.js';
 import { floorSegmentIndex } from './log-reader.js';
 import { copyDamagedRange, rewriteWithout, type DamagedRange } from './segment-salvage.js';
 
@@ -60,6 +61,8 @@ interface SegmentRecovery {
 
 /**
  * Opens a partition directory (Kafka `LogLoader`):
+ * 0. settles an interrupted log cleaning: deletes `*.cleaned` files, completes a `*.swap`
+ *    (cleaner/segment-swap.ts);
  * 1. removes leftovers: `*.deleted` files (retention in progress), `*.tmp`, and `.index` /
  *    `.timeindex` files whose `.log` is gone;
  * 2. lists the segments by their `.log` files (one stat each; no index is read);
@@ -75,6 +78,8 @@ interface SegmentRecovery {
 export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
   const { dir, config, logger } = options;
   await makeDir(dir);
+  // An interrupted log cleaning is settled first: its segments are then plain segments.
+  await recoverSwaps(dir, logger);
   const names = await listDir(dir);
   const logBases = new Set<number>();
   for (const name of names) {
@@ -103,7 +108,10 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
   if (options.cleanShutdown) {
     nextOffset = (await recoverActiveTail(segments.at(-1)!, logger)).nextOffset;
   } else {
-    const from = Math.max(floorSegmentIndex(segments, options.recoveryPoint), 0);
+    // From the segment holding the offset below the recovery point: one that rolled right at it
+    // may have had only its .log synced (a round taken while it was still active, or just before
+    // it rolled), not the final entries its indexes got at the roll.
+    const from = Math.max(floorSegmentIndex(segments, options.recoveryPoint - 1), 0);
     nextOffset = segments[from]!.baseOffset;
     for (let i = from; i < segments.length; i++) {
       const segment = segments[i]!;
@@ -112,8 +120,15 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
       // Damage in one segment never costs the segments after it: each is walked on its own.
       const result = await recoverSegment(segment, 0, segment.baseOffset, logger, { active, offsetLimit });
       nextOffset = result.nextOffset;
-      if (i < segments.length - 1) await segment.onBecomeInactive();
-      else await segment.flushIndexes();
+      // The recovery point reported below covers the inactive segments: their rebuilt indexes
+      // must be durable before a checkpoint says so (the active one is re-validated after a cut).
+      // On a full disk they are left durably empty instead, which readers treat as no index.
+      if (i < segments.length - 1) {
+        await segment.onBecomeInactive();
+        await segment.flushAndSyncIndexes(true);
+      } else {
+        await segment.flushIndexes();
+      }
     }
   }
   const active = segments.at(-1)!;

@@ -153,9 +153,13 @@ export abstract class SparseIndex {
     }
   }
 
-  /** {@link flush}, then fdatasync the file. Throws KafkaStorageError (→ 56) on failure, ENOSPC included. */
-  async flushAndSync(): Promise<void> {
-    await this.flush();
+  /**
+   * {@link flush}, then fdatasync the file. Throws KafkaStorageError (→ 56) on failure, ENOSPC
+   * included unless `deferOnNoSpace`: then a full disk leaves the file durably empty (see
+   * {@link flush}), which is as safe for a reader as a complete one.
+   */
+  async flushAndSync(deferOnNoSpace = false): Promise<void> {
+    await this.flush(deferOnNoSpace);
     await this.file.use((fd) => fdatasync(fd, this.filePath));
   }
 
