@@ -12,15 +12,14 @@ export function isInternalTopic(topic: string): boolean {
 }
 
 /**
- * Topic configs of `__consumer_offsets` (Kafka `GroupCoordinator.groupMetadataTopicConfigs`:
- * `offsets.topic.segment.bytes` 100 MiB, compressed per batch by the coordinator, never deleted by
- * time or size). `cleanup.policy` is `delete` only until storage can compact; retention stays
- * off so no committed offset is ever dropped by segment deletion (expiry writes tombstones).
+ * Topic configs of `__consumer_offsets` (Kafka `GroupCoordinator.groupMetadataTopicConfigs`):
+ * compacted, so the log cleaner keeps the latest record per key and drops tombstoned keys after
+ * `delete.retention.ms`, and never deletes segments by time or size (expiry writes tombstones);
+ * segments of `offsets.topic.segment.bytes` (100 MiB) so cleaning starts long before 1 GiB.
  */
 export const OFFSETS_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.freeze({
+  'cleanup.policy': 'compact',
   'segment.bytes': String(100 * 1024 * 1024),
-  'retention.ms': '-1',
-  'retention.bytes': '-1',
 });
 
 /**

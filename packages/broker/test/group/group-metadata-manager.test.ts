@@ -12,7 +12,7 @@ import {
 import { DEFAULT_LOG_CONFIG, LogManager, type PartitionLog } from '@sluice/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../../test-support/seeded-random.js';
-import { ensureOffsetsTopic, GroupMetadataManager, OFFSETS_TOPIC_NAME, type OffsetCommitEntry } from '../../src/group/index.js';
+import { ensureOffsetsTopic, GroupMetadataManager, OFFSETS_TOPIC_CONFIGS, OFFSETS_TOPIC_NAME, type OffsetCommitEntry } from '../../src/group/index.js';
 import { makeTempDir } from './group-test-kit.js';
 
 const PARTITIONS = 3;
@@ -255,6 +255,49 @@ describe('offset expiry', () => {
     expect(manager.fetch('g', 't', 0)?.committedOffset).toBe(2);
     const again = await restart(manager, { offsetsRetentionMs: retentionMs });
     expect(again.fetch('g', 't', 0)?.committedOffset).toBe(2);
+    await again.close();
+  });
+});
+
+describe('a compacted __consumer_offsets', () => {
+  it('is created with cleanup.policy=compact', async () => {
+    await ensureOffsetsTopic(logs, PARTITIONS);
+    expect(logs.topics().get(OFFSETS_TOPIC_NAME)?.config.cleanupPolicy).toBe('compact');
+  });
+
+  it("still loads every group's latest offsets and metadata after the log cleaner compacted it", async () => {
+    // Small segments so the cleaner has inactive segments to compact.
+    await logs.createTopic(OFFSETS_TOPIC_NAME, 1, { ...OFFSETS_TOPIC_CONFIGS, 'segment.bytes': '4096' });
+    const manager = await GroupMetadataManager.open(await ensureOffsetsTopic(logs, PARTITIONS));
+    const random = seededRandom(0xc0ffee);
+    for (let round = 0; round < 60; round++) {
+      await Promise.all(
+        Array.from({ length: 8 }, (_, g) =>
+          manager.commit(`group-${g}`, [entry('orders', Math.floor(random() * 4), round * 100 + g, 1_000 + round, random() < 0.5 ? `m${round}` : '')]),
+        ),
+      );
+      if (round % 20 === 0) await manager.storeGroup(`group-${round % 8}`, { protocolType: 'consumer', generation: round, protocol: null, leader: null, currentStateTimestamp: round, members: [] });
+    }
+    await manager.commit('deleted', [entry('orders', 0, 1)]);
+    await manager.deleteGroup('deleted');
+    const before = snapshot(manager);
+    const metadataBefore = [...manager.groupsWithMetadata()].sort().map((g) => [g, manager.groupMetadata(g)!.generation]);
+    const log = logs.getPartition(OFFSETS_TOPIC_NAME, 0)!;
+    const bytesBefore = log.sizeInBytes;
+    const recordsBefore = (await recordsOf(log)).length;
+    await log.sync();
+    const cleaned = await logs.logCleaner.cleanLog(log);
+    expect(cleaned.topic).toBe(OFFSETS_TOPIC_NAME);
+    expect(log.sizeInBytes).toBeLessThan(bytesBefore / 2);
+    expect((await recordsOf(log)).length).toBeLessThan(recordsBefore / 2);
+    await manager.close();
+
+    await logs.close();
+    logs = await openLogs();
+    const again = await GroupMetadataManager.open(await ensureOffsetsTopic(logs, PARTITIONS));
+    expect(snapshot(again)).toEqual(before);
+    expect([...again.groupsWithMetadata()].sort().map((g) => [g, again.groupMetadata(g)!.generation])).toEqual(metadataBefore);
+    expect(again.hasOffsets('deleted')).toBe(false);
     await again.close();
   });
 });
