@@ -74,7 +74,7 @@ export interface GroupCoordinatorOptions {
  * groups × pending ids, each expiring after its session timeout.
  *
  * Concurrency contract: runs on the event loop; group state changes happen synchronously inside
- * each call (the only awaits are the offset store's), so requests and timers never interleave
+ * each call (the only awaits are the group metadata manager's writes), so requests and timers never interleave
  * inside a state change.
  */
 export class GroupCoordinator {
@@ -192,7 +192,7 @@ export class GroupCoordinator {
    * members; otherwise member and generation must be current (UNKNOWN_MEMBER_ID 25,
    * ILLEGAL_GENERATION 22, FENCED_INSTANCE_ID 82; REBALANCE_IN_PROGRESS 27 in
    * CompletingRebalance). Per partition: UNKNOWN_TOPIC_OR_PARTITION (3), OFFSET_METADATA_TOO_LARGE
-   * (12). Answered after fdatasync; NOT_COORDINATOR (16) if the offset log failed (Kafka's
+   * (12). Answered after fdatasync; NOT_COORDINATOR (16) if the write to `__consumer_offsets` failed, INVALID_COMMIT_OFFSET_SIZE (28) for a batch over its max.message.bytes (Kafka's
    * mapping of a storage error). Any int64 offset is stored, negative sentinels included.
    */
   async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
@@ -337,7 +337,7 @@ export class GroupCoordinator {
 
   /**
    * Stops timers and answers every parked JoinGroup/SyncGroup with NOT_COORDINATOR (16), as
-   * Kafka does when a coordinator unloads a group. Does not close the offset store. Idempotent.
+   * Kafka does when a coordinator unloads a group. Does not close the group metadata manager. Idempotent.
    */
   async close(): Promise<void> {
     if (this.closed) return;
