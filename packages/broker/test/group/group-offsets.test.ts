@@ -1,7 +1,7 @@
 import { ErrorCode } from '@sluice/protocol';
 import { diskStats } from '@sluice/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OffsetCommitRequest } from '../../src/group/index.js';
+import { groupCoordinatorConfig, InvalidGroupConfigError, type OffsetCommitRequest } from '../../src/group/index.js';
 import { formStableGroup, joinRequest, joinWithMemberIdRequired, makeCoordinatorKit, type CoordinatorKit } from './group-test-kit.js';
 
 let kit: CoordinatorKit;
@@ -90,6 +90,26 @@ describe('committing and fetching offsets', () => {
     expect(kit.store.fetch('g', 't', 9)).toBeUndefined();
     expect(kit.store.fetch('g', 'u', 0)).toBeUndefined();
     expect(kit.store.fetch('g', 'u', 1)?.metadata.length).toBe(4096);
+  });
+
+  it('answers INVALID_COMMIT_OFFSET_SIZE (28) when the commit batch exceeds the topic max.message.bytes, and stores nothing', async () => {
+    const big = await makeCoordinatorKit({ offsetMetadataMaxBytes: 32_767 });
+    big.topics.set('wide', 40);
+    try {
+      // 40 x 30,000 bytes of metadata: one batch of 1.2 MB, over the default max.message.bytes (1 MiB).
+      const wide = (n: number): Array<[string, number, number, string]> => Array.from({ length: n }, (_, p) => ['wide', p, 1, 'x'.repeat(30_000)]);
+      const r = await big.coordinator.commitOffsets(simpleCommit('g', wide(40)));
+      expect(errorCodes(r)).toEqual(Array(40).fill(ErrorCode.INVALID_COMMIT_OFFSET_SIZE));
+      expect(big.store.hasOffsets('g')).toBe(false);
+      expect(errorCodes(await big.coordinator.commitOffsets(simpleCommit('g', wide(20))))).toEqual(Array(20).fill(0));
+    } finally {
+      await big.dispose();
+    }
+  });
+
+  it('refuses offset.metadata.max.bytes above 32767, the largest STRING an OffsetCommitValue holds', () => {
+    expect(() => groupCoordinatorConfig({ offsetMetadataMaxBytes: 32_768 })).toThrow(InvalidGroupConfigError);
+    expect(groupCoordinatorConfig({ offsetMetadataMaxBytes: 32_767 }).offsetMetadataMaxBytes).toBe(32_767);
   });
 
   it('accepts generation -1 commits only while the group has no members', async () => {
