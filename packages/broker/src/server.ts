@@ -160,7 +160,7 @@ async function serve(config: BrokerConfig, logger: Logger, opened: OpenedDataDir
         broker.beginShutdown();
         const drained = server.close(config['shutdown.drain.timeout.ms']);
         // Parked JoinGroup/SyncGroup get NOT_COORDINATOR now rather than hold the drain; the
-        // offset store stays open until the in-flight OffsetCommits are answered.
+        // group metadata manager waits for the in-flight OffsetCommits' writes before the logs close.
         await groups.coordinator.close();
         await drained;
         await groups.close();

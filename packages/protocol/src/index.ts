@@ -12,3 +12,4 @@ export * from './primitives/buffer-pool.js';
 export * from './errors/error-codes.js';
 export * from './records/index.js';
 export * from './apis/index.js';
+export * from './coordinator/index.js';

@@ -7,7 +7,7 @@
 export * from './errors.js';
 export * from './clock.js';
 export * from './log-config.js';
-export { diskStats, injectDiskFault, type DiskFault, type DiskFaultHook } from './io/disk.js';
+export { diskStats, injectDiskFault, readWholeFile, removeDir, fsyncDir, type DiskFault, type DiskFaultHook } from './io/disk.js';
 export { FdCache, CachedFile, openFiles, defaultMaxOpenFiles, DEFAULT_MAX_OPEN_FILES } from './io/fd-cache.js';
 export { fetchBufferPool } from './io/fetch-buffer-pool.js';
 export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './segment/offset-index.js';

@@ -66,6 +66,10 @@ export const BROKER_CONFIG_KEYS = [
   groupKey('offset.metadata.max.bytes'),
   groupKey('offsets.retention.minutes'),
   groupKey('offsets.retention.check.interval.ms'),
+  key('offsets.topic.num.partitions', 'int', 50, 'Partitions of the internal topic __consumer_offsets, created with this count on the broker\'s first start; a group lives in partition abs(hashCode(groupId)) % partitions. Changing it later has no effect (groups would move).', (v) =>
+    v >= 1 && v <= 10_000 ? null : 'must be 1..10000',
+  ),
+  key('offsets.load.buffer.size', 'int', 5242880, 'Bytes read at a time when loading __consumer_offsets at start (bytes).', atLeast(1024)),
 ] as const;
 
 function key<N extends string, T>(

@@ -1,6 +1,7 @@
 import { ErrorCode, Metadata, type MetadataRequest, type MetadataResponse } from '@sluice/protocol';
 import type { TopicInfo } from '@sluice/storage';
 import type { Broker } from '../broker.js';
+import { isInternalTopic } from '../group/offsets-topic.js';
 import type { ApiHandler } from '../router/api-handler.js';
 
 type TopicMetadata = MetadataResponse['topics'][number];
@@ -87,7 +88,7 @@ function describeTopic(broker: Broker, topic: TopicInfo): TopicMetadata {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
-    isInternal: false,
+    isInternal: isInternalTopic(topic.name),
     partitions,
     topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
   };

@@ -2,18 +2,22 @@ import { basename } from 'node:path';
 import { decodeRecordBatch, DELETE_HORIZON_FLAG_MASK, formatCompressionType, type RecordBatchView } from '@sluice/protocol';
 import type { Argv, CommandModule } from 'yargs';
 import { CliError } from '../client/cli-error.js';
+import { describeOffsetsRecord } from '../dump-log/offsets-decoder.js';
 import { readSegment } from '../dump-log/segment-reader.js';
 import { writeOut } from '../output/write-out.js';
 
 interface DumpLogArgs {
   segment: string;
   'print-data': boolean;
+  'offsets-decoder': boolean;
 }
 
 /**
  * `sluice dump-log <segment.log>` (Kafka `kafka-dump-log.sh` / `DumpLogSegments`): one line per
  * batch with baseOffset, lastOffset, count, position, size, codec, timestamps, producer fields
- * and whether its CRC is valid; with `--print-data` one line per record with key and payload.
+ * and whether its CRC is valid; with `--print-data` one line per record with key and payload;
+ * with `--offsets-decoder` (a `__consumer_offsets` segment) the keys and payloads decoded as
+ * committed offsets and group metadata (see offsets-decoder.ts).
  * On a compacted segment, offsets have gaps (count < lastOffset - baseOffset + 1, and between
  * batches; the summary counts them) and a batch may be empty or carry a delete horizon (KIP-534).
  * Damaged bytes (a batch whose framing is broken) are reported as a range and the walk goes on
@@ -27,8 +31,14 @@ export const dumpLogCommand: CommandModule<object, DumpLogArgs> = {
     yargs
       .positional('segment', { type: 'string', demandOption: true, describe: 'A .log segment file (<data-dir>/<topic>-<partition>/<baseOffset>.log)' })
       .option('print-data', { type: 'boolean', default: false, describe: 'Also print every record: offset, timestamp, key, headers, payload' })
+      .option('offsets-decoder', {
+        type: 'boolean',
+        default: false,
+        describe: 'Decode records of a __consumer_offsets segment as committed offsets and group metadata (implies --print-data)',
+      })
       .example('$0 dump-log data/logs-0/00000000000000000000.log', 'Batches of the first segment of logs-0')
-      .example('$0 dump-log data/logs-0/00000000000000000000.log --print-data | less', 'With every record') as Argv<DumpLogArgs>,
+      .example('$0 dump-log data/logs-0/00000000000000000000.log --print-data | less', 'With every record')
+      .example('$0 dump-log data/__consumer_offsets-12/00000000000000000000.log --offsets-decoder', 'Committed offsets and group metadata') as Argv<DumpLogArgs>,
   handler: async (args) => {
     const path = args.segment;
     const name = basename(path);
@@ -59,7 +69,7 @@ export const dumpLogCommand: CommandModule<object, DumpLogArgs> = {
       lastOffset = b.lastOffset;
       out += `${describeBatch(b, entry.position)} crc: ${entry.storedCrc} isvalid: ${entry.crcValid}${entry.crcValid ? '' : ` (computed crc ${entry.computedCrc})`}\n`;
       if (!entry.crcValid) problems.push(`bad-crc at position ${entry.position}`);
-      if (args['print-data']) out += await describeRecords(b);
+      if (args['print-data'] || args['offsets-decoder']) out += await describeRecords(b, args['offsets-decoder']);
       if (out.length > 1 << 16) {
         if (!(await writeOut(out))) return;
         out = '';
@@ -85,15 +95,19 @@ function describeBatch(b: RecordBatchView, position: number): string {
   );
 }
 
-async function describeRecords(b: RecordBatchView): Promise<string> {
+async function describeRecords(b: RecordBatchView, offsetsDecoder: boolean): Promise<string> {
   try {
     const decoded = await decodeRecordBatch(b.buffer, b.position);
     return decoded
-      .map(
-        (r) =>
+      .map((r) => {
+        const { key, payload } = offsetsDecoder
+          ? describeOffsetsRecord(r.key, r.value)
+          : { key: r.key === null ? 'null' : r.key.toString('utf8'), payload: r.value === null ? 'null' : r.value.toString('utf8') };
+        return (
           `| offset: ${r.offset} ${b.timestampType}: ${r.timestamp} keySize: ${r.key?.length ?? -1} valueSize: ${r.value?.length ?? -1}` +
-          ` headerKeys: [${r.headers.map((h) => h.key).join(',')}] key: ${r.key === null ? 'null' : r.key.toString('utf8')} payload: ${r.value === null ? 'null' : r.value.toString('utf8')}\n`,
-      )
+          ` headerKeys: [${r.headers.map((h) => h.key).join(',')}] key: ${key} payload: ${payload}\n`
+        );
+      })
       .join('');
   } catch (error) {
     return `| records not decodable: ${(error as Error).message}\n`;

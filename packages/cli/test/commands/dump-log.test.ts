@@ -166,3 +166,42 @@ describe('sluice dump-log', () => {
     expect(result.stdout).toContain('Summary: 3 batches, 3 records, offsets 0-5, 3 offsets without a record (compacted), 0 invalid');
   });
 });
+
+describe('sluice dump-log --offsets-decoder', () => {
+  it('prints the commits, group metadata and tombstones of a __consumer_offsets segment as Kafka does', async () => {
+    ensureCliBuilt();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-dump-offsets-'));
+    const broker = await startCliTestBroker({ 'offsets.topic.num.partitions': 1 });
+    try {
+      const coordinator = broker.running.broker.groups;
+      await broker.running.broker.logs.createTopic('orders', 2);
+      const commit = (groupId: string, partitionIndex: number, committedOffset: number, committedMetadata: string | null) =>
+        coordinator.commitOffsets({
+          groupId,
+          generationIdOrMemberEpoch: -1,
+          memberId: '',
+          groupInstanceId: null,
+          topics: [{ name: 'orders', partitions: [{ partitionIndex, committedOffset, committedLeaderEpoch: 7, committedMetadata }] }],
+        });
+      await commit('billing', 1, 42, 'm');
+      await commit('gone', 0, 5, null);
+      expect((await coordinator.deleteGroups(['gone'])).results[0]!.errorCode).toBe(0);
+      await broker.running.close();
+      const segment = join(dir, '00000000000000000000.log');
+      await copyFile(join(broker.dataDir, '__consumer_offsets-0', '00000000000000000000.log'), segment);
+      const result = await runCli(['dump-log', segment, '--offsets-decoder']);
+      expect(result.code, result.stderr).toBe(0);
+      const records = result.stdout.split('\n').filter((l) => l.startsWith('| offset: '));
+      const keyAndPayload = records.map((l) => /key: (.*) payload: (.*)$/.exec(l)!.slice(1));
+      expect(keyAndPayload).toHaveLength(3);
+      expect(JSON.parse(keyAndPayload[0]![0]!)).toEqual({ type: '1', data: { group: 'billing', topic: 'orders', partition: 1 } });
+      expect(JSON.parse(keyAndPayload[0]![1]!)).toMatchObject({ version: '3', data: { offset: 42, leaderEpoch: 7, metadata: 'm' } });
+      expect(JSON.parse(keyAndPayload[1]![0]!).data).toEqual({ group: 'gone', topic: 'orders', partition: 0 });
+      expect(JSON.parse(keyAndPayload[2]![0]!).data).toEqual({ group: 'gone', topic: 'orders', partition: 0 });
+      expect(keyAndPayload[2]![1]).toBe('<DELETE>');
+    } finally {
+      await broker.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
