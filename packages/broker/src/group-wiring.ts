@@ -25,15 +25,21 @@ export function groupCoordinatorConfigOf(config: BrokerConfig): GroupCoordinator
 
 /**
  * Opens the committed-offset store in `dataDir` (recovering a torn tail) and starts the group
- * coordinator on it. A commit to a partition the broker does not host gets
- * UNKNOWN_TOPIC_OR_PARTITION.
+ * coordinator on it. A commit to a partition that does not exist (`partitionExists`, default:
+ * hosted by this broker; cluster mode: in the cluster) gets UNKNOWN_TOPIC_OR_PARTITION.
  */
-export async function openGroupServices(config: BrokerConfig, dataDir: string, logs: LogManager, logger: Logger): Promise<GroupServices> {
+export async function openGroupServices(
+  config: BrokerConfig,
+  dataDir: string,
+  logs: LogManager,
+  logger: Logger,
+  partitionExists: (topic: string, partition: number) => boolean = (topic, partition) => logs.getPartition(topic, partition) !== undefined,
+): Promise<GroupServices> {
   const groupConfig = groupCoordinatorConfigOf(config);
   const store = await OffsetStore.open(dataDir, { offsetsRetentionMs: groupConfig.offsetsRetentionMinutes * 60_000, logger });
   const coordinator = new GroupCoordinator({
     offsetStore: store,
-    partitionExists: (topic, partition) => logs.getPartition(topic, partition) !== undefined,
+    partitionExists,
     config: groupConfig,
     logger,
   });

@@ -7,7 +7,8 @@ type TopicResult = DeleteTopicsResponse['responses'][number];
 /**
  * DeleteTopics v1-3 (Kafka protocol: DeleteTopics). Removes the topic's partitions and files.
  * UNKNOWN_TOPIC_OR_PARTITION 3 for a topic that does not exist, TOPIC_DELETION_DISABLED 73 when
- * `delete.topic.enable` is false.
+ * `delete.topic.enable` is false or the broker runs in cluster mode (deletion across brokers is
+ * not built yet; deleting one broker's copy would leave the cluster's metadata naming it).
  */
 export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> = {
   api: DeleteTopics,
@@ -17,6 +18,10 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
     for (const name of request.topicNames ?? []) {
       if (!broker.config['delete.topic.enable']) {
         responses.push({ name, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'delete.topic.enable is false' });
+        continue;
+      }
+      if (broker.cluster !== null) {
+        responses.push({ name, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'DeleteTopics is not supported in cluster mode yet' });
         continue;
       }
       if (!broker.logs.topics().has(name)) {
