@@ -57,7 +57,7 @@ export interface RunningBroker {
  * listening and registers after (the advertised port is known only then); it is ready once
  * registered. Throws BrokerConfigError for bad config, DataDirLockedError when another live broker holds the
  * data directory, DuplicateNodeIdError when another live broker of the cluster has this node.id,
- * the etcd client's error when etcd cannot be reached, and the listen error (EADDRINUSE...) when the port is taken.
+ * MetadataStoreUnavailableError when etcd cannot be used, and the listen error (EADDRINUSE...) when the port is taken.
  *
  * ```ts
  * const broker = await startBroker({ dataDir: tmp, port: 0, logger: false });
@@ -97,13 +97,21 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       maxOpenFiles: config['log.max.open.files'] === -1 ? defaultMaxOpenFiles() : config['log.max.open.files'],
     });
     if (config['etcd.endpoints'] !== '') {
-      store = new EtcdMetadataStore({
+      store = await EtcdMetadataStore.create({
         endpoints: config['etcd.endpoints'].split(',').map((u) => u.trim()),
         prefix: config['etcd.prefix'],
         leaseTtlMs: config['etcd.lease.ttl.ms'],
         logger: logger.child({ component: 'etcd' }),
       });
-      cluster = await ClusterNode.start({ store, nodeId: config['node.id'], dataDir, logs, clusterIdProposal: meta.clusterId, logger: logger.child({ component: 'cluster' }) });
+      cluster = await ClusterNode.start({
+        store,
+        storeDescription: config['etcd.endpoints'],
+        nodeId: config['node.id'],
+        dataDir,
+        logs,
+        clusterIdProposal: meta.clusterId,
+        logger: logger.child({ component: 'cluster' }),
+      });
     }
     const clusterNode = cluster;
     const partitionExists = clusterNode === undefined ? undefined : (topic: string, partition: number) => clusterNode.partitionExists(topic, partition);

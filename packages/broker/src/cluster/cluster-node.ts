@@ -7,7 +7,7 @@ import { Controller } from './controller.js';
 import { partitionKey } from './etcd-keys.js';
 import type { ClusterSnapshot, LiveBroker, MetadataStore, PartitionState, TopicAssignment, TopicCreationRequest } from './metadata-store.js';
 
-/** Wait before registering again after the broker's lease was lost (ms). */
+/** Wait before registering (or watching) again after the broker's lease (or watch) was lost (ms). */
 const REREGISTER_DELAY_MS = 1000;
 
 /** A topic creation's outcome: NONE (0) or a Kafka error code, with Kafka's message. */
@@ -21,12 +21,22 @@ export class DuplicateNodeIdError extends Error {
   override readonly name = 'DuplicateNodeIdError';
 }
 
+/** Thrown by {@link ClusterNode.start} and {@link ClusterNode.register} when the metadata store cannot be used (etcd down or unreachable). */
+export class MetadataStoreUnavailableError extends Error {
+  override readonly name = 'MetadataStoreUnavailableError';
+  constructor(message: string, options: { cause: unknown }) {
+    super(`${message}: ${(options.cause as Error)?.message ?? String(options.cause)}`.trim(), options);
+  }
+}
+
 /** Options of {@link ClusterNode.start}. */
 export interface ClusterNodeOptions {
   readonly store: MetadataStore;
   readonly nodeId: number;
   readonly dataDir: string;
   readonly logs: LogManager;
+  /** Where the store is, for error messages (etcd endpoints). */
+  readonly storeDescription: string;
   /** Proposed cluster id (this data directory's meta.properties) for a cluster's first broker. */
   readonly clusterIdProposal: string;
   readonly logger: Logger;
@@ -55,6 +65,7 @@ export class ClusterNode {
   /** Topic creation requests this broker waits on, by request key. */
   private readonly waiters = new Map<string, (outcome: TopicCreationOutcome) => void>();
   private reregisterTimer: NodeJS.Timeout | null = null;
+  private rewatchTimer: NodeJS.Timeout | null = null;
   private advertised: { host: string; port: number } | null = null;
   private readonly incarnationId = randomBytes(8).toString('hex');
 
@@ -68,25 +79,59 @@ export class ClusterNode {
 
   /**
    * Connects: reads (or sets) the cluster id and starts watching the metadata. The broker is not
-   * a member until {@link register}. Rejects when etcd cannot be reached.
+   * a member until {@link register}. Throws MetadataStoreUnavailableError when etcd cannot be used.
    */
   static async start(options: ClusterNodeOptions): Promise<ClusterNode> {
-    const clusterId = await options.store.clusterId(options.clusterIdProposal);
-    const node = new ClusterNode(options, clusterId);
-    node.stopWatch = await options.store.watch(
-      (snapshot) => node.apply(snapshot),
-      (err) => options.logger.error({ err }, 'etcd watch failed; metadata may be stale'),
+    try {
+      const clusterId = await options.store.clusterId(options.clusterIdProposal);
+      const node = new ClusterNode(options, clusterId);
+      await node.watch();
+      return node;
+    } catch (err) {
+      throw new MetadataStoreUnavailableError(`cannot use etcd at ${options.storeDescription}`, { cause: err });
+    }
+  }
+
+  /**
+   * Watches the store. A failed watch (etcd compacted the revision it would resume from, or it
+   * gave up) is replaced by a fresh snapshot and a new watch, never resumed from the old revision.
+   */
+  private async watch(): Promise<void> {
+    this.stopWatch = await this.options.store.watch(
+      (snapshot) => this.apply(snapshot),
+      (err) => {
+        if (this.closed) return;
+        this.options.logger.error({ err }, 'etcd watch failed; re-reading the metadata and watching again');
+        const previous = this.stopWatch;
+        this.stopWatch = null;
+        void previous?.().catch(() => undefined);
+        const retry = () => {
+          this.rewatchTimer = null;
+          if (this.closed) return;
+          this.watch().catch((e: unknown) => {
+            this.options.logger.error({ err: e }, 'watching again failed; retrying');
+            this.rewatchTimer = setTimeout(retry, REREGISTER_DELAY_MS);
+          });
+        };
+        this.rewatchTimer = setTimeout(retry, REREGISTER_DELAY_MS);
+      },
     );
-    return node;
   }
 
   /**
    * Registers this broker at its advertised address and starts campaigning for controller.
-   * Throws DuplicateNodeIdError when another live broker has this node id.
+   * Throws DuplicateNodeIdError when another live broker has this node id, MetadataStoreUnavailableError
+   * when etcd cannot be used.
    */
   async register(host: string, port: number): Promise<number> {
     this.advertised = { host, port };
-    const brokerEpoch = await this.registerOnce();
+    let brokerEpoch: number;
+    try {
+      brokerEpoch = await this.registerOnce();
+    } catch (err) {
+      if (err instanceof DuplicateNodeIdError) throw err;
+      throw new MetadataStoreUnavailableError(`cannot register in etcd at ${this.options.storeDescription}`, { cause: err });
+    }
     this.controller.start();
     return brokerEpoch;
   }
@@ -249,6 +294,7 @@ export class ClusterNode {
     this.closed = true;
     this.registered = false;
     if (this.reregisterTimer !== null) clearTimeout(this.reregisterTimer);
+    if (this.rewatchTimer !== null) clearTimeout(this.rewatchTimer);
     for (const resolve of this.waiters.values()) resolve({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'broker shutting down' });
     await this.controller.close();
     await this.options.store.deregisterBroker().catch((err: unknown) => this.options.logger.warn({ err }, 'deregistering failed; the lease will expire'));

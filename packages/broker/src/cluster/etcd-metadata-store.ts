@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Etcd3, type Lease, type IKeyValue, type Campaign } from 'etcd3';
+import type { Campaign, Etcd3, IKeyValue, Lease } from 'etcd3';
 import type { Logger } from 'pino';
 import type { ProducerIdBlock } from '../producer/producer-id-manager.js';
 import { EtcdKeys, partitionKey } from './etcd-keys.js';
@@ -44,21 +44,33 @@ const REGISTRATION_RETRY_MS = 250;
  * everything a broker caches. Key layout: {@link EtcdKeys}.
  *
  * Concurrency: event loop only. One instance per broker (it owns the broker's lease).
+ * Create it with {@link EtcdMetadataStore.create}.
  */
 export class EtcdMetadataStore implements MetadataStore {
   readonly keys: EtcdKeys;
-  private readonly client: Etcd3;
   private readonly leaseTtlSeconds: number;
   private readonly logger: Logger;
   private lease: Lease | null = null;
   /** The election key of this node's campaign once elected: controller writes compare its create revision. */
   private controllerKey: string | null = null;
 
-  constructor(options: EtcdMetadataStoreOptions) {
+  private constructor(
+    private readonly client: Etcd3,
+    options: EtcdMetadataStoreOptions,
+  ) {
     this.keys = new EtcdKeys(options.prefix);
-    this.client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: 3000 });
     this.leaseTtlSeconds = Math.max(2, Math.ceil(options.leaseTtlMs / 1000));
     this.logger = options.logger;
+  }
+
+  /**
+   * A store on a new etcd client (it connects lazily: the first call reaches etcd). The etcd3
+   * module (with gRPC) is loaded only here: it takes about 250 ms to load, which a single broker
+   * (no etcd) must not pay at start.
+   */
+  static async create(options: EtcdMetadataStoreOptions): Promise<EtcdMetadataStore> {
+    const { Etcd3: Client } = await import('etcd3');
+    return new EtcdMetadataStore(new Client({ hosts: [...options.endpoints], dialTimeout: 3000 }), options);
   }
 
   async clusterId(proposal: string): Promise<string> {

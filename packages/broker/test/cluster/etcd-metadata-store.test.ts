@@ -16,8 +16,8 @@ describe('EtcdMetadataStore against a real etcd', () => {
   let etcd: EtcdProcess;
   const stores: EtcdMetadataStore[] = [];
   /** A store on its own prefix unless one is given (tests sharing a cluster pass theirs). */
-  const open = (prefix = `/t${++prefixes}`) => {
-    const store = new EtcdMetadataStore({ endpoints: [etcd.endpoint], prefix, leaseTtlMs: 2000, logger });
+  const open = async (prefix = `/t${++prefixes}`) => {
+    const store = await EtcdMetadataStore.create({ endpoints: [etcd.endpoint], prefix, leaseTtlMs: 2000, logger });
     stores.push(store);
     return store;
   };
@@ -31,32 +31,32 @@ describe('EtcdMetadataStore against a real etcd', () => {
   });
 
   it('keeps the first proposed cluster id', async () => {
-    const a = open('/cid');
-    const b = open('/cid');
+    const a = await open('/cid');
+    const b = await open('/cid');
     expect(await a.clusterId('first')).toBe('first');
     expect(await b.clusterId('second')).toBe('first');
   });
 
   it('registers a broker under a lease, refuses a live duplicate from another data directory, and lets the same directory replace its stale registration', async () => {
     const prefix = '/reg';
-    const first = open(prefix);
+    const first = await open(prefix);
     expect((await first.registerBroker(registration(1, '/d1'), () => undefined)).kind).toBe('registered');
     const started = Date.now();
-    const duplicate = await open(prefix).registerBroker(registration(1, '/other'), () => undefined);
+    const duplicate = await (await open(prefix)).registerBroker(registration(1, '/other'), () => undefined);
     expect(duplicate).toMatchObject({ kind: 'duplicate', existing: { dataDir: '/d1' } });
     // It waited out one lease TTL in case the holder was a broker killed just before.
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
-    const again = await open(prefix).registerBroker(registration(1, '/d1'), () => undefined);
+    const again = await (await open(prefix)).registerBroker(registration(1, '/d1'), () => undefined);
     expect(again.kind).toBe('registered');
   });
 
   it('shows registrations in the watch and drops one when its lease is no longer renewed', async () => {
     const prefix = '/watch';
-    const observer = open(prefix);
+    const observer = await open(prefix);
     let latest: ClusterSnapshot | null = null;
     const stop = await observer.watch((s) => (latest = s), () => undefined);
-    const a = open(prefix);
-    const b = open(prefix);
+    const a = await open(prefix);
+    const b = await open(prefix);
     await a.registerBroker(registration(1, '/a'), () => undefined);
     await b.registerBroker(registration(2, '/b'), () => undefined);
     await waitUntil('two brokers in the snapshot', () => latest?.brokers.size === 2, 5000);
@@ -70,7 +70,7 @@ describe('EtcdMetadataStore against a real etcd', () => {
   });
 
   it('changes a partition state only by compare-and-swap on its mod revision', async () => {
-    const store = open();
+    const store = await open();
     const state = { leader: 1, leaderEpoch: 0, isr: [1], partitionEpoch: 0 };
     const created = await store.updatePartitionState('t', 0, 0, state);
     expect(created.kind).toBe('ok');
@@ -84,8 +84,8 @@ describe('EtcdMetadataStore against a real etcd', () => {
 
   it('elects one controller, fences the writes of one that resigned, and elects the next', async () => {
     const prefix = '/ctrl';
-    const a = open(prefix);
-    const b = open(prefix);
+    const a = await open(prefix);
+    const b = await open(prefix);
     const elected: Array<{ who: string; epoch: number }> = [];
     const campaignA = a.campaign(1, { onElected: (epoch) => elected.push({ who: 'a', epoch }), onLost: () => undefined });
     await waitUntil('a to be elected', () => elected.length === 1, 5000);
@@ -105,7 +105,7 @@ describe('EtcdMetadataStore against a real etcd', () => {
 
   it('claims producer id blocks from several brokers at once without overlap', async () => {
     const prefix = '/pid';
-    const claimers = [open(prefix), open(prefix), open(prefix)];
+    const claimers = [await open(prefix), await open(prefix), await open(prefix)];
     const blocks = (await Promise.all(claimers.flatMap((s) => Array.from({ length: 10 }, () => s.claimProducerIdBlock(1000))))).sort((x, y) => x.firstProducerId - y.firstProducerId);
     expect(blocks.map((b) => b.firstProducerId)).toEqual(Array.from({ length: 30 }, (_, i) => i * 1000));
   });

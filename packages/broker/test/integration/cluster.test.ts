@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { buildRecordBatchSync, CreateTopics, ErrorCode, Fetch, InitProducerId, ListOffsets, Metadata, Produce, type MetadataResponse } from '@sluice/protocol';
+import { buildRecordBatchSync, CreateTopics, ErrorCode, Fetch, FindCoordinator, InitProducerId, ListOffsets, Metadata, Produce, type MetadataResponse } from '@sluice/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLUICE_BIN } from '../helpers/broker-process.js';
@@ -22,11 +22,11 @@ async function withClient<T>(port: number, fn: (client: RawClient) => Promise<T>
   }
 }
 
-function metadata(port: number, topics: string[] | null = null): Promise<MetadataResponse> {
+function metadata(port: number, topics: string[] | null = null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
   return withClient(port, (c) =>
     c.send(Metadata, 8, {
       topics: topics === null ? null : topics.map((name) => ({ name })),
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,
     }),
@@ -49,6 +49,21 @@ async function leadersOf(port: number, topic: string): Promise<number[]> {
   const m = await metadata(port, [topic]);
   return m.topics[0]!.partitions.sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => p.leaderId);
 }
+
+describe('cluster mode without etcd', () => {
+  it('exits at start with one line naming etcd when etcd cannot be reached', async () => {
+    const dir = await tempDir();
+    try {
+      const args = [SLUICE_BIN, 'broker', '--data-dir', dir.path, '--port', '0', '--node-id', '1', '--etcd', 'http://127.0.0.1:1'];
+      const result = await collectProcess(spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }), { timeoutMs: 20_000 });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('cannot use etcd at http://127.0.0.1:1');
+    } finally {
+      await dir.remove();
+    }
+  });
+});
 
 describe('cluster mode: three brokers on one etcd', () => {
   let cluster: TestCluster;
@@ -186,6 +201,34 @@ describe('cluster mode: three brokers on one etcd', () => {
       const [partition, value] = line.split(' ');
       expect(value!.startsWith(`kc-${partition}-`)).toBe(true);
     }
+  });
+
+  it('auto-creates a topic through the controller when two brokers are asked for it at once, and kcat produces to a new topic through any broker', async () => {
+    const [a, b] = await Promise.all([metadata(port(1), ['auto-both'], true), metadata(port(2), ['auto-both'], true)]);
+    expect(a.topics[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(b.topics[0]).toEqual(a.topics[0]);
+    expect(a.topics[0]!.partitions).toHaveLength(1);
+    expect([1, 2, 3]).toContain(a.topics[0]!.partitions[0]!.leaderId);
+
+    const lines = Array.from({ length: 5 }, (_, i) => `auto-${i}`);
+    const produced = await kcat(['-P', '-b', `127.0.0.1:${port(1)}`, '-t', 'auto-kcat', '-X', 'acks=all'], { input: lines.join('\n') + '\n' });
+    expect(produced.code, produced.stderr).toBe(0);
+    const consumed = await kcat(['-C', '-b', `127.0.0.1:${port(3)}`, '-t', 'auto-kcat', '-o', 'beginning', '-e']);
+    expect(consumed.code, consumed.stderr).toBe(0);
+    expect(consumed.stdout.trim().split('\n')).toEqual(lines);
+  });
+
+  it('names the same group coordinator from every broker, spreading groups over the brokers', async () => {
+    const coordinators = new Set<number>();
+    for (let g = 0; g < 12; g++) {
+      const answers = await Promise.all([1, 2, 3].map((id) => withClient(port(id), (c) => c.send(FindCoordinator, 1, { key: `group-${g}`, keyType: 0 }))));
+      for (const r of answers) {
+        expect(r.errorCode).toBe(ErrorCode.NONE);
+        expect([r.nodeId, r.host, r.port]).toEqual([answers[0]!.nodeId, '127.0.0.1', port(answers[0]!.nodeId)]);
+      }
+      coordinators.add(answers[0]!.nodeId);
+    }
+    expect(coordinators.size).toBeGreaterThan(1);
   });
 
   it('hands out producer ids on different brokers that never collide', async () => {

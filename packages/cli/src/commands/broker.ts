@@ -1,4 +1,4 @@
-import { BrokerConfigError, DuplicateNodeIdError, startBroker } from '@sluice/broker';
+import { BrokerConfigError, DuplicateNodeIdError, MetadataStoreUnavailableError, startBroker } from '@sluice/broker';
 import type { Argv, CommandModule, Options } from 'yargs';
 
 /** Parsed arguments of `sluice broker`. */
@@ -51,8 +51,9 @@ export const brokerCommand: CommandModule<object, BrokerArgs> = {
 /**
  * Starts the broker for `args` and installs the SIGTERM/SIGINT handlers that close it (answering
  * the requests in flight first, see `RunningBroker.close`). Throws Error with a one-line message
- * for a bad `--override`, an invalid config value, a port in use, or a data directory held by
- * another broker (DataDirLockedError names the directory and the holder's pid).
+ * for a bad `--override`, an invalid config value, a port in use, a data directory held by
+ * another broker (DataDirLockedError names the directory and the holder's pid), and in cluster
+ * mode a node id held by a live broker or etcd that cannot be used.
  */
 export async function runBroker(args: BrokerArgs): Promise<void> {
   const config: Record<string, string> = {};
@@ -73,11 +74,7 @@ export async function runBroker(args: BrokerArgs): Promise<void> {
       config,
     });
   } catch (err) {
-    if (err instanceof BrokerConfigError || err instanceof DuplicateNodeIdError) throw new Error(err.message);
-    const name = (err as Error).name ?? '';
-    if (config['etcd.endpoints'] !== undefined && (name.startsWith('Grpc') || name.startsWith('Etcd'))) {
-      throw new Error(`cannot use etcd at ${config['etcd.endpoints']}: ${(err as Error).message}`);
-    }
+    if (err instanceof BrokerConfigError || err instanceof DuplicateNodeIdError || err instanceof MetadataStoreUnavailableError) throw new Error(err.message);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${args.port} on ${args.host} is already in use (another broker running?); choose one with --port`);
     }
