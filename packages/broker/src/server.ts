@@ -110,7 +110,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         dataDir,
         logs,
         clusterIdProposal: meta.clusterId,
-        logger: logger.child({ component: 'cluster' }),
+        logger,
       });
     }
     const clusterNode = cluster;

@@ -39,6 +39,7 @@ export interface ClusterNodeOptions {
   readonly storeDescription: string;
   /** Proposed cluster id (this data directory's meta.properties) for a cluster's first broker. */
   readonly clusterIdProposal: string;
+  /** The broker's logger; this node logs as component `cluster`, its controller as `controller`. */
   readonly logger: Logger;
 }
 
@@ -68,12 +69,14 @@ export class ClusterNode {
   private rewatchTimer: NodeJS.Timeout | null = null;
   private advertised: { host: string; port: number } | null = null;
   private readonly incarnationId = randomBytes(8).toString('hex');
+  private readonly logger: Logger;
 
   private constructor(
     private readonly options: ClusterNodeOptions,
     readonly clusterId: string,
   ) {
     this.current = emptySnapshot();
+    this.logger = options.logger.child({ component: 'cluster' });
     this.controller = new Controller(options.store, options.nodeId, () => this.current, options.logger.child({ component: 'controller' }));
   }
 
@@ -101,7 +104,7 @@ export class ClusterNode {
       (snapshot) => this.apply(snapshot),
       (err) => {
         if (this.closed) return;
-        this.options.logger.error({ err }, 'etcd watch failed; re-reading the metadata and watching again');
+        this.logger.error({ err }, 'etcd watch failed; re-reading the metadata and watching again');
         const previous = this.stopWatch;
         this.stopWatch = null;
         void previous?.().catch(() => undefined);
@@ -109,7 +112,7 @@ export class ClusterNode {
           this.rewatchTimer = null;
           if (this.closed) return;
           this.watch().catch((e: unknown) => {
-            this.options.logger.error({ err: e }, 'watching again failed; retrying');
+            this.logger.error({ err: e }, 'watching again failed; retrying');
             this.rewatchTimer = setTimeout(retry, REREGISTER_DELAY_MS);
           });
         };
@@ -137,7 +140,8 @@ export class ClusterNode {
   }
 
   private async registerOnce(): Promise<number> {
-    const { nodeId, dataDir, store, logger } = this.options;
+    const { nodeId, dataDir, store } = this.options;
+    const logger = this.logger;
     const { host, port } = this.advertised!;
     const result = await store.registerBroker(
       { nodeId, host, port, rack: null, hostName: hostname(), dataDir, incarnationId: this.incarnationId },
@@ -156,12 +160,12 @@ export class ClusterNode {
     if (this.closed) return;
     // Without a live registration this broker must not act as a leader (others may already see it gone).
     this.registered = false;
-    this.options.logger.error({ err }, 'broker lease lost; not serving as leader until registered again');
+    this.logger.error({ err }, 'broker lease lost; not serving as leader until registered again');
     const retry = () => {
       this.reregisterTimer = null;
       if (this.closed) return;
       this.registerOnce().catch((e: unknown) => {
-        this.options.logger.error({ err: e }, 'registering again failed; retrying');
+        this.logger.error({ err: e }, 'registering again failed; retrying');
         this.reregisterTimer = setTimeout(retry, REREGISTER_DELAY_MS);
       });
     };
@@ -234,7 +238,7 @@ export class ClusterNode {
     });
     clearTimeout(timer);
     this.waiters.delete(key);
-    await this.options.store.deleteTopicRequest(key).catch((err: unknown) => this.options.logger.warn({ err, key }, 'could not delete an answered topic request'));
+    await this.options.store.deleteTopicRequest(key).catch((err: unknown) => this.logger.warn({ err, key }, 'could not delete an answered topic request'));
     if (outcome.errorCode === ErrorCode.NONE) await this.opening.get(request.topic)?.catch(() => undefined);
     return outcome;
   }
@@ -267,7 +271,8 @@ export class ClusterNode {
 
   /** Opens (creating if new) the local logs of a topic this broker holds replicas of. */
   private async openLocal(assignment: TopicAssignment): Promise<void> {
-    const { logs, logger } = this.options;
+    const { logs } = this.options;
+    const logger = this.logger;
     const local = logs.topics().get(assignment.name);
     if (local !== undefined) {
       if (local.partitions !== assignment.replicas.length) {
@@ -297,7 +302,7 @@ export class ClusterNode {
     if (this.rewatchTimer !== null) clearTimeout(this.rewatchTimer);
     for (const resolve of this.waiters.values()) resolve({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'broker shutting down' });
     await this.controller.close();
-    await this.options.store.deregisterBroker().catch((err: unknown) => this.options.logger.warn({ err }, 'deregistering failed; the lease will expire'));
+    await this.options.store.deregisterBroker().catch((err: unknown) => this.logger.warn({ err }, 'deregistering failed; the lease will expire'));
     await this.stopWatch?.().catch(() => undefined);
     await this.options.store.close();
   }

@@ -261,6 +261,27 @@ describe('cluster mode: three brokers on one etcd', () => {
     expect((await metadata(port(2))).brokers).toHaveLength(3);
   });
 
+  it('drops a broker frozen (SIGSTOP) past its lease, and takes it back, serving its partitions, once it runs again (SIGCONT)', async () => {
+    const controller = (await metadata(port(1))).controllerId;
+    const frozen = [1, 2, 3].find((id) => id !== controller)!;
+    const observer = controller!;
+    const child = cluster.brokers.get(frozen)!.process!.child;
+    child.kill('SIGSTOP');
+    try {
+      await waitUntil('the frozen broker to leave Metadata', async () => !(await metadata(port(observer))).brokers.some((b) => b.nodeId === frozen), LEASE_TTL_MS + 8_000, 50);
+    } finally {
+      child.kill('SIGCONT');
+    }
+    const resumedAt = Date.now();
+    await waitUntil('the resumed broker to register again', async () => (await metadata(port(observer))).brokers.some((b) => b.nodeId === frozen), 15_000, 50);
+    console.log(`SIGCONT of broker ${frozen}: registered again after ${Date.now() - resumedAt} ms`);
+    const partition = (await leadersOf(port(observer), 'kc')).indexOf(frozen);
+    const produced = await kcat(['-P', '-b', `127.0.0.1:${port(observer)}`, '-t', 'kc', '-p', String(partition), '-X', 'acks=all'], { input: 'after-freeze\n' });
+    expect(produced.code, produced.stderr).toBe(0);
+    const consumed = await kcat(['-C', '-b', `127.0.0.1:${port(frozen)}`, '-t', 'kc', '-p', String(partition), '-o', '-1', '-e']);
+    expect(consumed.stdout.trim()).toBe('after-freeze');
+  });
+
   it('drops a broker killed with kill -9 from Metadata once its lease expires, and serves its partitions again after a restart', async () => {
     const controller = (await metadata(port(1))).controllerId;
     const victim = [1, 2, 3].find((id) => id !== controller)!;
@@ -287,7 +308,7 @@ describe('cluster mode: three brokers on one etcd', () => {
     await waitUntil('the restarted broker to be back in Metadata', async () => (await metadata(port(survivor))).brokers.length === 3, 10_000);
     const consumed = await kcat(['-C', '-b', `127.0.0.1:${port(survivor)}`, '-t', 'kc', '-o', 'beginning', '-e', '-f', '%p %s\n']);
     expect(consumed.code, consumed.stderr).toBe(0);
-    expect(consumed.stdout.trim().split('\n')).toHaveLength(60);
+    expect(consumed.stdout.trim().split('\n')).toHaveLength(61);
   });
 
   it('elects another controller when the controller is killed with kill -9, and that controller creates topics', async () => {
