@@ -6,12 +6,15 @@ import { validateAppend, validateCompressedRecords } from '../../packages/storag
 import { runIfMain } from '../micro/harness.mjs';
 
 export const concept = 'append validation';
-const LIMITS = { maxMessageBytes: 2 << 20, segmentBytes: 1 << 30, messageTimestampType: 'CreateTime' };
+const LIMITS = { maxMessageBytes: 2 << 20, segmentBytes: 1 << 30, messageTimestampType: 'CreateTime', cleanupPolicy: 'delete' };
+/** A compacted topic also checks that every record has a key. */
+const COMPACTED_LIMITS = { ...LIMITS, cleanupPolicy: 'compact' };
 
 async function batchOf(bytes, compression) {
   const count = Math.floor(bytes / 108);
   const records = Array.from({ length: count }, (_, i) => ({ value: Buffer.alloc(100, i & 0xff), timestamp: 1_700_000_000_000 + i }));
-  return { count, batch: await buildRecordBatch({ records, compression }) };
+  const keyed = records.map((r, i) => ({ ...r, key: Buffer.from(`k${i}`) }));
+  return { count, batch: await buildRecordBatch({ records, compression }), keyedBatch: await buildRecordBatch({ records: keyed, compression }) };
 }
 
 const shapes = [];
@@ -23,10 +26,12 @@ for (const [label, bytes] of [['16 KiB', 16 << 10], ['1 MiB', 1 << 20]]) {
 
 export function tasks() {
   const out = [];
-  for (const { label, compression, count, batch } of shapes) {
+  for (const { label, compression, count, batch, keyedBatch } of shapes) {
     out.push({ name: `${label}: header + CRC only (before), ${count} rec`, fn: () => validateRecordBatchAt(batch, 0, batch.length), bytesPerOp: batch.length });
     if (compression === CompressionType.None) {
       out.push({ name: `${label}: validateAppend with record walk, ${count} rec`, fn: () => validateAppend(batch, LIMITS), bytesPerOp: batch.length });
+      out.push({ name: `${label}: keyed, walk, delete topic, ${count} rec`, fn: () => validateAppend(keyedBatch, LIMITS), bytesPerOp: keyedBatch.length });
+      out.push({ name: `${label}: keyed, walk + key check (compacted), ${count} rec`, fn: () => validateAppend(keyedBatch, COMPACTED_LIMITS), bytesPerOp: keyedBatch.length });
     } else {
       out.push({ name: `${label}: decompress alone, ${count} rec`, fn: () => decompress(compression, batch.subarray(RECORDS_OFFSET)), bytesPerOp: batch.length });
       out.push({

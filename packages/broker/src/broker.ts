@@ -2,6 +2,7 @@ import { ErrorCode } from '@sluice/protocol';
 import { InvalidTopicError, type LogManager, type PartitionLog } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { ClusterNode } from './cluster/cluster-node.js';
+import { isInternalTopic } from './group/offsets-topic.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './group/index.js';
 import type { ProducerIdManager } from './producer/producer-id-manager.js';
@@ -188,7 +189,8 @@ export class Broker {
     if (existing) return { kind: 'exists', topic: existing };
     const reason = this.logs.validateTopicName(name);
     if (reason !== null) return { kind: 'invalid', reason };
-    if (!allowAutoCreate || !this.config['auto.create.topics.enable']) return { kind: 'unknown' };
+    // Each broker keeps its own __consumer_offsets for now; it is not a cluster topic to create.
+    if (!allowAutoCreate || !this.config['auto.create.topics.enable'] || isInternalTopic(name)) return { kind: 'unknown' };
     const outcome = await cluster.createTopic({ topic: name, numPartitions: this.config['num.partitions'], replicationFactor: 1, configs: {} }, AUTO_CREATE_TIMEOUT_MS);
     const created = summary();
     if (created !== undefined && (outcome.errorCode === ErrorCode.NONE || outcome.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS)) {

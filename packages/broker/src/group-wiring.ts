@@ -2,16 +2,18 @@ import type { LogManager } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-config.js';
 import {
+  ensureOffsetsTopic,
   GROUP_COORDINATOR_CONFIG_DEFS,
   GroupCoordinator,
   type GroupCoordinatorConfig,
-  OffsetStore,
+  GroupMetadataManager,
+  migrateLegacyOffsetLog,
 } from './group/index.js';
 
-/** The coordinator with the offset store it owns, closed in the right order. */
+/** The coordinator with the group metadata manager it owns, closed in the right order. */
 export interface GroupServices {
   readonly coordinator: GroupCoordinator;
-  /** Answers waiting joins/syncs, stops timers, then closes the offset store. */
+  /** Answers waiting joins/syncs, stops timers, then waits for the manager's writes in flight (the LogManager closes the logs). */
   close(): Promise<void>;
 }
 
@@ -24,9 +26,10 @@ export function groupCoordinatorConfigOf(config: BrokerConfig): GroupCoordinator
 }
 
 /**
- * Opens the committed-offset store in `dataDir` (recovering a torn tail) and starts the group
- * coordinator on it. A commit to a partition that does not exist (`partitionExists`, default:
- * hosted by this broker; cluster mode: in the cluster) gets UNKNOWN_TOPIC_OR_PARTITION.
+ * Creates `__consumer_offsets` on the first start (`offsets.topic.num.partitions`), loads every
+ * group's offsets and metadata from it, migrates the pre-topic offset file of `dataDir` once, and
+ * starts the group coordinator. A commit to a partition that does not exist (`partitionExists`,
+ * default: hosted by this broker; cluster mode: in the cluster) gets UNKNOWN_TOPIC_OR_PARTITION.
  */
 export async function openGroupServices(
   config: BrokerConfig,
@@ -36,7 +39,13 @@ export async function openGroupServices(
   partitionExists: (topic: string, partition: number) => boolean = (topic, partition) => logs.getPartition(topic, partition) !== undefined,
 ): Promise<GroupServices> {
   const groupConfig = groupCoordinatorConfigOf(config);
-  const store = await OffsetStore.open(dataDir, { offsetsRetentionMs: groupConfig.offsetsRetentionMinutes * 60_000, logger });
+  const partitions = await ensureOffsetsTopic(logs, config['offsets.topic.num.partitions']);
+  const store = await GroupMetadataManager.open(partitions, {
+    offsetsRetentionMs: groupConfig.offsetsRetentionMinutes * 60_000,
+    loadBufferBytes: config['offsets.load.buffer.size'],
+    logger,
+  });
+  await migrateLegacyOffsetLog(dataDir, store, logger);
   const coordinator = new GroupCoordinator({
     offsetStore: store,
     partitionExists,

@@ -93,6 +93,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
       producerIdExpirationMs: config['producer.id.expiration.ms'],
       producerIdExpirationCheckIntervalMs: config['producer.id.expiration.check.interval.ms'],
+      cleaner: {
+        enable: config['log.cleaner.enable'],
+        dedupeBufferBytes: config['log.cleaner.dedupe.buffer.size'],
+        ioMaxBytesPerSecond: config['log.cleaner.io.max.bytes.per.second'],
+        backoffMs: config['log.cleaner.backoff.ms'],
+      },
       logger,
       maxOpenFiles: config['log.max.open.files'] === -1 ? defaultMaxOpenFiles() : config['log.max.open.files'],
     });
@@ -203,7 +209,7 @@ async function serve(config: BrokerConfig, logger: Logger, opened: OpenedDataDir
         await cluster?.close();
         const drained = server.close(config['shutdown.drain.timeout.ms']);
         // Parked JoinGroup/SyncGroup get NOT_COORDINATOR now rather than hold the drain; the
-        // offset store stays open until the in-flight OffsetCommits are answered.
+        // group metadata manager waits for the in-flight OffsetCommits' writes before the logs close.
         await groups.coordinator.close();
         await drained;
         await groups.close();

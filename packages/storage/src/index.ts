@@ -7,7 +7,7 @@
 export * from './errors.js';
 export * from './clock.js';
 export * from './log-config.js';
-export { diskStats, injectDiskFault, type DiskFault, type DiskFaultHook } from './io/disk.js';
+export { diskStats, injectDiskFault, readWholeFile, removeDir, fsyncDir, type DiskFault, type DiskFaultHook } from './io/disk.js';
 export { FdCache, CachedFile, openFiles, defaultMaxOpenFiles, DEFAULT_MAX_OPEN_FILES } from './io/fd-cache.js';
 export { fetchBufferPool } from './io/fetch-buffer-pool.js';
 export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './segment/offset-index.js';
@@ -23,9 +23,16 @@ export {
   LOG_START_OFFSET_CHECKPOINT_FILE,
   TOPIC_METADATA_FILE,
   DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  DEFAULT_LOG_CLEANER_SETTINGS,
   type TopicInfo,
   type LogManagerOptions,
+  type LogCleanerSettings,
 } from './manager/log-manager.js';
+export { LogCleaner, CLEANER_OFFSET_CHECKPOINT_FILE, type CleanerPartitionStatus, type LogCleanerOptions } from './cleaner/log-cleaner.js';
+export { Cleaner, groupSegments, DedupeBufferTooSmallError, type CleanResult } from './cleaner/cleaner.js';
+export { OffsetMap, OFFSET_MAP_ENTRY_BYTES, KEY_HASH_BYTES } from './cleaner/offset-map.js';
+export { cleanableRange, type CleanableRange } from './cleaner/cleanable-range.js';
+export { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './cleaner/segment-swap.js';
 export { retentionMsBreached, retentionSizeBreached, applyRetention, type RetentionSegment } from './manager/retention.js';
 export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './manager/topic-name.js';
 export { ProducerStateManager, type ProducerBatchInfo, type ProducerUpdate, type ProducerCheck } from './producer/producer-state-manager.js';

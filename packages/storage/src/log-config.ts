@@ -5,6 +5,34 @@ import { InvalidConfigError } from './errors.js';
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
 /**
+ * `cleanup.policy`, normalized: `delete` (retention by time and size), `compact` (the log
+ * cleaner keeps the latest record per key; no retention deletion) or both (Kafka accepts
+ * `compact,delete` and `delete,compact`; both read as `compact,delete`).
+ */
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+
+/** Whether the policy includes `compact` (the log cleaner runs on it, key-less records are refused). */
+export function isCompacted(policy: CleanupPolicy): boolean {
+  return policy !== 'delete';
+}
+
+/** Whether the policy includes `delete` (time and size retention apply). */
+export function isDeleteRetained(policy: CleanupPolicy): boolean {
+  return policy !== 'compact';
+}
+
+/**
+ * Normalizes a `cleanup.policy` list (comma separated, any order, spaces allowed) to a
+ * {@link CleanupPolicy}; null when it names anything else or nothing.
+ */
+export function parseCleanupPolicy(raw: string): CleanupPolicy | null {
+  const parts = new Set(raw.split(',').map((p) => p.trim()).filter((p) => p.length > 0));
+  if (parts.size === 0 || [...parts].some((p) => p !== 'delete' && p !== 'compact')) return null;
+  if (parts.size === 2) return 'compact,delete';
+  return parts.has('compact') ? 'compact' : 'delete';
+}
+
+/**
  * A topic's effective log configuration (Kafka `LogConfig`), typed. Built from the broker's
  * defaults and a topic's string overrides by {@link parseLogConfig}.
  */
@@ -25,8 +53,16 @@ export interface LogConfig {
   readonly maxMessageBytes: number;
   /** `message.timestamp.type`. */
   readonly messageTimestampType: TimestampType;
-  /** `cleanup.policy`: only `delete` (no compaction). */
-  readonly cleanupPolicy: 'delete';
+  /** `cleanup.policy` (normalized, see {@link CleanupPolicy}). */
+  readonly cleanupPolicy: CleanupPolicy;
+  /** `min.cleanable.dirty.ratio`: clean once dirty bytes / (clean + dirty bytes) reaches this (0..1). */
+  readonly minCleanableDirtyRatio: number;
+  /** `min.compaction.lag.ms`: a record stays uncompacted at least this long after its timestamp (ms). */
+  readonly minCompactionLagMs: number;
+  /** `max.compaction.lag.ms`: a dirty record is cleaned within about this long, whatever the dirty ratio (ms). */
+  readonly maxCompactionLagMs: number;
+  /** `delete.retention.ms`: a tombstone stays this long after the cleaning that first saw it (ms). */
+  readonly deleteRetentionMs: number;
   /** `file.delete.delay.ms`: how long a deleted segment's files linger before unlink (ms). */
   readonly fileDeleteDelayMs: number;
 }
@@ -39,7 +75,7 @@ export interface LogConfigKey {
   readonly name: string;
   /** The {@link LogConfig} field it sets. */
   readonly field: keyof LogConfig;
-  readonly type: 'int' | 'long' | 'string';
+  readonly type: 'int' | 'long' | 'double' | 'string';
   /** Default value (typed). */
   readonly default: Parsed;
   /** Human-readable range or choice list, for docs and error messages. */
@@ -48,6 +84,8 @@ export interface LogConfigKey {
   readonly validate: (value: Parsed) => string | null;
   /** What the key does (docs are generated from it). */
   readonly doc: string;
+  /** For string keys: the normalized value, or null when the text is not one (then `validate` reports it). */
+  readonly normalize?: (raw: string) => string | null;
 }
 
 const INT32_MAX = 2_147_483_647;
@@ -102,8 +140,29 @@ export const LOG_CONFIG_KEYS: readonly LogConfigKey[] = [
   },
   {
     name: 'cleanup.policy', field: 'cleanupPolicy', type: 'string', default: 'delete',
-    validDescription: 'delete', validate: (v) => (v === 'delete' ? null : v === 'compact' ? 'log compaction is not supported' : 'must be delete'),
-    doc: 'Only `delete` (retention by time and size); `compact` is rejected.',
+    validDescription: 'delete, compact, compact,delete', normalize: parseCleanupPolicy,
+    validate: (v) => (parseCleanupPolicy(v as string) !== null ? null : 'must be delete, compact or compact,delete'),
+    doc: '`delete` deletes old segments by `retention.ms` / `retention.bytes`; `compact` runs the log cleaner, which keeps the latest record per key (and refuses records without a key), with no retention deletion; `compact,delete` (or `delete,compact`) does both.',
+  },
+  {
+    name: 'min.cleanable.dirty.ratio', field: 'minCleanableDirtyRatio', type: 'double', default: 0.5,
+    validDescription: '[0,...,1]', validate: (v) => ((v as number) >= 0 && (v as number) <= 1 ? null : 'must be between 0 and 1'),
+    doc: 'A compacted partition is cleaned once its dirty bytes (after the first dirty offset) are at least this fraction of its cleanable bytes.',
+  },
+  {
+    name: 'min.compaction.lag.ms', field: 'minCompactionLagMs', type: 'long', default: 0,
+    validDescription: '[0,...]', validate: atLeast(0),
+    doc: 'Minimum time a record stays uncompacted: segments whose largest timestamp is younger than this are not cleaned (ms).',
+  },
+  {
+    name: 'max.compaction.lag.ms', field: 'maxCompactionLagMs', type: 'long', default: Number.MAX_SAFE_INTEGER,
+    validDescription: '[1,...]', validate: atLeast(1),
+    doc: 'Maximum time a record stays uncompacted: a partition whose first dirty batch is older than this is cleaned whatever its dirty ratio, and its active segment rolls at this age (ms). Values above 2^53 (Kafka\'s Long.MAX_VALUE default) read as 2^53 - 1.',
+  },
+  {
+    name: 'delete.retention.ms', field: 'deleteRetentionMs', type: 'long', default: 86_400_000,
+    validDescription: '[0,...]', validate: atLeast(0),
+    doc: 'How long a tombstone (a record with a null value) stays in a compacted partition after the cleaning that first saw it, so consumers catch up on the delete (ms).',
   },
   {
     name: 'file.delete.delay.ms', field: 'fileDeleteDelayMs', type: 'long', default: 60_000,
@@ -119,10 +178,20 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze(
   Object.fromEntries(LOG_CONFIG_KEYS.map((k) => [k.field, k.default])) as unknown as LogConfig,
 );
 
+/** Kafka's Long.MAX_VALUE as text: the "no limit" value clients send for long keys. */
+const INT64_MAX_TEXT = '9223372036854775807';
+
 function parseValue(key: LogConfigKey, raw: string): Parsed {
-  if (key.type === 'string') return raw.trim();
+  if (key.type === 'string') return key.normalize?.(raw) ?? raw.trim();
   const text = raw.trim();
+  if (key.type === 'double') {
+    const d = Number(text);
+    if (text === '' || !Number.isFinite(d)) throw new InvalidConfigError(key.name, raw, 'not a number');
+    return d;
+  }
   if (!/^-?\d+$/.test(text)) throw new InvalidConfigError(key.name, raw, `not an integer`);
+  // Long.MAX_VALUE means "no limit" in Kafka (max.compaction.lag.ms's default): as good as 2^53 - 1 ms.
+  if (key.type === 'long' && text === INT64_MAX_TEXT) return Number.MAX_SAFE_INTEGER;
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new InvalidConfigError(key.name, raw, 'out of range');
   if (key.type === 'int' && (n > INT32_MAX || n < -INT32_MAX - 1)) throw new InvalidConfigError(key.name, raw, 'out of int32 range');
@@ -134,7 +203,7 @@ function parseValue(key: LogConfigKey, raw: string): Parsed {
  * them) over `defaults` into a typed {@link LogConfig}.
  *
  * @throws InvalidConfigError (→ INVALID_CONFIG 40) for an unknown key, an unparsable value or a
- *   value its validator rejects (e.g. `cleanup.policy=compact`).
+ *   value its validator rejects (e.g. `cleanup.policy=archive`).
  */
 export function parseLogConfig(overrides: Readonly<Record<string, string>>, defaults: LogConfig = DEFAULT_LOG_CONFIG): LogConfig {
   const out: Record<string, Parsed> = { ...defaults };

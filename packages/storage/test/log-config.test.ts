@@ -14,6 +14,10 @@ describe('log config', () => {
       maxMessageBytes: 1048588,
       messageTimestampType: 'CreateTime',
       cleanupPolicy: 'delete',
+      minCleanableDirtyRatio: 0.5,
+      minCompactionLagMs: 0,
+      maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+      deleteRetentionMs: 86400000,
       fileDeleteDelayMs: 60000,
     });
     expect(new Set(LOG_CONFIG_KEYS.map((k) => k.name)).size).toBe(LOG_CONFIG_KEYS.length);
@@ -29,7 +33,27 @@ describe('log config', () => {
   });
 
   it.each([
-    ['cleanup.policy', 'compact'],
+    ['compact', 'compact'],
+    ['delete', 'delete'],
+    ['compact,delete', 'compact,delete'],
+    ['delete, compact', 'compact,delete'],
+  ])('normalizes cleanup.policy=%s to %s', (raw, policy) => {
+    expect(parseLogConfig({ 'cleanup.policy': raw }).cleanupPolicy).toBe(policy);
+  });
+
+  it("reads Kafka's Long.MAX_VALUE as no limit and ratios as doubles", () => {
+    const config = parseLogConfig({ 'max.compaction.lag.ms': '9223372036854775807', 'min.cleanable.dirty.ratio': '0.25' });
+    expect(config.maxCompactionLagMs).toBe(Number.MAX_SAFE_INTEGER);
+    expect(config.minCleanableDirtyRatio).toBe(0.25);
+  });
+
+  it.each([
+    ['cleanup.policy', 'archive'],
+    ['cleanup.policy', 'compact,archive'],
+    ['cleanup.policy', ''],
+    ['min.cleanable.dirty.ratio', '1.5'],
+    ['min.cleanable.dirty.ratio', 'half'],
+    ['delete.retention.ms', '-1'],
     ['retention.ms', '-2'],
     ['retention.ms', '1.5'],
     ['segment.bytes', '10'],

@@ -1,4 +1,5 @@
 import { GROUP_COORDINATOR_CONFIG_DEFS } from '../group/group-coordinator-config.js';
+import { parseCleanupPolicy } from '@sluice/storage';
 import { atLeast, BrokerConfigError, type ConfigKey, checkConfigValue, parseConfigValue, unlimitedOrAtLeast } from './config-def.js';
 
 /**
@@ -44,6 +45,15 @@ export const BROKER_CONFIG_KEYS = [
   key('log.index.interval.bytes', 'int', 4096, 'Default index.interval.bytes: log bytes between sparse index entries.', atLeast(0)),
   key('log.index.size.max.bytes', 'int', 10485760, 'Default segment.index.bytes: offset index size that forces a roll (bytes).', atLeast(4096)),
   key('log.message.timestamp.type', 'string', 'CreateTime', 'Default message.timestamp.type: CreateTime keeps producer timestamps, LogAppendTime stamps the broker time.', undefined, ['CreateTime', 'LogAppendTime']),
+  key('log.cleanup.policy', 'string', 'delete', 'Default cleanup.policy: delete (retention), compact (log cleaner, latest record per key) or compact,delete.', (v) => (parseCleanupPolicy(v) !== null ? null : 'must be delete, compact or compact,delete')),
+  key('log.cleaner.enable', 'boolean', true, 'Run the log cleaner on topics whose cleanup.policy includes compact.'),
+  key('log.cleaner.min.cleanable.ratio', 'double', 0.5, 'Default min.cleanable.dirty.ratio: clean a compacted partition once this fraction of its cleanable bytes is dirty.', (v) => (v >= 0 && v <= 1 ? null : 'must be between 0 and 1')),
+  key('log.cleaner.min.compaction.lag.ms', 'long', 0, 'Default min.compaction.lag.ms: records younger than this are not compacted (ms).', atLeast(0)),
+  key('log.cleaner.max.compaction.lag.ms', 'long', Number.MAX_SAFE_INTEGER, 'Default max.compaction.lag.ms: a dirty record is cleaned within about this long, whatever the dirty ratio (ms); Kafka\'s Long.MAX_VALUE reads as 2^53 - 1.', atLeast(1)),
+  key('log.cleaner.delete.retention.ms', 'long', 86400000, 'Default delete.retention.ms: how long a tombstone stays after the cleaning that first saw it (ms).', atLeast(0)),
+  key('log.cleaner.dedupe.buffer.size', 'long', 33554432, 'Memory of the log cleaner\'s key map (bytes): 24 bytes per distinct key (MD5 hash and offset), about 1.25 million keys per pass at 32 MiB; a partition with more keys is cleaned in several passes. Kafka\'s default is 128 MiB; this broker runs on small machines.', atLeast(1024)),
+  key('log.cleaner.io.max.bytes.per.second', 'long', -1, 'Upper bound on the log cleaner\'s reads plus writes (bytes/s); -1 is unlimited (Kafka\'s default is Double.MAX_VALUE).', unlimitedOrAtLeast(1)),
+  key('log.cleaner.backoff.ms', 'long', 15000, 'How long the log cleaner sleeps when no partition needs cleaning (ms).', atLeast(1)),
   key('log.retention.check.interval.ms', 'long', 300000, 'How often retention runs (ms).', atLeast(1)),
   key('producer.id.expiration.ms', 'long', 86400000, 'How long a partition keeps an idle idempotent producer\'s state (ms); its next batch that does not start a sequence then gets UNKNOWN_PRODUCER_ID.', atLeast(1)),
   key('producer.id.expiration.check.interval.ms', 'long', 600000, 'How often expired producer state is removed (ms).', atLeast(1)),
@@ -63,6 +73,10 @@ export const BROKER_CONFIG_KEYS = [
   groupKey('offset.metadata.max.bytes'),
   groupKey('offsets.retention.minutes'),
   groupKey('offsets.retention.check.interval.ms'),
+  key('offsets.topic.num.partitions', 'int', 50, 'Partitions of the internal topic __consumer_offsets, created with this count on the broker\'s first start; a group lives in partition abs(hashCode(groupId)) % partitions. Changing it later has no effect (groups would move).', (v) =>
+    v >= 1 && v <= 10_000 ? null : 'must be 1..10000',
+  ),
+  key('offsets.load.buffer.size', 'int', 5242880, 'Bytes read at a time when loading __consumer_offsets at start (bytes).', atLeast(1024)),
 ] as const;
 
 function key<N extends string, T>(

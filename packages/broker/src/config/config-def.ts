@@ -6,7 +6,7 @@
 export interface ConfigKey<T> {
   /** Kafka's key name, e.g. `log.retention.ms`. */
   readonly name: string;
-  readonly type: 'int' | 'long' | 'boolean' | 'string';
+  readonly type: 'int' | 'long' | 'double' | 'boolean' | 'string';
   readonly default: T;
   /** One sentence for docs and `--help`. */
   readonly doc: string;
@@ -37,7 +37,13 @@ export function parseConfigValue<T>(key: ConfigKey<T>, raw: string | number | bo
       case 'int':
       case 'long': {
         if (!/^-?\d+$/.test(text)) throw new BrokerConfigError(key.name, raw, 'not an integer');
-        value = Number(text);
+        // Kafka's Long.MAX_VALUE means "no limit": as good as 2^53 - 1.
+        value = key.type === 'long' && text === '9223372036854775807' ? Number.MAX_SAFE_INTEGER : Number(text);
+        break;
+      }
+      case 'double': {
+        value = text === '' ? Number.NaN : Number(text);
+        if (!Number.isFinite(value)) throw new BrokerConfigError(key.name, raw, 'not a number');
         break;
       }
       case 'boolean': {
@@ -62,6 +68,9 @@ export function checkConfigValue<T>(key: ConfigKey<T>, value: unknown): T {
       break;
     case 'long':
       if (!Number.isSafeInteger(value)) throw new BrokerConfigError(key.name, value, 'not an integer');
+      break;
+    case 'double':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new BrokerConfigError(key.name, value, 'not a number');
       break;
     case 'boolean':
       if (typeof value !== 'boolean') throw new BrokerConfigError(key.name, value, 'not a boolean');

@@ -53,4 +53,9 @@ const BROKER_DEFAULT_OF: Record<string, string> = {
   'segment.index.bytes': 'log.index.size.max.bytes',
   'max.message.bytes': 'message.max.bytes',
   'message.timestamp.type': 'log.message.timestamp.type',
+  'cleanup.policy': 'log.cleanup.policy',
+  'min.cleanable.dirty.ratio': 'log.cleaner.min.cleanable.ratio',
+  'min.compaction.lag.ms': 'log.cleaner.min.compaction.lag.ms',
+  'max.compaction.lag.ms': 'log.cleaner.max.compaction.lag.ms',
+  'delete.retention.ms': 'log.cleaner.delete.retention.ms',
 };

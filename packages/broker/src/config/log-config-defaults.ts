@@ -1,4 +1,4 @@
-import { DEFAULT_LOG_CONFIG, type LogConfig } from '@sluice/storage';
+import { DEFAULT_LOG_CONFIG, parseCleanupPolicy, type LogConfig } from '@sluice/storage';
 import type { BrokerConfig } from './broker-config.js';
 
 /**
@@ -17,5 +17,10 @@ export function logConfigDefaults(config: BrokerConfig): LogConfig {
     segmentIndexBytes: config['log.index.size.max.bytes'],
     maxMessageBytes: config['message.max.bytes'],
     messageTimestampType: config['log.message.timestamp.type'] as LogConfig['messageTimestampType'],
+    cleanupPolicy: parseCleanupPolicy(config['log.cleanup.policy']) ?? 'delete',
+    minCleanableDirtyRatio: config['log.cleaner.min.cleanable.ratio'],
+    minCompactionLagMs: config['log.cleaner.min.compaction.lag.ms'],
+    maxCompactionLagMs: config['log.cleaner.max.compaction.lag.ms'],
+    deleteRetentionMs: config['log.cleaner.delete.retention.ms'],
   };
 }

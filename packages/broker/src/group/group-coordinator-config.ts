@@ -47,6 +47,7 @@ export interface GroupConfigDef {
 }
 
 const INT32_MAX = 2_147_483_647;
+const INT16_MAX = 32_767;
 
 /** The table: every coordinator setting, its default and its lower bound. */
 export const GROUP_COORDINATOR_CONFIG_DEFS: readonly GroupConfigDef[] = [
@@ -69,7 +70,7 @@ export const GROUP_COORDINATOR_CONFIG_DEFS: readonly GroupConfigDef[] = [
   { key: 'group.new.member.join.timeout.ms', property: 'groupNewMemberJoinTimeoutMs', defaultValue: 300_000, min: 0, kafka: false,
     doc: "How long a new member's JoinGroup may wait for the rebalance to complete before the member is dropped (Kafka's fixed NewMemberJoinTimeoutMs)." },
   { key: 'offset.metadata.max.bytes', property: 'offsetMetadataMaxBytes', defaultValue: 4_096, min: 0, kafka: true,
-    doc: 'Maximum UTF-8 bytes of the metadata string of one committed offset.' },
+    doc: 'Maximum UTF-8 bytes of the metadata string of one committed offset; at most 32767 (a STRING of OffsetCommitValue in __consumer_offsets).' },
   { key: 'offsets.retention.minutes', property: 'offsetsRetentionMinutes', defaultValue: 10_080, min: 1, kafka: true,
     doc: 'Committed offsets of a group with no members expire this long after their last commit and after the group became Empty.' },
   { key: 'offsets.retention.check.interval.ms', property: 'offsetsRetentionCheckIntervalMs', defaultValue: 600_000, min: 1, kafka: true,
@@ -89,7 +90,8 @@ export class InvalidGroupConfigError extends Error {
 
 /**
  * Fills defaults from the table and validates. Throws {@link InvalidGroupConfigError} for a value
- * that is not a safe integer, lies below its minimum, or (session timeouts) has min > max.
+ * that is not a safe integer, lies below its minimum, or (session timeouts) has min > max, and
+ * for `offset.metadata.max.bytes` above 32767.
  */
 export function groupCoordinatorConfig(overrides: Partial<GroupCoordinatorConfig> = {}): GroupCoordinatorConfig {
   const out = {} as GroupCoordinatorConfig;
@@ -101,6 +103,8 @@ export function groupCoordinatorConfig(overrides: Partial<GroupCoordinatorConfig
   if (out.groupMinSessionTimeoutMs > out.groupMaxSessionTimeoutMs) {
     throw new InvalidGroupConfigError('group.min.session.timeout.ms', out.groupMinSessionTimeoutMs);
   }
+  // The metadata is an int16-length STRING of the OffsetCommitValue record.
+  if (out.offsetMetadataMaxBytes > INT16_MAX) throw new InvalidGroupConfigError('offset.metadata.max.bytes', out.offsetMetadataMaxBytes);
   if (out.groupMaxSessionTimeoutMs > INT32_MAX) throw new InvalidGroupConfigError('group.max.session.timeout.ms', out.groupMaxSessionTimeoutMs);
   return out;
 }

@@ -5,8 +5,10 @@ import { groupCoordinatorConfig, type GroupCoordinatorConfig } from './group-coo
 import { noopGroupLogger, type GroupLogger } from './group-logger.js';
 import { GroupRebalancer, type GroupRegistry } from './group-rebalancer.js';
 import { joinGroupError } from './group-responses.js';
-import type { OffsetCommitEntry } from './offset-log-format.js';
-import type { OffsetExpiry, OffsetStore } from './offset-store.js';
+import { RecordValidationError } from '@sluice/storage';
+import type { GroupMetadataValue } from '@sluice/protocol';
+import type { OffsetCommitEntry } from './committed-offset.js';
+import type { GroupMetadataManager, OffsetExpiry } from './group-metadata-manager.js';
 import { systemScheduler, type ScheduledTask, type Scheduler } from './scheduler.js';
 import type {
   DeleteGroupsResponse,
@@ -38,8 +40,8 @@ const NO_CONTEXT: GroupRequestContext = { clientId: '', clientHost: '' };
 
 /** Constructor options of {@link GroupCoordinator}. */
 export interface GroupCoordinatorOptions {
-  /** Where committed offsets live; opened by the caller, who also closes it after `close()`. */
-  offsetStore: OffsetStore;
+  /** Where committed offsets and group metadata live (`__consumer_offsets`); opened by the caller, who also closes it after `close()`. */
+  offsetStore: GroupMetadataManager;
   /** Whether the broker hosts topic-partition `topic`/`partition`; commits to others get UNKNOWN_TOPIC_OR_PARTITION (3). */
   partitionExists: (topic: string, partition: number) => boolean;
   /** Overrides of the defaults in `GROUP_COORDINATOR_CONFIG_DEFS`. */
@@ -52,7 +54,7 @@ export interface GroupCoordinatorOptions {
 /**
  * The group coordinator of a single-broker cluster (Kafka `GroupCoordinator` for classic groups
  * plus the offset half of `GroupMetadataManager`): owns every group by groupId, the timers, and
- * the committed offsets in an {@link OffsetStore}.
+ * the committed offsets and group metadata in `__consumer_offsets` through a {@link GroupMetadataManager}.
  *
  * Every method takes and returns objects shaped exactly like the Kafka schema (see types.ts), so
  * request handlers pass decoded requests in and encode answers out. Expected failures are error
@@ -60,8 +62,11 @@ export interface GroupCoordinatorOptions {
  * resolve only when the rebalance allows; every other method resolves at once except offset
  * commits and group deletions, which resolve after fdatasync.
  *
- * Group membership is not persisted: after a restart every group holding offsets comes back
- * Empty and members rejoin, as with Kafka when the coordinator moves to another broker.
+ * Persisted as Kafka does: each commit (OffsetCommit records), a group's metadata when a rebalance
+ * completes and when it becomes Empty (GroupMetadata), tombstones on DeleteGroups, offset expiry
+ * and removal of an Empty group. Members are not restored on load: after a restart every stored
+ * group comes back Empty (with its protocol type and generation) and members rejoin, as with
+ * Kafka when the coordinator moves to another broker and the old members' sessions lapse.
  *
  * Bounds: `group.max.groups` groups, `group.max.size` members and `group.max.pending.members`
  * pending ids per group, `group.member.metadata.max.bytes` per JoinGroup,
@@ -69,13 +74,13 @@ export interface GroupCoordinatorOptions {
  * groups × pending ids, each expiring after its session timeout.
  *
  * Concurrency contract: runs on the event loop; group state changes happen synchronously inside
- * each call (the only awaits are the offset store's), so requests and timers never interleave
+ * each call (the only awaits are the group metadata manager's writes), so requests and timers never interleave
  * inside a state change.
  */
 export class GroupCoordinator {
   /** The resolved configuration. */
   readonly config: GroupCoordinatorConfig;
-  private readonly store: OffsetStore;
+  private readonly store: GroupMetadataManager;
   private readonly partitionExists: (topic: string, partition: number) => boolean;
   private readonly scheduler: Scheduler;
   private readonly logger: GroupLogger;
@@ -97,12 +102,23 @@ export class GroupCoordinator {
       getGroup: (groupId) => this.groups.get(groupId),
       getOrCreateGroup: (groupId) => this.getOrCreateGroup(groupId),
       noteMaybeCollectable: (group) => this.maybeCollectable.add(group.groupId),
+      storeGroup: (group) => this.storeGroup(group),
     };
     this.rebalancer = new GroupRebalancer(this.config, this.scheduler, this.logger, registry);
     // Groups with offsets exist (Empty) from the start; their Empty time starts now, so a restart
     // never makes offsets look older than they are.
     const now = this.scheduler.nowMs();
-    for (const groupId of this.store.groups()) this.groups.set(groupId, new ClassicGroup(groupId, now));
+    for (const groupId of [...this.store.groups(), ...this.store.groupsWithMetadata()]) {
+      if (this.groups.has(groupId)) continue;
+      const group = new ClassicGroup(groupId, now);
+      const stored = this.store.groupMetadata(groupId);
+      if (stored !== undefined) {
+        group.protocolType = stored.protocolType === '' ? null : stored.protocolType;
+        group.generationId = stored.generation;
+      }
+      this.groups.set(groupId, group);
+      this.maybeCollectable.add(groupId);
+    }
     this.scheduleRetentionCheck();
   }
 
@@ -176,7 +192,7 @@ export class GroupCoordinator {
    * members; otherwise member and generation must be current (UNKNOWN_MEMBER_ID 25,
    * ILLEGAL_GENERATION 22, FENCED_INSTANCE_ID 82; REBALANCE_IN_PROGRESS 27 in
    * CompletingRebalance). Per partition: UNKNOWN_TOPIC_OR_PARTITION (3), OFFSET_METADATA_TOO_LARGE
-   * (12). Answered after fdatasync; NOT_COORDINATOR (16) if the offset log failed (Kafka's
+   * (12). Answered after fdatasync; NOT_COORDINATOR (16) if the write to `__consumer_offsets` failed, INVALID_COMMIT_OFFSET_SIZE (28) for a batch over its max.message.bytes (Kafka's
    * mapping of a storage error). Any int64 offset is stored, negative sentinels included.
    */
   async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
@@ -234,8 +250,10 @@ export class GroupCoordinator {
       try {
         await this.store.commit(group.groupId, entries);
       } catch (err) {
-        this.logger.error({ err, groupId: group.groupId }, 'offset commit failed to reach disk');
-        for (const result of accepted) result.errorCode = ErrorCode.NOT_COORDINATOR;
+        // Kafka's mapping: a batch over max.message.bytes → INVALID_COMMIT_OFFSET_SIZE (28); a storage failure → NOT_COORDINATOR (16).
+        const tooLarge = err instanceof RecordValidationError;
+        if (!tooLarge) this.logger.error({ err, groupId: group.groupId }, 'offset commit failed to reach disk');
+        for (const result of accepted) result.errorCode = tooLarge ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.NOT_COORDINATOR;
       } finally {
         group.inflightCommits--;
       }
@@ -319,7 +337,7 @@ export class GroupCoordinator {
 
   /**
    * Stops timers and answers every parked JoinGroup/SyncGroup with NOT_COORDINATOR (16), as
-   * Kafka does when a coordinator unloads a group. Does not close the offset store. Idempotent.
+   * Kafka does when a coordinator unloads a group. Does not close the group metadata manager. Idempotent.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -443,6 +461,37 @@ export class GroupCoordinator {
   private removeGroup(group: ClassicGroup, errorCode: number): void {
     this.rebalancer.shutdownGroup(group, errorCode);
     this.groups.delete(group.groupId);
+    // A Dead group leaves a tombstone for its stored metadata (Kafka writes it with the offsets' tombstones).
+    this.store.removeGroupMetadata(group.groupId).catch((err: unknown) => this.logger.error({ err, groupId: group.groupId }, 'group metadata tombstone failed to reach disk'));
+  }
+
+  /**
+   * Stores the group's metadata (Kafka `storeGroup`): called when a rebalance completes (Stable,
+   * with every member's subscription and assignment) and when the group becomes Empty. Members
+   * are answered without waiting for it: membership is not restored from it (see the class doc),
+   * so a lost record costs tools a stale view, never a client its assignment.
+   */
+  private storeGroup(group: ClassicGroup): void {
+    if (this.closed) return;
+    const protocolName = group.protocolName;
+    const value: GroupMetadataValue = {
+      protocolType: group.protocolType ?? '',
+      generation: group.generationId,
+      protocol: protocolName,
+      leader: group.members.size > 0 ? group.leaderId : null,
+      currentStateTimestamp: group.stateTimestampMs,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeout: m.rebalanceTimeoutMs,
+        sessionTimeout: m.sessionTimeoutMs,
+        subscription: protocolName === null ? EMPTY : m.metadataFor(protocolName),
+        assignment: m.assignment,
+      })),
+    };
+    this.store.storeGroup(group.groupId, value).catch((err: unknown) => this.logger.error({ err, groupId: group.groupId }, 'group metadata failed to reach disk'));
   }
 
   private scheduleRetentionCheck(): void {

@@ -1,5 +1,5 @@
 /**
- * The logging surface the group coordinator and offset store use: the subset of pino's `Logger`
+ * The logging surface the group coordinator and its group metadata manager use: the subset of pino's `Logger`
  * (`logger.child({ component: 'group-coordinator' })` satisfies it), so this module needs no
  * logger instance of its own and tests need none.
  */

@@ -40,6 +40,8 @@ export interface GroupRegistry {
   getOrCreateGroup(groupId: string): ClassicGroup | undefined;
   /** The group may have become removable (Empty, no members, pending ids or offsets). */
   noteMaybeCollectable(group: ClassicGroup): void;
+  /** Persist the group's metadata: a rebalance completed (Stable) or it became Empty (Kafka `storeGroup`). */
+  storeGroup(group: ClassicGroup): void;
 }
 
 
@@ -432,6 +434,7 @@ export class GroupRebalancer {
     group.initNextGeneration(now);
     if (group.is(ClassicGroupState.Empty)) {
       this.logger.info({ groupId: group.groupId, generationId: group.generationId }, 'group is now empty');
+      this.registry.storeGroup(group);
       this.registry.noteMaybeCollectable(group);
       return;
     }
@@ -495,6 +498,7 @@ export class GroupRebalancer {
       member.assignment = assignment === undefined ? EMPTY : Buffer.from(assignment);
     }
     group.transitionTo(ClassicGroupState.Stable, this.scheduler.nowMs());
+    this.registry.storeGroup(group);
     this.propagateAssignment(group, ErrorCode.NONE);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Consumer groups: the classic group coordinator (JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
- * DescribeGroups, ListGroups, DeleteGroups) and the durable committed-offset store (OffsetCommit,
+ * DescribeGroups, ListGroups, DeleteGroups) and the committed offsets and group metadata in `__consumer_offsets` (OffsetCommit,
  * OffsetFetch). See docs/consumer-groups.md.
  */
 export * from './types.js';
@@ -11,28 +11,21 @@ export * from './classic-group-state.js';
 export { ClassicGroupMember } from './classic-group-member.js';
 export { ClassicGroup } from './classic-group.js';
 export { GroupCoordinator, type GroupCoordinatorOptions } from './group-coordinator.js';
+export type { CommittedOffset, OffsetCommitEntry } from './committed-offset.js';
 export {
-  OffsetStore,
-  OffsetStoreIOError,
-  OffsetStoreClosedError,
-  OFFSETS_DIR_NAME,
-  OFFSETS_LOG_FILE_NAME,
-  type OffsetStoreOptions,
-  type OffsetStoreRecovery,
-  type OffsetStoreStats,
+  GroupMetadataManager,
+  GroupMetadataManagerClosedError,
+  type GroupMetadataManagerOptions,
+  type GroupMetadataStats,
   type OffsetExpiry,
-} from './offset-store.js';
+} from './group-metadata-manager.js';
+export { loadGroupMetadata, type LoadedPartition } from './group-metadata-loader.js';
+export { OFFSETS_TOPIC_NAME, OFFSETS_TOPIC_CONFIGS, INTERNAL_TOPICS, isInternalTopic, ensureOffsetsTopic } from './offsets-topic.js';
+export { migrateLegacyOffsetLog, type OffsetsMigration } from './offsets-migration.js';
 export {
-  OffsetLogFormatError,
-  OffsetRecordType,
-  encodeOffsetRecord,
-  scanOffsetLog,
-  RECORD_LENGTH_OFFSET,
-  RECORD_CRC_OFFSET,
-  RECORD_PAYLOAD_OFFSET,
-  MAX_RECORD_PAYLOAD_BYTES,
-  type CommittedOffset,
-  type OffsetCommitEntry,
-  type OffsetLogRecord,
-  type OffsetLogScan,
-} from './offset-log-format.js';
+  readLegacyOffsetLog,
+  LegacyOffsetLogFormatError,
+  LEGACY_OFFSETS_DIR_NAME,
+  LEGACY_OFFSETS_LOG_FILE_NAME,
+  type LegacyOffsets,
+} from './legacy-offset-log-reader.js';

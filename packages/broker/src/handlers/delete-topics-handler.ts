@@ -1,4 +1,5 @@
 import { DeleteTopics, ErrorCode, type DeleteTopicsRequest, type DeleteTopicsResponse } from '@sluice/protocol';
+import { isInternalTopic } from '../group/offsets-topic.js';
 import type { ApiHandler } from '../router/api-handler.js';
 import { storageErrorCode } from './storage-error-code.js';
 
@@ -8,7 +9,9 @@ type TopicResult = DeleteTopicsResponse['responses'][number];
  * DeleteTopics v1-3 (Kafka protocol: DeleteTopics). Removes the topic's partitions and files.
  * UNKNOWN_TOPIC_OR_PARTITION 3 for a topic that does not exist, TOPIC_DELETION_DISABLED 73 when
  * `delete.topic.enable` is false or the broker runs in cluster mode (deletion across brokers is
- * not built yet; deleting one broker's copy would leave the cluster's metadata naming it).
+ * not built yet; deleting one broker's copy would leave the cluster's metadata naming it),
+ * INVALID_TOPIC_EXCEPTION 17 for an internal topic
+ * (`__consumer_offsets`: deleting it would drop every group's offsets; Kafka's tools refuse too).
  */
 export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> = {
   api: DeleteTopics,
@@ -22,6 +25,10 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
       }
       if (broker.cluster !== null) {
         responses.push({ name, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'DeleteTopics is not supported in cluster mode yet' });
+        continue;
+      }
+      if (isInternalTopic(name)) {
+        responses.push({ name, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic ${name} is an internal topic and cannot be deleted` });
         continue;
       }
       if (!broker.logs.topics().has(name)) {

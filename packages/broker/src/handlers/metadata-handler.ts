@@ -1,5 +1,6 @@
 import { ErrorCode, Metadata, type MetadataRequest, type MetadataResponse } from '@sluice/protocol';
 import type { Broker, TopicSummary } from '../broker.js';
+import { isInternalTopic } from '../group/offsets-topic.js';
 import type { ApiHandler } from '../router/api-handler.js';
 
 type TopicMetadata = MetadataResponse['topics'][number];
@@ -91,7 +92,7 @@ function describeTopic(broker: Broker, topic: TopicSummary): TopicMetadata {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
-    isInternal: false,
+    isInternal: isInternalTopic(topic.name),
     partitions,
     topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
   };

@@ -1,6 +1,7 @@
 import { ErrorCode, Produce, PRODUCE_MIN_DECODABLE_VERSION, type ProduceRequest, type ProduceResponse } from '@sluice/protocol';
 import type { Broker } from '../broker.js';
 import { RecordValidationError } from '@sluice/storage';
+import { isInternalTopic } from '../group/offsets-topic.js';
 import { type ApiHandler, NO_RESPONSE } from '../router/api-handler.js';
 import { shouldLogStorageFailure, storageErrorCode } from './storage-error-code.js';
 
@@ -30,6 +31,11 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     // Partitions run concurrently; each log serializes its own appends in arrival order.
     const responses = await Promise.all(
       request.topicData.map(async (topicData): Promise<TopicResponse> => {
+        // Kafka `ReplicaManager.appendToLocalLog`: clients never append to an internal topic.
+        if (isInternalTopic(topicData.name)) {
+          const message = `Cannot append to internal topic ${topicData.name}`;
+          return { name: topicData.name, partitionResponses: topicData.partitionData.map((p) => partitionError(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, message)) };
+        }
         const lookup = await broker.lookupTopic(topicData.name, true);
         const partitionResponses = await Promise.all(
           topicData.partitionData.map((p) => {

@@ -1,6 +1,7 @@
 import { ErrorCode } from '@sluice/protocol';
+import { diskStats } from '@sluice/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OffsetCommitRequest } from '../../src/group/index.js';
+import { groupCoordinatorConfig, InvalidGroupConfigError, type OffsetCommitRequest } from '../../src/group/index.js';
 import { formStableGroup, joinRequest, joinWithMemberIdRequired, makeCoordinatorKit, type CoordinatorKit } from './group-test-kit.js';
 
 let kit: CoordinatorKit;
@@ -27,6 +28,13 @@ function simpleCommit(groupId: string, partitions: Array<[topic: string, partiti
     groupInstanceId: null,
     topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps })),
   };
+}
+
+/** Lets the coordinator's unawaited group-metadata writes reach disk (they are appended at once and synced in turn). */
+async function flushWrites(k: CoordinatorKit): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  await k.logs.getPartition('__consumer_offsets', k.store.partitionFor('g'))!.sync();
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function errorCodes(r: { topics: { partitions: { errorCode: number }[] }[] }): number[] {
@@ -84,6 +92,26 @@ describe('committing and fetching offsets', () => {
     expect(kit.store.fetch('g', 'u', 1)?.metadata.length).toBe(4096);
   });
 
+  it('answers INVALID_COMMIT_OFFSET_SIZE (28) when the commit batch exceeds the topic max.message.bytes, and stores nothing', async () => {
+    const big = await makeCoordinatorKit({ offsetMetadataMaxBytes: 32_767 });
+    big.topics.set('wide', 40);
+    try {
+      // 40 x 30,000 bytes of metadata: one batch of 1.2 MB, over the default max.message.bytes (1 MiB).
+      const wide = (n: number): Array<[string, number, number, string]> => Array.from({ length: n }, (_, p) => ['wide', p, 1, 'x'.repeat(30_000)]);
+      const r = await big.coordinator.commitOffsets(simpleCommit('g', wide(40)));
+      expect(errorCodes(r)).toEqual(Array(40).fill(ErrorCode.INVALID_COMMIT_OFFSET_SIZE));
+      expect(big.store.hasOffsets('g')).toBe(false);
+      expect(errorCodes(await big.coordinator.commitOffsets(simpleCommit('g', wide(20))))).toEqual(Array(20).fill(0));
+    } finally {
+      await big.dispose();
+    }
+  });
+
+  it('refuses offset.metadata.max.bytes above 32767, the largest STRING an OffsetCommitValue holds', () => {
+    expect(() => groupCoordinatorConfig({ offsetMetadataMaxBytes: 32_768 })).toThrow(InvalidGroupConfigError);
+    expect(groupCoordinatorConfig({ offsetMetadataMaxBytes: 32_767 }).offsetMetadataMaxBytes).toBe(32_767);
+  });
+
   it('accepts generation -1 commits only while the group has no members', async () => {
     expect(errorCodes(await kit.coordinator.commitOffsets(simpleCommit('g', [['t', 0, 5]])))).toEqual([0]);
     expect(kit.coordinator.groupState('g')).toBe('Empty');
@@ -126,12 +154,18 @@ describe('committing and fetching offsets', () => {
     expect(kit.coordinator.groupState('g')).toBe('Stable');
   });
 
-  it('shares one fdatasync among concurrent commits', async () => {
-    const before = kit.store.stats().fsyncs;
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => kit.coordinator.commitOffsets(simpleCommit(`g${i}`, [['t', 0, i]]))));
-    for (const r of results) expect(errorCodes(r)).toEqual([0]);
-    expect(kit.store.stats().fsyncs - before).toBeLessThanOrEqual(2);
-    for (let i = 0; i < 50; i++) expect(kit.store.fetch(`g${i}`, 't', 0)?.committedOffset).toBe(i);
+  it('shares one fdatasync among concurrent commits of one __consumer_offsets partition', async () => {
+    const one = await makeCoordinatorKit({}, { offsetsTopicPartitions: 1 });
+    try {
+      const before = diskStats.fdatasyncs;
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => one.coordinator.commitOffsets(simpleCommit(`g${i}`, [['t', 0, i]]))));
+      for (const r of results) expect(errorCodes(r)).toEqual([0]);
+      expect(diskStats.fdatasyncs - before).toBeGreaterThanOrEqual(1);
+      expect(diskStats.fdatasyncs - before).toBeLessThanOrEqual(2);
+      for (let i = 0; i < 50; i++) expect(one.store.fetch(`g${i}`, 't', 0)?.committedOffset).toBe(i);
+    } finally {
+      await one.dispose();
+    }
   });
 });
 
@@ -195,8 +229,7 @@ describe('restart', () => {
     const { memberIds, generationId } = await formStableGroup(kit, 'g', ['a']);
     await kit.coordinator.commitOffsets({ ...simpleCommit('g', [['t', 1, 77, 'm']]), memberId: memberIds[0]!, generationIdOrMemberEpoch: generationId });
     const dir = kit.dir;
-    await kit.coordinator.close();
-    await kit.store.close();
+    await kit.close();
     const again = await makeCoordinatorKit({}, {}, dir);
     try {
       expect(again.coordinator.groupState('g')).toBe('Empty');
@@ -207,6 +240,35 @@ describe('restart', () => {
       const j = await joinWithMemberIdRequired(again, 'g', 'a');
       again.scheduler.advance(3_000);
       expect((await j.join).errorCode).toBe(ErrorCode.NONE);
+    } finally {
+      await again.dispose();
+    }
+  });
+
+  it('stores group metadata when a rebalance completes and when the group empties, and restores type and generation', async () => {
+    const { memberIds, generationId } = await formStableGroup(kit, 'g', ['a', 'b']);
+    await flushWrites(kit);
+    const stable = kit.store.groupMetadata('g')!;
+    expect(stable).toMatchObject({ protocolType: 'consumer', generation: generationId, protocol: 'range', leader: memberIds[0] });
+    expect(stable.members.map((m) => [m.memberId, m.clientId, m.sessionTimeout, m.subscription.toString(), m.assignment.toString()])).toEqual(
+      memberIds.map((id, i) => [id, ['a', 'b'][i], 10_000, `subscription:${['a', 'b'][i]}/range`, `assignment-for:${id}`]),
+    );
+    for (const memberId of memberIds) await kit.coordinator.leaveGroup({ groupId: 'g', memberId }, 1);
+    kit.scheduler.advance(1);
+    await flushWrites(kit);
+    expect(kit.coordinator.groupState('g')).toBe('Empty');
+    expect(kit.store.groupMetadata('g')).toMatchObject({ protocolType: 'consumer', generation: generationId + 1, protocol: null, leader: null, members: [] });
+    const dir = kit.dir;
+    await kit.close();
+    const again = await makeCoordinatorKit({}, {}, dir);
+    try {
+      const listed = (await again.coordinator.listGroups()).groups.find((g) => g.groupId === 'g');
+      expect(listed).toMatchObject({ protocolType: 'consumer', groupState: 'Empty' });
+      // No offsets: the next cleanup removes the group and tombstones its metadata.
+      await again.coordinator.expireOffsets();
+      await flushWrites(again);
+      expect(again.coordinator.groupState('g')).toBe('Dead');
+      expect(again.store.groupMetadata('g')).toBeUndefined();
     } finally {
       await again.dispose();
     }

@@ -2,27 +2,38 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@sluice/protocol';
+import { DEFAULT_LOG_CONFIG, LogManager } from '@sluice/storage';
 import { expect } from 'vitest';
 import {
+  ensureOffsetsTopic,
   GroupCoordinator,
+  GroupMetadataManager,
   ManualScheduler,
-  OffsetStore,
   type GroupCoordinatorConfig,
+  type GroupMetadataManagerOptions,
   type JoinGroupRequest,
   type JoinGroupResponse,
-  type OffsetStoreOptions,
 } from '../../src/group/index.js';
 
-/** A coordinator over a real offset store in a temp dir, driven by a manual clock. */
+/** Options of the kit's `__consumer_offsets` and its manager. */
+export interface StoreOptions extends GroupMetadataManagerOptions {
+  /** Partitions of `__consumer_offsets` when the kit creates it (default 4). */
+  offsetsTopicPartitions?: number;
+}
+
+/** A coordinator over a real `__consumer_offsets` topic (LogManager in a temp dir), driven by a manual clock. */
 export interface CoordinatorKit {
   dir: string;
   scheduler: ManualScheduler;
-  store: OffsetStore;
+  logs: LogManager;
+  store: GroupMetadataManager;
   coordinator: GroupCoordinator;
   /** Topic-partitions that exist: `topic` → partition count. */
   topics: Map<string, number>;
-  /** Closes coordinator and store and removes the temp dir. */
+  /** Closes coordinator, manager and logs, and removes the temp dir (unless it was given). */
   dispose(): Promise<void>;
+  /** Closes coordinator, manager and logs, keeping the dir (to reopen it). */
+  close(): Promise<void>;
 }
 
 /** Makes a temp dir under os.tmpdir(). */
@@ -33,12 +44,13 @@ export function makeTempDir(): Promise<string> {
 /** Builds a kit; `config` overrides coordinator defaults (initial delay 3000 ms stays unless overridden). */
 export async function makeCoordinatorKit(
   config: Partial<GroupCoordinatorConfig> = {},
-  storeOptions: OffsetStoreOptions = {},
+  storeOptions: StoreOptions = {},
   existingDir?: string,
 ): Promise<CoordinatorKit> {
   const dir = existingDir ?? (await makeTempDir());
   const scheduler = new ManualScheduler();
-  const store = await OffsetStore.open(dir, storeOptions);
+  const logs = await LogManager.open({ dataDir: dir, defaults: DEFAULT_LOG_CONFIG, retentionCheckIntervalMs: 0 });
+  const store = await GroupMetadataManager.open(await ensureOffsetsTopic(logs, storeOptions.offsetsTopicPartitions ?? 4), storeOptions);
   const topics = new Map<string, number>([
     ['t', 4],
     ['u', 2],
@@ -49,15 +61,21 @@ export async function makeCoordinatorKit(
     config,
     scheduler,
   });
+  const close = async (): Promise<void> => {
+    await coordinator.close();
+    await store.close();
+    await logs.close();
+  };
   return {
     dir,
     scheduler,
+    logs,
     store,
     coordinator,
     topics,
+    close,
     async dispose() {
-      await coordinator.close();
-      await store.close();
+      await close();
       if (existingDir === undefined) await rm(dir, { recursive: true, force: true });
     },
   };

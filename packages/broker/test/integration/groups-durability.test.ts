@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, OffsetCommit, OffsetFetch } from '@sluice/protocol';
+import { ErrorCode, OffsetCommit, OffsetFetch, offsetsPartitionFor } from '@sluice/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerProcess, spawnBroker } from '../helpers/broker-process.js';
@@ -149,8 +149,8 @@ describe('committed offsets survive SIGTERM and kill -9 of the broker (issue 3)'
     await stopGracefully(broker);
   });
 
-  it('kill -9 in the middle of commits that trigger offset-log compaction loses no acknowledged commit', async () => {
-    const compactDir = await tempDir('sluice-groups-compaction-');
+  it('kill -9 in the middle of large commits to __consumer_offsets loses no acknowledged commit, and each commit is all or nothing', async () => {
+    const compactDir = await tempDir('sluice-groups-large-commits-');
     let b: BrokerProcess | undefined;
     try {
       b = await spawnBroker(compactDir.path, OVERRIDES);
@@ -161,8 +161,7 @@ describe('committed offsets survive SIGTERM and kill -9 of the broker (issue 3)'
       await admin.connect();
       await admin.createTopics({ topics: [{ topic: 'compacting', numPartitions: partitions }] });
       await admin.disconnect();
-      // Each request is one ~160 KB COMMIT record (40 partitions x 4000-byte metadata): ~130 of
-      // them pass the 16 MiB compaction threshold, with a live set of one record.
+      // Each request is one ~160 KB RecordBatch of 40 OffsetCommit records (4000-byte metadata each).
       const commitRound = (round: number) =>
         raw.send(OffsetCommit, 2, {
           groupId: 'compacting-group',
@@ -193,9 +192,9 @@ describe('committed offsets survive SIGTERM and kill -9 of the broker (issue 3)'
       const lateAnswers = await Promise.all(inFlight);
       for (const [i, a] of lateAnswers.entries()) if (a !== null) acknowledged = Math.max(acknowledged, 150 + i);
       raw.close();
-      const sizeBytes = statSync(join(compactDir.path, '__consumer_offsets', 'offsets.log')).size;
-      // 160 records of ~160 KB were written; compaction kept the file near the threshold.
-      expect(sizeBytes).toBeLessThan(20 * 1024 * 1024);
+      // The commits live in the group's partition of __consumer_offsets (50 partitions by default).
+      const segment = join(compactDir.path, `__consumer_offsets-${offsetsPartitionFor('compacting-group', 50)}`, '00000000000000000000.log');
+      expect(statSync(segment).size).toBeGreaterThanOrEqual((acknowledged + 1) * partitions * 4000);
 
       b = await spawnBroker(compactDir.path, OVERRIDES);
       const again = await RawClient.connect(b.port);
@@ -204,7 +203,7 @@ describe('committed offsets survive SIGTERM and kill -9 of the broker (issue 3)'
       const rows = fetched.topics[0]!.partitions;
       expect(rows).toHaveLength(partitions);
       const rounds = new Set(rows.map((r) => r.committedOffset));
-      // One request is one record: all partitions at the same round, at least the last acknowledged.
+      // One request is one batch: all partitions at the same round, at least the last acknowledged.
       expect(rounds.size).toBe(1);
       const round = [...rounds][0]!;
       expect(round).toBeGreaterThanOrEqual(acknowledged);

@@ -96,9 +96,10 @@ describe('Kafka protocol semantics of the broker', () => {
   it('treats Metadata v0 [] as all topics and v1+ [] as none, null as all', async () => {
     const { client } = await setup();
     await client.send(Produce, 8, produceRequest('a-topic', ['x'], -1));
-    expect((await client.send(Metadata, 0, { topics: [] })).topics.map((t) => t.name)).toEqual(['a-topic']);
+    // "All topics" includes the internal __consumer_offsets, as with Kafka.
+    expect((await client.send(Metadata, 0, { topics: [] })).topics.map((t) => t.name).sort()).toEqual(['__consumer_offsets', 'a-topic']);
     expect((await client.send(Metadata, 1, { topics: [] })).topics).toEqual([]);
-    expect((await client.send(Metadata, 1, { topics: null })).topics.map((t) => t.name)).toEqual(['a-topic']);
+    expect((await client.send(Metadata, 1, { topics: null })).topics.map((t) => t.name).sort()).toEqual(['__consumer_offsets', 'a-topic']);
   });
 
   it('advertises --advertised-host in Metadata and FindCoordinator', async () => {

@@ -36,7 +36,8 @@ const create: CommandModule<object, CreateArgs> = {
       .option('replication-factor', { type: 'number', describe: "Replicas per partition (default: the broker's)" })
       .option('config', { type: 'string', array: true, default: [], describe: 'Topic config, key=value (repeatable)' })
       .example('$0 topics create logs --partitions 6', 'Six partitions, broker defaults otherwise')
-      .example('$0 topics create audit --partitions 3 --config retention.ms=604800000 --config cleanup.policy=delete', 'Keep 7 days') as Argv<CreateArgs>,
+      .example('$0 topics create audit --partitions 3 --config retention.ms=604800000 --config cleanup.policy=delete', 'Keep 7 days')
+      .example('$0 topics create user-profiles --config cleanup.policy=compact', 'A changelog: the log cleaner keeps the latest record per key (records need a key)') as Argv<CreateArgs>,
   handler: async (args) => {
     const numPartitions = args.partitions === undefined ? undefined : integerArg(args.partitions, '--partitions', 1);
     const replicationFactor = args['replication-factor'] === undefined ? undefined : integerArg(args['replication-factor'], '--replication-factor', 1);

@@ -5,6 +5,11 @@ import type { CompressionCodec } from '@sluice/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliTestBroker } from '../helpers/cli-broker.js';
 import { ensureCliBuilt, runCli } from '../helpers/cli-process.js';
+import { buildRecordBatch } from '@sluice/protocol';
+import { DEFAULT_LOG_CONFIG, LogCleaner, ManualClock, PartitionLog } from '@sluice/storage';
+import { pino } from 'pino';
+
+const silent = pino({ level: 'silent' });
 
 interface BatchLine {
   baseOffset: number;
@@ -131,5 +136,72 @@ describe('sluice dump-log', () => {
     const result = await runCli(['dump-log', join(dir, 'nope.log')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^sluice: ENOENT: no such file or directory, open '.*nope\.log'\n$/);
+  });
+
+  it('shows a compacted segment: gaps in offsets, an emptied producer batch, a delete horizon, and counts the gaps', async () => {
+    const partitionDir = join(dir, 'compacted-0');
+    const clock = new ManualClock(1_000_000);
+    const config = { ...DEFAULT_LOG_CONFIG, cleanupPolicy: 'compact' as const, segmentBytes: 1_000, fileDeleteDelayMs: 0 };
+    const log = await PartitionLog.open({ topic: 'compacted', partition: 0, dir: partitionDir, config, logger: silent, clock });
+    const keyed = (k: string, v: string | null) => ({ key: Buffer.from(k), value: v === null ? null : Buffer.from(v), timestamp: 1_000 });
+    await log.append(await buildRecordBatch({ records: [keyed('a', '1'), keyed('b', '2'), keyed('c', '3')] }));
+    await log.append(await buildRecordBatch({ records: [keyed('a', '4')], producerId: 7, producerEpoch: 0, baseSequence: 0 }));
+    await log.append(await buildRecordBatch({ records: [keyed('a', '5'), keyed('b', null)] }));
+    await log.append(await buildRecordBatch({ records: [keyed('roll', 'x'.repeat(900))] }));
+    const cleaner = await LogCleaner.open({ dedupeBufferBytes: 1 << 16, ioMaxBytesPerSecond: -1, backoffMs: 60_000, checkpointPath: join(dir, 'cleaner-offset-checkpoint'), logs: () => [log], clock, logger: silent });
+    await cleaner.cleanLog(log);
+    await cleaner.close();
+    await log.close();
+    const result = await runCli(['dump-log', join(partitionDir, '00000000000000000000.log'), '--print-data']);
+    expect(result.code, result.stderr).toBe(0);
+    const batches = result.stdout.split('\n').filter((l) => l.startsWith('baseOffset: '));
+    expect(batches.map((l) => /baseOffset: (\d+) lastOffset: (\d+) count: (\d+)/.exec(l)!.slice(1).map(Number))).toEqual([[0, 2, 1], [3, 3, 0], [4, 5, 2]]);
+    expect(batches[2]).toContain(`deleteHorizonMs: ${1_000_000 + DEFAULT_LOG_CONFIG.deleteRetentionMs}`);
+    expect(batches[0]).toContain('deleteHorizonMs: none');
+    expect(result.stdout.split('\n').filter((l) => l.startsWith('| offset: ')).map((l) => /offset: (\d+).* key: (\S+) payload: (\S+)/.exec(l)!.slice(1))).toEqual([
+      ['2', 'c', '3'],
+      ['4', 'a', '5'],
+      ['5', 'b', 'null'],
+    ]);
+    expect(result.stdout).toContain('Summary: 3 batches, 3 records, offsets 0-5, 3 offsets without a record (compacted), 0 invalid');
+  });
+});
+
+describe('sluice dump-log --offsets-decoder', () => {
+  it('prints the commits, group metadata and tombstones of a __consumer_offsets segment as Kafka does', async () => {
+    ensureCliBuilt();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-dump-offsets-'));
+    const broker = await startCliTestBroker({ 'offsets.topic.num.partitions': 1 });
+    try {
+      const coordinator = broker.running.broker.groups;
+      await broker.running.broker.logs.createTopic('orders', 2);
+      const commit = (groupId: string, partitionIndex: number, committedOffset: number, committedMetadata: string | null) =>
+        coordinator.commitOffsets({
+          groupId,
+          generationIdOrMemberEpoch: -1,
+          memberId: '',
+          groupInstanceId: null,
+          topics: [{ name: 'orders', partitions: [{ partitionIndex, committedOffset, committedLeaderEpoch: 7, committedMetadata }] }],
+        });
+      await commit('billing', 1, 42, 'm');
+      await commit('gone', 0, 5, null);
+      expect((await coordinator.deleteGroups(['gone'])).results[0]!.errorCode).toBe(0);
+      await broker.running.close();
+      const segment = join(dir, '00000000000000000000.log');
+      await copyFile(join(broker.dataDir, '__consumer_offsets-0', '00000000000000000000.log'), segment);
+      const result = await runCli(['dump-log', segment, '--offsets-decoder']);
+      expect(result.code, result.stderr).toBe(0);
+      const records = result.stdout.split('\n').filter((l) => l.startsWith('| offset: '));
+      const keyAndPayload = records.map((l) => /key: (.*) payload: (.*)$/.exec(l)!.slice(1));
+      expect(keyAndPayload).toHaveLength(3);
+      expect(JSON.parse(keyAndPayload[0]![0]!)).toEqual({ type: '1', data: { group: 'billing', topic: 'orders', partition: 1 } });
+      expect(JSON.parse(keyAndPayload[0]![1]!)).toMatchObject({ version: '3', data: { offset: 42, leaderEpoch: 7, metadata: 'm' } });
+      expect(JSON.parse(keyAndPayload[1]![0]!).data).toEqual({ group: 'gone', topic: 'orders', partition: 0 });
+      expect(JSON.parse(keyAndPayload[2]![0]!).data).toEqual({ group: 'gone', topic: 'orders', partition: 0 });
+      expect(keyAndPayload[2]![1]).toBe('<DELETE>');
+    } finally {
+      await broker.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -31,7 +31,15 @@ export interface RecordsWalk {
    * with the header (records count, offsetDelta, trailing bytes: Kafka INVALID_RECORD 87).
    */
   readonly failureKind: 'corrupt' | 'invalid' | null;
+  /**
+   * With `checkKeys`: the index of the first record whose key is null (keyLength -1), -1 when
+   * every record has a key or keys were not checked (a compacted topic refuses such records).
+   */
+  readonly firstNullKeyIndex: number;
 }
+
+/** keyLength -1 (a null key) as a zig-zag varint: the single byte 0x01. */
+const NULL_LENGTH_VARINT_BYTE = 0x01;
 
 /** A record's body (after its length varint) is at least attributes + 5 one-byte varints. */
 const RECORD_BODY_MIN_SIZE_IN_BYTES = RECORD_MIN_SIZE_IN_BYTES - 1;
@@ -40,10 +48,14 @@ const RECORD_BODY_MIN_SIZE_IN_BYTES = RECORD_MIN_SIZE_IN_BYTES - 1;
  * Walks `buf[start, end)` expecting exactly `recordsCount` records whose offsetDelta is their
  * index (0, 1, ...). Never throws on hostile input: a count far above what the bytes can hold
  * fails after the bytes run out, a count below them fails at the first extra byte.
+ *
+ * With `checkKeys` (compacted topics only, Kafka `LogValidator.validateKey`) it also reads the
+ * byte after offsetDelta to report the first record with a null key in `firstNullKeyIndex`.
  */
-export function walkRecords(buf: Buffer, start: number, end: number, recordsCount: number): RecordsWalk {
+export function walkRecords(buf: Buffer, start: number, end: number, recordsCount: number, checkKeys = false): RecordsWalk {
   let at = start;
   let index = 0;
+  let firstNullKeyIndex = -1;
   let maxTimestampDelta = -Number.MAX_SAFE_INTEGER;
   let offsetDeltaOfMaxTimestamp = -1;
   while (at < end) {
@@ -90,17 +102,22 @@ export function walkRecords(buf: Buffer, start: number, end: number, recordsCoun
       if (offsetDeltaAt < 0) return failed(index, 'corrupt', `record ${index}: malformed timestampDelta at byte ${bodyStart + 1}`);
     }
     let offsetDelta: number;
+    let keyLengthAt: number;
     const o0 = offsetDeltaAt < recordEnd ? buf[offsetDeltaAt]! : 0x80;
     const o1 = offsetDeltaAt + 1 < recordEnd ? buf[offsetDeltaAt + 1]! : 0x80;
     if (o0 < 0x80) {
       offsetDelta = (o0 >>> 1) ^ -(o0 & 1);
+      keyLengthAt = offsetDeltaAt + 1;
     } else if (o1 < 0x80) {
       const raw = (o0 & 0x7f) | (o1 << 7);
       offsetDelta = (raw >>> 1) ^ -(raw & 1);
+      keyLengthAt = offsetDeltaAt + 2;
     } else {
       offsetDelta = readVarintAt(buf, offsetDeltaAt, recordEnd);
+      keyLengthAt = varintRead.end;
       if (varintRead.end < 0) return failed(index, 'corrupt', `record ${index}: malformed offsetDelta at byte ${at}`);
     }
+    if (checkKeys && firstNullKeyIndex < 0 && keyLengthAt < recordEnd && buf[keyLengthAt] === NULL_LENGTH_VARINT_BYTE) firstNullKeyIndex = index;
     if (offsetDelta !== index) return failed(index, 'invalid', `record ${index} at byte ${at} has offsetDelta ${offsetDelta}`);
     if (timestampDelta > maxTimestampDelta) {
       maxTimestampDelta = timestampDelta;
@@ -110,9 +127,9 @@ export function walkRecords(buf: Buffer, start: number, end: number, recordsCoun
     index++;
   }
   if (index !== recordsCount) return failed(index, 'invalid', `declares ${recordsCount} records and holds ${index}`);
-  return { recordsFound: index, maxTimestampDelta, offsetDeltaOfMaxTimestamp, failure: null, failureKind: null };
+  return { recordsFound: index, maxTimestampDelta, offsetDeltaOfMaxTimestamp, failure: null, failureKind: null, firstNullKeyIndex };
 }
 
 function failed(recordsFound: number, failureKind: 'corrupt' | 'invalid', failure: string): RecordsWalk {
-  return { recordsFound, maxTimestampDelta: Number.NaN, offsetDeltaOfMaxTimestamp: -1, failure, failureKind };
+  return { recordsFound, maxTimestampDelta: Number.NaN, offsetDeltaOfMaxTimestamp: -1, failure, failureKind, firstNullKeyIndex: -1 };
 }

@@ -32,4 +32,16 @@ describe('walkRecords', () => {
       expect(walk.failure, `end ${end}`).not.toBeNull();
     }
   });
+
+  it('reports the first record with a null key only when asked, whatever the size of its offsetDelta varint', () => {
+    for (const nullAt of [3, 63, 64, 8_191, 8_192, 12_000]) {
+      const records = Array.from({ length: 12_001 }, (_, i) => ({ key: i === nullAt || i === 12_000 ? null : Buffer.from([1, i & 0xff]), value: Buffer.from('v'), timestamp: 1_000 }));
+      const batch = buildRecordBatchSync({ records });
+      expect(walkRecords(batch, RECORDS_OFFSET, batch.length, records.length, true).firstNullKeyIndex).toBe(nullAt);
+      expect(walkRecords(batch, RECORDS_OFFSET, batch.length, records.length).firstNullKeyIndex).toBe(-1);
+    }
+    // A one-byte key 0x01 is not a null key.
+    const oneByteKey = buildRecordBatchSync({ records: [{ key: Buffer.from([1]), value: null, timestamp: 1 }] });
+    expect(walkRecords(oneByteKey, RECORDS_OFFSET, oneByteKey.length, 1, true).firstNullKeyIndex).toBe(-1);
+  });
 });

@@ -20,6 +20,7 @@ import {
   segmentFilePath,
   TIME_INDEX_FILE_SUFFIX,
 } from '../segment/segment-files.js';
+import { recoverSwaps } from '../cleaner/segment-swap.js';
 import { floorSegmentIndex } from './log-reader.js';
 import { copyDamagedRange, rewriteWithout, type DamagedRange } from './segment-salvage.js';
 
@@ -60,6 +61,8 @@ interface SegmentRecovery {
 
 /**
  * Opens a partition directory (Kafka `LogLoader`):
+ * 0. settles an interrupted log cleaning: deletes `*.cleaned` files, completes a `*.swap`
+ *    (cleaner/segment-swap.ts);
  * 1. removes leftovers: `*.deleted` files (retention in progress), `*.tmp`, and `.index` /
  *    `.timeindex` files whose `.log` is gone;
  * 2. lists the segments by their `.log` files (one stat each; no index is read);
@@ -75,6 +78,8 @@ interface SegmentRecovery {
 export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
   const { dir, config, logger } = options;
   await makeDir(dir);
+  // An interrupted log cleaning is settled first: its segments are then plain segments.
+  await recoverSwaps(dir, logger);
   const names = await listDir(dir);
   const logBases = new Set<number>();
   for (const name of names) {

@@ -55,12 +55,11 @@ export async function readBatches(snapshot: LogSnapshot, fetchOffset: number, ma
   const records: Buffer[] = [];
   let sizeInBytes = 0;
   let offset = fetchOffset;
-  for (let i = Math.max(floorSegmentIndex(segments, fetchOffset), 0); i < segments.length; i++) {
-    const segment = segments[i]!;
-    const end = segment === endSegment ? endPosition : segment.size;
-    const remaining = maxBytes - sizeInBytes;
-    segment.retain();
-    try {
+  const held = holdSegments(segments, Math.max(floorSegmentIndex(segments, fetchOffset), 0));
+  try {
+    for (const segment of held) {
+      const end = segment === endSegment ? endPosition : segment.size;
+      const remaining = maxBytes - sizeInBytes;
       const read = await segment.readBatchesFrom(offset, end, remaining, minOneBatch && records.length === 0);
       if (!read.found) {
         if (segment === endSegment) break;
@@ -73,11 +72,26 @@ export async function readBatches(snapshot: LogSnapshot, fetchOffset: number, ma
         offset = read.lastOffset + 1;
       }
       if (read.position + data.length < end || segment === endSegment || sizeInBytes >= maxBytes) break;
-    } finally {
-      segment.release();
     }
+  } finally {
+    releaseSegments(held);
   }
   return { records, sizeInBytes };
+}
+
+/**
+ * Retains `segments[from..]` at once, before the read's first await: a segment that retention or
+ * the cleaner removes while the read runs keeps its files until the read releases it (a segment
+ * retained only when the read reaches it may already be unlinked by then).
+ */
+function holdSegments(segments: readonly LogSegment[], from: number): readonly LogSegment[] {
+  const held = segments.slice(from);
+  for (const segment of held) segment.retain();
+  return held;
+}
+
+function releaseSegments(held: readonly LogSegment[]): void {
+  for (const segment of held) segment.release();
 }
 
 /**
@@ -90,28 +104,33 @@ export async function readBatches(snapshot: LogSnapshot, fetchOffset: number, ma
  */
 export async function findOffsetByTimestamp(snapshot: LogSnapshot, timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
   const { segments, endSegment, endPosition } = snapshot;
+  const held = holdSegments(segments, 0);
+  try {
+    return await findInSegments(held, endSegment, endPosition, timestampMs);
+  } finally {
+    releaseSegments(held);
+  }
+}
+
+/** The search of {@link findOffsetByTimestamp} over segments its caller holds. */
+async function findInSegments(segments: readonly LogSegment[], endSegment: LogSegment, endPosition: number, timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
   for (const segment of segments) {
     const end = segment === endSegment ? endPosition : segment.size;
-    segment.retain();
-    try {
-      const largest = segment.knownMaxTimestamp() ?? (await segment.largestTimestamp());
-      if (largest >= timestampMs && end > 0) {
-        await segment.ensureIndexesLoaded();
-        const below = segment.timeIndex.lastEntryBelow(timestampMs);
-        let start = below ? segment.offsetIndex.lookup(below.offset).position : 0;
-        while (start < end) {
-          const batch = await segment.findBatchByTimestamp(timestampMs, start, end);
-          if (batch === null) break;
-          const bytes = await segment.read(batch.position, batch.sizeInBytes);
-          const check = validateRecordBatchAt(bytes);
-          if (!check.ok) throw new CorruptSegmentError(segment.filePath, batch.position, batch.lastOffset, `looking for timestamp ${timestampMs}: ${check.failure} batch`);
-          const found = await firstRecordAtOrAfter(bytes, timestampMs);
-          if (found) return { offset: found.offset, timestamp: found.timestamp };
-          start = batch.position + batch.sizeInBytes;
-        }
+    const largest = segment.knownMaxTimestamp() ?? (await segment.largestTimestamp());
+    if (largest >= timestampMs && end > 0) {
+      await segment.ensureIndexesLoaded();
+      const below = segment.timeIndex.lastEntryBelow(timestampMs);
+      let start = below ? segment.offsetIndex.lookup(below.offset).position : 0;
+      while (start < end) {
+        const batch = await segment.findBatchByTimestamp(timestampMs, start, end);
+        if (batch === null) break;
+        const bytes = await segment.read(batch.position, batch.sizeInBytes);
+        const check = validateRecordBatchAt(bytes);
+        if (!check.ok) throw new CorruptSegmentError(segment.filePath, batch.position, batch.lastOffset, `looking for timestamp ${timestampMs}: ${check.failure} batch`);
+        const found = await firstRecordAtOrAfter(bytes, timestampMs);
+        if (found) return { offset: found.offset, timestamp: found.timestamp };
+        start = batch.position + batch.sizeInBytes;
       }
-    } finally {
-      segment.release();
     }
     if (segment === endSegment) break;
   }

@@ -21,7 +21,7 @@ import {
   writeInt64At,
 } from '@sluice/protocol';
 import { CorruptRecordError, InvalidRecordError, RecordBatchTooLargeError, RecordListTooLargeError, UnsupportedCompressionError } from '../errors.js';
-import type { TimestampType } from '../log-config.js';
+import { isCompacted, type CleanupPolicy, type TimestampType } from '../log-config.js';
 
 /** What an append's batches add up to. */
 export interface BatchSetInfo {
@@ -46,7 +46,12 @@ export interface AppendLimits {
   readonly segmentBytes: number;
   /** `message.timestamp.type`: under CreateTime each batch's maxTimestamp is recomputed from its records. */
   readonly messageTimestampType: TimestampType;
+  /** `cleanup.policy`: a compacted topic refuses records without a key. */
+  readonly cleanupPolicy: CleanupPolicy;
 }
+
+/** Kafka's message for a key-less record sent to a compacted topic (`LogValidator.validateKey`). */
+export const NULL_KEY_ON_COMPACTED_TOPIC = 'Compacted topic cannot accept message without key';
 
 /**
  * Kafka `LogValidator` for an append from a client, synchronous part: the buffer holds at least
@@ -59,7 +64,8 @@ export interface AppendLimits {
  * `compressedBatches` for {@link validateCompressedRecords}. May rewrite `records` in place.
  *
  * @throws InvalidRecordError (→ INVALID_RECORD 87) for no batch, a count or offsetDelta that
- *   disagrees with the records, bytes after the last record, or a control batch.
+ *   disagrees with the records, bytes after the last record, a control batch, or (compacted
+ *   topics) a record without a key ({@link NULL_KEY_ON_COMPACTED_TOPIC}).
  * @throws RecordListTooLargeError (→ RECORD_LIST_TOO_LARGE 18) for more bytes than `segment.bytes`.
  * @throws CorruptRecordError (→ CORRUPT_MESSAGE 2) for bad framing, magic, CRC, codec id, a
  *   record that overruns its batch or has a bad length, or a timestamp beyond ±2^53 ms.
@@ -70,6 +76,7 @@ export function validateAppend(records: Buffer, limits: AppendLimits): BatchSetI
   if (records.length === 0) throw new InvalidRecordError('no record batch for the partition', 0);
   if (records.length > limits.segmentBytes) throw new RecordListTooLargeError(records.length, limits.segmentBytes);
   const createTime = limits.messageTimestampType === 'CreateTime';
+  const checkKeys = isCompacted(limits.cleanupPolicy);
   let position = 0;
   let offsetCount = 0;
   let recordCount = 0;
@@ -93,7 +100,7 @@ export function validateAppend(records: Buffer, limits: AppendLimits): BatchSetI
     if (batchIsControl(records, position)) throw new InvalidRecordError('clients may not produce control batches', batchIndex);
     const codec = batchCompression(records, position);
     if (codec === CompressionType.None) {
-      checkRecords(records, position, records, position + RECORDS_OFFSET, position + size, batchIndex, createTime);
+      checkRecords(records, position, records, position + RECORDS_OFFSET, position + size, batchIndex, createTime, checkKeys);
     } else if (isCompressionType(codec)) {
       compressedBatches++;
     } else {
@@ -119,6 +126,7 @@ export function validateAppend(records: Buffer, limits: AppendLimits): BatchSetI
  */
 export async function validateCompressedRecords(records: Buffer, limits: AppendLimits): Promise<CorruptRecordError | InvalidRecordError | UnsupportedCompressionError | null> {
   const createTime = limits.messageTimestampType === 'CreateTime';
+  const checkKeys = isCompacted(limits.cleanupPolicy);
   const batches: { position: number; size: number; batchIndex: number; codec: number }[] = [];
   for (let position = 0, batchIndex = 0; position < records.length; batchIndex++) {
     const size = batchSizeInBytes(records, position);
@@ -137,7 +145,7 @@ export async function validateCompressedRecords(records: Buffer, limits: AppendL
       return new CorruptRecordError(`record batch ${batchIndex} at byte ${position}: ${inflated.message}`, batchIndex, position);
     }
     try {
-      checkRecords(records, position, inflated, 0, inflated.length, batchIndex, createTime);
+      checkRecords(records, position, inflated, 0, inflated.length, batchIndex, createTime, checkKeys);
     } catch (err) {
       if (err instanceof CorruptRecordError || err instanceof InvalidRecordError) return err;
       throw err;
@@ -153,13 +161,16 @@ export async function validateCompressedRecords(records: Buffer, limits: AppendL
  * CRC recomputed, when they differ (Kafka `LogValidator` recomputes maxTimestamp; the time index
  * and ListOffsets by time depend on it).
  */
-function checkRecords(batch: Buffer, batchPosition: number, region: Buffer, start: number, end: number, batchIndex: number, createTime: boolean): void {
+function checkRecords(batch: Buffer, batchPosition: number, region: Buffer, start: number, end: number, batchIndex: number, createTime: boolean, checkKeys: boolean): void {
   const count = batchRecordsCount(batch, batchPosition);
-  const walk = walkRecords(region, start, end, count);
+  const walk = walkRecords(region, start, end, count, checkKeys);
   if (walk.failure !== null) {
     const message = `record batch ${batchIndex} at byte ${batchPosition}: ${walk.failure}`;
     if (walk.failureKind === 'invalid') throw new InvalidRecordError(message, batchIndex);
     throw new CorruptRecordError(message, batchIndex, batchPosition);
+  }
+  if (walk.firstNullKeyIndex >= 0) {
+    throw new InvalidRecordError(`${NULL_KEY_ON_COMPACTED_TOPIC} (record ${walk.firstNullKeyIndex} of record batch ${batchIndex} at byte ${batchPosition})`, batchIndex);
   }
   if (!createTime) return;
   let maxTimestamp: number;

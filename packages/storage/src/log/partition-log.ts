@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { CorruptSegmentError, isNoSpaceError, KafkaStorageError, OffsetOutOfRangeError, ProducerStateError, type RecordValidationError } from '../errors.js';
 import { fsyncDir } from '../io/disk.js';
-import type { LogConfig } from '../log-config.js';
+import { isCompacted, type LogConfig } from '../log-config.js';
+import { commitCleanedSegment, finishSwap, removeCleanedSegment } from '../cleaner/segment-swap.js';
 import { LogSegment, type SegmentAppendMark } from '../segment/log-segment.js';
 import { GroupCommit } from './group-commit.js';
 import { loadLog } from './log-loader.js';
@@ -50,6 +51,15 @@ export interface PartitionLogOptions {
   readonly recoveryPoint?: number;
   readonly logStartOffset?: number;
   readonly cleanShutdown?: boolean;
+}
+
+/**
+ * The roll settings of a config: a compacted topic's active segment also rolls at
+ * `max.compaction.lag.ms` (KIP-354), since the cleaner never cleans the active segment.
+ */
+function rollConfig(config: LogConfig): Pick<LogConfig, 'segmentBytes' | 'segmentMs'> {
+  if (!isCompacted(config.cleanupPolicy) || config.maxCompactionLagMs >= config.segmentMs) return config;
+  return { segmentBytes: config.segmentBytes, segmentMs: config.maxCompactionLagMs };
 }
 
 /** Damaged places a log reports from reads before it stops logging new ones (bounds memory). */
@@ -131,6 +141,8 @@ export class PartitionLog {
   private readonly producerSnapshots: ProducerSnapshots;
   /** `<path>:<position>` of damaged segment bytes already logged by a read. */
   private readonly damageReported = new Set<string>();
+  /** Serializes changes to inactive segments: retention deletions and cleaner swaps. */
+  private segmentChanges: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly topic: string,
@@ -329,7 +341,7 @@ export class PartitionLog {
         }
         const config = this.config;
         const lastOffset = offset + append.offsetCount - 1;
-        if (this.active.shouldRoll(append.sizeInBytes, lastOffset, append.nowMs, config)) {
+        if (this.active.shouldRoll(append.sizeInBytes, lastOffset, append.nowMs, rollConfig(config))) {
           await this.commitChunk(chunk, chunkBytes, offset);
           chunk = [];
           chunkBytes = 0;
@@ -637,8 +649,18 @@ export class PartitionLog {
    * renamed `.deleted` and unlinked after `file.delete.delay.ms` (an unlink that fails is logged;
    * the loader removes `.deleted` files at the next start). Returns how many were deleted.
    */
-  async deleteOldestSegments(toDelete: readonly LogSegment[]): Promise<number> {
-    if (toDelete.length === 0) return 0;
+  deleteOldestSegments(toDelete: readonly LogSegment[]): Promise<number> {
+    if (toDelete.length === 0) return Promise.resolve(0);
+    return this.withSegmentChanges(() => this.deleteOldest(toDelete));
+  }
+
+  private withSegmentChanges<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.segmentChanges.then(fn, fn);
+    this.segmentChanges = run.catch(() => undefined);
+    return run;
+  }
+
+  private async deleteOldest(toDelete: readonly LogSegment[]): Promise<number> {
     const current = this.segments;
     const n = toDelete.length;
     if (n >= current.length || toDelete.some((s, i) => current[i] !== s)) {
@@ -657,6 +679,61 @@ export class PartitionLog {
     }
     this.dirDirty = true;
     return n;
+  }
+
+  /**
+   * The log cleaner's swap (Kafka `UnifiedLog.replaceSegments`; the protocol and its recovery are
+   * in cleaner/segment-swap.ts): `cleaned`, a segment written with `.cleaned` files, fsynced and
+   * closed, holding the surviving batches of `old` (a run of inactive segments starting at its
+   * baseOffset), replaces them. Reads in flight keep the old segments (retained) until they
+   * finish; the old files are renamed `.deleted` and unlinked after `file.delete.delay.ms`. The
+   * segment list changes in one synchronous step once the new files have their names.
+   *
+   * Returns false, and deletes the cleaned files, when `old` is no longer a run of inactive
+   * segments of the log (retention deleted some meanwhile, or the log closed).
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  replaceSegments(old: readonly LogSegment[], cleaned: { readonly baseOffset: number; readonly sizeInBytes: number }): Promise<boolean> {
+    return this.withSegmentChanges(async () => {
+      const at = this.segments.indexOf(old[0]!);
+      const isRun = at >= 0 && at + old.length < this.segments.length && old.every((s, i) => this.segments[at + i] === s);
+      if (this.closed || !isRun || old[0]!.baseOffset !== cleaned.baseOffset) {
+        await removeCleanedSegment(this.dir, cleaned.baseOffset);
+        return false;
+      }
+      await commitCleanedSegment(this.dir, cleaned.baseOffset);
+      for (const segment of old) {
+        this.dirty.delete(segment);
+        this.pendingDeletes.add(segment);
+        const { unlinked } = await segment.markDeleted(this.config.fileDeleteDelayMs);
+        void unlinked.finally(() => this.pendingDeletes.delete(segment));
+      }
+      await finishSwap(this.dir, cleaned.baseOffset);
+      const replacement = LogSegment.existing(this.dir, cleaned.baseOffset, cleaned.sizeInBytes, this.clock.now(), this.config);
+      const current = this.segments;
+      const from = current.indexOf(old[0]!);
+      this.segments = [...current.slice(0, from), replacement, ...current.slice(from + old.length)];
+      return true;
+    });
+  }
+
+  /**
+   * Last offsets of the last batch of every producer in producer state: the cleaner keeps those
+   * batches, emptied if need be, so a restart rebuilds the same sequence state (Kafka
+   * `Cleaner.lastRecordsOfActiveProducers`).
+   */
+  producerLastOffsets(): Set<number> {
+    const out = new Set<number>();
+    for (const entry of this.producers.snapshotEntries()) {
+      const last = entry.batches.at(-1);
+      if (last !== undefined) out.add(last.lastOffset);
+    }
+    return out;
+  }
+
+  /** Whether {@link close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /**
@@ -679,6 +756,7 @@ export class PartitionLog {
       if (this.nextOffset > this.startOffset || this.producers.size > 0) this.producerSnapshots.take(this.nextOffset, this.producers.snapshotEntries());
     } finally {
       await this.producerSnapshots.settled();
+      await this.segmentChanges;
       await Promise.all([...this.segments, ...this.pendingDeletes].map((s) => s.close()));
       this.listeners.clear();
     }

@@ -9,6 +9,7 @@ import { PartitionLog } from '../log/partition-log.js';
 import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint, type PartitionOffset } from './checkpoint-file.js';
 import { settleBounded, valuesOrThrow } from './bounded-parallel.js';
 import { applyRetention } from './retention.js';
+import { CLEANER_OFFSET_CHECKPOINT_FILE, LogCleaner } from '../cleaner/log-cleaner.js';
 import { readTopicMetadata, writeTopicMetadata, type TopicRecord } from './topic-metadata.js';
 import { validateTopicName } from './topic-name.js';
 
@@ -58,12 +59,29 @@ export interface LogManagerOptions {
   readonly producerIdExpirationCheckIntervalMs?: number;
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** The log cleaner (`log.cleaner.*`); absent: enabled with its defaults. */
+  readonly cleaner?: LogCleanerSettings;
   /**
    * Bound on the segment and index files held open by the process (see `FdCache`; broker config
    * `log.max.open.files`); unset keeps the current bound (by default derived from RLIMIT_NOFILE).
    */
   readonly maxOpenFiles?: number;
 }
+
+/** The broker's `log.cleaner.*` settings. */
+export interface LogCleanerSettings {
+  /** `log.cleaner.enable`. */
+  readonly enable: boolean;
+  /** `log.cleaner.dedupe.buffer.size` (bytes). */
+  readonly dedupeBufferBytes: number;
+  /** `log.cleaner.io.max.bytes.per.second`; -1 for no limit. */
+  readonly ioMaxBytesPerSecond: number;
+  /** `log.cleaner.backoff.ms`. */
+  readonly backoffMs: number;
+}
+
+/** The defaults of the `log.cleaner.*` broker keys (see broker-config.ts for why 32 MiB). */
+export const DEFAULT_LOG_CLEANER_SETTINGS: LogCleanerSettings = { enable: true, dedupeBufferBytes: 32 * 1024 * 1024, ioMaxBytesPerSecond: -1, backoffMs: 15_000 };
 
 /**
  * All partition logs of the broker (Kafka `LogManager`): topic creation and deletion, the topic
@@ -84,6 +102,7 @@ export class LogManager {
   private producerIdExpirationMs = DEFAULT_PRODUCER_ID_EXPIRATION_MS;
   private retentionRun: Promise<number> | null = null;
   private closed = false;
+  private cleaner: LogCleaner | null = null;
 
   private constructor(
     private readonly dataDir: string,
@@ -104,6 +123,17 @@ export class LogManager {
     const manager = new LogManager(opts.dataDir, opts.defaults, logger, opts.clock ?? systemClock);
     if (opts.maxOpenFiles !== undefined) openFiles.setCapacity(opts.maxOpenFiles);
     await manager.load();
+    const cleanerSettings = opts.cleaner ?? DEFAULT_LOG_CLEANER_SETTINGS;
+    manager.cleaner = await LogCleaner.open({
+      dedupeBufferBytes: cleanerSettings.dedupeBufferBytes,
+      ioMaxBytesPerSecond: cleanerSettings.ioMaxBytesPerSecond,
+      backoffMs: cleanerSettings.backoffMs,
+      checkpointPath: manager.file(CLEANER_OFFSET_CHECKPOINT_FILE),
+      logs: () => manager.allLogs(),
+      clock: manager.clock,
+      logger: logger.child({ component: 'log-cleaner' }),
+    });
+    if (cleanerSettings.enable) manager.cleaner.start();
     if (opts.retentionCheckIntervalMs > 0) {
       manager.timer = setInterval(() => void manager.runRetentionOnce().catch((err) => logger.error({ err }, 'retention failed')), opts.retentionCheckIntervalMs);
       manager.timer.unref();
@@ -310,6 +340,7 @@ export class LogManager {
         PARTITION_PARALLELISM,
         async (i) => {
           const log = logs[i]!;
+          await this.cleaner?.abort(log);
           // A log failed by a disk error throws its failure from close(); its files are closed and it is going anyway.
           await log.close().catch(() => undefined);
           const doomed = `${log.dir}.${Date.now().toString(36)}${DELETE_DIR_SUFFIX}`;
@@ -326,6 +357,14 @@ export class LogManager {
   private async persistTopics(): Promise<void> {
     const records: TopicRecord[] = [...this.topicInfos.values()].map((t) => ({ name: t.name, partitions: t.partitions, configs: t.configOverrides }));
     await writeTopicMetadata(this.file(TOPIC_METADATA_FILE), records);
+  }
+
+  /**
+   * The log cleaner (Kafka `LogCleaner`): it runs by itself when `log.cleaner.enable`; tests and
+   * tools call `cleanFilthiest()`, `cleanLog()` or `status()` on it.
+   */
+  get logCleaner(): LogCleaner {
+    return this.cleaner!;
   }
 
   /** The log of a partition, or undefined when the topic or partition is not hosted. */
@@ -385,7 +424,8 @@ export class LogManager {
   }
 
   /**
-   * Clean shutdown: stops retention, closes every log (queued appends written, everything
+   * Clean shutdown: stops retention and the log cleaner (a cleaning under way is abandoned,
+   * its `.cleaned` files deleted; the cleaner checkpoint written), closes every log (queued appends written, everything
    * fdatasynced), writes both checkpoints, then the clean-shutdown marker, so the next start
    * skips recovery. Every log's files are closed even when some fail; then (a failed or full
    * disk) the checkpoints are still attempted, the marker is not written, and it throws the
@@ -397,6 +437,7 @@ export class LogManager {
     if (this.timer) clearInterval(this.timer);
     if (this.expirationTimer) clearInterval(this.expirationTimer);
     await this.retentionRun?.catch(() => undefined);
+    await this.cleaner?.close();
     await this.lock;
     const logs = this.allLogs();
     const closed = await settleBounded(logs.length, PARTITION_PARALLELISM, (i) => logs[i]!.close(), false);

@@ -1,5 +1,6 @@
 import type { LogSegment } from '../segment/log-segment.js';
 import type { PartitionLog } from '../log/partition-log.js';
+import { isDeleteRetained } from '../log-config.js';
 
 /** What retention needs to know about a segment. */
 export interface RetentionSegment {
@@ -51,12 +52,15 @@ interface Candidate extends RetentionSegment {
 }
 
 /**
- * Applies the partition's retention once at `nowMs`: time first, then size, deleting the oldest
+ * Applies the partition's retention once at `nowMs` when its cleanup.policy includes `delete`
+ * (`delete` or `compact,delete`): time first, then size, deleting the oldest
  * segments (never the active one) and advancing logStartOffset. Returns the number deleted.
  * Reads at most one time-index entry per inactive segment (cached afterwards).
  */
 export async function applyRetention(log: PartitionLog, nowMs: number): Promise<number> {
-  const { retentionMs, retentionBytes } = log.logConfig;
+  const { retentionMs, retentionBytes, cleanupPolicy } = log.logConfig;
+  // `compact` alone keeps every segment: the log cleaner, not retention, bounds the log.
+  if (!isDeleteRetained(cleanupPolicy)) return 0;
   if (retentionMs < 0 && retentionBytes < 0) return 0;
   let deleted = 0;
   if (retentionMs >= 0) {

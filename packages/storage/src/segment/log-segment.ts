@@ -152,25 +152,28 @@ export class LogSegment {
     private readonly mtimeMs: number,
     private readonly config: SegmentIndexConfig,
     indexesLoaded: boolean,
+    /** Appended to every file name: '' for a segment of the log, `.cleaned` for one the log cleaner writes. */
+    fileSuffix = '',
   ) {
     this.size = sizeInBytes;
     this.writePosition = sizeInBytes;
-    this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX);
+    this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX) + fileSuffix;
     // A new segment (indexes trivially loaded) creates its .log; an existing one never truncates it.
     this.logFile = openFiles.file(this.logPath, indexesLoaded ? 'w+' : 'r+', 'r+');
-    this.offsetIndex = new OffsetIndex(segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX), baseOffset, config.segmentIndexBytes);
-    this.timeIndex = new TimeIndex(segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX), baseOffset, config.segmentIndexBytes);
+    this.offsetIndex = new OffsetIndex(segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX) + fileSuffix, baseOffset, config.segmentIndexBytes);
+    this.timeIndex = new TimeIndex(segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX) + fileSuffix, baseOffset, config.segmentIndexBytes);
     this.indexesLoaded = indexesLoaded;
     this.offsetOfMaxTimestampSoFar = baseOffset;
   }
 
   /**
-   * Creates a new empty segment (files truncated/created) at `baseOffset`. Index files a full
-   * disk cannot write now are written by a later flush. Throws KafkaStorageError (→ 56) when
-   * the .log cannot be created (its descriptors are closed again).
+   * Creates a new empty segment (files truncated/created) at `baseOffset`; with `fileSuffix`
+   * (the log cleaner's `.cleaned`) its files are named `<baseOffset>.log<fileSuffix>` and so on.
+   * Index files a full disk cannot write now are written by a later flush. Throws
+   * KafkaStorageError (→ 56) when the .log cannot be created (its descriptors are closed again).
    */
-  static async create(dir: string, baseOffset: number, config: SegmentIndexConfig): Promise<LogSegment> {
-    const segment = new LogSegment(dir, baseOffset, 0, Date.now(), config, true);
+  static async create(dir: string, baseOffset: number, config: SegmentIndexConfig, fileSuffix = ''): Promise<LogSegment> {
+    const segment = new LogSegment(dir, baseOffset, 0, Date.now(), config, true, fileSuffix);
     try {
       await segment.logFile.use(async () => undefined);
       segment.offsetIndex.reset();

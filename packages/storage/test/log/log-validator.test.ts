@@ -19,7 +19,7 @@ import { CorruptRecordError, InvalidRecordError, RecordBatchTooLargeError, Recor
 import { validateAppend, validateCompressedRecords } from '../../src/log/log-validator.js';
 import { buildBatch } from '../helpers/record-batch-fixture.js';
 
-const LIMITS = { maxMessageBytes: 1000, segmentBytes: 10_000, messageTimestampType: 'CreateTime' } as const;
+const LIMITS = { maxMessageBytes: 1000, segmentBytes: 10_000, messageTimestampType: 'CreateTime', cleanupPolicy: 'delete' } as const;
 const batchOf = (values: number[]) => buildBatch(values.map((size, i) => ({ timestampMs: 1_000 + i, value: Buffer.alloc(size, i) })));
 
 /** Rewrites the CRC after a test edits covered bytes, so only the intended rule is broken. */
@@ -175,4 +175,37 @@ describe('validateAppend walks the records of each batch (Kafka LogValidator)', 
       expect(corrupt?.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
     });
   }
+
+  describe('on a compacted topic (Kafka LogValidator.validateKey)', () => {
+    const COMPACTED = { ...LIMITS, cleanupPolicy: 'compact' } as const;
+    const keyed = (keys: (string | null)[]) => buildBatch(keys.map((k, i) => ({ timestampMs: 1_000 + i, key: k === null ? null : Buffer.from(k), value: Buffer.from(`v${i}`) })));
+
+    it('refuses a batch holding a record without a key with INVALID_RECORD 87 and Kafka\'s message', () => {
+      expect(() => validateAppend(keyed(['a', 'b']), COMPACTED)).not.toThrow();
+      for (const policy of ['compact', 'compact,delete'] as const) {
+        try {
+          validateAppend(Buffer.concat([keyed(['a']), keyed(['b', null, 'c'])]), { ...LIMITS, cleanupPolicy: policy });
+          expect.unreachable();
+        } catch (err) {
+          expect(err).toBeInstanceOf(InvalidRecordError);
+          expect(err).toMatchObject({ errorCode: ErrorCode.INVALID_RECORD, batchIndex: 1 });
+          expect((err as Error).message).toMatch(/^Compacted topic cannot accept message without key \(record 1 of record batch 1/);
+        }
+      }
+    });
+
+    it('accepts key-less records when the topic is not compacted', () => {
+      expect(() => validateAppend(keyed([null, null]), LIMITS)).not.toThrow();
+    });
+
+    it('refuses a compressed batch holding a record without a key', async () => {
+      const records = [{ key: Buffer.from('k'), value: Buffer.from('v') }, { key: null, value: Buffer.from('w') }];
+      const batch = await buildRecordBatch({ records, compression: CompressionType.Gzip });
+      expect(validateAppend(batch, COMPACTED).compressedBatches).toBe(1);
+      const error = await validateCompressedRecords(batch, COMPACTED);
+      expect(error).toBeInstanceOf(InvalidRecordError);
+      expect(error?.message).toMatch(/^Compacted topic cannot accept message without key/);
+      expect(await validateCompressedRecords(batch, LIMITS)).toBeNull();
+    });
+  });
 });

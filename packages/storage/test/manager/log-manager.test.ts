@@ -40,7 +40,7 @@ describe('LogManager', () => {
     await expect(manager.createTopic('or.ders', 1)).rejects.toMatchObject({ errorCode: 17 });
     await expect(manager.createTopic('zero', 0)).rejects.toMatchObject({ errorCode: 37 });
     await expect(manager.createTopic('many', 10_001)).rejects.toMatchObject({ errorCode: 37 });
-    await expect(manager.createTopic('cfg', 1, { 'cleanup.policy': 'compact' })).rejects.toMatchObject({ errorCode: 40, key: 'cleanup.policy' });
+    await expect(manager.createTopic('cfg', 1, { 'cleanup.policy': 'archive' })).rejects.toMatchObject({ errorCode: 40, key: 'cleanup.policy' });
     await expect(manager.createTopic('cfg', 1, { 'no.such.key': '1' })).rejects.toMatchObject({ errorCode: 40 });
     expect([...manager.topics().keys()].sort()).toEqual(['or_ders', 'orders']);
     await expect(Promise.all([manager.createTopic('race', 1), manager.createTopic('race', 1)])).rejects.toMatchObject({ errorCode: 36 });

@@ -1,0 +1,223 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { isCompacted } from '../log-config.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint } from '../manager/checkpoint-file.js';
+import { cleanableRange, type CleanableRange } from './cleanable-range.js';
+import { Cleaner, type CleanResult } from './cleaner.js';
+import { OffsetMap } from './offset-map.js';
+
+/** Per-partition first dirty offsets (Kafka's file name and text checkpoint format). */
+export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
+
+/** Settings of the {@link LogCleaner} (the broker's `log.cleaner.*` keys). */
+export interface LogCleanerOptions {
+  /** `log.cleaner.dedupe.buffer.size`: memory of the offset map (bytes). */
+  readonly dedupeBufferBytes: number;
+  /** `log.cleaner.io.max.bytes.per.second`; -1 for no limit. */
+  readonly ioMaxBytesPerSecond: number;
+  /** `log.cleaner.backoff.ms`: sleep when no partition needs cleaning (ms). */
+  readonly backoffMs: number;
+  /** Path of `cleaner-offset-checkpoint`. */
+  readonly checkpointPath: string;
+  /** The partition logs to consider (a fresh list each pass). */
+  readonly logs: () => readonly PartitionLog[];
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** What the cleaner knows of a partition between passes. */
+interface PartitionCleanerState {
+  firstDirtyOffset: number;
+  /** Earliest delete horizon of a tombstone left by the last cleaning (ms), -1 when none or unknown. */
+  minDeleteHorizonMs: number;
+}
+
+/** A partition's cleaner state for `sluice` logs and tests. */
+export interface CleanerPartitionStatus extends CleanableRange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly minDeleteHorizonMs: number;
+}
+
+/**
+ * The log cleaner thread of the broker (Kafka `LogCleaner` + `LogCleanerManager`), as one async
+ * loop on the event loop: each pass picks the compacted partition that needs cleaning most
+ * (`grabFilthiestCompactedLog`) and cleans it, then checkpoints its first dirty offset; with
+ * nothing to clean it sleeps `log.cleaner.backoff.ms`.
+ *
+ * A partition needs cleaning when its cleanup.policy includes `compact` and either its dirty
+ * ratio reaches `min.cleanable.dirty.ratio` (dirty bytes > 0), or its first dirty batch is older
+ * than `max.compaction.lag.ms`, or the earliest delete horizon of the tombstones its last
+ * cleaning kept has passed. Among them the one with the highest dirty ratio goes first
+ * (max-compaction-lag ones before all). Delete horizons are known from cleanings since start;
+ * after a restart, tombstones whose horizon passed go at the partition's next cleaning.
+ *
+ * Concurrency: one cleaning at a time; `abort(log)` stops the cleaning of a log (topic deletion)
+ * and `close()` stops the loop, each waiting for the cleaning to settle.
+ */
+export class LogCleaner {
+  private readonly states = new Map<string, PartitionCleanerState>();
+  /** Partitions whose cleaning failed (damage, too small a dedupe buffer): skipped until restart (Kafka's uncleanable partitions). */
+  private readonly uncleanable = new Set<string>();
+  private map: OffsetMap | null = null;
+  private running: Promise<void> | null = null;
+  private current: { log: PartitionLog; aborted: boolean; done: Promise<unknown> } | null = null;
+  private stopped = false;
+  private wake: AbortController | null = null;
+
+  private constructor(private readonly options: LogCleanerOptions) {}
+
+  /** Reads `cleaner-offset-checkpoint`. Call {@link start} to run the loop. */
+  static async open(options: LogCleanerOptions): Promise<LogCleaner> {
+    const cleaner = new LogCleaner(options);
+    for (const [key, offset] of await readOffsetCheckpoint(options.checkpointPath)) {
+      cleaner.states.set(key, { firstDirtyOffset: offset, minDeleteHorizonMs: -1 });
+    }
+    return cleaner;
+  }
+
+  /** Starts the background loop. */
+  start(): void {
+    if (this.running !== null || this.stopped) return;
+    this.running = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let cleaned = false;
+      try {
+        cleaned = (await this.cleanFilthiest()) !== null;
+      } catch (err) {
+        this.options.logger.error({ err }, 'log cleaner pass failed');
+      }
+      if (cleaned || this.stopped) continue;
+      this.wake = new AbortController();
+      await sleep(this.options.backoffMs, undefined, { signal: this.wake.signal, ref: false }).catch(() => undefined);
+      this.wake = null;
+    }
+  }
+
+  private state(log: PartitionLog): PartitionCleanerState {
+    const key = checkpointKey(log.topic, log.partition);
+    let state = this.states.get(key);
+    if (state === undefined) {
+      state = { firstDirtyOffset: 0, minDeleteHorizonMs: -1 };
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  /** The cleaner's view of each compacted partition now (dirty ratio, first dirty offset...). */
+  async status(): Promise<CleanerPartitionStatus[]> {
+    const nowMs = this.options.clock.now();
+    const out: CleanerPartitionStatus[] = [];
+    for (const log of this.options.logs()) {
+      if (!isCompacted(log.logConfig.cleanupPolicy) || log.isClosed) continue;
+      const state = this.state(log);
+      out.push({ topic: log.topic, partition: log.partition, minDeleteHorizonMs: state.minDeleteHorizonMs, ...(await cleanableRange(log, state.firstDirtyOffset, nowMs)) });
+    }
+    return out;
+  }
+
+  /**
+   * One pass: cleans the compacted partition that needs it most, if any; returns what the
+   * cleaning did, or null when no partition needed cleaning. Also what the loop runs.
+   */
+  async cleanFilthiest(): Promise<(CleanResult & { topic: string; partition: number }) | null> {
+    const nowMs = this.options.clock.now();
+    let best: { log: PartitionLog; range: CleanableRange; score: number } | null = null;
+    for (const log of this.options.logs()) {
+      const config = log.logConfig;
+      if (!isCompacted(config.cleanupPolicy) || log.isClosed || this.uncleanable.has(checkpointKey(log.topic, log.partition))) continue;
+      const state = this.state(log);
+      const range = await cleanableRange(log, state.firstDirtyOffset, nowMs);
+      const horizonPassed = state.minDeleteHorizonMs >= 0 && state.minDeleteHorizonMs <= nowMs;
+      const ratioReached = range.dirtyBytes > 0 && range.dirtyRatio >= config.minCleanableDirtyRatio;
+      if (!ratioReached && !range.maxCompactionLagExceeded && !horizonPassed) continue;
+      const score = range.maxCompactionLagExceeded ? 2 + range.dirtyRatio : range.dirtyRatio;
+      if (best === null || score > best.score) best = { log, range, score };
+    }
+    if (best === null) return null;
+    return this.cleanLog(best.log, best.range, nowMs);
+  }
+
+  /** Cleans one partition now, whatever its dirty ratio (tests, and the pass above). */
+  async cleanLog(log: PartitionLog, range?: CleanableRange, nowMs = this.options.clock.now()): Promise<CleanResult & { topic: string; partition: number }> {
+    const state = this.state(log);
+    const cleanable = range ?? (await cleanableRange(log, state.firstDirtyOffset, nowMs));
+    this.map ??= new OffsetMap(this.options.dedupeBufferBytes);
+    const cleaner = new Cleaner(this.map, this.options.ioMaxBytesPerSecond, this.options.logger);
+    const started = performance.now();
+    const current = { log, aborted: false, done: Promise.resolve() as Promise<unknown> };
+    const run = cleaner.clean(log, cleanable, nowMs, () => current.aborted || this.stopped || log.isClosed);
+    current.done = run.catch(() => undefined);
+    this.current = current;
+    try {
+      const result = await run;
+      if (!result.aborted) {
+        state.firstDirtyOffset = result.endOffset;
+        state.minDeleteHorizonMs = result.minDeleteHorizonMs;
+        await this.writeCheckpoint();
+      }
+      this.options.logger.info(
+        {
+          topic: log.topic,
+          partition: log.partition,
+          firstDirtyOffset: cleanable.firstDirtyOffset,
+          firstUncleanableOffset: cleanable.firstUncleanableOffset,
+          dirtyRatio: Number(cleanable.dirtyRatio.toFixed(3)),
+          endOffset: result.endOffset,
+          mapKeys: result.mapKeys,
+          bytesRead: result.bytesRead,
+          bytesWritten: result.bytesWritten,
+          recordsRemoved: result.recordsRemoved,
+          segmentsCleaned: result.segmentsCleaned,
+          minDeleteHorizonMs: result.minDeleteHorizonMs,
+          aborted: result.aborted,
+          ms: Math.round(performance.now() - started),
+        },
+        'log cleaner pass',
+      );
+      return { ...result, topic: log.topic, partition: log.partition };
+    } catch (err) {
+      if (!log.isClosed) {
+        this.uncleanable.add(checkpointKey(log.topic, log.partition));
+        this.options.logger.error({ err, topic: log.topic, partition: log.partition }, 'log cleaning failed; the partition is not cleaned again until restart');
+      }
+      throw err;
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /** Writes every known partition's first dirty offset to `cleaner-offset-checkpoint`. */
+  async writeCheckpoint(): Promise<void> {
+    const live = new Set(this.options.logs().map((l) => checkpointKey(l.topic, l.partition)));
+    const entries = [...this.states].filter(([key]) => live.has(key)).map(([key, state]) => {
+      const at = key.lastIndexOf(' ');
+      return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), offset: state.firstDirtyOffset };
+    });
+    await writeOffsetCheckpoint(this.options.checkpointPath, entries);
+  }
+
+  /** Stops a cleaning of `log` under way (topic deletion) and forgets its state; resolves when it settled. */
+  async abort(log: PartitionLog): Promise<void> {
+    this.states.delete(checkpointKey(log.topic, log.partition));
+    const current = this.current;
+    if (current?.log === log) {
+      current.aborted = true;
+      await current.done;
+    }
+  }
+
+  /** Stops the loop after the cleaning under way settles (it is abandoned, not finished), then checkpoints. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.wake?.abort();
+    await this.current?.done;
+    await this.running;
+    await this.writeCheckpoint().catch((err: unknown) => this.options.logger.error({ err }, 'writing the cleaner checkpoint failed'));
+  }
+}
