@@ -1,5 +1,8 @@
-import { InvalidTopicError, type LogManager, type PartitionLog, type TopicInfo } from '@sluice/storage';
+import { ErrorCode } from '@sluice/protocol';
+import { InvalidTopicError, type LogManager, type PartitionLog } from '@sluice/storage';
 import type { Logger } from 'pino';
+import type { ClusterNode } from './cluster/cluster-node.js';
+import { isInternalTopic } from './group/offsets-topic.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './group/index.js';
 import type { ProducerIdManager } from './producer/producer-id-manager.js';
@@ -11,16 +14,53 @@ export interface AdvertisedEndpoint {
   readonly port: number;
 }
 
+/** A topic as Metadata and Produce need it: its name and partition count. */
+export interface TopicSummary {
+  readonly name: string;
+  readonly partitions: number;
+}
+
 /** Outcome of looking a topic up for a request that may auto-create it. */
 export type TopicLookup =
-  | { readonly kind: 'exists'; readonly topic: TopicInfo }
-  | { readonly kind: 'created'; readonly topic: TopicInfo }
+  | { readonly kind: 'exists'; readonly topic: TopicSummary }
+  | { readonly kind: 'created'; readonly topic: TopicSummary }
   | { readonly kind: 'unknown' }
-  | { readonly kind: 'invalid'; readonly reason: string };
+  | { readonly kind: 'invalid'; readonly reason: string }
+  /** Cluster mode: the controller could not create it now (no controller, timeout): a retriable code. */
+  | { readonly kind: 'unavailable'; readonly errorCode: number; readonly reason: string | null };
+
+/** A broker as Metadata lists it. */
+export interface BrokerEndpoint {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+/**
+ * A partition as Metadata describes it. `errorCode` is LEADER_NOT_AVAILABLE 5 (leaderId -1)
+ * while the leader is not a live broker or the state is not written yet.
+ */
+export interface PartitionLeadership {
+  readonly errorCode: number;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  /** Replicas on brokers that are not live. */
+  readonly offlineReplicas: readonly number[];
+}
+
+/** How long an auto-creation waits for the controller's answer (ms); clients retry LEADER_NOT_AVAILABLE after. */
+const AUTO_CREATE_TIMEOUT_MS = 10_000;
 
 /**
  * The broker's state as handlers see it: configuration, identity, the logs, the group
  * coordinator and the producer id allocator. One instance per running broker; handlers are stateless functions of it.
+ *
+ * Two modes behind one set of methods, so handlers do not know which runs: a single broker
+ * (`cluster` null: the only broker, controller and leader of every partition, as before) and
+ * cluster mode (`cluster` set: brokers, topics and leaders come from the metadata store).
  *
  * Concurrency contract: everything runs on the event loop; storage serializes appends per partition.
  */
@@ -29,6 +69,8 @@ export class Broker {
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 0 };
   /** Set by startBroker once the router exists: the ApiVersions table. */
   advertisedApis: () => AdvertisedApi[] = () => [];
+  /** Cluster mode's membership (set by startBroker before it listens), or null for a single broker. */
+  cluster: ClusterNode | null = null;
   private readonly closingController = new AbortController();
 
   constructor(
@@ -51,9 +93,60 @@ export class Broker {
     this.closingController.abort();
   }
 
-  /** This broker's node id: leader of every partition, controller and group coordinator. */
+  /** This broker's node id (single broker: leader of every partition, controller and group coordinator). */
   get nodeId(): number {
     return this.config['node.id'];
+  }
+
+  /** The brokers Metadata lists: every live broker (cluster mode), or this one. */
+  liveBrokers(): BrokerEndpoint[] {
+    if (this.cluster === null) return [{ nodeId: this.nodeId, host: this.advertised.host, port: this.advertised.port, rack: null }];
+    return this.cluster.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+  }
+
+  /** Metadata's controller_id: the elected controller (-1 while none), or this broker. */
+  controllerId(): number {
+    return this.cluster === null ? this.nodeId : this.cluster.controllerId();
+  }
+
+  /** Every topic, names ascending: the cluster's, or the local logs'. */
+  allTopics(): TopicSummary[] {
+    const topics: TopicSummary[] =
+      this.cluster === null
+        ? [...this.logs.topics().values()]
+        : [...this.cluster.snapshot.topics.values()].map((t) => ({ name: t.name, partitions: t.replicas.length }));
+    return topics.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Whether a topic exists (in the cluster, or locally). */
+  hasTopic(name: string): boolean {
+    return this.cluster === null ? this.logs.topics().has(name) : this.cluster.topic(name) !== undefined;
+  }
+
+  /** A partition's leader, epoch, replicas and ISR as Metadata lists them. */
+  partitionLeadership(topic: string, partition: number): PartitionLeadership {
+    if (this.cluster === null) {
+      const self = [this.nodeId];
+      return { errorCode: ErrorCode.NONE, leaderId: this.nodeId, leaderEpoch: 0, replicas: self, isr: self, offlineReplicas: [] };
+    }
+    const replicas = this.cluster.topic(topic)?.replicas[partition] ?? [];
+    const live = this.cluster.snapshot.brokers;
+    const offlineReplicas = replicas.filter((r) => !live.has(r));
+    const state = this.cluster.partitionState(topic, partition);
+    if (state === undefined || !live.has(state.leader)) {
+      return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, leaderId: -1, leaderEpoch: state?.leaderEpoch ?? -1, replicas, isr: state?.isr ?? [], offlineReplicas };
+    }
+    return { errorCode: ErrorCode.NONE, leaderId: state.leader, leaderEpoch: state.leaderEpoch, replicas, isr: state.isr, offlineReplicas };
+  }
+
+  /**
+   * The log of a partition for Produce, Fetch and ListOffsets, or the partition's error code:
+   * UNKNOWN_TOPIC_OR_PARTITION 3 when it does not exist, NOT_LEADER_OR_FOLLOWER 6 (cluster mode)
+   * when this broker does not lead it, so clients refresh their metadata and go to the leader.
+   */
+  async leaderLog(topic: string, partition: number): Promise<PartitionLog | number> {
+    if (this.cluster === null) return this.logs.getPartition(topic, partition) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return this.cluster.leaderLog(topic, partition);
   }
 
   /**
@@ -65,6 +158,7 @@ export class Broker {
    * Throws only on fatal storage failure (KafkaStorageError).
    */
   async lookupTopic(name: string, allowAutoCreate: boolean): Promise<TopicLookup> {
+    if (this.cluster !== null) return this.lookupClusterTopic(this.cluster, name, allowAutoCreate);
     const existing = this.logs.topics().get(name);
     if (existing) return { kind: 'exists', topic: existing };
     if (!allowAutoCreate || !this.config['auto.create.topics.enable']) {
@@ -79,6 +173,31 @@ export class Broker {
       if (err instanceof InvalidTopicError) return { kind: 'invalid', reason: err.message };
       throw err;
     }
+  }
+
+  /**
+   * Cluster mode's lookup: the topic from the snapshot, or auto-created through the controller
+   * (replication factor 1). A concurrent creation by another broker counts as 'exists'; no
+   * answer in time is 'unavailable' (LEADER_NOT_AVAILABLE 5 / REQUEST_TIMED_OUT 7, retriable).
+   */
+  private async lookupClusterTopic(cluster: ClusterNode, name: string, allowAutoCreate: boolean): Promise<TopicLookup> {
+    const summary = (): TopicSummary | undefined => {
+      const t = cluster.topic(name);
+      return t === undefined ? undefined : { name, partitions: t.replicas.length };
+    };
+    const existing = summary();
+    if (existing) return { kind: 'exists', topic: existing };
+    const reason = this.logs.validateTopicName(name);
+    if (reason !== null) return { kind: 'invalid', reason };
+    // Each broker keeps its own __consumer_offsets for now; it is not a cluster topic to create.
+    if (!allowAutoCreate || !this.config['auto.create.topics.enable'] || isInternalTopic(name)) return { kind: 'unknown' };
+    const outcome = await cluster.createTopic({ topic: name, numPartitions: this.config['num.partitions'], replicationFactor: 1, configs: {} }, AUTO_CREATE_TIMEOUT_MS);
+    const created = summary();
+    if (created !== undefined && (outcome.errorCode === ErrorCode.NONE || outcome.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS)) {
+      return { kind: outcome.errorCode === ErrorCode.NONE ? 'created' : 'exists', topic: created };
+    }
+    if (outcome.errorCode === ErrorCode.INVALID_TOPIC_EXCEPTION) return { kind: 'invalid', reason: outcome.errorMessage ?? 'invalid topic' };
+    return { kind: 'unavailable', errorCode: ErrorCode.LEADER_NOT_AVAILABLE, reason: outcome.errorMessage };
   }
 
   /** The partition's log, or undefined for an unknown topic or partition. */

@@ -28,10 +28,16 @@ export function groupCoordinatorConfigOf(config: BrokerConfig): GroupCoordinator
 /**
  * Creates `__consumer_offsets` on the first start (`offsets.topic.num.partitions`), loads every
  * group's offsets and metadata from it, migrates the pre-topic offset file of `dataDir` once, and
- * starts the group coordinator. A commit to a partition the broker does not host gets
- * UNKNOWN_TOPIC_OR_PARTITION.
+ * starts the group coordinator. A commit to a partition that does not exist (`partitionExists`,
+ * default: hosted by this broker; cluster mode: in the cluster) gets UNKNOWN_TOPIC_OR_PARTITION.
  */
-export async function openGroupServices(config: BrokerConfig, dataDir: string, logs: LogManager, logger: Logger): Promise<GroupServices> {
+export async function openGroupServices(
+  config: BrokerConfig,
+  dataDir: string,
+  logs: LogManager,
+  logger: Logger,
+  partitionExists: (topic: string, partition: number) => boolean = (topic, partition) => logs.getPartition(topic, partition) !== undefined,
+): Promise<GroupServices> {
   const groupConfig = groupCoordinatorConfigOf(config);
   const partitions = await ensureOffsetsTopic(logs, config['offsets.topic.num.partitions']);
   const store = await GroupMetadataManager.open(partitions, {
@@ -42,7 +48,7 @@ export async function openGroupServices(config: BrokerConfig, dataDir: string, l
   await migrateLegacyOffsetLog(dataDir, store, logger);
   const coordinator = new GroupCoordinator({
     offsetStore: store,
-    partitionExists: (topic, partition) => logs.getPartition(topic, partition) !== undefined,
+    partitionExists,
     config: groupConfig,
     logger,
   });

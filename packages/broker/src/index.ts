@@ -4,6 +4,9 @@
  */
 export { startBroker, type RunningBroker, type StartBrokerOptions } from './server.js';
 export { Broker, type AdvertisedEndpoint } from './broker.js';
+export { ClusterNode, DuplicateNodeIdError, MetadataStoreUnavailableError } from './cluster/cluster-node.js';
+export { EtcdMetadataStore, type EtcdMetadataStoreOptions } from './cluster/etcd-metadata-store.js';
+export type * from './cluster/metadata-store.js';
 export {
   BROKER_CONFIG_KEYS,
   resolveBrokerConfig,

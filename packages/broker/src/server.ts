@@ -3,6 +3,10 @@ import { crc32cImplementation } from '@sluice/protocol';
 import { DataDirLock, defaultMaxOpenFiles, LogManager } from '@sluice/storage';
 import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
+import { ClusterNode } from './cluster/cluster-node.js';
+import { EtcdMetadataStore } from './cluster/etcd-metadata-store.js';
+import { MetadataStoreProducerIdBlockStore } from './cluster/etcd-producer-id-block-store.js';
+import type { MetadataStore } from './cluster/metadata-store.js';
 import { LocalProducerIdBlockStore, ProducerIdManager } from './producer/producer-id-manager.js';
 import { type BrokerConfig, type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
 import { logConfigDefaults } from './config/log-config-defaults.js';
@@ -49,8 +53,11 @@ export interface RunningBroker {
  * Starts a broker in this process: loads or creates the data directory (cluster id in
  * meta.properties), opens the logs (recovering after an unclean shutdown), and listens.
  * Resolves once it serves requests. Holds the data directory's `.lock` until `close()`.
- * Throws BrokerConfigError for bad config, DataDirLockedError when another live broker holds the
- * data directory, and the listen error (EADDRINUSE...) when the port is taken.
+ * Cluster mode (`etcd.endpoints` set, docs/cluster.md): it also connects to etcd before
+ * listening and registers after (the advertised port is known only then); it is ready once
+ * registered. Throws BrokerConfigError for bad config, DataDirLockedError when another live broker holds the
+ * data directory, DuplicateNodeIdError when another live broker of the cluster has this node.id,
+ * MetadataStoreUnavailableError when etcd cannot be used, and the listen error (EADDRINUSE...) when the port is taken.
  *
  * ```ts
  * const broker = await startBroker({ dataDir: tmp, port: 0, logger: false });
@@ -73,6 +80,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const lock = await DataDirLock.acquire(dataDir);
   let logs: LogManager | undefined;
   let groups: GroupServices | undefined;
+  let cluster: ClusterNode | undefined;
+  let store: MetadataStore | undefined;
   try {
     const meta = await loadOrCreateMetaProperties(dataDir, config['node.id']);
     if (crc32cImplementation !== 'sse4.2') {
@@ -93,9 +102,31 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       logger,
       maxOpenFiles: config['log.max.open.files'] === -1 ? defaultMaxOpenFiles() : config['log.max.open.files'],
     });
-    groups = await openGroupServices(config, dataDir, logs, logger.child({ component: 'group-coordinator' }));
-    return await serve(config, logger, { dataDir, clusterId: meta.clusterId, lock, logs, groups }, startedAt);
+    if (config['etcd.endpoints'] !== '') {
+      store = await EtcdMetadataStore.create({
+        endpoints: config['etcd.endpoints'].split(',').map((u) => u.trim()),
+        prefix: config['etcd.prefix'],
+        leaseTtlMs: config['etcd.lease.ttl.ms'],
+        logger: logger.child({ component: 'etcd' }),
+      });
+      cluster = await ClusterNode.start({
+        store,
+        storeDescription: config['etcd.endpoints'],
+        nodeId: config['node.id'],
+        dataDir,
+        logs,
+        clusterIdProposal: meta.clusterId,
+        logger,
+      });
+    }
+    const clusterNode = cluster;
+    const partitionExists = clusterNode === undefined ? undefined : (topic: string, partition: number) => clusterNode.partitionExists(topic, partition);
+    groups = await openGroupServices(config, dataDir, logs, logger.child({ component: 'group-coordinator' }), partitionExists);
+    const clusterId = cluster?.clusterId ?? meta.clusterId;
+    return await serve(config, logger, { dataDir, clusterId, lock, logs, groups, cluster: cluster ?? null, store: store ?? null }, startedAt);
   } catch (err) {
+    if (cluster !== undefined) await cluster.close().catch(() => undefined);
+    else await store?.close().catch(() => undefined);
     await groups?.close();
     await logs?.close();
     await lock.release();
@@ -110,13 +141,17 @@ interface OpenedDataDir {
   readonly lock: DataDirLock;
   readonly logs: LogManager;
   readonly groups: GroupServices;
+  /** Cluster mode's membership and its store, or null for a single broker. */
+  readonly cluster: ClusterNode | null;
+  readonly store: MetadataStore | null;
 }
 
 /** Listens and wires the router; the caller releases what it opened when this throws. */
 async function serve(config: BrokerConfig, logger: Logger, opened: OpenedDataDir, startedAt: number): Promise<RunningBroker> {
-  const { dataDir, clusterId, lock, logs, groups } = opened;
-  const producerIds = new ProducerIdManager(new LocalProducerIdBlockStore(dataDir));
+  const { dataDir, clusterId, lock, logs, groups, cluster, store } = opened;
+  const producerIds = new ProducerIdManager(store === null ? new LocalProducerIdBlockStore(dataDir) : new MetadataStoreProducerIdBlockStore(store));
   const broker = new Broker(config, clusterId, logs, groups.coordinator, logger, producerIds);
+  broker.cluster = cluster;
   const router = new RequestRouter(API_HANDLERS, broker, logger.child({ component: 'router' }));
   broker.advertisedApis = () => router.advertisedApis();
   const server = new SocketServer(
@@ -137,12 +172,24 @@ async function serve(config: BrokerConfig, logger: Logger, opened: OpenedDataDir
   const advertisedHost = config['advertised.host'] || (wildcard ? '127.0.0.1' : bound.host);
   const advertisedPort = config['advertised.port'] === -1 ? bound.port : config['advertised.port'];
   broker.advertised = { host: advertisedHost, port: advertisedPort };
+  let brokerEpoch: number | undefined;
+  if (cluster !== null) {
+    try {
+      brokerEpoch = await cluster.register(advertisedHost, advertisedPort);
+    } catch (err) {
+      broker.beginShutdown();
+      await server.close(0);
+      throw err;
+    }
+  }
   logger.info(
     {
       listen: `${bound.host}:${bound.port}`,
       advertised: `${advertisedHost}:${advertisedPort}`,
       dataDir,
       clusterId,
+      nodeId: config['node.id'],
+      ...(cluster !== null ? { etcd: config['etcd.endpoints'], etcdPrefix: config['etcd.prefix'], brokerEpoch } : {}),
       topics: logs.topics().size,
       startMs: Math.round(performance.now() - startedAt),
     },
@@ -158,6 +205,8 @@ async function serve(config: BrokerConfig, logger: Logger, opened: OpenedDataDir
     close() {
       closing ??= (async () => {
         broker.beginShutdown();
+        // Leave the cluster first: others stop routing here and a new controller takes over at once.
+        await cluster?.close();
         const drained = server.close(config['shutdown.drain.timeout.ms']);
         // Parked JoinGroup/SyncGroup get NOT_COORDINATOR now rather than hold the drain; the
         // group metadata manager waits for the in-flight OffsetCommits' writes before the logs close.

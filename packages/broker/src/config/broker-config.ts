@@ -18,7 +18,14 @@ export const BROKER_CONFIG_KEYS = [
   key('advertised.host', 'string', '', 'Host advertised to clients in Metadata and FindCoordinator; empty means the bind host (127.0.0.1 when binding 0.0.0.0 or ::).'),
   key('advertised.port', 'int', -1, 'Port advertised to clients; -1 means the bound port.'),
   key('log.dir', 'string', './data', 'Data directory holding topic partitions, offsets and meta.properties.'),
-  key('node.id', 'int', 0, 'This broker\'s node id (also the controller and coordinator id).', atLeast(0)),
+  key('node.id', 'int', 0, 'This broker\'s node id: unique in a cluster; a single broker (no etcd.endpoints) is also the controller and the coordinator.', atLeast(0)),
+  key('etcd.endpoints', 'string', '', 'Cluster mode: etcd client URLs, comma-separated (http://127.0.0.1:2379,...). Brokers on the same etcd and etcd.prefix form one cluster (docs/cluster.md). Empty: a single broker, no etcd. Sluice key; Kafka has none.', (v) =>
+    v === '' || v.split(',').every((u) => /^https?:\/\/[^/\s]+\/?$/.test(u.trim())) ? null : 'must be comma-separated http(s)://host:port URLs',
+  ),
+  key('etcd.prefix', 'string', '/sluice', 'Cluster mode: the etcd key prefix holding this cluster\'s metadata (docs/cluster.md). Sluice key; Kafka has none.', (v) =>
+    /^\/[^\s]*[^/\s]$/.test(v) ? null : 'must start with / and not end with /',
+  ),
+  key('etcd.lease.ttl.ms', 'long', 6000, 'Cluster mode: TTL of the broker\'s etcd lease (ms; etcd grants whole seconds, at least 2 s): a broker that stops renewing it (killed, cut off) leaves the cluster this long after, like Kafka\'s broker.session.timeout.ms. Sluice key.', atLeast(1000)),
   key('num.partitions', 'int', 1, 'Partitions of an auto-created topic, and of CreateTopics with num_partitions -1.', atLeast(1)),
   key('auto.create.topics.enable', 'boolean', true, 'Create unknown topics on Metadata (when the client allows it) and Produce.'),
   key('delete.topic.enable', 'boolean', true, 'Allow DeleteTopics; false answers TOPIC_DELETION_DISABLED.'),

@@ -1,6 +1,9 @@
 import { CreateTopics, ErrorCode, type CreateTopicsRequest, type CreateTopicsResponse } from '@sluice/protocol';
 import { parseLogConfig } from '@sluice/storage';
 import type { Broker } from '../broker.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
+import { MAX_REPLICATION_FACTOR } from '../cluster/controller.js';
+import { isInternalTopic } from '../group/offsets-topic.js';
 import { logConfigDefaults } from '../config/log-config-defaults.js';
 import type { ApiHandler } from '../router/api-handler.js';
 import { storageErrorCode } from './storage-error-code.js';
@@ -15,6 +18,7 @@ type TopicResult = CreateTopicsResponse['topics'][number];
  * INVALID_REPLICA_ASSIGNMENT 39, INVALID_CONFIG 40 (topic configs such as retention.ms and
  * segment.bytes are validated by storage), INVALID_REQUEST 42 for a name twice in one request.
  * `validate_only` checks everything and creates nothing.
+ * Cluster mode: see {@link createInCluster}.
  */
 export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsResponse> = {
   api: CreateTopics,
@@ -27,7 +31,12 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsRe
         topics.push(result(topic.name, ErrorCode.INVALID_REQUEST, `topic ${topic.name} appears more than once in the request`));
         continue;
       }
-      topics.push(await createOne(context.broker, topic, request.validateOnly === true));
+      const broker = context.broker;
+      topics.push(
+        broker.cluster === null
+          ? await createOne(broker, topic, request.validateOnly === true)
+          : await createInCluster(broker, broker.cluster, topic, request.validateOnly === true, request.timeoutMs),
+      );
     }
     return { throttleTimeMs: 0, topics };
   },
@@ -76,6 +85,47 @@ async function createOne(broker: Broker, topic: CreatableTopic, validateOnly: bo
     if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) throw err;
     return result(name, errorCode, (err as Error).message);
   }
+}
+
+/** Wait for the controller when the request's timeout_ms is 0 or less (ms). */
+const DEFAULT_CREATE_TIMEOUT_MS = 30_000;
+
+/**
+ * CreateTopics in cluster mode. This broker checks what it can alone (name, partitions,
+ * replication factor against the live brokers and {@link MAX_REPLICATION_FACTOR}, configs) and
+ * then writes a creation request into the metadata store for the controller, which assigns
+ * leaders round-robin over the live brokers and answers (see Controller). Manual
+ * `assignments` get INVALID_REPLICA_ASSIGNMENT 39 (not supported yet). No controller answer
+ * within `timeout_ms` → REQUEST_TIMED_OUT 7.
+ */
+async function createInCluster(broker: Broker, cluster: ClusterNode, topic: CreatableTopic, validateOnly: boolean, timeoutMs: number): Promise<TopicResult> {
+  const { name } = topic;
+  if (cluster.topic(name) !== undefined) return result(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+  if (isInternalTopic(name)) return result(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' is an internal topic: in cluster mode each broker keeps its own for now.`);
+  const invalidName = broker.logs.validateTopicName(name);
+  if (invalidName !== null) return result(name, ErrorCode.INVALID_TOPIC_EXCEPTION, invalidName);
+  if (topic.assignments.length > 0) return result(name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignments are not supported in cluster mode yet');
+  const numPartitions = topic.numPartitions === -1 ? broker.config['num.partitions'] : topic.numPartitions;
+  if (numPartitions < 1) return result(name, ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+  const replicationFactor = topic.replicationFactor === -1 ? 1 : topic.replicationFactor;
+  const live = cluster.liveBrokers().length;
+  if (replicationFactor < 1) return result(name, ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+  if (replicationFactor > live) return result(name, ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${live}.`);
+  if (replicationFactor > MAX_REPLICATION_FACTOR) {
+    return result(name, ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} is not supported yet: Sluice does not replicate partitions, so only ${MAX_REPLICATION_FACTOR} is accepted.`);
+  }
+  const configs: Record<string, string> = {};
+  for (const c of topic.configs) if (c.value !== null) configs[c.name] = c.value;
+  try {
+    parseLogConfig(configs, logConfigDefaults(broker.config));
+  } catch (err) {
+    const errorCode = storageErrorCode(err);
+    if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) throw err;
+    return result(name, errorCode, (err as Error).message);
+  }
+  if (validateOnly) return result(name, ErrorCode.NONE, null);
+  const outcome = await cluster.createTopic({ topic: name, numPartitions, replicationFactor, configs }, timeoutMs > 0 ? timeoutMs : DEFAULT_CREATE_TIMEOUT_MS);
+  return result(name, outcome.errorCode, outcome.errorMessage);
 }
 
 function result(name: string, errorCode: number, errorMessage: string | null): TopicResult {

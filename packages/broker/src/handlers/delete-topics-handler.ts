@@ -8,7 +8,9 @@ type TopicResult = DeleteTopicsResponse['responses'][number];
 /**
  * DeleteTopics v1-3 (Kafka protocol: DeleteTopics). Removes the topic's partitions and files.
  * UNKNOWN_TOPIC_OR_PARTITION 3 for a topic that does not exist, TOPIC_DELETION_DISABLED 73 when
- * `delete.topic.enable` is false, INVALID_TOPIC_EXCEPTION 17 for an internal topic
+ * `delete.topic.enable` is false or the broker runs in cluster mode (deletion across brokers is
+ * not built yet; deleting one broker's copy would leave the cluster's metadata naming it),
+ * INVALID_TOPIC_EXCEPTION 17 for an internal topic
  * (`__consumer_offsets`: deleting it would drop every group's offsets; Kafka's tools refuse too).
  */
 export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> = {
@@ -19,6 +21,10 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
     for (const name of request.topicNames ?? []) {
       if (!broker.config['delete.topic.enable']) {
         responses.push({ name, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'delete.topic.enable is false' });
+        continue;
+      }
+      if (broker.cluster !== null) {
+        responses.push({ name, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'DeleteTopics is not supported in cluster mode yet' });
         continue;
       }
       if (isInternalTopic(name)) {

@@ -22,7 +22,8 @@ const EMPTY = Buffer.alloc(0);
  * `max_wait_ms` (capped by `fetch.max.wait.ms.cap`). No fetch sessions: session_id 0, so clients
  * keep sending full fetches (KIP-227 is optional for a broker). `records` is never null
  * (librdkafka rejects -1), `preferred_read_replica` is -1 and `last_stable_offset` is the high
- * watermark (no transactions).
+ * watermark (no transactions). Cluster mode: a partition this broker does not lead gets
+ * NOT_LEADER_OR_FOLLOWER 6 (no follower fetching yet).
  */
 export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   api: Fetch,
@@ -66,10 +67,10 @@ async function readAll(
   for (const topic of request.topics) {
     const partitions: PartitionData[] = [];
     for (const p of topic.partitions) {
-      const log = broker.partition(topic.topic, p.partition);
-      if (log === undefined) {
+      const log = await broker.leaderLog(topic.topic, p.partition);
+      if (typeof log === 'number') {
         hasError = true;
-        partitions.push(partitionError(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        partitions.push(partitionError(p.partition, log));
         continue;
       }
       logs.push(log);

@@ -9,6 +9,10 @@ const GROUP_KEY_TYPE = 0;
  * This broker coordinates every group, so the answer is always itself, at the advertised address
  * (the same node id, host and port as Metadata). v0 must stay advertised: librdkafka enables
  * consumer groups and lz4 only when FindCoordinator 0..0 is in range (CLIENTS.md §1.3).
+ * Cluster mode: the coordinator of a group is the live broker at `abs(hashCode(groupId)) mod n`
+ * over the live brokers by node id (Kafka's `partitionFor` over brokers instead of
+ * `__consumer_offsets` partitions, until offsets live in that topic), so every broker gives the
+ * same answer; COORDINATOR_NOT_AVAILABLE 15 while no broker is live.
  * Transactional ids get COORDINATOR_NOT_AVAILABLE 15: there is no transaction coordinator.
  * An empty group id gets INVALID_GROUP_ID 24.
  */
@@ -20,16 +24,26 @@ export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoor
       return this.errorResponse(request, ErrorCode.COORDINATOR_NOT_AVAILABLE, context);
     }
     if (request.key === '') return this.errorResponse(request, ErrorCode.INVALID_GROUP_ID, context);
+    const brokers = broker.liveBrokers();
+    if (brokers.length === 0) return this.errorResponse(request, ErrorCode.COORDINATOR_NOT_AVAILABLE, context);
+    const coordinator = brokers[Math.abs(javaStringHashCode(request.key)) % brokers.length]!;
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      nodeId: broker.nodeId,
-      host: broker.advertised.host,
-      port: broker.advertised.port,
+      nodeId: coordinator.nodeId,
+      host: coordinator.host,
+      port: coordinator.port,
     };
   },
   errorResponse(_request, errorCode) {
     return { throttleTimeMs: 0, errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 };
   },
 };
+
+/** Java's `String.hashCode` (UTF-16 code units, 32-bit wrap), as Kafka hashes group ids. */
+export function javaStringHashCode(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  return hash;
+}

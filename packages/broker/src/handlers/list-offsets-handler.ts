@@ -15,6 +15,7 @@ export const EARLIEST_TIMESTAMP = -2;
  * offset: no transactions), -2 → logStartOffset, T >= 0 → the first offset whose record timestamp
  * is >= T with that timestamp, or offset -1 / timestamp -1 when there is none (kafkajs then uses
  * the high watermark; librdkafka treats it as the end). Other negative timestamps → INVALID_REQUEST.
+ * Cluster mode: a partition this broker does not lead gets NOT_LEADER_OR_FOLLOWER 6.
  */
 export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = {
   api: ListOffsets,
@@ -41,8 +42,8 @@ export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsRespo
 };
 
 async function listOffset(broker: Broker, topic: string, partition: number, timestamp: number): Promise<PartitionResponse> {
-  const log = broker.partition(topic, partition);
-  if (log === undefined) return partitionResult(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1);
+  const log = await broker.leaderLog(topic, partition);
+  if (typeof log === 'number') return partitionResult(partition, log, -1, -1);
   if (timestamp === LATEST_TIMESTAMP) return partitionResult(partition, ErrorCode.NONE, -1, log.highWatermark);
   if (timestamp === EARLIEST_TIMESTAMP) return partitionResult(partition, ErrorCode.NONE, -1, log.logStartOffset);
   if (timestamp < 0) return partitionResult(partition, ErrorCode.INVALID_REQUEST, -1, -1);

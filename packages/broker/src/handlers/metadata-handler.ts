@@ -1,6 +1,5 @@
 import { ErrorCode, Metadata, type MetadataRequest, type MetadataResponse } from '@sluice/protocol';
-import type { TopicInfo } from '@sluice/storage';
-import type { Broker } from '../broker.js';
+import type { Broker, TopicSummary } from '../broker.js';
 import { isInternalTopic } from '../group/offsets-topic.js';
 import type { ApiHandler } from '../router/api-handler.js';
 
@@ -10,9 +9,12 @@ type TopicMetadata = MetadataResponse['topics'][number];
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 /**
- * Metadata v0-8 (Kafka protocol: Metadata). This broker is the only broker, the controller, and
- * leader of every partition (replicas = isr = [nodeId], leader epoch 0), advertised at the
- * reachable host:port. Topics: v0 `[]` means all; v1+ null means all and `[]` none.
+ * Metadata v0-8 (Kafka protocol: Metadata; v7 adds the leader epoch, v5 offline replicas).
+ * Single broker: this broker is the only broker, the controller, and leader of every partition
+ * (replicas = isr = [nodeId], leader epoch 0), advertised at the reachable host:port.
+ * Cluster mode: every live broker, the elected controller (-1 while none), and per partition its
+ * leader, leader epoch, replicas and ISR from the metadata store; a partition whose leader is not
+ * live gets LEADER_NOT_AVAILABLE 5 with leader -1 (clients retry). Any broker answers alike. Topics: v0 `[]` means all; v1+ null means all and `[]` none.
  * A topic unknown here is auto-created when `auto.create.topics.enable` and the client allows it
  * (`allow_auto_topic_creation`, v4+; always below v4), and this very answer lists its partitions:
  * the creation is complete when the lookup returns. Kafka answers LEADER_NOT_AVAILABLE first (its
@@ -27,9 +29,7 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
     const all = request.topics === null || (version === 0 && request.topics.length === 0);
     let topics: TopicMetadata[];
     if (all) {
-      topics = [...broker.logs.topics().values()]
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((t) => describeTopic(broker, t));
+      topics = broker.allTopics().map((t) => describeTopic(broker, t));
     } else {
       const allowAutoCreate = version < 4 || request.allowAutoTopicCreation !== false;
       topics = [];
@@ -50,6 +50,9 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
           case 'invalid':
             topics.push(topicError(name, ErrorCode.INVALID_TOPIC_EXCEPTION));
             break;
+          case 'unavailable':
+            topics.push(topicError(name, lookup.errorCode));
+            break;
         }
       }
     }
@@ -60,29 +63,30 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
   },
 };
 
-/** The response around `topics`: this broker, advertised, as the only broker and the controller. */
+/** The response around `topics`: the live brokers, advertised, and the controller. */
 function clusterResponse(broker: Broker, topics: TopicMetadata[]): MetadataResponse {
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+    brokers: broker.liveBrokers(),
     clusterId: broker.clusterId,
-    controllerId: broker.nodeId,
+    controllerId: broker.controllerId(),
     topics,
     clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
   };
 }
 
-function describeTopic(broker: Broker, topic: TopicInfo): TopicMetadata {
+function describeTopic(broker: Broker, topic: TopicSummary): TopicMetadata {
   const partitions = [];
   for (let index = 0; index < topic.partitions; index++) {
+    const leadership = broker.partitionLeadership(topic.name, index);
     partitions.push({
-      errorCode: ErrorCode.NONE,
+      errorCode: leadership.errorCode,
       partitionIndex: index,
-      leaderId: broker.nodeId,
-      leaderEpoch: 0,
-      replicaNodes: [broker.nodeId],
-      isrNodes: [broker.nodeId],
-      offlineReplicas: [],
+      leaderId: leadership.leaderId,
+      leaderEpoch: leadership.leaderEpoch,
+      replicaNodes: [...leadership.replicas],
+      isrNodes: [...leadership.isr],
+      offlineReplicas: [...leadership.offlineReplicas],
     });
   }
   return {

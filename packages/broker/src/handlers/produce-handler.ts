@@ -14,7 +14,8 @@ type PartitionResponse = TopicResponse['partitionResponses'][number];
  * (offsets assigned by patching baseOffset), and, for acks=-1 under `log.fsync.policy=acks-all`
  * (or any acks under `always`), wait for fdatasync — the log's group commit lets one fdatasync
  * cover every request waiting on that partition. acks=0 gets no response (Kafka's rule).
- * Unknown topics are auto-created when `auto.create.topics.enable`.
+ * Unknown topics are auto-created when `auto.create.topics.enable`. Cluster mode: a partition
+ * this broker does not lead gets NOT_LEADER_OR_FOLLOWER 6 (the client refreshes metadata).
  */
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   api: Produce,
@@ -40,6 +41,7 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
           topicData.partitionData.map((p) => {
             if (lookup.kind === 'invalid') return Promise.resolve(partitionError(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, lookup.reason));
             if (lookup.kind === 'unknown') return Promise.resolve(partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null));
+            if (lookup.kind === 'unavailable') return Promise.resolve(partitionError(p.index, lookup.errorCode, lookup.reason));
             return appendPartition(broker, topicData.name, p.index, p.records, mustSync);
           }),
         );
@@ -67,8 +69,8 @@ async function appendPartition(
   records: Buffer | null,
   mustSync: boolean,
 ): Promise<PartitionResponse> {
-  const log = broker.partition(topic, index);
-  if (log === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  const log = await broker.leaderLog(topic, index);
+  if (typeof log === 'number') return partitionError(index, log, null);
   try {
     // The log validates the batches (Kafka LogValidator) before anything is written.
     const info = await log.append(records ?? EMPTY);

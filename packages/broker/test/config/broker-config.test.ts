@@ -18,6 +18,20 @@ describe('resolveBrokerConfig', () => {
     expect(config['log.fsync.policy']).toBe('always');
   });
 
+  it('leaves cluster mode off by default and checks the etcd keys', () => {
+    const defaults = resolveBrokerConfig();
+    expect(defaults['etcd.endpoints']).toBe('');
+    expect(defaults['etcd.prefix']).toBe('/sluice');
+    const cluster = resolveBrokerConfig({ 'etcd.endpoints': 'http://127.0.0.1:2379, http://127.0.0.2:2379', 'etcd.prefix': '/prod/sluice', 'etcd.lease.ttl.ms': '3000' });
+    expect(cluster['etcd.endpoints']).toBe('http://127.0.0.1:2379, http://127.0.0.2:2379');
+    expect(cluster['etcd.prefix']).toBe('/prod/sluice');
+    expect(cluster['etcd.lease.ttl.ms']).toBe(3000);
+    expect(() => resolveBrokerConfig({ 'etcd.endpoints': '127.0.0.1:2379' })).toThrow(/etcd\.endpoints=127\.0\.0\.1:2379: must be comma-separated http/);
+    expect(() => resolveBrokerConfig({ 'etcd.prefix': 'sluice' })).toThrow(/etcd\.prefix=sluice: must start with \//);
+    expect(() => resolveBrokerConfig({ 'etcd.prefix': '/sluice/' })).toThrow(BrokerConfigError);
+    expect(() => resolveBrokerConfig({ 'etcd.lease.ttl.ms': '500' })).toThrow(/etcd\.lease\.ttl\.ms=500/);
+  });
+
   it("accepts Kafka's unit variants", () => {
     expect(resolveBrokerConfig({ 'log.retention.hours': '2' })['log.retention.ms']).toBe(7_200_000);
     expect(resolveBrokerConfig({ 'log.retention.minutes': 5 })['log.retention.ms']).toBe(300_000);

@@ -33,10 +33,20 @@ export function parseBrokerArgsFast(argv: readonly string[]): BrokerArgs | null 
   const args = parsed.argv as Record<string, unknown> & { _: unknown[] };
   if (args._.length > 0) return null;
   for (const key of Object.keys(args)) if (key !== '_' && !(key in BROKER_OPTIONS)) return null;
-  const { 'data-dir': dataDir, host, port, 'advertised-host': advertisedHost, override } = args;
+  const { 'data-dir': dataDir, host, port, 'advertised-host': advertisedHost, 'node-id': nodeId, etcd, override } = args;
   if (typeof dataDir !== 'string' || typeof host !== 'string') return null;
   if (typeof port !== 'number' || !Number.isInteger(port)) return null;
   if (advertisedHost !== undefined && typeof advertisedHost !== 'string') return null;
+  if (nodeId !== undefined && (typeof nodeId !== 'number' || !Number.isInteger(nodeId))) return null;
+  if (etcd !== undefined && typeof etcd !== 'string') return null;
   if (!Array.isArray(override) || !override.every((item) => typeof item === 'string')) return null;
-  return { 'data-dir': dataDir, host, port, ...(advertisedHost !== undefined ? { 'advertised-host': advertisedHost } : {}), override };
+  return {
+    'data-dir': dataDir,
+    host,
+    port,
+    ...(advertisedHost !== undefined ? { 'advertised-host': advertisedHost } : {}),
+    ...(nodeId !== undefined ? { 'node-id': nodeId } : {}),
+    ...(etcd !== undefined ? { etcd } : {}),
+    override,
+  };
 }

@@ -1,4 +1,4 @@
-import { BrokerConfigError, startBroker } from '@sluice/broker';
+import { BrokerConfigError, DuplicateNodeIdError, MetadataStoreUnavailableError, startBroker } from '@sluice/broker';
 import type { Argv, CommandModule, Options } from 'yargs';
 
 /** Parsed arguments of `sluice broker`. */
@@ -7,6 +7,10 @@ export interface BrokerArgs {
   host: string;
   port: number;
   'advertised-host'?: string;
+  /** Cluster mode: node.id (unique in the cluster). */
+  'node-id'?: number;
+  /** Cluster mode: etcd.endpoints, comma-separated URLs. */
+  etcd?: string;
   override: string[];
 }
 
@@ -19,6 +23,8 @@ export const BROKER_OPTIONS = {
   host: { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' },
   port: { type: 'number', default: 9092, describe: 'Port to listen on (0 = ephemeral)' },
   'advertised-host': { type: 'string', describe: 'Host clients are told to connect to (default: --host)' },
+  'node-id': { type: 'number', describe: 'This broker\'s node id (node.id), unique in a cluster' },
+  etcd: { type: 'string', describe: 'Cluster mode: etcd client URLs, comma-separated (etcd.endpoints; docs/cluster.md)' },
   override: { type: 'string', array: true, default: [], describe: 'Set a broker config key, key=value (repeatable)' },
 } as const satisfies Record<keyof BrokerArgs, Options>;
 
@@ -26,6 +32,8 @@ export const BROKER_OPTIONS = {
  * `sluice broker`: runs a broker in the foreground until SIGTERM or SIGINT, then shuts down
  * cleanly (checkpoints written, so the next start is fast). `--override key=value` sets any broker
  * config key (docs/configuration.md), as Kafka's `kafka-server-start.sh --override` does.
+ * `--node-id` and `--etcd` are shorthands for `node.id` and `etcd.endpoints` (they win over an
+ * `--override` of the same key).
  */
 export const brokerCommand: CommandModule<object, BrokerArgs> = {
   command: 'broker',
@@ -35,15 +43,17 @@ export const brokerCommand: CommandModule<object, BrokerArgs> = {
       .options(BROKER_OPTIONS)
       .example('$0 broker', 'Serve on 127.0.0.1:9092 with data in ./data')
       .example('$0 broker --data-dir /var/lib/sluice --host 0.0.0.0 --advertised-host myhost', 'Serve on every interface')
-      .example('$0 broker --override log.retention.ms=3600000 --override num.partitions=3', 'Keep one hour; 3 partitions per new topic') as unknown as Argv<BrokerArgs>,
+      .example('$0 broker --override log.retention.ms=3600000 --override num.partitions=3', 'Keep one hour; 3 partitions per new topic')
+      .example('$0 broker --node-id 1 --etcd http://127.0.0.1:2379 --data-dir d1 --port 9092', 'Join the cluster whose metadata is in that etcd') as unknown as Argv<BrokerArgs>,
   handler: (args) => runBroker(args),
 };
 
 /**
  * Starts the broker for `args` and installs the SIGTERM/SIGINT handlers that close it (answering
  * the requests in flight first, see `RunningBroker.close`). Throws Error with a one-line message
- * for a bad `--override`, an invalid config value, a port in use, or a data directory held by
- * another broker (DataDirLockedError names the directory and the holder's pid).
+ * for a bad `--override`, an invalid config value, a port in use, a data directory held by
+ * another broker (DataDirLockedError names the directory and the holder's pid), and in cluster
+ * mode a node id held by a live broker or etcd that cannot be used.
  */
 export async function runBroker(args: BrokerArgs): Promise<void> {
   const config: Record<string, string> = {};
@@ -52,6 +62,8 @@ export async function runBroker(args: BrokerArgs): Promise<void> {
     if (eq <= 0) throw new Error(`--override expects key=value, got "${item}"`);
     config[item.slice(0, eq).trim()] = item.slice(eq + 1);
   }
+  if (args['node-id'] !== undefined) config['node.id'] = String(args['node-id']);
+  if (args.etcd !== undefined) config['etcd.endpoints'] = args.etcd;
   let running: Awaited<ReturnType<typeof startBroker>>;
   try {
     running = await startBroker({
@@ -62,7 +74,7 @@ export async function runBroker(args: BrokerArgs): Promise<void> {
       config,
     });
   } catch (err) {
-    if (err instanceof BrokerConfigError) throw new Error(err.message);
+    if (err instanceof BrokerConfigError || err instanceof DuplicateNodeIdError || err instanceof MetadataStoreUnavailableError) throw new Error(err.message);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${args.port} on ${args.host} is already in use (another broker running?); choose one with --port`);
     }

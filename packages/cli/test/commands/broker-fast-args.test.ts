@@ -17,6 +17,7 @@ describe('sluice broker fast argument path', () => {
     ['broker', '--data-dir', '/tmp/x', '--host', '0.0.0.0', '--port=19092', '--advertised-host', 'myhost'],
     ['broker', '--override', 'num.partitions=3', '--override', 'log.retention.ms=3600000'],
     ['broker', '--override', 'a=1', 'b=2', '--port', '1'],
+    ['broker', '--node-id', '2', '--etcd', 'http://127.0.0.1:2379,http://127.0.0.2:2379', '--data-dir', 'd2'],
   ];
   it.each(accepted)('parses %j exactly as yargs does', (...argv) => {
     expect(parseBrokerArgsFast(argv)).toEqual(parsedByYargs(argv));
@@ -30,6 +31,7 @@ describe('sluice broker fast argument path', () => {
       ['broker', 'extra'],
       ['broker', '--port', 'abc'],
       ['broker', '--port', '1.5'],
+      ['broker', '--node-id', '1.5'],
       ['broker', '--no-port'],
       ['broker', '--host', 'a', '--host', 'b'],
       ['topics', 'list'],

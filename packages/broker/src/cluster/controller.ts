@@ -1,0 +1,144 @@
+import { ErrorCode } from '@sluice/protocol';
+import type { Logger } from 'pino';
+import { partitionKey } from './etcd-keys.js';
+import type { ClusterSnapshot, ControllerCampaign, MetadataStore, PartitionState, TopicCreationRequest, Versioned } from './metadata-store.js';
+import { assignReplicas } from './replica-assignment.js';
+
+/** Replication factors accepted until replication exists: data is never claimed to be replicated when it is not. */
+export const MAX_REPLICATION_FACTOR = 1;
+/** Wait before campaigning again after a campaign's lease was lost (ms). */
+const RECAMPAIGN_DELAY_MS = 1000;
+
+/**
+ * The cluster's controller (Kafka's `KafkaController`, ZooKeeper era) on this broker: it
+ * campaigns through the store's election, and while elected it is the only writer of topic
+ * assignments and initial partition states. Every write is a transaction fenced by the
+ * controller epoch (its election key's create revision), so a deposed controller's late write
+ * fails instead of landing (KAFKA-6082).
+ *
+ * Work it does, each time the cluster snapshot changes while it is elected:
+ * - answers every unanswered topic creation request, oldest first: TOPIC_ALREADY_EXISTS 36,
+ *   INVALID_TOPIC_EXCEPTION 17 for a '.'/'_' collision, INVALID_REPLICATION_FACTOR 38 when the
+ *   factor exceeds the live brokers or {@link MAX_REPLICATION_FACTOR}; otherwise assigns replicas
+ *   round-robin over the live brokers ({@link assignReplicas}) and creates the topic;
+ * - writes the initial state of any partition left without one (a predecessor that died between
+ *   the transactions of a topic larger than one transaction).
+ *
+ * Concurrency: event loop only; passes never overlap (a change during a pass schedules one more).
+ */
+export class Controller {
+  private campaign: ControllerCampaign | null = null;
+  private epoch: number | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly nodeId: number,
+    private readonly snapshot: () => ClusterSnapshot,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The controller epoch while this broker is the elected controller, else null. */
+  get controllerEpoch(): number | null {
+    return this.epoch;
+  }
+
+  /** Starts campaigning; returns at once (election happens in the background). */
+  start(): void {
+    if (this.closed) return;
+    this.campaign = this.store.campaign(this.nodeId, {
+      onElected: (epoch) => {
+        this.epoch = epoch;
+        this.logger.info({ controllerEpoch: epoch }, 'elected controller');
+        this.onSnapshot();
+      },
+      onLost: (err) => {
+        const wasController = this.epoch !== null;
+        this.epoch = null;
+        this.campaign = null;
+        this.logger.error({ err, wasController }, 'controller campaign lost; campaigning again');
+        if (!this.closed) this.retryTimer = setTimeout(() => this.start(), RECAMPAIGN_DELAY_MS);
+      },
+    });
+  }
+
+  /** Called on every new cluster snapshot: runs a pass if elected. */
+  onSnapshot(): void {
+    if (this.epoch === null || this.closed) return;
+    if (this.running !== null) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((err: unknown) => this.logger.error({ err }, 'controller pass failed; retried on the next change'))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.onSnapshot();
+        }
+      });
+  }
+
+  private async pass(): Promise<void> {
+    const epoch = this.epoch;
+    if (epoch === null) return;
+    const snapshot = this.snapshot();
+    const pending = [...snapshot.topicRequests].filter(([, r]) => r.value.result === undefined).sort((a, b) => a[1].modRevision - b[1].modRevision);
+    const createdNow = new Set<string>();
+    for (const [key, request] of pending) {
+      if (this.epoch !== epoch) return;
+      await this.answer(epoch, snapshot, key, request, createdNow);
+    }
+    for (const [name, topic] of snapshot.topics) {
+      for (let p = 0; p < topic.replicas.length; p++) {
+        if (createdNow.has(name) || snapshot.partitions.has(partitionKey(name, p))) continue;
+        const replicas = topic.replicas[p]!;
+        await this.store.updatePartitionState(name, p, 0, initialState(replicas), epoch);
+      }
+    }
+  }
+
+  private async answer(epoch: number, snapshot: ClusterSnapshot, key: string, request: Versioned<TopicCreationRequest>, createdNow: Set<string>): Promise<void> {
+    const { topic, numPartitions, replicationFactor, configs } = request.value;
+    const refuse = async (errorCode: number, message: string) => {
+      await this.store.answerTopicRequest(epoch, key, request, errorCode, message);
+      this.logger.info({ topic, errorCode, reason: message, requester: request.value.requester }, 'refused topic creation');
+    };
+    if (snapshot.topics.has(topic) || createdNow.has(topic)) return refuse(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic}' already exists.`);
+    const normalized = topic.replaceAll('.', '_');
+    const collision = [...snapshot.topics.keys(), ...createdNow].find((t) => t.replaceAll('.', '_') === normalized);
+    if (collision !== undefined) return refuse(ErrorCode.INVALID_TOPIC_EXCEPTION, `collides with existing topic '${collision}' ('.' and '_' are alike)`);
+    const live = [...snapshot.brokers.keys()];
+    if (replicationFactor > live.length) {
+      return refuse(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${live.length}.`);
+    }
+    if (replicationFactor > MAX_REPLICATION_FACTOR) {
+      return refuse(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} is not supported yet: Sluice does not replicate partitions, so only ${MAX_REPLICATION_FACTOR} is accepted.`);
+    }
+    const replicas = assignReplicas(live, numPartitions, replicationFactor);
+    if (replicas === null) return refuse(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} is invalid.`);
+    const result = await this.store.createTopic(epoch, key, request.modRevision, { name: topic, replicas, configs }, replicas.map(initialState));
+    if (result.kind === 'ok') {
+      createdNow.add(topic);
+      this.logger.info({ topic, partitions: numPartitions, leaders: replicas.map((r) => r[0]), requester: request.value.requester }, 'created topic');
+    }
+  }
+
+  /** Stops acting as controller and resigns (another broker takes over at once). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.epoch = null;
+    await this.running;
+    await this.campaign?.resign().catch((err: unknown) => this.logger.warn({ err }, 'controller resign failed'));
+  }
+}
+
+/** A new partition's state: the first replica leads, every replica is in sync, epochs start at 0. */
+export function initialState(replicas: readonly number[]): PartitionState {
+  return { leader: replicas[0]!, leaderEpoch: 0, isr: [...replicas], partitionEpoch: 0 };
+}

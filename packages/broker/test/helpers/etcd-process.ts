@@ -1,0 +1,88 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { tempDir } from './temp-dir.js';
+
+/**
+ * Fails loudly when etcd is not installed: a cluster test must not pass without it.
+ * `npm test` installs it (scripts/install-test-tools.sh: Debian etcd-server); so does .ci/run.
+ */
+export function requireEtcd(): void {
+  try {
+    execFileSync('etcd', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('etcd is not installed: run `bash scripts/install-test-tools.sh` (apt-get install -y etcd-server)');
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released: another process could take it, rarely). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway single-member etcd on 127.0.0.1. */
+export interface EtcdProcess {
+  /** Client URL, e.g. `http://127.0.0.1:40123`. */
+  readonly endpoint: string;
+  readonly child: ChildProcess;
+  /** Kills etcd (SIGKILL) and deletes its data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Debian's etcd (3.4) with its data in a temp directory, client and peer URLs on
+ * ephemeral 127.0.0.1 ports, and resolves once `/health` answers healthy (bounded by
+ * `timeoutMs`). Throws (after killing it) when it exits or is not healthy in time.
+ */
+export async function startEtcd(timeoutMs = 15_000): Promise<EtcdProcess> {
+  requireEtcd();
+  const dir = await tempDir('sluice-etcd-');
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const child = spawn(
+    'etcd',
+    [
+      '--name', 't', '--data-dir', `${dir.path}/etcd`,
+      '--listen-client-urls', client, '--advertise-client-urls', client,
+      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `t=${peer}`,
+      '--log-level', 'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
+  const stop = async () => {
+    if (!exited) child.kill('SIGKILL');
+    await gone;
+    await dir.remove();
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new Error(`etcd exited before it was healthy; stderr: ${stderr}`);
+    }
+    try {
+      const response = await fetch(`${client}/health`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok && ((await response.json()) as { health?: string }).health === 'true') break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`etcd not healthy after ${timeoutMs} ms; stderr: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { endpoint: client, child, stop };
+}
