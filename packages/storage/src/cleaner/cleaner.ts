@@ -59,7 +59,9 @@ export interface CleanResult {
  * 1. builds the offset map (latest offset per key hash) over the dirty section, from the first
  *    dirty offset up to the first uncleanable offset or as far as the map's memory holds, at a
  *    batch boundary: `endOffset`;
- * 2. rewrites every inactive segment below `endOffset`, grouped so that a group fits
+ * 2. makes the log durable up to `endOffset` (the records that supersede others must survive a
+ *    power cut that the swaps dropping those others survive), then rewrites every inactive
+ *    segment below `endOffset`, grouped so that a group fits
  *    `segment.bytes` and its indexes, keeping the latest record of each key (`filterBatch`), and
  *    swaps each cleaned group in (PartitionLog.replaceSegments, crash-safe).
  * A partition with more keys than the map holds is cleaned in several passes; each pass makes
@@ -94,6 +96,10 @@ export class Cleaner {
     try {
       const endOffset = await this.buildOffsetMap(inactive, range, throttler, stats, isAborted);
       const toClean = inactive.filter((s) => s.baseOffset < endOffset && s.size > 0);
+      // A swap durably drops records the map says are superseded: the records superseding them
+      // (up to endOffset, maybe in a later group, maybe not yet fsynced) must be durable first,
+      // or a power cut could lose both an acknowledged value and the unacknowledged one after it.
+      if (toClean.length > 0 && !isAborted()) await log.sync(endOffset - 1);
       const context: BatchFilterContext = { map: this.map, endOffset, nowMs, deleteRetentionMs: log.logConfig.deleteRetentionMs };
       const producerLastOffsets = log.producerLastOffsets();
       for (const group of groupSegments(toClean, segments, log.logConfig)) {

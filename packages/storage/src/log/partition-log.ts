@@ -706,7 +706,9 @@ export class PartitionLog {
         this.dirty.delete(segment);
         this.pendingDeletes.add(segment);
         const { unlinked } = await segment.markDeleted(this.config.fileDeleteDelayMs);
-        void unlinked.finally(() => this.pendingDeletes.delete(segment));
+        void unlinked
+          .catch((err: unknown) => this.logger.warn({ err, baseOffset: segment.baseOffset }, 'could not unlink a segment the cleaner replaced; the next start removes it'))
+          .finally(() => this.pendingDeletes.delete(segment));
       }
       await finishSwap(this.dir, cleaned.baseOffset);
       const replacement = LogSegment.existing(this.dir, cleaned.baseOffset, cleaned.sizeInBytes, this.clock.now(), this.config);

@@ -11,7 +11,7 @@ import { testLogger } from './temp-dir.js';
 
 const FIRST_TOPIC = 'orders';
 /** A life's cut comes within this many disk operations (log-uniformly drawn). */
-const MAX_OPERATIONS_BEFORE_CUT = 3000;
+export const MAX_OPERATIONS_BEFORE_CUT = 3000;
 
 /** A power-loss run: how many cuts, what counts as acknowledged, and how a cut treats unsynced state. */
 export interface PowerLossOptions {
@@ -202,20 +202,7 @@ export async function runPowerLoss(disk: SimulatedDisk, options: PowerLossOption
     await settle(disk, manager, pending);
     disk.reboot();
 
-    for (let attempt = 0; ; attempt++) {
-      if (attempt < 3 && rnd.next() < 0.2) disk.armCut(rnd.int(1, 80));
-      try {
-        manager = await open();
-        break;
-      } catch (err) {
-        if (!disk.isCut) throw err;
-        report.cutsDuringRecovery++;
-        disk.cutPower();
-        await settle(disk, null, []);
-        disk.reboot();
-      }
-    }
-    disk.disarmCut();
+    manager = await openAfterCut(disk, open, rnd, () => report.cutsDuringRecovery++);
     for (const [topic, info] of manager.topics()) if (!models.has(`${topic}/0`)) addTopic(topic, info.partitions);
     for (const model of models.values()) {
       const where = `cut ${life} ${model.topic}-${model.partition}`;
@@ -234,8 +221,35 @@ export async function runPowerLoss(disk: SimulatedDisk, options: PowerLossOption
   return report;
 }
 
+/**
+ * Opens the data directory after a reboot (recovery), itself cut now and then (at most 3 times,
+ * within its first 80 disk operations), until an open completes; `onCutDuringRecovery` counts
+ * those cuts. @throws what `open` throws when no cut caused it.
+ */
+export async function openAfterCut(
+  disk: SimulatedDisk,
+  open: () => Promise<LogManager>,
+  rnd: ReturnType<typeof seededRandom>,
+  onCutDuringRecovery: () => void,
+): Promise<LogManager> {
+  for (let attempt = 0; ; attempt++) {
+    if (attempt < 3 && rnd.next() < 0.2) disk.armCut(rnd.int(1, 80));
+    try {
+      const manager = await open();
+      disk.disarmCut();
+      return manager;
+    } catch (err) {
+      if (!disk.isCut) throw err;
+      onCutDuringRecovery();
+      disk.cutPower();
+      await settle(disk, null, []);
+      disk.reboot();
+    }
+  }
+}
+
 /** Lets the pre-cut world fail out on EIO (its promises settle, its logs close, its timers fire) before the reboot. */
-async function settle(disk: SimulatedDisk, manager: LogManager | null, pending: ReadonlyArray<Promise<unknown>>): Promise<void> {
+export async function settle(disk: SimulatedDisk, manager: LogManager | null, pending: ReadonlyArray<Promise<unknown>>): Promise<void> {
   await Promise.allSettled(pending);
   await manager?.close().catch(() => undefined);
   await disk.quiesce();
