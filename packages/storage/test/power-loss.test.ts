@@ -1,3 +1,4 @@
+import { ErrorCode } from '@sluice/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeFile, fdatasync, fsyncDir, openFile, setDiskIo, truncateFd, type DiskIo } from '../src/io/disk.js';
 import { DEFAULT_LOG_CONFIG } from '../src/log-config.js';
@@ -5,6 +6,7 @@ import { LogManager } from '../src/manager/log-manager.js';
 import { TIME_INDEX_ENTRY_SIZE } from '../src/segment/time-index.js';
 import { batchesOf, openLog } from './helpers/open-log.js';
 import { runPowerLoss, type PowerLossOptions } from './helpers/power-loss-workload.js';
+import { idempotentBatch } from './helpers/idempotent-batch-fixture.js';
 import { seededRandom } from './helpers/random.js';
 import { simpleBatch } from './helpers/record-batch-fixture.js';
 import { SIMULATED_DATA_DIR, SimulatedDisk, type CutMode } from './helpers/simulated-disk.js';
@@ -43,6 +45,45 @@ async function cutAndReboot(disk: SimulatedDisk, manager: LogManager): Promise<v
 }
 
 describe('power loss under acks=-1', () => {
+  it('never keeps a producer snapshot whose batches the cut lost: an unsynced batch retried after the reboot is written again, not answered as a duplicate', async () => {
+    const disk = useSimulatedDisk(3, 'strict');
+    const dir = `${SIMULATED_DATA_DIR}/t-0`;
+    const config = { segmentBytes: 400 };
+    const log = await openLog(dir, config);
+    await fsyncDir(SIMULATED_DATA_DIR);
+    const producer = { producerId: 77 };
+    const first = await log.append(idempotentBatch(2, { ...producer, baseSequence: 0 }));
+    await log.sync(first.lastOffset);
+    // acks=1 appends (never synced) until the segment rolls: the roll snapshots their producer state.
+    const appended: Array<{ baseSequence: number; baseOffset: number }> = [];
+    for (let sequence = 2; log.logSegments.length < 2; sequence += 2) {
+      appended.push({ baseSequence: sequence, baseOffset: (await log.append(idempotentBatch(2, { ...producer, baseSequence: sequence }))).baseOffset });
+    }
+    await log.producerSnapshotsSettled();
+    // The last batch of the rolled segment: in the snapshot taken at the roll, never synced.
+    const rolledAt = log.logSegments[1]!.baseOffset;
+    const lastSequence = appended.filter((a) => a.baseOffset < rolledAt).at(-1)!.baseSequence;
+    disk.cutPower();
+    await log.close().catch(() => undefined);
+    await disk.quiesce();
+    disk.reboot();
+    const reopened = await openLog(dir, config);
+    const end = reopened.logEndOffset;
+    // Whatever survived, a retry of the last unsynced batch must land in the log, once.
+    const retried = await reopened.append(idempotentBatch(2, { ...producer, baseSequence: lastSequence })).catch((err: unknown) => err);
+    if (retried instanceof Error) {
+      // The cut lost earlier batches too: the producer state must then not claim them either.
+      expect(retried).toMatchObject({ errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    } else {
+      const info = retried as { baseOffset: number };
+      const read = batchesOf((await reopened.read(info.baseOffset, 1 << 20)).records);
+      expect(read[0]?.baseOffset).toBe(info.baseOffset);
+      if (info.baseOffset < end) expect(read[0]?.lastOffset).toBe(info.baseOffset + 1);
+      else expect(reopened.logEndOffset).toBe(end + 2);
+    }
+    await reopened.close();
+  });
+
   it("keeps a new topic's first acknowledged records, before any segment roll", async () => {
     const disk = useSimulatedDisk(1, 'strict');
     let manager = await openManager();

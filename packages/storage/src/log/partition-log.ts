@@ -512,7 +512,7 @@ export class PartitionLog {
     const old = this.active;
     await old.onBecomeInactive();
     // Every batch below baseOffset is written and learnt: the snapshot a recovery starts from.
-    this.producerSnapshots.take(baseOffset, this.producers.snapshotEntries());
+    this.producerSnapshots.take(baseOffset, this.producers.snapshotEntries(), (offset) => this.sync(offset));
     const segment = await LogSegment.create(this.dir, baseOffset, this.config);
     this.segments = [...this.segments, segment];
     this.dirty.add(old);
@@ -755,7 +755,7 @@ export class PartitionLog {
       await this.groupCommit.request();
       await this.active.flushAndSyncIndexes();
       // A partition with nothing in it replays nothing at the next start: no file for it.
-      if (this.nextOffset > this.startOffset || this.producers.size > 0) this.producerSnapshots.take(this.nextOffset, this.producers.snapshotEntries());
+      if (this.nextOffset > this.startOffset || this.producers.size > 0) this.producerSnapshots.take(this.nextOffset, this.producers.snapshotEntries(), (offset) => this.sync(offset));
     } finally {
       await this.producerSnapshots.settled();
       await this.segmentChanges;

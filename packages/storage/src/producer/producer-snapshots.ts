@@ -14,6 +14,10 @@ export const PRODUCER_SNAPSHOTS_KEPT = 2;
  * covers exactly the offsets below `offset`) and queues the durable write; writes run one at a
  * time in order, off the append path. A failed write is logged and costs only a longer replay
  * at the next start: snapshots are an optimisation, the log is the truth.
+ *
+ * A snapshot never becomes durable before the batches it describes: its write first waits for
+ * `logDurableThrough(offset - 1)`. Otherwise a power cut could keep the snapshot and lose the
+ * unsynced tail of the rolled segment, and a lost batch would be answered as a duplicate.
  */
 export class ProducerSnapshots {
   private chain: Promise<void> = Promise.resolve();
@@ -33,14 +37,19 @@ export class ProducerSnapshots {
     return this.offsets.at(-1) ?? -1;
   }
 
-  /** Snapshots `entries` as the state below `offset`; a no-op when the newest snapshot is at `offset`. */
-  take(offset: number, entries: Iterable<ProducerStateEntry>): void {
+  /**
+   * Snapshots `entries` as the state below `offset`; a no-op when the newest snapshot is at
+   * `offset`. `logDurableThrough(o)` resolves once every offset up to `o` is fdatasynced (the
+   * partition's group commit).
+   */
+  take(offset: number, entries: Iterable<ProducerStateEntry>, logDurableThrough: (offset: number) => Promise<void>): void {
     if (this.latestOffset === offset) return;
     const data = encodeProducerSnapshot(entries);
     this.offsets.push(offset);
     const doomed = this.offsets.length > PRODUCER_SNAPSHOTS_KEPT ? this.offsets.splice(0, this.offsets.length - PRODUCER_SNAPSHOTS_KEPT) : [];
     this.chain = this.chain.then(async () => {
       try {
+        await logDurableThrough(offset - 1);
         await writeProducerSnapshot(this.dir, offset, data);
         await Promise.all(doomed.map((old) => deleteProducerSnapshot(this.dir, old)));
       } catch (err) {
