@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { DescribeConfigs, Reader, Writer, type ApiDefinition } from '@sluice/protocol';
+import { arr, bool, cat, int16, int32, int8, str } from './golden-bytes.js';
+
+function encode<T>(codec: { encode(w: Writer, v: number, value: T): void }, version: number, value: T): Buffer {
+  const writer = new Writer();
+  codec.encode(writer, version, value);
+  return writer.toBuffer();
+}
+
+/** Encodes `value` and decodes `bytes` at `version`, checking both against each other. */
+function expectGolden<Req, Res>(api: ApiDefinition<Req, Res>, kind: 'request' | 'response', version: number, value: Req | Res, bytes: Buffer): void {
+  const codec = api[kind] as unknown as { encode(w: Writer, v: number, value: unknown): void; decode(r: Reader, v: number): unknown };
+  expect(encode(codec, version, value).toString('hex')).toBe(bytes.toString('hex'));
+  const reader = new Reader(bytes);
+  expect(codec.decode(reader, version)).toMatchObject(value as object);
+  expect(reader.remaining).toBe(0);
+}
+
+describe('DescribeConfigs (32) golden bytes from DescribeConfigsRequest/Response.json', () => {
+  it('advertises v0-v3', () => {
+    expect([DescribeConfigs.minVersion, DescribeConfigs.maxVersion]).toEqual([0, 3]);
+  });
+
+  it('request v0: resources only (type int8, name, nullable key array); v1 adds include_synonyms; v3 include_documentation', () => {
+    const resources = [{ resourceType: 2, resourceName: 't', configurationKeys: null }];
+    const body = arr([cat(int8(2), str('t'), arr(null))]);
+    expectGolden(DescribeConfigs, 'request', 0, { resources, includeSynonyms: false }, body);
+    expectGolden(DescribeConfigs, 'request', 1, { resources, includeSynonyms: true }, cat(body, bool(true)));
+    expectGolden(DescribeConfigs, 'request', 3, { resources, includeSynonyms: true, includeDocumentation: true }, cat(body, bool(true), bool(true)));
+    const keys = [{ resourceType: 4, resourceName: '0', configurationKeys: ['a'] }];
+    expectGolden(DescribeConfigs, 'request', 0, { resources: keys, includeSynonyms: false }, arr([cat(int8(4), str('0'), arr([str('a')]))]));
+  });
+
+  const entry = { name: 'retention.ms', value: '1000', readOnly: false, isSensitive: false };
+  const head = (n: number) => cat(int32(0), arr([cat(int16(0), str(null), int8(2), str('t'), int32(n))]));
+
+  it('response v0: name, value, read_only, is_default, is_sensitive (no source, no synonyms)', () => {
+    const value = { throttleTimeMs: 0, results: [{ errorCode: 0, errorMessage: null, resourceType: 2, resourceName: 't', configs: [{ ...entry, isDefault: false, configSource: -1, synonyms: [] }] }] };
+    expectGolden(DescribeConfigs, 'response', 0, value, cat(head(1), str('retention.ms'), str('1000'), bool(false), bool(false), bool(false)));
+  });
+
+  it('response v1: config_source replaces is_default, then synonyms (name, value, source)', () => {
+    const synonyms = [{ name: 'retention.ms', value: '1000', source: 1 }, { name: 'log.retention.ms', value: null, source: 5 }];
+    const value = { throttleTimeMs: 0, results: [{ errorCode: 0, errorMessage: null, resourceType: 2, resourceName: 't', configs: [{ ...entry, configSource: 1, synonyms }] }] };
+    const bytes = cat(head(1), str('retention.ms'), str('1000'), bool(false), int8(1), bool(false),
+      arr([cat(str('retention.ms'), str('1000'), int8(1)), cat(str('log.retention.ms'), str(null), int8(5))]));
+    expectGolden(DescribeConfigs, 'response', 1, value, bytes);
+  });
+
+  it('response v3: config_type and documentation follow the synonyms', () => {
+    const value = { throttleTimeMs: 0, results: [{ errorCode: 0, errorMessage: null, resourceType: 2, resourceName: 't', configs: [{ ...entry, configSource: 5, synonyms: [], configType: 5, documentation: 'doc' }] }] };
+    const bytes = cat(head(1), str('retention.ms'), str('1000'), bool(false), int8(5), bool(false), arr([]), int8(5), str('doc'));
+    expectGolden(DescribeConfigs, 'response', 3, value, bytes);
+  });
+});
