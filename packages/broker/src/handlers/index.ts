@@ -12,6 +12,8 @@ import { apiVersionsHandler } from './api-versions-handler.js';
 import { createTopicsHandler } from './create-topics-handler.js';
 import { deleteTopicsHandler } from './delete-topics-handler.js';
 import { describeConfigsHandler } from './describe-configs-handler.js';
+import { alterConfigsHandler } from './alter-configs-handler.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs-handler.js';
 import { fetchHandler } from './fetch-handler.js';
 import { findCoordinatorHandler } from './find-coordinator-handler.js';
 import { initProducerIdHandler } from './init-producer-id-handler.js';
@@ -40,4 +42,6 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   offsetCommitHandler,
   offsetFetchHandler,
   describeConfigsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
 ];

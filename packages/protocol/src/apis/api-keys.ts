@@ -21,7 +21,9 @@ export const ApiKey = {
   DeleteTopics: 20,
   InitProducerId: 22,
   DescribeConfigs: 32,
+  AlterConfigs: 33,
   DeleteGroups: 42,
+  IncrementalAlterConfigs: 44,
 } as const;
 
 /** One of the `ApiKey` numbers. */

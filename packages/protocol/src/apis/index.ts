@@ -24,6 +24,8 @@ export * from './delete-topics.js';
 export * from './init-producer-id.js';
 export * from './delete-groups.js';
 export * from './describe-configs.js';
+export * from './alter-configs.js';
+export * from './incremental-alter-configs.js';
 export * from '../schema/index.js';
 export * from '../header/index.js';
 export * from '../framing/index.js';

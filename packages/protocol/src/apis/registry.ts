@@ -1,4 +1,5 @@
 import type { ApiDefinition } from '../schema/api-definition.js';
+import { AlterConfigs } from './alter-configs.js';
 import { ApiVersions } from './api-versions.js';
 import { CreateTopics } from './create-topics.js';
 import { DeleteGroups } from './delete-groups.js';
@@ -8,6 +9,7 @@ import { DescribeGroups } from './describe-groups.js';
 import { Fetch } from './fetch.js';
 import { FindCoordinator } from './find-coordinator.js';
 import { Heartbeat } from './heartbeat.js';
+import { IncrementalAlterConfigs } from './incremental-alter-configs.js';
 import { InitProducerId } from './init-producer-id.js';
 import { JoinGroup } from './join-group.js';
 import { LeaveGroup } from './leave-group.js';
@@ -44,7 +46,9 @@ export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown
       DeleteTopics,
       InitProducerId,
       DescribeConfigs,
+      AlterConfigs,
       DeleteGroups,
+      IncrementalAlterConfigs,
     ] as ApiDefinition<unknown, unknown>[]
   ).map((api) => [api.apiKey, api]),
 );

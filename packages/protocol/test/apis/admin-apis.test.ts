@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DescribeConfigs, Reader, Writer, type ApiDefinition } from '@sluice/protocol';
+import { AlterConfigs, DescribeConfigs, IncrementalAlterConfigs, Reader, Writer, type ApiDefinition } from '@sluice/protocol';
 import { arr, bool, cat, int16, int32, int8, str } from './golden-bytes.js';
 
 function encode<T>(codec: { encode(w: Writer, v: number, value: T): void }, version: number, value: T): Buffer {
@@ -52,5 +52,30 @@ describe('DescribeConfigs (32) golden bytes from DescribeConfigsRequest/Response
     const value = { throttleTimeMs: 0, results: [{ errorCode: 0, errorMessage: null, resourceType: 2, resourceName: 't', configs: [{ ...entry, configSource: 5, synonyms: [], configType: 5, documentation: 'doc' }] }] };
     const bytes = cat(head(1), str('retention.ms'), str('1000'), bool(false), int8(5), bool(false), arr([]), int8(5), str('doc'));
     expectGolden(DescribeConfigs, 'response', 3, value, bytes);
+  });
+});
+
+describe('AlterConfigs (33) and IncrementalAlterConfigs (44) golden bytes from their schemas', () => {
+  it('advertise AlterConfigs v0-v1 and IncrementalAlterConfigs v0 (their first flexible versions are 2 and 1)', () => {
+    expect([AlterConfigs.minVersion, AlterConfigs.maxVersion, AlterConfigs.flexibleFrom]).toEqual([0, 1, 2]);
+    expect([IncrementalAlterConfigs.minVersion, IncrementalAlterConfigs.maxVersion, IncrementalAlterConfigs.flexibleFrom]).toEqual([0, 0, 1]);
+  });
+
+  it('AlterConfigs request v0/v1: resources (type, name, [name, nullable value]) then validate_only', () => {
+    const value = { resources: [{ resourceType: 2, resourceName: 't', configs: [{ name: 'retention.ms', value: '1' }, { name: 'x', value: null }] }], validateOnly: true };
+    const bytes = cat(arr([cat(int8(2), str('t'), arr([cat(str('retention.ms'), str('1')), cat(str('x'), str(null))]))]), bool(true));
+    for (const v of [0, 1]) expectGolden(AlterConfigs, 'request', v, value, bytes);
+  });
+
+  it('IncrementalAlterConfigs request v0: each config carries its operation (int8) before the value', () => {
+    const value = { resources: [{ resourceType: 2, resourceName: 't', configs: [{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }] }], validateOnly: false };
+    expectGolden(IncrementalAlterConfigs, 'request', 0, value, cat(arr([cat(int8(2), str('t'), arr([cat(str('cleanup.policy'), int8(2), str('compact'))]))]), bool(false)));
+  });
+
+  it('both responses: throttle, then per resource error code, nullable message, type, name', () => {
+    const value = { throttleTimeMs: 0, responses: [{ errorCode: 40, errorMessage: 'bad', resourceType: 2, resourceName: 't' }] };
+    const bytes = cat(int32(0), arr([cat(int16(40), str('bad'), int8(2), str('t'))]));
+    for (const v of [0, 1]) expectGolden(AlterConfigs, 'response', v, value, bytes);
+    expectGolden(IncrementalAlterConfigs, 'response', 0, value, bytes);
   });
 });

@@ -39,7 +39,7 @@ const DELETE_DIR_SUFFIX = '-delete';
 export interface TopicInfo {
   readonly name: string;
   readonly partitions: number;
-  /** The overrides as given at creation (strings). */
+  /** The overrides (strings, as given at creation or by the last AlterConfigs). */
   readonly configOverrides: Readonly<Record<string, string>>;
   /** Defaults with the overrides applied. */
   readonly config: LogConfig;
@@ -351,6 +351,38 @@ export class LogManager {
       );
       valuesOrThrow(removed);
       this.logger.info({ topic: name }, 'deleted topic');
+    });
+  }
+
+  /**
+   * Replaces a topic's config overrides with `configs` (AlterConfigs semantics: keys not given
+   * fall back to the broker defaults): validated first, then persisted in the topic registry
+   * (replaced atomically) and applied to every partition log at once (`PartitionLog.updateConfig`:
+   * appends, rolls, retention and the cleaner read the new values from their next step). When the
+   * registry write fails, nothing changes.
+   *
+   * @throws UnknownTopicError (→ UNKNOWN_TOPIC_OR_PARTITION 3).
+   * @throws InvalidConfigError (→ INVALID_CONFIG 40) naming the first invalid or unknown key.
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async alterTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicInfo> {
+    const config = parseLogConfig(configs, this.defaults);
+    return this.withLock(async () => {
+      this.assertOpen();
+      const previous = this.topicInfos.get(name);
+      const logs = this.logs.get(name);
+      if (previous === undefined || logs === undefined) throw new UnknownTopicError(name);
+      const info: TopicInfo = { ...previous, configOverrides: { ...configs }, config };
+      this.topicInfos.set(name, info);
+      try {
+        await this.persistTopics();
+      } catch (err) {
+        this.topicInfos.set(name, previous);
+        throw err;
+      }
+      for (const log of logs) log.updateConfig(config);
+      this.logger.info({ topic: name, configs }, 'altered topic configs');
+      return info;
     });
   }
 
