@@ -18,6 +18,7 @@ export { PartitionLog, type AppendInfo, type ReadResult, type PartitionLogOption
 export {
   LogManager,
   MAX_PARTITIONS_PER_TOPIC,
+  partitionCountProblem,
   CLEAN_SHUTDOWN_FILE,
   RECOVERY_POINT_CHECKPOINT_FILE,
   LOG_START_OFFSET_CHECKPOINT_FILE,

@@ -14,6 +14,7 @@ import { deleteTopicsHandler } from './delete-topics-handler.js';
 import { describeConfigsHandler } from './describe-configs-handler.js';
 import { alterConfigsHandler } from './alter-configs-handler.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs-handler.js';
+import { createPartitionsHandler } from './create-partitions-handler.js';
 import { fetchHandler } from './fetch-handler.js';
 import { findCoordinatorHandler } from './find-coordinator-handler.js';
 import { initProducerIdHandler } from './init-producer-id-handler.js';
@@ -44,4 +45,5 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   describeConfigsHandler,
   alterConfigsHandler,
   incrementalAlterConfigsHandler,
+  createPartitionsHandler,
 ];

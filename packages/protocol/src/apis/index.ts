@@ -26,6 +26,7 @@ export * from './delete-groups.js';
 export * from './describe-configs.js';
 export * from './alter-configs.js';
 export * from './incremental-alter-configs.js';
+export * from './create-partitions.js';
 export * from '../schema/index.js';
 export * from '../header/index.js';
 export * from '../framing/index.js';

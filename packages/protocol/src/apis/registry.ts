@@ -1,6 +1,7 @@
 import type { ApiDefinition } from '../schema/api-definition.js';
 import { AlterConfigs } from './alter-configs.js';
 import { ApiVersions } from './api-versions.js';
+import { CreatePartitions } from './create-partitions.js';
 import { CreateTopics } from './create-topics.js';
 import { DeleteGroups } from './delete-groups.js';
 import { DeleteTopics } from './delete-topics.js';
@@ -47,6 +48,7 @@ export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown
       InitProducerId,
       DescribeConfigs,
       AlterConfigs,
+      CreatePartitions,
       DeleteGroups,
       IncrementalAlterConfigs,
     ] as ApiDefinition<unknown, unknown>[]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlterConfigs, DescribeConfigs, IncrementalAlterConfigs, Reader, Writer, type ApiDefinition } from '@sluice/protocol';
+import { AlterConfigs, CreatePartitions, DescribeConfigs, IncrementalAlterConfigs, Reader, Writer, type ApiDefinition } from '@sluice/protocol';
 import { arr, bool, cat, int16, int32, int8, str } from './golden-bytes.js';
 
 function encode<T>(codec: { encode(w: Writer, v: number, value: T): void }, version: number, value: T): Buffer {
@@ -77,5 +77,23 @@ describe('AlterConfigs (33) and IncrementalAlterConfigs (44) golden bytes from t
     const bytes = cat(int32(0), arr([cat(int16(40), str('bad'), int8(2), str('t'))]));
     for (const v of [0, 1]) expectGolden(AlterConfigs, 'response', v, value, bytes);
     expectGolden(IncrementalAlterConfigs, 'response', 0, value, bytes);
+  });
+});
+
+describe('CreatePartitions (37) golden bytes from CreatePartitionsRequest/Response.json', () => {
+  it('advertises v0-v1 (v2 is the first flexible version)', () => {
+    expect([CreatePartitions.minVersion, CreatePartitions.maxVersion, CreatePartitions.flexibleFrom]).toEqual([0, 1, 2]);
+  });
+
+  it('request v0/v1: topics (name, count, nullable assignments of broker id arrays), timeout_ms, validate_only', () => {
+    const value = { topics: [{ name: 't', count: 3, assignments: null }, { name: 'u', count: 2, assignments: [{ brokerIds: [0] }] }], timeoutMs: 5000, validateOnly: false };
+    const bytes = cat(arr([cat(str('t'), int32(3), arr(null)), cat(str('u'), int32(2), arr([arr([int32(0)])]))]), int32(5000), bool(false));
+    for (const v of [0, 1]) expectGolden(CreatePartitions, 'request', v, value, bytes);
+  });
+
+  it('response v0/v1: throttle, then per topic name, error code, nullable message', () => {
+    const value = { throttleTimeMs: 0, results: [{ name: 't', errorCode: 37, errorMessage: 'm' }, { name: 'u', errorCode: 0, errorMessage: null }] };
+    const bytes = cat(int32(0), arr([cat(str('t'), int16(37), str('m')), cat(str('u'), int16(0), str(null))]));
+    for (const v of [0, 1]) expectGolden(CreatePartitions, 'response', v, value, bytes);
   });
 });

@@ -35,6 +35,17 @@ export const PARTITION_PARALLELISM = 32;
 /** Suffix of a partition directory being removed by deleteTopic (Kafka's `-delete`). */
 const DELETE_DIR_SUFFIX = '-delete';
 
+/**
+ * Why a topic of `current` partitions cannot grow to `count` (Kafka's CreatePartitions messages),
+ * or null when it can.
+ */
+export function partitionCountProblem(current: number, count: number): string | null {
+  if (!Number.isInteger(count) || count < current) return `Topic currently has ${current} partitions, which is higher than the requested ${count}.`;
+  if (count === current) return `Topic already has ${current} partitions.`;
+  if (count > MAX_PARTITIONS_PER_TOPIC) return `must be at most ${MAX_PARTITIONS_PER_TOPIC}`;
+  return null;
+}
+
 /** A topic hosted by this broker. */
 export interface TopicInfo {
   readonly name: string;
@@ -382,6 +393,63 @@ export class LogManager {
       }
       for (const log of logs) log.updateConfig(config);
       this.logger.info({ topic: name, configs }, 'altered topic configs');
+      return info;
+    });
+  }
+
+  /**
+   * Grows a topic to `count` partitions (CreatePartitions): opens the new, empty partitions
+   * `[current, count)` with the topic's config, then persists the registry. When an open or the
+   * registry write fails, the new partitions are closed and their directories removed, and the
+   * topic keeps its old count.
+   *
+   * @throws UnknownTopicError (→ UNKNOWN_TOPIC_OR_PARTITION 3).
+   * @throws InvalidPartitionsError (→ INVALID_PARTITIONS 37) when `count` is not above the
+   *   current count or is above {@link MAX_PARTITIONS_PER_TOPIC}.
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async createPartitions(name: string, count: number): Promise<TopicInfo> {
+    return this.withLock(async () => {
+      this.assertOpen();
+      const previous = this.topicInfos.get(name);
+      const logs = this.logs.get(name);
+      if (previous === undefined || logs === undefined) throw new UnknownTopicError(name);
+      const reason = partitionCountProblem(previous.partitions, count);
+      if (reason !== null) throw new InvalidPartitionsError(count, reason);
+      const from = previous.partitions;
+      const opened = await settleBounded(
+        count - from,
+        PARTITION_PARALLELISM,
+        (i) => PartitionLog.open({ topic: name, partition: from + i, dir: this.partitionDir(name, from + i), config: previous.config, logger: this.logger, clock: this.clock }),
+        true,
+      );
+      const discard = async (cause: unknown): Promise<void> => {
+        await settleBounded(opened.length, PARTITION_PARALLELISM, async (i) => {
+          const result = opened[i];
+          if (result === undefined) return;
+          if (result.status === 'fulfilled') await result.value.close().catch(() => undefined);
+          await removeDir(this.partitionDir(name, from + i));
+        }, false);
+        this.logger.error({ err: cause, topic: name, from, to: count }, 'adding partitions failed; removed the new ones');
+      };
+      const failure = opened.find((r) => r?.status === 'rejected');
+      if (failure !== undefined) {
+        await discard(failure.reason);
+        throw failure.reason;
+      }
+      const added = valuesOrThrow(opened);
+      const info: TopicInfo = { ...previous, partitions: count };
+      this.topicInfos.set(name, info);
+      this.logs.set(name, [...logs, ...added]);
+      try {
+        await this.persistTopics();
+      } catch (err) {
+        this.topicInfos.set(name, previous);
+        this.logs.set(name, logs);
+        await discard(err);
+        throw err;
+      }
+      this.logger.info({ topic: name, from, to: count }, 'added partitions');
       return info;
     });
   }
