@@ -15,6 +15,7 @@ import { describeConfigsHandler } from './describe-configs-handler.js';
 import { alterConfigsHandler } from './alter-configs-handler.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs-handler.js';
 import { createPartitionsHandler } from './create-partitions-handler.js';
+import { deleteRecordsHandler } from './delete-records-handler.js';
 import { fetchHandler } from './fetch-handler.js';
 import { findCoordinatorHandler } from './find-coordinator-handler.js';
 import { initProducerIdHandler } from './init-producer-id-handler.js';
@@ -46,4 +47,5 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   alterConfigsHandler,
   incrementalAlterConfigsHandler,
   createPartitionsHandler,
+  deleteRecordsHandler,
 ];

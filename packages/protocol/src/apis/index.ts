@@ -27,6 +27,7 @@ export * from './describe-configs.js';
 export * from './alter-configs.js';
 export * from './incremental-alter-configs.js';
 export * from './create-partitions.js';
+export * from './delete-records.js';
 export * from '../schema/index.js';
 export * from '../header/index.js';
 export * from '../framing/index.js';

@@ -4,6 +4,7 @@ import { ApiVersions } from './api-versions.js';
 import { CreatePartitions } from './create-partitions.js';
 import { CreateTopics } from './create-topics.js';
 import { DeleteGroups } from './delete-groups.js';
+import { DeleteRecords } from './delete-records.js';
 import { DeleteTopics } from './delete-topics.js';
 import { DescribeConfigs } from './describe-configs.js';
 import { DescribeGroups } from './describe-groups.js';
@@ -45,6 +46,7 @@ export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown
       ApiVersions,
       CreateTopics,
       DeleteTopics,
+      DeleteRecords,
       InitProducerId,
       DescribeConfigs,
       AlterConfigs,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AlterConfigs, CreatePartitions, DescribeConfigs, IncrementalAlterConfigs, Reader, Writer, type ApiDefinition } from '@sluice/protocol';
-import { arr, bool, cat, int16, int32, int8, str } from './golden-bytes.js';
+import { AlterConfigs, CreatePartitions, DeleteRecords, DescribeConfigs, IncrementalAlterConfigs, Reader, Writer, type ApiDefinition } from '@sluice/protocol';
+import { arr, bool, cat, int16, int32, int64, int8, str } from './golden-bytes.js';
 
 function encode<T>(codec: { encode(w: Writer, v: number, value: T): void }, version: number, value: T): Buffer {
   const writer = new Writer();
@@ -95,5 +95,23 @@ describe('CreatePartitions (37) golden bytes from CreatePartitionsRequest/Respon
     const value = { throttleTimeMs: 0, results: [{ name: 't', errorCode: 37, errorMessage: 'm' }, { name: 'u', errorCode: 0, errorMessage: null }] };
     const bytes = cat(int32(0), arr([cat(str('t'), int16(37), str('m')), cat(str('u'), int16(0), str(null))]));
     for (const v of [0, 1]) expectGolden(CreatePartitions, 'response', v, value, bytes);
+  });
+});
+
+describe('DeleteRecords (21) golden bytes from DeleteRecordsRequest/Response.json', () => {
+  it('advertises v0-v1 (v2 is the first flexible version)', () => {
+    expect([DeleteRecords.minVersion, DeleteRecords.maxVersion, DeleteRecords.flexibleFrom]).toEqual([0, 1, 2]);
+  });
+
+  it('request v0/v1: topics (name, partitions of index and int64 offset), timeout_ms', () => {
+    const value = { topics: [{ name: 't', partitions: [{ partitionIndex: 0, offset: -1 }, { partitionIndex: 2, offset: 2 ** 40 }] }], timeoutMs: 30000 };
+    const bytes = cat(arr([cat(str('t'), arr([cat(int32(0), int64(-1)), cat(int32(2), int64(2 ** 40))]))]), int32(30000));
+    for (const v of [0, 1]) expectGolden(DeleteRecords, 'request', v, value, bytes);
+  });
+
+  it('response v0/v1: throttle, then per topic name and partitions (index, int64 low watermark, error code)', () => {
+    const value = { throttleTimeMs: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 1, lowWatermark: 42, errorCode: 0 }, { partitionIndex: 3, lowWatermark: -1, errorCode: 1 }] }] };
+    const bytes = cat(int32(0), arr([cat(str('t'), arr([cat(int32(1), int64(42), int16(0)), cat(int32(3), int64(-1), int16(1))]))]));
+    for (const v of [0, 1]) expectGolden(DeleteRecords, 'response', v, value, bytes);
   });
 });

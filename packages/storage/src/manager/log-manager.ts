@@ -108,6 +108,7 @@ export class LogManager {
   /** Topics whose creation is under way, by name: a concurrent auto-create waits on it. */
   private readonly creating = new Map<string, Promise<TopicInfo>>();
   private lock: Promise<unknown> = Promise.resolve();
+  private checkpointWrites: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private expirationTimer: NodeJS.Timeout | null = null;
   private producerIdExpirationMs = DEFAULT_PRODUCER_ID_EXPIRATION_MS;
@@ -512,11 +513,40 @@ export class LogManager {
     return deleted;
   }
 
-  private async writeCheckpoints(): Promise<void> {
-    const logs = this.allLogs();
-    const entries = (f: (l: PartitionLog) => number): PartitionOffset[] => logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: f(l) }));
-    await writeOffsetCheckpoint(this.file(RECOVERY_POINT_CHECKPOINT_FILE), entries((l) => l.recoveryPoint));
-    await writeOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE), entries((l) => l.logStartOffset));
+  /**
+   * DeleteRecords for one partition (Kafka `ReplicaManager.deleteRecords`, KIP-107): moves its
+   * logStartOffset to `offset` (-1: the high watermark), deletes the segments wholly below it
+   * (see `PartitionLog.deleteRecordsBefore`), then writes the log-start-offset checkpoint so the
+   * new start survives a restart, clean or not. Returns the new logStartOffset (low watermark).
+   *
+   * @throws UnknownTopicError (→ UNKNOWN_TOPIC_OR_PARTITION 3) for a partition not hosted.
+   * @throws OffsetOutOfRangeError (→ OFFSET_OUT_OF_RANGE 1) above the high watermark or below -1.
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    const log = this.getPartition(topic, partition);
+    if (log === undefined) throw new UnknownTopicError(`${topic}-${partition}`);
+    const lowWatermark = await log.deleteRecordsBefore(offset === -1 ? log.highWatermark : offset);
+    await this.withCheckpointLock(() => writeOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE), this.checkpointEntries((l) => l.logStartOffset)));
+    return lowWatermark;
+  }
+
+  /** Checkpoint files are replaced through one fixed `.tmp` name: writes must not overlap. */
+  private withCheckpointLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.checkpointWrites.then(fn, fn);
+    this.checkpointWrites = run.catch(() => undefined);
+    return run;
+  }
+
+  private checkpointEntries(f: (l: PartitionLog) => number): PartitionOffset[] {
+    return this.allLogs().map((l) => ({ topic: l.topic, partition: l.partition, offset: f(l) }));
+  }
+
+  private writeCheckpoints(): Promise<void> {
+    return this.withCheckpointLock(async () => {
+      await writeOffsetCheckpoint(this.file(RECOVERY_POINT_CHECKPOINT_FILE), this.checkpointEntries((l) => l.recoveryPoint));
+      await writeOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE), this.checkpointEntries((l) => l.logStartOffset));
+    });
   }
 
   private assertOpen(): void {
