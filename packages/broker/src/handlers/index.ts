@@ -11,6 +11,11 @@ import { offsetFetchHandler } from './offset-fetch-handler.js';
 import { apiVersionsHandler } from './api-versions-handler.js';
 import { createTopicsHandler } from './create-topics-handler.js';
 import { deleteTopicsHandler } from './delete-topics-handler.js';
+import { describeConfigsHandler } from './describe-configs-handler.js';
+import { alterConfigsHandler } from './alter-configs-handler.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs-handler.js';
+import { createPartitionsHandler } from './create-partitions-handler.js';
+import { deleteRecordsHandler } from './delete-records-handler.js';
 import { fetchHandler } from './fetch-handler.js';
 import { findCoordinatorHandler } from './find-coordinator-handler.js';
 import { initProducerIdHandler } from './init-producer-id-handler.js';
@@ -38,4 +43,9 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   deleteGroupsHandler,
   offsetCommitHandler,
   offsetFetchHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
+  createPartitionsHandler,
+  deleteRecordsHandler,
 ];

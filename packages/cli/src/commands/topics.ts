@@ -1,6 +1,7 @@
 import type { Admin } from '@sluice/client';
 import type { Argv, CommandModule } from 'yargs';
 import { CLI_RETRY, clientFromArgs, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
+import { CliError } from '../client/cli-error.js';
 import { integerArg, parseKeyValues } from '../client/parse-args.js';
 import { formatTable } from '../output/table.js';
 import { writeOut } from '../output/write-out.js';
@@ -14,6 +15,12 @@ interface CreateArgs extends BootstrapArgs {
 
 interface TopicArgs extends BootstrapArgs {
   topic: string;
+}
+
+interface AlterConfigArgs extends TopicArgs {
+  set: string[];
+  delete: string[];
+  'validate-only': boolean;
 }
 
 /** Runs `body` with an admin client, closing it whatever happens. */
@@ -61,20 +68,45 @@ const list: CommandModule<object, BootstrapArgs> = {
 
 const describe: CommandModule<object, TopicArgs> = {
   command: 'describe <topic>',
-  describe: 'Show partitions with leader, logStartOffset and highWatermark',
+  describe: 'Show partitions with leader, logStartOffset and highWatermark, then the configs with their sources',
   builder: (yargs: Argv) =>
     withBootstrapServer(yargs)
       .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
-      .example('$0 topics describe logs', 'Partitions of "logs" and their offsets') as Argv<TopicArgs>,
+      .example('$0 topics describe logs', 'Partitions of "logs" and their offsets, then every topic config with its value and source') as Argv<TopicArgs>,
   handler: async (args) => {
-    const [topic] = await withAdmin(args, (admin) => admin.describeTopics([args.topic]));
+    const [[topic], configs] = await withAdmin(args, async (admin) => [await admin.describeTopics([args.topic]), await admin.describeTopicConfigs(args.topic)] as const);
     const partitions = topic!.partitions;
     const rows = partitions.map((p) => [p.partition, p.leader, p.replicas.join(','), p.isr.join(','), p.logStartOffset, p.highWatermark, p.highWatermark - p.logStartOffset]);
     const records = partitions.reduce((sum, p) => sum + p.highWatermark - p.logStartOffset, 0);
     await writeOut(
       `Topic: ${topic!.name}  PartitionCount: ${partitions.length}  Records: ${records}\n` +
-        formatTable(['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'LOG-START-OFFSET', 'HIGH-WATERMARK', 'RECORDS'], rows),
+        formatTable(['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'LOG-START-OFFSET', 'HIGH-WATERMARK', 'RECORDS'], rows) +
+        '\n' +
+        formatTable(['CONFIG', 'VALUE', 'SOURCE'], configs.map((c) => [c.name, c.sensitive ? '(sensitive)' : (c.value ?? '(null)'), c.source])),
     );
+  },
+};
+
+const alterConfig: CommandModule<object, AlterConfigArgs> = {
+  command: 'alter-config <topic>',
+  describe: 'Set or delete topic configs (the others are kept); they apply at once, no restart',
+  builder: (yargs: Argv) =>
+    withBootstrapServer(yargs)
+      .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
+      .option('set', { type: 'string', array: true, default: [], describe: 'Config to set, key=value (repeatable)' })
+      .option('delete', { type: 'string', array: true, default: [], describe: 'Config to remove: back to the broker default (repeatable)' })
+      .option('validate-only', { type: 'boolean', default: false, describe: 'Check the change on the broker without making it' })
+      .example('$0 topics alter-config logs --set retention.ms=86400000', 'Keep one day')
+      .example('$0 topics alter-config logs --delete retention.ms --set cleanup.policy=compact', 'Broker default retention, compacted') as Argv<AlterConfigArgs>,
+  handler: async (args) => {
+    const set = parseKeyValues(args.set, '--set');
+    const remove = args.delete.map((k) => k.trim());
+    if (Object.keys(set).length === 0 && remove.length === 0) throw new CliError('alter-config needs at least one --set key=value or --delete key');
+    const both = remove.find((k) => k in set);
+    if (both !== undefined) throw new CliError(`${both} is both set and deleted`);
+    await withAdmin(args, (admin) => admin.alterTopicConfigs(args.topic, { set, remove, validateOnly: args['validate-only'] }));
+    const changes = [...Object.entries(set).map(([k, v]) => `${k}=${v}`), ...remove.map((k) => `-${k}`)].join(', ');
+    await writeOut(args['validate-only'] ? `Valid: ${changes} on topic ${args.topic}.\n` : `Altered topic ${args.topic}: ${changes}.\n`);
   },
 };
 
@@ -91,17 +123,18 @@ const remove: CommandModule<object, TopicArgs> = {
   },
 };
 
-/** `sluice topics create|list|describe|delete` over the Kafka admin APIs (Kafka `kafka-topics.sh`). */
+/** `sluice topics create|list|describe|alter-config|delete` over the Kafka admin APIs (Kafka `kafka-topics.sh`, `kafka-configs.sh`). */
 export const topicsCommand: CommandModule = {
   command: 'topics <command>',
-  describe: 'Create, list, describe and delete topics',
+  describe: 'Create, list, describe, alter configs of and delete topics',
   builder: (yargs: Argv) =>
     yargs
       .command(create)
       .command(list)
       .command(describe)
+      .command(alterConfig)
       .command(remove)
-      .demandCommand(1, 'Name a topics command: create, list, describe or delete')
+      .demandCommand(1, 'Name a topics command: create, list, describe, alter-config or delete')
       .example('$0 topics create logs --partitions 3', 'Create a topic')
       .example('$0 topics describe logs', 'Show its partitions and offsets'),
   handler: () => undefined,

@@ -28,7 +28,12 @@ describe('sluice topics', () => {
     const described = await runCli(['topics', 'describe', 'orders', ...bs()]);
     expect(described.code, described.stderr).toBe(0);
     expect(described.stdout).toMatch(/^Topic: orders {2}PartitionCount: 4 {2}Records: 85\n/);
-    const rows = described.stdout.split('\n').slice(2).filter((l) => l).map((l) => l.split(/\s+/));
+    const [partitionTable, configTable] = described.stdout.split('\n\n');
+    const rows = partitionTable!.split('\n').slice(2).filter((l) => l).map((l) => l.split(/\s+/));
+    const configRows = configTable!.split('\n').filter((l) => l).map((l) => l.split(/\s+/));
+    expect(configRows[0]).toEqual(['CONFIG', 'VALUE', 'SOURCE']);
+    expect(configRows).toContainEqual(['retention.ms', '3600000', 'DYNAMIC_TOPIC_CONFIG']);
+    expect(configRows).toContainEqual(['cleanup.policy', 'delete', 'DEFAULT_CONFIG']);
     expect(rows.map((r) => [r[0], r[4], r[5]])).toEqual([
       ['0', '0', '25'],
       ['1', '0', '25'],
@@ -50,6 +55,33 @@ describe('sluice topics', () => {
     const gone = await runCli(['topics', 'describe', 'orders', ...bs()]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toBe('sluice: UNKNOWN_TOPIC_OR_PARTITION: topic "orders" does not exist\n');
+  });
+
+  it('alter-config sets and deletes topic configs, keeping the others; describe shows the sources', async () => {
+    expect((await runCli(['topics', 'create', 'tuned', ...bs(), '--config', 'retention.ms=3600000', '--config', 'segment.ms=600000'])).code).toBe(0);
+    const altered = await runCli(['topics', 'alter-config', 'tuned', ...bs(), '--set', 'max.message.bytes=2048', '--delete', 'segment.ms']);
+    expect(altered.code, altered.stderr).toBe(0);
+    expect(altered.stdout).toBe('Altered topic tuned: max.message.bytes=2048, -segment.ms.\n');
+    const described = await runCli(['topics', 'describe', 'tuned', ...bs()]);
+    const configRows = described.stdout.split('\n\n')[1]!.split('\n').filter((l) => l).map((l) => l.split(/\s+/));
+    expect(configRows).toContainEqual(['retention.ms', '3600000', 'DYNAMIC_TOPIC_CONFIG']);
+    expect(configRows).toContainEqual(['max.message.bytes', '2048', 'DYNAMIC_TOPIC_CONFIG']);
+    expect(configRows).toContainEqual(['segment.ms', '604800000', 'DEFAULT_CONFIG']);
+
+    const validated = await runCli(['topics', 'alter-config', 'tuned', ...bs(), '--set', 'retention.ms=1', '--validate-only']);
+    expect(validated.stdout).toBe('Valid: retention.ms=1 on topic tuned.\n');
+    const [invalid, nothing, missing] = await Promise.all([
+      runCli(['topics', 'alter-config', 'tuned', ...bs(), '--set', 'retention.ms=soon']),
+      runCli(['topics', 'alter-config', 'tuned', ...bs()]),
+      runCli(['topics', 'alter-config', 'no-such-topic', ...bs(), '--set', 'retention.ms=1']),
+    ]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/^sluice: INVALID_CONFIG.*retention\.ms.*\n$/);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/alter-config needs at least one --set key=value or --delete key/);
+    expect(missing.stderr).toBe('sluice: UNKNOWN_TOPIC_OR_PARTITION: topic "no-such-topic" does not exist\n');
+    const after = await runCli(['topics', 'describe', 'tuned', ...bs()]);
+    expect(after.stdout).toMatch(/\nretention\.ms +3600000 +DYNAMIC_TOPIC_CONFIG\n/);
   });
 
   it('rejects a malformed --config and a bad partition count in one line each', async () => {

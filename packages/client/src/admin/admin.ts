@@ -13,6 +13,7 @@ import {
   type PartitionLag,
   type ResetTarget,
 } from './groups-admin.js';
+import { alterTopicConfigs, describeTopicConfigs, type ConfigEntry } from './configs-admin.js';
 import { createTopics, deleteTopics, describeTopics, listTopics, type NewTopic, type TopicDescription } from './topics-admin.js';
 
 /** Options of the admin client. */
@@ -60,6 +61,19 @@ export class Admin {
   /** Partitions with leader, replicas, ISR, logStartOffset and highWatermark. Throws UnknownTopicError. */
   describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
     return this.run(() => describeTopics(this.cluster, names), false);
+  }
+
+  /** A topic's configs with their sources (DescribeConfigs). Throws UnknownTopicError. */
+  describeTopicConfigs(topic: string): Promise<ConfigEntry[]> {
+    return this.run(() => describeTopicConfigs(this.cluster, topic), false);
+  }
+
+  /**
+   * Sets and removes single topic configs, keeping the others (IncrementalAlterConfigs). Throws
+   * KafkaProtocolError INVALID_CONFIG naming the key, UnknownTopicError...
+   */
+  alterTopicConfigs(topic: string, changes: { set?: Readonly<Record<string, string>>; remove?: readonly string[]; validateOnly?: boolean }): Promise<void> {
+    return this.run(() => alterTopicConfigs(this.cluster, topic, changes.set ?? {}, changes.remove ?? [], changes.validateOnly ?? false), false);
   }
 
   /** Every group of every broker, sorted by id. */

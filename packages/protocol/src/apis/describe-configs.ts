@@ -1,8 +1,8 @@
 /**
  * DescribeConfigs (API key 32): topic or broker configuration values.
- * Kafka protocol: DescribeConfigs v1-v3 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: DescribeConfigs v0-v3 advertised; fields declared with their upstream ranges.
  *
- * Version 0: not advertised (the response has IsDefault).
+ * Version 0: the response has IsDefault instead of ConfigSource and Synonyms.
  * Version 1: adds IncludeSynonyms; the response adds ConfigSource and Synonyms.
  * Version 2: same as 1.
  * Version 3: adds IncludeDocumentation; the response adds ConfigType and Documentation.
@@ -132,11 +132,28 @@ export const DescribeConfigsResponseSpec: MessageSpec = {
   ],
 };
 
-/** DescribeConfigs: advertised v1-v3; first flexible version upstream is v4. */
+/** ConfigResource types (Kafka `ConfigResource.Type`): the `resource_type` of the config APIs. */
+export const ConfigResourceType = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
+
+/** Where a config value comes from (Kafka `DescribeConfigsResponse.ConfigSource`), v1+. */
+export const ConfigSource = {
+  UNKNOWN: 0,
+  DYNAMIC_TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+} as const;
+
+/** A config's data type (Kafka `DescribeConfigsResponse.ConfigType`), v3+. */
+export const ConfigType = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
+
+/** DescribeConfigs: advertised v0-v3; first flexible version upstream is v4. */
 export const DescribeConfigs: ApiDefinition<DescribeConfigsRequest, DescribeConfigsResponse> = defineApi<DescribeConfigsRequest, DescribeConfigsResponse>({
   apiKey: 32,
   name: 'DescribeConfigs',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 3,
   flexibleFrom: 4,
   requestSpec: DescribeConfigsRequestSpec,

@@ -1,13 +1,17 @@
 import type { ApiDefinition } from '../schema/api-definition.js';
+import { AlterConfigs } from './alter-configs.js';
 import { ApiVersions } from './api-versions.js';
+import { CreatePartitions } from './create-partitions.js';
 import { CreateTopics } from './create-topics.js';
 import { DeleteGroups } from './delete-groups.js';
+import { DeleteRecords } from './delete-records.js';
 import { DeleteTopics } from './delete-topics.js';
 import { DescribeConfigs } from './describe-configs.js';
 import { DescribeGroups } from './describe-groups.js';
 import { Fetch } from './fetch.js';
 import { FindCoordinator } from './find-coordinator.js';
 import { Heartbeat } from './heartbeat.js';
+import { IncrementalAlterConfigs } from './incremental-alter-configs.js';
 import { InitProducerId } from './init-producer-id.js';
 import { JoinGroup } from './join-group.js';
 import { LeaveGroup } from './leave-group.js';
@@ -42,9 +46,13 @@ export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown
       ApiVersions,
       CreateTopics,
       DeleteTopics,
+      DeleteRecords,
       InitProducerId,
       DescribeConfigs,
+      AlterConfigs,
+      CreatePartitions,
       DeleteGroups,
+      IncrementalAlterConfigs,
     ] as ApiDefinition<unknown, unknown>[]
   ).map((api) => [api.apiKey, api]),
 );

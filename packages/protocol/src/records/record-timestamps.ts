@@ -22,7 +22,8 @@ export interface OffsetAndTimestamp {
 
 /**
  * The first record, in offset order, of the batch at `position` whose timestamp is >=
- * `timestampMs`, or null when there is none. When the batch's maxTimestamp is below the target
+ * `timestampMs` and whose offset is >= `minOffset` (the logStartOffset, which DeleteRecords may
+ * put inside a batch), or null when there is none. When the batch's maxTimestamp is below the target
  * the answer is null without reading (or decompressing) any record. Under LogAppendTime every
  * record carries maxTimestamp, so the answer is the first record.
  *
@@ -34,6 +35,7 @@ export async function firstRecordAtOrAfter(
   batch: Buffer,
   timestampMs: number,
   position = 0,
+  minOffset = 0,
 ): Promise<OffsetAndTimestamp | null> {
   if (batch.length - position < RECORD_BATCH_OVERHEAD) {
     throw new CorruptRecordError(`truncated batch header: ${batch.length - position} bytes`, { position });
@@ -63,7 +65,7 @@ export async function firstRecordAtOrAfter(
       const timestampDelta = reader.readVarlong();
       const offsetDelta = reader.readVarint();
       const timestamp = logAppendTime ?? baseTimestamp + timestampDelta;
-      if (timestamp >= timestampMs) return { offset: baseOffset + offsetDelta, timestamp };
+      if (timestamp >= timestampMs && baseOffset + offsetDelta >= minOffset) return { offset: baseOffset + offsetDelta, timestamp };
       reader.position = bodyStart + length;
     }
   } catch (error) {

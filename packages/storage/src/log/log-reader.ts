@@ -99,21 +99,21 @@ function releaseSegments(held: readonly LogSegment[]): void {
  * segments whose largest timestamp is below it, then in the first candidate start from the time
  * index's last entry below the target, walk batch headers to the first batch whose maxTimestamp
  * reaches it, and find the exact record with `firstRecordAtOrAfter`. Null when no record has a
- * timestamp >= `timestampMs`. Throws CorruptSegmentError (→ 56) when that batch, or the headers
+ * timestamp >= `timestampMs`. Records below `minOffset` (the logStartOffset) are skipped. Throws CorruptSegmentError (→ 56) when that batch, or the headers
  * walked to it, are damaged.
  */
-export async function findOffsetByTimestamp(snapshot: LogSnapshot, timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+export async function findOffsetByTimestamp(snapshot: LogSnapshot, timestampMs: number, minOffset = 0): Promise<{ offset: number; timestamp: number } | null> {
   const { segments, endSegment, endPosition } = snapshot;
   const held = holdSegments(segments, 0);
   try {
-    return await findInSegments(held, endSegment, endPosition, timestampMs);
+    return await findInSegments(held, endSegment, endPosition, timestampMs, minOffset);
   } finally {
     releaseSegments(held);
   }
 }
 
 /** The search of {@link findOffsetByTimestamp} over segments its caller holds. */
-async function findInSegments(segments: readonly LogSegment[], endSegment: LogSegment, endPosition: number, timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+async function findInSegments(segments: readonly LogSegment[], endSegment: LogSegment, endPosition: number, timestampMs: number, minOffset: number): Promise<{ offset: number; timestamp: number } | null> {
   for (const segment of segments) {
     const end = segment === endSegment ? endPosition : segment.size;
     const largest = segment.knownMaxTimestamp() ?? (await segment.largestTimestamp());
@@ -124,10 +124,14 @@ async function findInSegments(segments: readonly LogSegment[], endSegment: LogSe
       while (start < end) {
         const batch = await segment.findBatchByTimestamp(timestampMs, start, end);
         if (batch === null) break;
+        if (batch.lastOffset < minOffset) {
+          start = batch.position + batch.sizeInBytes;
+          continue;
+        }
         const bytes = await segment.read(batch.position, batch.sizeInBytes);
         const check = validateRecordBatchAt(bytes);
         if (!check.ok) throw new CorruptSegmentError(segment.filePath, batch.position, batch.lastOffset, `looking for timestamp ${timestampMs}: ${check.failure} batch`);
-        const found = await firstRecordAtOrAfter(bytes, timestampMs);
+        const found = await firstRecordAtOrAfter(bytes, timestampMs, 0, minOffset);
         if (found) return { offset: found.offset, timestamp: found.timestamp };
         start = batch.position + batch.sizeInBytes;
       }

@@ -6,6 +6,7 @@ import { fsyncDir } from '../io/disk.js';
 import { isCompacted, type LogConfig } from '../log-config.js';
 import { commitCleanedSegment, finishSwap, removeCleanedSegment } from '../cleaner/segment-swap.js';
 import { LogSegment, type SegmentAppendMark } from '../segment/log-segment.js';
+import { logStartOffsetBreached } from '../manager/retention.js';
 import { GroupCommit } from './group-commit.js';
 import { loadLog } from './log-loader.js';
 import { findOffsetByTimestamp, floorSegmentIndex, readBatches, type LogSnapshot } from './log-reader.js';
@@ -623,18 +624,19 @@ export class PartitionLog {
   /**
    * The first record at or after logStartOffset whose timestamp is >= `timestampMs` (ListOffsets
    * by timestamp, KIP-79), or null if there is none. Under LogAppendTime a batch's records carry
-   * its maxTimestamp. (logStartOffset is always a segment's baseOffset here: retention deletes
-   * whole segments.)
+   * its maxTimestamp. Records below logStartOffset (which DeleteRecords may put inside a segment
+   * or a batch) are skipped.
    *
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+    const logStartOffset = this.startOffset;
     const snapshot = this.snapshot();
     // Segments wholly below logStartOffset stay listed when a cut kept the log-start-offset
     // checkpoint but not retention's renames; they are not part of the log.
-    const first = floorSegmentIndex(snapshot.segments, this.startOffset);
+    const first = floorSegmentIndex(snapshot.segments, logStartOffset);
     const scoped = first <= 0 ? snapshot : { ...snapshot, segments: snapshot.segments.slice(first) };
-    return findOffsetByTimestamp(scoped, timestampMs).catch((err: unknown) => this.reportDamage(err));
+    return findOffsetByTimestamp(scoped, timestampMs, logStartOffset).catch((err: unknown) => this.reportDamage(err));
   }
 
   /** Registers a callback run after each write that advanced the log end offset; returns unsubscribe. */
@@ -652,6 +654,32 @@ export class PartitionLog {
   deleteOldestSegments(toDelete: readonly LogSegment[]): Promise<number> {
     if (toDelete.length === 0) return Promise.resolve(0);
     return this.withSegmentChanges(() => this.deleteOldest(toDelete));
+  }
+
+  /**
+   * DeleteRecords (Kafka `UnifiedLog.maybeIncrementLogStartOffset`, KIP-107): moves logStartOffset
+   * forward to `offset` (never back; `offset` may fall inside a segment or a batch), so reads
+   * below it get OFFSET_OUT_OF_RANGE, then deletes the segments wholly below it as retention does
+   * (see `logStartOffsetBreached`; never the active segment). Returns the new logStartOffset (the
+   * low watermark). Persisting it is the caller's (the log-start-offset checkpoint).
+   *
+   * @throws OffsetOutOfRangeError (→ OFFSET_OUT_OF_RANGE 1) for an offset below 0 or above the
+   *   high watermark.
+   * @throws KafkaStorageError (→ 56) on I/O failure or a closed log.
+   */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.withSegmentChanges(async () => {
+      if (this.closed) throw new KafkaStorageError('deleteRecords', this.dir, { cause: new Error('log is closed') });
+      const highWatermark = this.nextOffset;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > highWatermark) throw new OffsetOutOfRangeError(offset, this.startOffset, highWatermark);
+      if (offset > this.startOffset) {
+        this.logger.info({ from: this.startOffset, to: offset }, 'moved logStartOffset by DeleteRecords');
+        this.startOffset = offset;
+      }
+      const breached = logStartOffsetBreached(this.segments, this.startOffset);
+      if (breached.length > 0) await this.deleteOldest(breached);
+      return this.startOffset;
+    });
   }
 
   private withSegmentChanges<T>(fn: () => Promise<T>): Promise<T> {
@@ -675,7 +703,7 @@ export class PartitionLog {
       void unlinked
         .catch((err: unknown) => this.logger.warn({ err, baseOffset: segment.baseOffset }, 'could not unlink deleted segment; the next start removes it'))
         .finally(() => this.pendingDeletes.delete(segment));
-      this.logger.info({ baseOffset: segment.baseOffset, sizeInBytes: segment.size }, 'deleted segment by retention');
+      this.logger.info({ baseOffset: segment.baseOffset, sizeInBytes: segment.size, logStartOffset: this.startOffset }, 'deleted segment by retention');
     }
     this.dirDirty = true;
     return n;

@@ -35,11 +35,22 @@ export const PARTITION_PARALLELISM = 32;
 /** Suffix of a partition directory being removed by deleteTopic (Kafka's `-delete`). */
 const DELETE_DIR_SUFFIX = '-delete';
 
+/**
+ * Why a topic of `current` partitions cannot grow to `count` (Kafka's CreatePartitions messages),
+ * or null when it can.
+ */
+export function partitionCountProblem(current: number, count: number): string | null {
+  if (!Number.isInteger(count) || count < current) return `Topic currently has ${current} partitions, which is higher than the requested ${count}.`;
+  if (count === current) return `Topic already has ${current} partitions.`;
+  if (count > MAX_PARTITIONS_PER_TOPIC) return `must be at most ${MAX_PARTITIONS_PER_TOPIC}`;
+  return null;
+}
+
 /** A topic hosted by this broker. */
 export interface TopicInfo {
   readonly name: string;
   readonly partitions: number;
-  /** The overrides as given at creation (strings). */
+  /** The overrides (strings, as given at creation or by the last AlterConfigs). */
   readonly configOverrides: Readonly<Record<string, string>>;
   /** Defaults with the overrides applied. */
   readonly config: LogConfig;
@@ -97,6 +108,7 @@ export class LogManager {
   /** Topics whose creation is under way, by name: a concurrent auto-create waits on it. */
   private readonly creating = new Map<string, Promise<TopicInfo>>();
   private lock: Promise<unknown> = Promise.resolve();
+  private checkpointWrites: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private expirationTimer: NodeJS.Timeout | null = null;
   private producerIdExpirationMs = DEFAULT_PRODUCER_ID_EXPIRATION_MS;
@@ -354,6 +366,95 @@ export class LogManager {
     });
   }
 
+  /**
+   * Replaces a topic's config overrides with `configs` (AlterConfigs semantics: keys not given
+   * fall back to the broker defaults): validated first, then persisted in the topic registry
+   * (replaced atomically) and applied to every partition log at once (`PartitionLog.updateConfig`:
+   * appends, rolls, retention and the cleaner read the new values from their next step). When the
+   * registry write fails, nothing changes.
+   *
+   * @throws UnknownTopicError (→ UNKNOWN_TOPIC_OR_PARTITION 3).
+   * @throws InvalidConfigError (→ INVALID_CONFIG 40) naming the first invalid or unknown key.
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async alterTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicInfo> {
+    const config = parseLogConfig(configs, this.defaults);
+    return this.withLock(async () => {
+      this.assertOpen();
+      const previous = this.topicInfos.get(name);
+      const logs = this.logs.get(name);
+      if (previous === undefined || logs === undefined) throw new UnknownTopicError(name);
+      const info: TopicInfo = { ...previous, configOverrides: { ...configs }, config };
+      this.topicInfos.set(name, info);
+      try {
+        await this.persistTopics();
+      } catch (err) {
+        this.topicInfos.set(name, previous);
+        throw err;
+      }
+      for (const log of logs) log.updateConfig(config);
+      this.logger.info({ topic: name, configs }, 'altered topic configs');
+      return info;
+    });
+  }
+
+  /**
+   * Grows a topic to `count` partitions (CreatePartitions): opens the new, empty partitions
+   * `[current, count)` with the topic's config, then persists the registry. When an open or the
+   * registry write fails, the new partitions are closed and their directories removed, and the
+   * topic keeps its old count.
+   *
+   * @throws UnknownTopicError (→ UNKNOWN_TOPIC_OR_PARTITION 3).
+   * @throws InvalidPartitionsError (→ INVALID_PARTITIONS 37) when `count` is not above the
+   *   current count or is above {@link MAX_PARTITIONS_PER_TOPIC}.
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async createPartitions(name: string, count: number): Promise<TopicInfo> {
+    return this.withLock(async () => {
+      this.assertOpen();
+      const previous = this.topicInfos.get(name);
+      const logs = this.logs.get(name);
+      if (previous === undefined || logs === undefined) throw new UnknownTopicError(name);
+      const reason = partitionCountProblem(previous.partitions, count);
+      if (reason !== null) throw new InvalidPartitionsError(count, reason);
+      const from = previous.partitions;
+      const opened = await settleBounded(
+        count - from,
+        PARTITION_PARALLELISM,
+        (i) => PartitionLog.open({ topic: name, partition: from + i, dir: this.partitionDir(name, from + i), config: previous.config, logger: this.logger, clock: this.clock }),
+        true,
+      );
+      const discard = async (cause: unknown): Promise<void> => {
+        await settleBounded(opened.length, PARTITION_PARALLELISM, async (i) => {
+          const result = opened[i];
+          if (result === undefined) return;
+          if (result.status === 'fulfilled') await result.value.close().catch(() => undefined);
+          await removeDir(this.partitionDir(name, from + i));
+        }, false);
+        this.logger.error({ err: cause, topic: name, from, to: count }, 'adding partitions failed; removed the new ones');
+      };
+      const failure = opened.find((r) => r?.status === 'rejected');
+      if (failure !== undefined) {
+        await discard(failure.reason);
+        throw failure.reason;
+      }
+      const added = valuesOrThrow(opened);
+      const info: TopicInfo = { ...previous, partitions: count };
+      this.topicInfos.set(name, info);
+      this.logs.set(name, [...logs, ...added]);
+      try {
+        await this.persistTopics();
+      } catch (err) {
+        this.topicInfos.set(name, previous);
+        this.logs.set(name, logs);
+        await discard(err);
+        throw err;
+      }
+      this.logger.info({ topic: name, from, to: count }, 'added partitions');
+      return info;
+    });
+  }
+
   private async persistTopics(): Promise<void> {
     const records: TopicRecord[] = [...this.topicInfos.values()].map((t) => ({ name: t.name, partitions: t.partitions, configs: t.configOverrides }));
     await writeTopicMetadata(this.file(TOPIC_METADATA_FILE), records);
@@ -412,11 +513,40 @@ export class LogManager {
     return deleted;
   }
 
-  private async writeCheckpoints(): Promise<void> {
-    const logs = this.allLogs();
-    const entries = (f: (l: PartitionLog) => number): PartitionOffset[] => logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: f(l) }));
-    await writeOffsetCheckpoint(this.file(RECOVERY_POINT_CHECKPOINT_FILE), entries((l) => l.recoveryPoint));
-    await writeOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE), entries((l) => l.logStartOffset));
+  /**
+   * DeleteRecords for one partition (Kafka `ReplicaManager.deleteRecords`, KIP-107): moves its
+   * logStartOffset to `offset` (-1: the high watermark), deletes the segments wholly below it
+   * (see `PartitionLog.deleteRecordsBefore`), then writes the log-start-offset checkpoint so the
+   * new start survives a restart, clean or not. Returns the new logStartOffset (low watermark).
+   *
+   * @throws UnknownTopicError (→ UNKNOWN_TOPIC_OR_PARTITION 3) for a partition not hosted.
+   * @throws OffsetOutOfRangeError (→ OFFSET_OUT_OF_RANGE 1) above the high watermark or below -1.
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    const log = this.getPartition(topic, partition);
+    if (log === undefined) throw new UnknownTopicError(`${topic}-${partition}`);
+    const lowWatermark = await log.deleteRecordsBefore(offset === -1 ? log.highWatermark : offset);
+    await this.withCheckpointLock(() => writeOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE), this.checkpointEntries((l) => l.logStartOffset)));
+    return lowWatermark;
+  }
+
+  /** Checkpoint files are replaced through one fixed `.tmp` name: writes must not overlap. */
+  private withCheckpointLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.checkpointWrites.then(fn, fn);
+    this.checkpointWrites = run.catch(() => undefined);
+    return run;
+  }
+
+  private checkpointEntries(f: (l: PartitionLog) => number): PartitionOffset[] {
+    return this.allLogs().map((l) => ({ topic: l.topic, partition: l.partition, offset: f(l) }));
+  }
+
+  private writeCheckpoints(): Promise<void> {
+    return this.withCheckpointLock(async () => {
+      await writeOffsetCheckpoint(this.file(RECOVERY_POINT_CHECKPOINT_FILE), this.checkpointEntries((l) => l.recoveryPoint));
+      await writeOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE), this.checkpointEntries((l) => l.logStartOffset));
+    });
   }
 
   private assertOpen(): void {

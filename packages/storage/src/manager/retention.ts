@@ -47,22 +47,35 @@ export function retentionSizeBreached<T extends RetentionSegment>(segments: read
   return deletable;
 }
 
+/**
+ * Segments wholly below `logStartOffset` (Kafka `deleteLogStartOffsetBreachedSegments`): the
+ * oldest segments whose next segment starts at or below it, so every record they hold is below
+ * the log start (DeleteRecords moved it, KIP-107). Never the active (last) segment. Applies
+ * whatever the cleanup.policy.
+ */
+export function logStartOffsetBreached<T extends { readonly baseOffset: number }>(segments: readonly T[], logStartOffset: number): T[] {
+  const deletable: T[] = [];
+  for (let i = 0; i < segments.length - 1 && segments[i + 1]!.baseOffset <= logStartOffset; i++) deletable.push(segments[i]!);
+  return deletable;
+}
+
 interface Candidate extends RetentionSegment {
   readonly segment: LogSegment;
 }
 
 /**
- * Applies the partition's retention once at `nowMs` when its cleanup.policy includes `delete`
- * (`delete` or `compact,delete`): time first, then size, deleting the oldest
+ * Applies the partition's retention once at `nowMs`: first the segments wholly below
+ * logStartOffset (any cleanup.policy), then, when its cleanup.policy includes `delete`
+ * (`delete` or `compact,delete`), time, then size, deleting the oldest
  * segments (never the active one) and advancing logStartOffset. Returns the number deleted.
  * Reads at most one time-index entry per inactive segment (cached afterwards).
  */
 export async function applyRetention(log: PartitionLog, nowMs: number): Promise<number> {
   const { retentionMs, retentionBytes, cleanupPolicy } = log.logConfig;
+  let deleted = await log.deleteOldestSegments(logStartOffsetBreached(log.logSegments, log.logStartOffset));
   // `compact` alone keeps every segment: the log cleaner, not retention, bounds the log.
-  if (!isDeleteRetained(cleanupPolicy)) return 0;
-  if (retentionMs < 0 && retentionBytes < 0) return 0;
-  let deleted = 0;
+  if (!isDeleteRetained(cleanupPolicy)) return deleted;
+  if (retentionMs < 0 && retentionBytes < 0) return deleted;
   if (retentionMs >= 0) {
     const candidates: Candidate[] = [];
     const segments = log.logSegments;

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LOG_CONFIG } from '../../src/log-config.js';
+import { injectDiskFault } from '../../src/io/disk.js';
 import { CLEAN_SHUTDOWN_FILE, LogManager, TOPIC_METADATA_FILE } from '../../src/manager/log-manager.js';
 import { validateTopicName } from '../../src/manager/topic-name.js';
 import { simpleBatch } from '../helpers/record-batch-fixture.js';
@@ -151,5 +152,46 @@ describe('LogManager', () => {
     expect(log.sizeInBytes).toBeGreaterThan(10 * 1024 ** 3);
     expect(log.logEndOffset).toBe(100_000_001);
     expect(elapsedMs).toBeLessThan(1000);
+  });
+});
+
+describe('LogManager admin changes (issue 25): all or nothing when the registry write fails', () => {
+  const failRegistryWrites = () => injectDiskFault((_op, filePath) => (path.basename(filePath).startsWith(TOPIC_METADATA_FILE) ? { errno: 'EIO' } : null));
+  afterEach(() => injectDiskFault(null));
+
+  it('alterTopicConfigs applies to every partition and persists; a failed write changes nothing', async () => {
+    manager = await open();
+    await manager.createTopic('cfg', 2, { 'retention.ms': '1000' });
+    await manager.alterTopicConfigs('cfg', { 'segment.ms': '5000' });
+    expect(manager.topics().get('cfg')!.configOverrides).toEqual({ 'segment.ms': '5000' });
+    for (const p of [0, 1]) expect(manager.getPartition('cfg', p)!.logConfig).toMatchObject({ segmentMs: 5000, retentionMs: DEFAULT_LOG_CONFIG.retentionMs });
+    await expect(manager.alterTopicConfigs('cfg', { 'retention.ms': 'x' })).rejects.toMatchObject({ errorCode: 40 });
+    await expect(manager.alterTopicConfigs('nope', {})).rejects.toMatchObject({ errorCode: 3 });
+    failRegistryWrites();
+    await expect(manager.alterTopicConfigs('cfg', { 'segment.ms': '7000' })).rejects.toMatchObject({ errorCode: 56 });
+    injectDiskFault(null);
+    expect(manager.topics().get('cfg')!.configOverrides).toEqual({ 'segment.ms': '5000' });
+    expect(manager.getPartition('cfg', 0)!.logConfig.segmentMs).toBe(5000);
+    await manager.close();
+    manager = await open();
+    expect(manager.topics().get('cfg')!.configOverrides).toEqual({ 'segment.ms': '5000' });
+    expect(manager.getPartition('cfg', 1)!.logConfig.segmentMs).toBe(5000);
+  });
+
+  it('createPartitions opens the new partitions with the topic config; a failed write removes them', async () => {
+    manager = await open();
+    await manager.createTopic('grow', 1, { 'retention.ms': '1000' });
+    await expect(manager.createPartitions('grow', 1)).rejects.toMatchObject({ errorCode: 37 });
+    await manager.createPartitions('grow', 2);
+    expect(manager.getPartition('grow', 1)!.logConfig.retentionMs).toBe(1000);
+    failRegistryWrites();
+    await expect(manager.createPartitions('grow', 4)).rejects.toMatchObject({ errorCode: 56 });
+    injectDiskFault(null);
+    expect(manager.topics().get('grow')!.partitions).toBe(2);
+    expect(manager.getPartition('grow', 2)).toBeUndefined();
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('grow-')).sort()).toEqual(['grow-0', 'grow-1']);
+    await manager.close();
+    manager = await open();
+    expect(manager.topics().get('grow')!.partitions).toBe(2);
   });
 });

@@ -4,10 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { OffsetOutOfRangeError } from '../../src/errors.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/log-config.js';
-import { LogManager } from '../../src/manager/log-manager.js';
-import { retentionMsBreached, retentionSizeBreached, type RetentionSegment } from '../../src/manager/retention.js';
+import { LOG_START_OFFSET_CHECKPOINT_FILE, LogManager } from '../../src/manager/log-manager.js';
+import { logStartOffsetBreached, retentionMsBreached, retentionSizeBreached, type RetentionSegment } from '../../src/manager/retention.js';
 import { seededRandom } from '../helpers/random.js';
-import { simpleBatch } from '../helpers/record-batch-fixture.js';
+import { buildBatch, simpleBatch } from '../helpers/record-batch-fixture.js';
 import { makeTempDir, removeTempDir, testLogger } from '../helpers/temp-dir.js';
 
 const seg = (baseOffset: number, sizeInBytes: number, largestTimestampMs: number): RetentionSegment => ({ baseOffset, sizeInBytes, largestTimestampMs });
@@ -89,6 +89,27 @@ describe('retention in a LogManager with a manual clock', () => {
     expect(names.filter((n) => n.endsWith('.deleted'))).toEqual([]);
   });
 
+  it('deletes the segments a checkpointed logStartOffset left wholly below it, even on a compact-only topic', async () => {
+    const clock = new ManualClock(0);
+    const open = () => LogManager.open({ dataDir: dir, defaults: DEFAULT_LOG_CONFIG, retentionCheckIntervalMs: 0, logger: testLogger, clock });
+    manager = await open();
+    await manager.createTopic('trimmed', 1, { 'segment.bytes': '500', 'cleanup.policy': 'compact', 'file.delete.delay.ms': '0' });
+    for (let i = 0; i < 20; i++) await manager.getPartition('trimmed', 0)!.append(buildBatch([{ timestampMs: i, key: Buffer.from(`k${i}`), value: Buffer.alloc(60) }]));
+    await manager.close();
+    // As after a crash between the checkpoint write and the segment deletions of a DeleteRecords.
+    const checkpoint = path.join(dir, LOG_START_OFFSET_CHECKPOINT_FILE);
+    await fs.writeFile(checkpoint, '0\n1\ntrimmed 0 12\n');
+    manager = await open();
+    const log = manager.getPartition('trimmed', 0)!;
+    expect(log.logStartOffset).toBe(12);
+    expect(log.logSegments[0]!.baseOffset).toBe(0);
+    const expected = logStartOffsetBreached(log.logSegments, 12).length;
+    expect(expected).toBeGreaterThan(0);
+    expect(await manager.runRetentionOnce()).toBe(expected);
+    expect(log.logSegments[0]!.baseOffset).toBeGreaterThan(0);
+    expect(log.logSegments[0]!.baseOffset).toBeLessThanOrEqual(12);
+  });
+
   it('deletes oldest segments beyond retention.bytes and keeps logStartOffset across restart', async () => {
     const clock = new ManualClock(0);
     manager = await LogManager.open({ dataDir: dir, defaults: DEFAULT_LOG_CONFIG, retentionCheckIntervalMs: 0, logger: testLogger, clock });
@@ -120,5 +141,16 @@ describe('retention in a LogManager with a manual clock', () => {
     const deadline = Date.now() + 5000;
     while (log.logSegments.length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(log.logSegments.length).toBe(1);
+  });
+});
+
+describe('logStartOffsetBreached (DeleteRecords, KIP-107)', () => {
+  const segments = [0, 10, 20, 30].map((baseOffset) => ({ baseOffset }));
+  it('returns the segments wholly below the log start offset, never the active one', () => {
+    expect(logStartOffsetBreached(segments, 0)).toEqual([]);
+    expect(logStartOffsetBreached(segments, 9)).toEqual([]);
+    expect(logStartOffsetBreached(segments, 10)).toEqual([segments[0]]);
+    expect(logStartOffsetBreached(segments, 25)).toEqual([segments[0], segments[1]]);
+    expect(logStartOffsetBreached(segments, 40)).toEqual([segments[0], segments[1], segments[2]]);
   });
 });

@@ -1,0 +1,35 @@
+import { ErrorCode, IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '@sluice/protocol';
+import { changeConfigs, duplicateKey, duplicateResources, incrementalOverrides, resourceKey } from '../config/topic-config-changes.js';
+import type { ApiHandler } from '../router/api-handler.js';
+
+/**
+ * IncrementalAlterConfigs v0 (Kafka protocol: IncrementalAlterConfigs, KIP-339). For a TOPIC
+ * resource each config is SET, DELETEd (back to the broker default), or APPENDed to / SUBTRACTed
+ * from for the list key `cleanup.policy` (see `incrementalOverrides`); the other overrides are
+ * kept. The resulting set is validated as a whole (INVALID_CONFIG 40 naming the key; APPEND or
+ * SUBTRACT on a non-list key is INVALID_CONFIG too), persisted and applied without a restart. A
+ * key twice for one resource, a resource twice, a null value to SET or an unknown operation →
+ * INVALID_REQUEST 42. Unknown topic → UNKNOWN_TOPIC_OR_PARTITION 3; BROKER and other types →
+ * INVALID_REQUEST 42. `validate_only` checks everything and changes nothing.
+ */
+export const incrementalAlterConfigsHandler: ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = {
+  api: IncrementalAlterConfigs,
+  async handle(request, context) {
+    const duplicates = duplicateResources(request.resources);
+    const responses: IncrementalAlterConfigsResponse['responses'] = [];
+    for (const resource of request.resources) {
+      const { resourceType, resourceName } = resource;
+      if (duplicates.has(resourceKey(resource))) {
+        responses.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'resource appears more than once in the request', resourceType, resourceName });
+        continue;
+      }
+      responses.push(
+        await changeConfigs(context.broker, resource, request.validateOnly, (topic) => duplicateKey(resource.configs) ?? incrementalOverrides(topic, resource.configs)),
+      );
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+  errorResponse(request, errorCode) {
+    return { throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+  },
+};
