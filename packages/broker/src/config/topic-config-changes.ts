@@ -63,6 +63,30 @@ async function changeConfigsOutcome(
   }
 }
 
+/**
+ * The per-resource answers of an AlterConfigs or IncrementalAlterConfigs request: a resource named
+ * twice gets INVALID_REQUEST 42 (each time), every other one {@link changeConfigs} with the
+ * request's own way of computing the new override set (`compute`).
+ */
+export async function changeAllConfigs<R extends { readonly resourceType: number; readonly resourceName: string }>(
+  broker: Broker,
+  resources: readonly R[],
+  validateOnly: boolean,
+  compute: (resource: R, topic: TopicInfo) => OverridesOrError,
+): Promise<AlterConfigsResourceResponse[]> {
+  const duplicates = duplicateResources(resources);
+  const responses: AlterConfigsResourceResponse[] = [];
+  for (const resource of resources) {
+    const { resourceType, resourceName } = resource;
+    if (duplicates.has(resourceKey(resource))) {
+      responses.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'resource appears more than once in the request', resourceType, resourceName });
+      continue;
+    }
+    responses.push(await changeConfigs(broker, resource, validateOnly, (topic) => compute(resource, topic)));
+  }
+  return responses;
+}
+
 /** INVALID_REQUEST for a config key named twice for one resource (Kafka refuses duplicate keys). */
 export function duplicateKey(configs: readonly { readonly name: string }[]): ConfigChangeOutcome | null {
   const seen = new Set<string>();
@@ -74,13 +98,13 @@ export function duplicateKey(configs: readonly { readonly name: string }[]): Con
 }
 
 /** Resource keys (type and name) that appear more than once in a request: each gets INVALID_REQUEST. */
-export function duplicateResources(resources: readonly { readonly resourceType: number; readonly resourceName: string }[]): Set<string> {
+function duplicateResources(resources: readonly { readonly resourceType: number; readonly resourceName: string }[]): Set<string> {
   const counts = new Map<string, number>();
   for (const r of resources) counts.set(resourceKey(r), (counts.get(resourceKey(r)) ?? 0) + 1);
   return new Set([...counts].filter(([, n]) => n > 1).map(([k]) => k));
 }
 
-export function resourceKey(r: { readonly resourceType: number; readonly resourceName: string }): string {
+function resourceKey(r: { readonly resourceType: number; readonly resourceName: string }): string {
   return `${r.resourceType}:${r.resourceName}`;
 }
 

@@ -1,5 +1,5 @@
 import { AlterConfigs, ErrorCode, type AlterConfigsRequest, type AlterConfigsResponse } from '@sluice/protocol';
-import { changeConfigs, duplicateKey, duplicateResources, resourceKey } from '../config/topic-config-changes.js';
+import { changeAllConfigs, duplicateKey } from '../config/topic-config-changes.js';
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
@@ -14,27 +14,16 @@ import type { ApiHandler } from '../router/api-handler.js';
 export const alterConfigsHandler: ApiHandler<AlterConfigsRequest, AlterConfigsResponse> = {
   api: AlterConfigs,
   async handle(request, context) {
-    const duplicates = duplicateResources(request.resources);
-    const responses: AlterConfigsResponse['responses'] = [];
-    for (const resource of request.resources) {
-      const { resourceType, resourceName } = resource;
-      if (duplicates.has(resourceKey(resource))) {
-        responses.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'resource appears more than once in the request', resourceType, resourceName });
-        continue;
+    const responses = await changeAllConfigs(context.broker, request.resources, request.validateOnly, (resource) => {
+      const duplicate = duplicateKey(resource.configs);
+      if (duplicate !== null) return duplicate;
+      const overrides: Record<string, string> = {};
+      for (const { name, value } of resource.configs) {
+        if (value === null) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `null value for config ${name}` };
+        overrides[name] = value;
       }
-      responses.push(
-        await changeConfigs(context.broker, resource, request.validateOnly, () => {
-          const duplicate = duplicateKey(resource.configs);
-          if (duplicate !== null) return duplicate;
-          const overrides: Record<string, string> = {};
-          for (const { name, value } of resource.configs) {
-            if (value === null) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `null value for config ${name}` };
-            overrides[name] = value;
-          }
-          return { overrides };
-        }),
-      );
-    }
+      return { overrides };
+    });
     return { throttleTimeMs: 0, responses };
   },
   errorResponse(request, errorCode) {

@@ -1,5 +1,5 @@
-import { ErrorCode, IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '@sluice/protocol';
-import { changeConfigs, duplicateKey, duplicateResources, incrementalOverrides, resourceKey } from '../config/topic-config-changes.js';
+import { IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '@sluice/protocol';
+import { changeAllConfigs, duplicateKey, incrementalOverrides } from '../config/topic-config-changes.js';
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
@@ -15,18 +15,7 @@ import type { ApiHandler } from '../router/api-handler.js';
 export const incrementalAlterConfigsHandler: ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = {
   api: IncrementalAlterConfigs,
   async handle(request, context) {
-    const duplicates = duplicateResources(request.resources);
-    const responses: IncrementalAlterConfigsResponse['responses'] = [];
-    for (const resource of request.resources) {
-      const { resourceType, resourceName } = resource;
-      if (duplicates.has(resourceKey(resource))) {
-        responses.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'resource appears more than once in the request', resourceType, resourceName });
-        continue;
-      }
-      responses.push(
-        await changeConfigs(context.broker, resource, request.validateOnly, (topic) => duplicateKey(resource.configs) ?? incrementalOverrides(topic, resource.configs)),
-      );
-    }
+    const responses = await changeAllConfigs(context.broker, request.resources, request.validateOnly, (resource, topic) => duplicateKey(resource.configs) ?? incrementalOverrides(topic, resource.configs));
     return { throttleTimeMs: 0, responses };
   },
   errorResponse(request, errorCode) {
