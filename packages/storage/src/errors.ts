@@ -231,3 +231,15 @@ export class ProducerStateError extends StorageError {
     super(message);
   }
 }
+
+/**
+ * Whether the log can go on after `err`: a write, truncate or open that found no space
+ * (ENOSPC/EDQUOT), which left nothing the log cannot cut off, or an open that found no free
+ * descriptor (EMFILE/ENFILE), which did nothing. A failed fdatasync or fsync never is, whatever
+ * its errno: Linux may already have marked the unwritten pages clean.
+ */
+export function isRecoverable(err: KafkaStorageError): boolean {
+  if (err.operation === 'fdatasync' || err.operation === 'fsync') return false;
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  return isNoSpaceError(err) || (err.operation === 'open' && (code === 'EMFILE' || code === 'ENFILE'));
+}

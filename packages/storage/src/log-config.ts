@@ -222,3 +222,12 @@ export function parseLogConfig(overrides: Readonly<Record<string, string>>, defa
 export function logConfigKey(name: string): LogConfigKey | undefined {
   return KEYS_BY_NAME.get(name);
 }
+
+/**
+ * The roll settings of a config: a compacted topic's active segment also rolls at
+ * `max.compaction.lag.ms` (KIP-354), since the cleaner never cleans the active segment.
+ */
+export function rollConfig(config: LogConfig): Pick<LogConfig, 'segmentBytes' | 'segmentMs'> {
+  if (!isCompacted(config.cleanupPolicy) || config.maxCompactionLagMs >= config.segmentMs) return config;
+  return { segmentBytes: config.segmentBytes, segmentMs: config.maxCompactionLagMs };
+}

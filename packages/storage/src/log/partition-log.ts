@@ -1,33 +1,23 @@
 import { batchLastOffsetDelta, batchMaxTimestamp, batchSizeInBytes, setBatchBaseOffset } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import { CorruptSegmentError, isNoSpaceError, KafkaStorageError, OffsetOutOfRangeError, ProducerStateError, type RecordValidationError } from '../errors.js';
-import { fsyncDir } from '../io/disk.js';
-import { isCompacted, type LogConfig } from '../log-config.js';
+import { isNoSpaceError, isRecoverable, KafkaStorageError, OffsetOutOfRangeError, ProducerStateError } from '../errors.js';
+import { rollConfig, type LogConfig } from '../log-config.js';
 import { commitCleanedSegment, finishSwap, removeCleanedSegment } from '../cleaner/segment-swap.js';
 import { LogSegment, type SegmentAppendMark } from '../segment/log-segment.js';
 import { logStartOffsetBreached } from '../manager/retention.js';
-import { GroupCommit } from './group-commit.js';
+import { DamageReports } from './damage-reports.js';
+import { LogFlusher } from './log-flusher.js';
 import { loadLog } from './log-loader.js';
 import { findOffsetByTimestamp, floorSegmentIndex, readBatches, type LogSnapshot } from './log-reader.js';
 import { applyLogAppendTime, validateAppend, validateCompressedRecords } from './log-validator.js';
+import { appendInfoOf, type AppendInfo, type PendingAppend, type SeqWaiter } from './pending-append.js';
+
+export type { AppendInfo } from './pending-append.js';
 import { loadProducerState } from '../producer/producer-state-loader.js';
-import type { ProducerAppendRound, ProducerBatchInfo, ProducerStateManager, ProducerUpdate } from '../producer/producer-state-manager.js';
+import type { ProducerAppendRound, ProducerStateManager } from '../producer/producer-state-manager.js';
 import { ProducerSnapshots } from '../producer/producer-snapshots.js';
 import { idempotentBatchInfo } from '../producer/idempotent-batch.js';
-
-/** Result of {@link PartitionLog.append} (Kafka `LogAppendInfo`). */
-export interface AppendInfo {
-  /** Offset assigned to the first record of the append. */
-  readonly baseOffset: number;
-  /** Offset of the last record of the append. */
-  readonly lastOffset: number;
-  /** The broker time stamped on the batches (ms) under LogAppendTime, else -1. */
-  readonly logAppendTimeMs: number;
-  readonly logStartOffset: number;
-  /** Sum of the appended batches' recordsCount. */
-  readonly recordCount: number;
-}
 
 /** Result of {@link PartitionLog.read}. */
 export interface ReadResult {
@@ -55,44 +45,6 @@ export interface PartitionLogOptions {
 }
 
 /**
- * The roll settings of a config: a compacted topic's active segment also rolls at
- * `max.compaction.lag.ms` (KIP-354), since the cleaner never cleans the active segment.
- */
-function rollConfig(config: LogConfig): Pick<LogConfig, 'segmentBytes' | 'segmentMs'> {
-  if (!isCompacted(config.cleanupPolicy) || config.maxCompactionLagMs >= config.segmentMs) return config;
-  return { segmentBytes: config.segmentBytes, segmentMs: config.maxCompactionLagMs };
-}
-
-/** Damaged places a log reports from reads before it stops logging new ones (bounds memory). */
-const MAX_DAMAGE_REPORTS = 1000;
-
-interface PendingAppend {
-  readonly records: Buffer;
-  readonly sizeInBytes: number;
-  readonly offsetCount: number;
-  readonly recordCount: number;
-  readonly nowMs: number;
-  readonly seq: number;
-  readonly resolve: (info: AppendInfo) => void;
-  readonly reject: (err: unknown) => void;
-  /** The check of its compressed batches' records, settled before the append joins a round; null when none. */
-  readonly validation: Promise<RecordValidationError | null> | null;
-  baseOffset: number;
-  /** The idempotent batch's producer fields, or null for a batch without a producer id. */
-  readonly producer: ProducerBatchInfo | null;
-  /** Set when the batch is new: what producer state learns once it is written. */
-  producerUpdate?: ProducerUpdate;
-  /** Set when the batch repeats one already written or queued: the original's offsets; nothing is written. */
-  duplicateOf?: { readonly firstOffset: number; readonly lastOffset: number; readonly timestampMs: number };
-}
-
-interface SeqWaiter {
-  readonly seq: number;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
-
-/**
  * The log of one partition (Kafka `UnifiedLog`): an ordered list of segments, the last one active.
  *
  * Concurrency contract: appends are serialized by the partition's append queue: `append()` only
@@ -114,23 +66,12 @@ export class PartitionLog {
   private segments: readonly LogSegment[];
   private nextOffset: number;
   private startOffset: number;
-  /** Offset below which everything is fsynced (written to `recovery-point-offset-checkpoint`). */
-  private recoveryPointOffset: number;
-  /** The log end offset when the fdatasync round in flight started: it makes every offset below durable. */
-  private flushingTarget = -1;
   private queue: PendingAppend[] = [];
   private drainScheduled = false;
   private draining = false;
   private enqueuedSeq = 0;
   private committedSeq = 0;
   private seqWaiters: SeqWaiter[] = [];
-  private readonly dirty = new Set<LogSegment>();
-  /**
-   * Starts true: the loader may have created files (a new partition's first segment) or removed
-   * some without fsyncing the directory, and a synced record in a file whose name is not durable
-   * is lost at a power cut. One directory fsync per partition open, at its first sync.
-   */
-  private dirDirty = true;
   /** Set by a failure the log cannot undo (see {@link isRecoverable}): no append or sync succeeds until a restart. */
   private failure: KafkaStorageError | null = null;
   /** Since when appends have failed for want of disk space or descriptors (ms, the clock), or null. */
@@ -138,10 +79,9 @@ export class PartitionLog {
   private closed = false;
   private readonly listeners = new Set<() => void>();
   private readonly pendingDeletes = new Set<LogSegment>();
-  private readonly groupCommit = new GroupCommit(() => this.flushDirty());
+  private readonly flusher: LogFlusher;
   private readonly producerSnapshots: ProducerSnapshots;
-  /** `<path>:<position>` of damaged segment bytes already logged by a read. */
-  private readonly damageReported = new Set<string>();
+  private readonly damageReports: DamageReports;
   /** Serializes changes to inactive segments: retention deletions and cleaner swaps. */
   private segmentChanges: Promise<unknown> = Promise.resolve();
 
@@ -159,10 +99,22 @@ export class PartitionLog {
     snapshotOffsets: number[],
   ) {
     this.producerSnapshots = new ProducerSnapshots(dir, snapshotOffsets, logger);
+    this.damageReports = new DamageReports(logger);
     this.segments = loaded.segments;
     this.nextOffset = loaded.logEndOffset;
     this.startOffset = loaded.logStartOffset;
-    this.recoveryPointOffset = loaded.recoveryPoint;
+    this.flusher = new LogFlusher(
+      {
+        dir,
+        activeSegment: () => this.active,
+        logEndOffset: () => this.nextOffset,
+        failPermanently: (err) => {
+          this.failPermanently(err);
+          return this.failure!;
+        },
+      },
+      loaded.recoveryPoint,
+    );
     const active = this.active;
     if (active.size > 0) active.firstAppendMs = clock.now();
   }
@@ -203,7 +155,7 @@ export class PartitionLog {
 
   /** Offset below which the log is fsynced. */
   get recoveryPoint(): number {
-    return this.recoveryPointOffset;
+    return this.flusher.recoveryPoint;
   }
 
   /** The partition's idempotent-producer state (KIP-98): read-only use (tests, DescribeProducers). */
@@ -452,32 +404,11 @@ export class PartitionLog {
     append.duplicateOf = original;
     this.logger.debug({ producerId: append.producer!.producerId, firstSeq: original.firstSeq, firstOffset: original.firstOffset }, 'duplicate batch answered with its original offsets');
     if (original.lastOffset < this.nextOffset) {
-      append.resolve(this.appendInfo(append));
+      append.resolve(appendInfoOf(append, this.config, this.startOffset));
     } else {
       chunk.push(append);
     }
     return false;
-  }
-
-  private appendInfo(a: PendingAppend): AppendInfo {
-    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
-    const duplicate = a.duplicateOf;
-    if (duplicate !== undefined) {
-      return {
-        baseOffset: duplicate.firstOffset,
-        lastOffset: duplicate.lastOffset,
-        logAppendTimeMs: logAppendTime ? duplicate.timestampMs : -1,
-        logStartOffset: this.startOffset,
-        recordCount: 0,
-      };
-    }
-    return {
-      baseOffset: a.baseOffset,
-      lastOffset: a.baseOffset + a.offsetCount - 1,
-      logAppendTimeMs: logAppendTime ? a.nowMs : -1,
-      logStartOffset: this.startOffset,
-      recordCount: a.recordCount,
-    };
   }
 
   /** Writes a chunk of appends to the active segment and makes them visible. */
@@ -489,14 +420,14 @@ export class PartitionLog {
         chunk.filter((a) => a.duplicateOf === undefined).map((a) => a.records),
         bytes,
       );
-      this.dirty.add(segment);
+      this.flusher.markDirty(segment);
     }
     this.nextOffset = endOffset;
     for (const a of chunk) {
       if (a.producerUpdate !== undefined) this.producers.apply(a.producerUpdate, a.nowMs);
     }
     for (const a of chunk) {
-      a.resolve(this.appendInfo(a));
+      a.resolve(appendInfoOf(a, this.config, this.startOffset));
     }
     this.markSettled(chunk[chunk.length - 1]!.seq);
     for (const listener of this.listeners) {
@@ -516,8 +447,8 @@ export class PartitionLog {
     this.producerSnapshots.take(baseOffset, this.producers.snapshotEntries(), (offset) => this.sync(offset));
     const segment = await LogSegment.create(this.dir, baseOffset, this.config);
     this.segments = [...this.segments, segment];
-    this.dirty.add(old);
-    this.dirDirty = true;
+    this.flusher.markDirty(old);
+    this.flusher.markDirDirty();
     this.logger.debug({ baseOffset, previousSize: old.size }, 'rolled segment');
   }
 
@@ -537,45 +468,13 @@ export class PartitionLog {
   async sync(throughOffset?: number): Promise<void> {
     if (this.failure) throw this.failure;
     if (throughOffset !== undefined && throughOffset < this.nextOffset) {
-      if (throughOffset < this.recoveryPointOffset) return;
-      const running = this.groupCommit.current;
-      if (running !== null && throughOffset < this.flushingTarget) return running;
-      return this.groupCommit.request();
+      return this.flusher.syncWritten(throughOffset);
     }
     const seq = this.enqueuedSeq;
     if (this.committedSeq < seq) {
       await new Promise<void>((resolve, reject) => this.seqWaiters.push({ seq, resolve, reject }));
     }
-    await this.groupCommit.request();
-  }
-
-  private async flushDirty(): Promise<void> {
-    const active = this.active;
-    const segments = [...this.dirty].filter((s) => !s.isDeleted);
-    this.dirty.clear();
-    const dirDirty = this.dirDirty;
-    this.dirDirty = false;
-    const target = this.nextOffset;
-    this.flushingTarget = target;
-    // allSettled: a failed fdatasync must be seen even when another operation failed first.
-    const results: PromiseSettledResult<unknown>[] = await Promise.allSettled(
-      segments.flatMap((s) => (s === active ? [s.syncLog()] : [s.syncLog(), s.flushAndSyncIndexes()])),
-    );
-    if (dirDirty && !results.some((r) => r.status === 'rejected')) {
-      results.push(...(await Promise.allSettled([fsyncDir(this.dir)])));
-    }
-    const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    if (errors.length > 0) {
-      for (const s of segments) this.dirty.add(s);
-      this.dirDirty ||= dirDirty;
-      const fatal = errors.find((e) => !(e instanceof KafkaStorageError) || !isRecoverable(e));
-      if (fatal !== undefined) {
-        this.failPermanently(fatal instanceof KafkaStorageError ? fatal : new KafkaStorageError('sync', this.dir, { cause: fatal }));
-        throw this.failure;
-      }
-      throw errors[0];
-    }
-    this.recoveryPointOffset = Math.max(this.recoveryPointOffset, target);
+    await this.flusher.syncAll();
   }
 
   private snapshot(): LogSnapshot {
@@ -602,23 +501,8 @@ export class PartitionLog {
       throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, highWatermark);
     }
     if (fetchOffset === highWatermark) return { records: [], sizeInBytes: 0, highWatermark, logStartOffset };
-    const { records, sizeInBytes } = await readBatches(this.snapshot(), fetchOffset, maxBytes, opts?.minOneBatch ?? true).catch((err: unknown) => this.reportDamage(err));
+    const { records, sizeInBytes } = await readBatches(this.snapshot(), fetchOffset, maxBytes, opts?.minOneBatch ?? true).catch((err: unknown) => this.damageReports.rethrow(err));
     return { records, sizeInBytes, highWatermark, logStartOffset };
-  }
-
-  /** Logs a damaged segment a read ran into (once per segment and position), then rethrows. */
-  private reportDamage(err: unknown): never {
-    if (err instanceof CorruptSegmentError) {
-      const key = `${err.path}:${err.position}`;
-      if (!this.damageReported.has(key) && this.damageReported.size < MAX_DAMAGE_REPORTS) {
-        this.damageReported.add(key);
-        this.logger.error(
-          { segment: err.path, position: err.position, offset: err.offset, reason: err.reason },
-          'damaged log segment: reads stop before these bytes and answer KAFKA_STORAGE_ERROR; a restart without the clean-shutdown marker moves them aside',
-        );
-      }
-    }
-    throw err;
   }
 
   /**
@@ -636,7 +520,7 @@ export class PartitionLog {
     // checkpoint but not retention's renames; they are not part of the log.
     const first = floorSegmentIndex(snapshot.segments, logStartOffset);
     const scoped = first <= 0 ? snapshot : { ...snapshot, segments: snapshot.segments.slice(first) };
-    return findOffsetByTimestamp(scoped, timestampMs, logStartOffset).catch((err: unknown) => this.reportDamage(err));
+    return findOffsetByTimestamp(scoped, timestampMs, logStartOffset).catch((err: unknown) => this.damageReports.rethrow(err));
   }
 
   /** Registers a callback run after each write that advanced the log end offset; returns unsubscribe. */
@@ -697,16 +581,25 @@ export class PartitionLog {
     this.segments = current.slice(n);
     this.startOffset = Math.max(this.startOffset, this.segments[0]!.baseOffset);
     for (const segment of toDelete) {
-      this.dirty.delete(segment);
-      this.pendingDeletes.add(segment);
-      const { unlinked } = await segment.markDeleted(this.config.fileDeleteDelayMs);
-      void unlinked
-        .catch((err: unknown) => this.logger.warn({ err, baseOffset: segment.baseOffset }, 'could not unlink deleted segment; the next start removes it'))
-        .finally(() => this.pendingDeletes.delete(segment));
+      await this.retire(segment);
       this.logger.info({ baseOffset: segment.baseOffset, sizeInBytes: segment.size, logStartOffset: this.startOffset }, 'deleted segment by retention');
     }
-    this.dirDirty = true;
+    this.flusher.markDirDirty();
     return n;
+  }
+
+  /**
+   * Renames a segment that left the list (retention, DeleteRecords, a cleaner swap) `.deleted`
+   * and unlinks it after `file.delete.delay.ms` once no read holds it; a failed unlink is logged
+   * (the next start removes `.deleted` files), never left as an unhandled rejection.
+   */
+  private async retire(segment: LogSegment): Promise<void> {
+    this.flusher.forget(segment);
+    this.pendingDeletes.add(segment);
+    const { unlinked } = await segment.markDeleted(this.config.fileDeleteDelayMs);
+    void unlinked
+      .catch((err: unknown) => this.logger.warn({ err, baseOffset: segment.baseOffset }, 'could not unlink a deleted segment; the next start removes it'))
+      .finally(() => this.pendingDeletes.delete(segment));
   }
 
   /**
@@ -730,14 +623,7 @@ export class PartitionLog {
         return false;
       }
       await commitCleanedSegment(this.dir, cleaned.baseOffset);
-      for (const segment of old) {
-        this.dirty.delete(segment);
-        this.pendingDeletes.add(segment);
-        const { unlinked } = await segment.markDeleted(this.config.fileDeleteDelayMs);
-        void unlinked
-          .catch((err: unknown) => this.logger.warn({ err, baseOffset: segment.baseOffset }, 'could not unlink a segment the cleaner replaced; the next start removes it'))
-          .finally(() => this.pendingDeletes.delete(segment));
-      }
+      for (const segment of old) await this.retire(segment);
       await finishSwap(this.dir, cleaned.baseOffset);
       const replacement = LogSegment.existing(this.dir, cleaned.baseOffset, cleaned.sizeInBytes, this.clock.now(), this.config);
       const current = this.segments;
@@ -753,12 +639,7 @@ export class PartitionLog {
    * `Cleaner.lastRecordsOfActiveProducers`).
    */
   producerLastOffsets(): Set<number> {
-    const out = new Set<number>();
-    for (const entry of this.producers.snapshotEntries()) {
-      const last = entry.batches.at(-1);
-      if (last !== undefined) out.add(last.lastOffset);
-    }
-    return out;
+    return this.producers.lastBatchOffsets();
   }
 
   /** Whether {@link close} was called. */
@@ -780,7 +661,7 @@ export class PartitionLog {
     }
     try {
       if (this.failure) throw this.failure;
-      await this.groupCommit.request();
+      await this.flusher.syncAll();
       await this.active.flushAndSyncIndexes();
       // A partition with nothing in it replays nothing at the next start: no file for it.
       if (this.nextOffset > this.startOffset || this.producers.size > 0) this.producerSnapshots.take(this.nextOffset, this.producers.snapshotEntries(), (offset) => this.sync(offset));
@@ -791,16 +672,4 @@ export class PartitionLog {
       this.listeners.clear();
     }
   }
-}
-
-/**
- * Whether the log can go on after `err`: a write, truncate or open that found no space
- * (ENOSPC/EDQUOT), which left nothing the log cannot cut off, or an open that found no free
- * descriptor (EMFILE/ENFILE), which did nothing. A failed fdatasync or fsync never is, whatever
- * its errno: Linux may already have marked the unwritten pages clean.
- */
-function isRecoverable(err: KafkaStorageError): boolean {
-  if (err.operation === 'fdatasync' || err.operation === 'fsync') return false;
-  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
-  return isNoSpaceError(err) || (err.operation === 'open' && (code === 'EMFILE' || code === 'ENFILE'));
 }

@@ -56,6 +56,16 @@ export class ProducerStateManager {
     return this.entries.values();
   }
 
+  /** The last offset of every producer's newest batch (the batches the log cleaner must keep). */
+  lastBatchOffsets(): Set<number> {
+    const out = new Set<number>();
+    for (const entry of this.entries.values()) {
+      const last = entry.batches.at(-1);
+      if (last !== undefined) out.add(last.lastOffset);
+    }
+    return out;
+  }
+
   /** Starts checking an append round (see {@link ProducerAppendRound}). */
   beginRound(): ProducerAppendRound {
     return new ProducerAppendRound(this.entries);

@@ -1,4 +1,4 @@
-import { batchSizeInBytes, CURRENT_MAGIC, MAGIC_OFFSET, RECORD_BATCH_OVERHEAD, validateRecordBatchAt } from '@sluice/protocol';
+import { batchBaseOffset, batchMaxTimestamp, batchSizeInBytes, CURRENT_MAGIC, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD, validateRecordBatchAt } from '@sluice/protocol';
 import { readFullyAt } from '../io/disk.js';
 
 /** Bytes read per syscall while walking batch headers (covers several index intervals). */
@@ -79,4 +79,16 @@ export function checkedBatches(buf: Buffer): CheckedBatches {
     at += check.sizeInBytes;
   }
   return { length: at, lastBatchAt, damagedAt: -1, damage: '' };
+}
+
+/** Whether the batch at the start of `chunk` has baseOffset `offset` (false for garbage beyond 2^53 too). */
+export function hasBaseOffset(chunk: Buffer, offset: number): boolean {
+  const high = chunk.readInt32BE(0);
+  return high >= 0 && high < 0x20_0000 && batchBaseOffset(chunk, 0) === offset;
+}
+
+/** A batch's maxTimestamp; a damaged value beyond ±2^53 reads as the largest, so the batch is read (and its CRC refuses it). */
+export function maxTimestampOrMax(buf: Buffer, at: number): number {
+  const high = buf.readInt32BE(at + MAX_TIMESTAMP_OFFSET);
+  return high >= 0x20_0000 || high < -0x20_0000 ? Number.MAX_SAFE_INTEGER : batchMaxTimestamp(buf, at);
 }

@@ -1,12 +1,9 @@
 import {
-  batchBaseOffset,
   batchLastOffset,
   batchLastOffsetDelta,
   batchSizeInBytes,
-  batchMaxTimestamp,
   BASE_OFFSET_OFFSET,
   LAST_OFFSET_DELTA_OFFSET,
-  MAX_TIMESTAMP_OFFSET,
   readInt64At,
   RECORD_BATCH_OVERHEAD,
 } from '@sluice/protocol';
@@ -26,7 +23,8 @@ import { openFiles, type CachedFile } from '../io/fd-cache.js';
 import { fetchBufferPool } from '../io/fetch-buffer-pool.js';
 import type { LogConfig } from '../log-config.js';
 import { CorruptSegmentError } from '../errors.js';
-import { checkedBatches, scanBatchHeaders } from './batch-scanner.js';
+import { checkedBatches, hasBaseOffset, maxTimestampOrMax, scanBatchHeaders } from './batch-scanner.js';
+import { FetchEnds } from './fetch-ends.js';
 import { OffsetIndex } from './offset-index.js';
 import {
   DELETED_FILE_SUFFIX,
@@ -57,24 +55,6 @@ type BatchesRead = Omit<SegmentFetchRead, 'lastOffset'> & { readonly lastBatchAt
 
 const EMPTY = Buffer.alloc(0);
 const NOT_FOUND: BatchesRead = { found: false, data: EMPTY, position: -1, lastBatchAt: -1 };
-
-/**
- * Fetch ends a segment remembers (offset -> byte position), oldest dropped first: one per
- * consumer reading it in a chain, each a few dozen bytes.
- */
-const MAX_FETCH_ENDS = 64;
-
-/** Whether the batch at the start of `chunk` has baseOffset `offset` (false for garbage beyond 2^53 too). */
-function hasBaseOffset(chunk: Buffer, offset: number): boolean {
-  const high = chunk.readInt32BE(0);
-  return high >= 0 && high < 0x20_0000 && batchBaseOffset(chunk, 0) === offset;
-}
-
-/** A batch's maxTimestamp; a damaged value beyond ±2^53 reads as the largest, so the batch is read (and its CRC refuses it). */
-function maxTimestampOrMax(buf: Buffer, at: number): number {
-  const high = buf.readInt32BE(at + MAX_TIMESTAMP_OFFSET);
-  return high >= 0x20_0000 || high < -0x20_0000 ? Number.MAX_SAFE_INTEGER : batchMaxTimestamp(buf, at);
-}
 
 /** Where a batch was found in a segment: its byte position, size and last offset. */
 export interface BatchLocation {
@@ -138,8 +118,8 @@ export class LogSegment {
   /** When the first append to this segment object happened (ms, the injected clock), or null. */
   firstAppendMs: number | null = null;
   private refs = 0;
-  /** Where recent fetch reads ended: baseOffset of the batch there -> its byte position (`readAtFetchEnd`). */
-  private readonly fetchEnds = new Map<number, number>();
+  /** Where recent fetch reads ended (`readAtFetchEnd`). */
+  private readonly fetchEnds = new FetchEnds();
   private deleted = false;
   private onIdle: (() => void) | null = null;
 
@@ -440,7 +420,7 @@ export class LogSegment {
     const { found, data, position, lastBatchAt } = read;
     if (lastBatchAt < 0) return { found, data, position, lastOffset: -1 };
     const lastOffset = batchLastOffset(data, lastBatchAt);
-    this.rememberFetchEnd(lastOffset + 1, position + data.length);
+    this.fetchEnds.remember(lastOffset + 1, position + data.length);
     return { found, data, position, lastOffset };
   }
 
@@ -489,7 +469,7 @@ export class LogSegment {
     const chunk = await this.read(position, Math.min(maxBytes, endPosition - position), true);
     if (chunk.length < RECORD_BATCH_OVERHEAD || !hasBaseOffset(chunk, offset)) {
       fetchBufferPool.release(chunk);
-      this.fetchEnds.delete(offset);
+      this.fetchEnds.forget(offset);
       return null;
     }
     const whole = checkedBatches(chunk);
@@ -503,11 +483,6 @@ export class LogSegment {
   }
 
   /** Notes that a batch with baseOffset `offset` starts at byte `position` (a fetch read ended there). */
-  private rememberFetchEnd(offset: number, position: number): void {
-    this.fetchEnds.delete(offset);
-    this.fetchEnds.set(offset, position);
-    if (this.fetchEnds.size > MAX_FETCH_ENDS) this.fetchEnds.delete(this.fetchEnds.keys().next().value!);
-  }
 
   /**
    * The first batch at or after byte `start` whose maxTimestamp is >= `timestampMs`, below
