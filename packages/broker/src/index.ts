@@ -17,4 +17,4 @@ export { BrokerConfigError, type ConfigKey } from './config/config-def.js';
 export { renderConfigurationDoc } from './config/config-docs.js';
 export { renderProtocolTable } from './protocol-docs.js';
 export { logConfigDefaults } from './config/log-config-defaults.js';
-export { TOPIC_CONFIG_BROKER_SYNONYMS } from './config/described-configs.js';
+export { TOPIC_CONFIG_BROKER_SYNONYMS } from './config/log-config-defaults.js';

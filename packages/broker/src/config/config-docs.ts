@@ -1,5 +1,6 @@
 import { LOG_CONFIG_KEYS } from '@sluice/storage';
 import { BROKER_CONFIG_KEYS } from './broker-config.js';
+import { TOPIC_CONFIG_BROKER_SYNONYMS } from './log-config-defaults.js';
 
 const escape = (text: string) => text.replaceAll('|', '\\|');
 
@@ -35,7 +36,7 @@ export function renderConfigurationDoc(): string {
     '| key | type | valid | default | meaning |',
     '|---|---|---|---|---|',
     ...LOG_CONFIG_KEYS.map((k) => {
-      const broker = BROKER_DEFAULT_OF[k.name];
+      const broker = TOPIC_CONFIG_BROKER_SYNONYMS[k.name];
       return `| \`${k.name}\` | ${k.type} | ${escape(k.validDescription)} | \`${String(k.default)}\`${broker ? ` (\`${broker}\`)` : ''} | ${escape(k.doc)} |`;
     }),
     '',
@@ -43,19 +44,3 @@ export function renderConfigurationDoc(): string {
   return lines.join('\n');
 }
 
-/** Which broker key supplies each topic key's default (Kafka's naming). */
-const BROKER_DEFAULT_OF: Record<string, string> = {
-  'segment.bytes': 'log.segment.bytes',
-  'segment.ms': 'log.roll.ms',
-  'retention.ms': 'log.retention.ms',
-  'retention.bytes': 'log.retention.bytes',
-  'index.interval.bytes': 'log.index.interval.bytes',
-  'segment.index.bytes': 'log.index.size.max.bytes',
-  'max.message.bytes': 'message.max.bytes',
-  'message.timestamp.type': 'log.message.timestamp.type',
-  'cleanup.policy': 'log.cleanup.policy',
-  'min.cleanable.dirty.ratio': 'log.cleaner.min.cleanable.ratio',
-  'min.compaction.lag.ms': 'log.cleaner.min.compaction.lag.ms',
-  'max.compaction.lag.ms': 'log.cleaner.max.compaction.lag.ms',
-  'delete.retention.ms': 'log.cleaner.delete.retention.ms',
-};

@@ -24,3 +24,24 @@ export function logConfigDefaults(config: BrokerConfig): LogConfig {
     deleteRetentionMs: config['log.cleaner.delete.retention.ms'],
   };
 }
+
+/**
+ * The broker key whose value is the default of each topic key (Kafka `LogConfig`'s synonyms,
+ * `ServerTopicConfigSynonyms`): the same pairs `logConfigDefaults` reads. A topic key absent
+ * here (`file.delete.delay.ms`) takes its default from the topic table alone.
+ */
+export const TOPIC_CONFIG_BROKER_SYNONYMS: Readonly<Record<string, keyof BrokerConfig>> = {
+  'segment.bytes': 'log.segment.bytes',
+  'segment.ms': 'log.roll.ms',
+  'retention.ms': 'log.retention.ms',
+  'retention.bytes': 'log.retention.bytes',
+  'index.interval.bytes': 'log.index.interval.bytes',
+  'segment.index.bytes': 'log.index.size.max.bytes',
+  'max.message.bytes': 'message.max.bytes',
+  'message.timestamp.type': 'log.message.timestamp.type',
+  'cleanup.policy': 'log.cleanup.policy',
+  'min.cleanable.dirty.ratio': 'log.cleaner.min.cleanable.ratio',
+  'min.compaction.lag.ms': 'log.cleaner.min.compaction.lag.ms',
+  'max.compaction.lag.ms': 'log.cleaner.max.compaction.lag.ms',
+  'delete.retention.ms': 'log.cleaner.delete.retention.ms',
+};
