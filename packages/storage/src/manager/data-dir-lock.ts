@@ -1,12 +1,19 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { KafkaStorageError } from '../errors.js';
-import { createFileExclusive, makeDir, readWholeFile, removeFile, renamePath, uniqueSuffix } from '../io/disk.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createFileExclusive, makeDir, readWholeFile, removeFile } from '../io/disk.js';
 
 /** The lock file in a data directory (Kafka's `LogManager.LockFileName`). */
 export const DATA_DIR_LOCK_FILE = '.lock';
 
-/** Renames and re-creations tried before giving up on a lock contended by several starters. */
-const MAX_LOCK_ATTEMPTS = 5;
+/** Creations tried before giving up on a lock contended by several starters. */
+const MAX_LOCK_ATTEMPTS = 20;
+
+/** Pause before retrying while another starter is breaking the same stale lock, in ms. */
+const CONTENDED_RETRY_MS = 10;
+
+/** Nesting of break markers followed (a marker left by a starter that died while breaking...). */
+const MAX_BREAK_DEPTH = 4;
 
 /**
  * Another live process holds the data directory. Fatal at start: two brokers on one directory
@@ -44,8 +51,11 @@ interface LockHolder {
  * process after a crash never blocks a restart. Off Linux only the pid is checked; a reused pid
  * then needs the file removed by hand (the error names it).
  *
- * Taking over a stale lock renames it aside first and checks that what moved is the stale content
- * it judged; should a concurrent starter have replaced it in between, the live lock is put back.
+ * Taking over a stale lock is serialized by a break marker named after the stale content
+ * (`.lock.break-<sha256 prefix>`, created exclusively): only the marker's creator may remove a
+ * lock with that content, and it removes it only if the lock still has it, so a live lock written
+ * by a concurrent starter is never removed. A marker left by a starter that died while breaking is
+ * itself stale and broken the same way.
  *
  * Concurrency contract: one instance per broker; `release()` is idempotent.
  */
@@ -76,7 +86,7 @@ export class DataDirLock {
       const text = existing.toString('utf8');
       const holder = parseHolder(text);
       if (holder !== null && (await isAlive(holder))) throw new DataDirLockedError(dataDir, holder.pid);
-      await breakStaleLock(file, text);
+      if (!(await breakStaleLock(file, text, content, 0))) await sleep(CONTENDED_RETRY_MS);
     }
     throw new DataDirLockedError(dataDir, null);
   }
@@ -130,18 +140,30 @@ async function processStartTime(pid: number): Promise<string | null> {
 }
 
 /**
- * Removes a stale lock whose content was `staleText`, unless a concurrent starter replaced it
- * since: rename is atomic, so exactly one remover moves any given file; what it moved is checked.
+ * Removes `file` if it still holds `staleText`, under the break marker for that content.
+ *
+ * @param ownContent what this starter writes in a marker (its holder line).
+ * @returns false when another live starter holds the marker (the caller waits and retries);
+ *   true otherwise (the lock was removed, or changed meanwhile: the caller looks again).
+ * @throws KafkaStorageError on I/O failure.
  */
-async function breakStaleLock(file: string, staleText: string): Promise<void> {
-  const aside = `${file}.stale.${process.pid}.${uniqueSuffix()}`;
-  try {
-    await renamePath(file, aside);
-  } catch (err) {
-    if (err instanceof KafkaStorageError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return;
-    throw err;
+async function breakStaleLock(file: string, staleText: string, ownContent: string, depth: number): Promise<boolean> {
+  const marker = `${file}.break-${createHash('sha256').update(staleText).digest('hex').slice(0, 16)}`;
+  if (!(await createFileExclusive(marker, Buffer.from(ownContent)))) {
+    const existing = await readWholeFile(marker);
+    if (existing === null) return true; // that breaker finished meanwhile
+    const markerText = existing.toString('utf8');
+    const holder = parseHolder(markerText);
+    if (holder !== null && (await isAlive(holder))) return false;
+    if (depth < MAX_BREAK_DEPTH) await breakStaleLock(marker, markerText, ownContent, depth + 1);
+    return true;
   }
-  const moved = await readWholeFile(aside);
-  if (moved !== null && moved.toString('utf8') !== staleText) await createFileExclusive(file, moved);
-  await removeFile(aside);
+  try {
+    // Nobody else removes a file with this content while the marker is ours, so read-then-remove is safe.
+    const current = await readWholeFile(file);
+    if (current !== null && current.toString('utf8') === staleText) await removeFile(file);
+  } finally {
+    await removeFile(marker);
+  }
+  return true;
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -58,14 +59,28 @@ describe('the data directory lock', () => {
     await acquire();
   });
 
-  it('lets exactly one of several starters take over one stale lock', async () => {
-    await writeLock(`pid=${deadPid()}\nstartTime=12345\n`);
-    const results = await Promise.allSettled(Array.from({ length: 6 }, () => DataDirLock.acquire(dir)));
-    const winners = results.filter((r) => r.status === 'fulfilled');
-    expect(winners).toHaveLength(1);
-    held.push(winners[0]!.value);
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DataDirLockedError);
-    const leftovers = (await fs.readdir(dir)).filter((name) => name !== DATA_DIR_LOCK_FILE);
-    expect(leftovers).toEqual([]);
+  it('lets exactly one of several starters take over one stale lock, round after round', async () => {
+    // One round rarely hits the window where a breaker acts on a lock another starter just took;
+    // many rounds with varied stale contents do (the old rename-aside scheme failed here).
+    const stalePid = deadPid();
+    for (let round = 0; round < 40; round++) {
+      await writeLock(round % 4 === 3 ? '' : `pid=${stalePid}\nstartTime=${12345 + round}\n`);
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => DataDirLock.acquire(dir)));
+      const winners = results.filter((r) => r.status === 'fulfilled');
+      expect(winners, `round ${round}`).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DataDirLockedError);
+      const leftovers = (await fs.readdir(dir)).filter((name) => name !== DATA_DIR_LOCK_FILE);
+      expect(leftovers, `round ${round}`).toEqual([]);
+      await winners[0]!.value.release();
+    }
+  });
+
+  it('breaks a break marker left by a starter that died while taking over a stale lock', async () => {
+    const stale = `pid=${deadPid()}\nstartTime=12345\n`;
+    await writeLock(stale);
+    const marker = `${DATA_DIR_LOCK_FILE}.break-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`;
+    await fs.writeFile(path.join(dir, marker), `pid=${deadPid()}\nstartTime=777\n`);
+    await acquire();
+    expect((await fs.readdir(dir)).sort()).toEqual([DATA_DIR_LOCK_FILE]);
   });
 });
