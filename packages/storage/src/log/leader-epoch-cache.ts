@@ -25,10 +25,10 @@ export interface EpochEndOffset {
  *   before that round advances the recovery point; a round's target is the log end offset at its
  *   start, and entries are assigned after their batches are written, so every entry whose
  *   startOffset is below the recovery point is in the file;
- * - at open, the file is truncated to the recovered log end ({@link truncateFromEnd}) and the
- *   partitionLeaderEpoch of every batch recovery walked (all batches at or above the recovery
- *   point, which is all the file may lack) is assigned again ({@link assign}); a missing or
- *   unparseable file is rebuilt from every batch of the log;
+ * - at open, the file's entries below the first batch recovery walked are kept and the
+ *   partitionLeaderEpoch of every batch it walked (all batches from the segment holding the
+ *   recovery point on, which is all the file may lack) decides the rest (leader-epoch-loader.ts);
+ *   a missing or unparseable file is rebuilt from every batch of the log;
  * - truncation writes the file before it resolves, after the log itself is cut durably.
  * So the cache and the log agree after any crash, and a write that fails leaves the cache dirty
  * (the next round retries; the round fails, so the recovery point does not advance).

@@ -16,15 +16,20 @@ export interface LoadLeaderEpochOptions {
   readonly logEndOffset: number;
   /** Epoch starts among the batches recovery walked (`LoadedLog.recoveredEpochs`). */
   readonly recoveredEpochs: readonly EpochEntry[];
+  /** baseOffset of the first batch recovery walked (`LoadedLog.recoveredFrom`). */
+  readonly recoveredFrom: number;
   readonly logger: Logger;
 }
 
 /**
  * Opens a partition's leader epoch cache after its log is recovered (Kafka
  * `UnifiedLog.initializeLeaderEpochCache` plus the epoch part of `LogLoader`): reads
- * `leader-epoch-checkpoint`, drops the entries at or above the log end (their batches were lost
- * or truncated away) and below the log start, then assigns the epochs recovery found in the
- * batches it walked (see `LeaderEpochCache` for why that is all the file may lack). When the file
+ * `leader-epoch-checkpoint` and keeps its entries below the first batch recovery walked (the
+ * file held them before the recovery point passed them; see `LeaderEpochCache`); from there on
+ * the walked batches are the truth: each partitionLeaderEpoch other than the latest kept one
+ * starts an entry (the latest kept epoch continuing into the walk is not a new start; a lower
+ * one means the kept tail is stale, which `assign` removes). Entries below the log start are
+ * dropped. When the file
  * is missing or does not parse, every batch header of the log is scanned once instead and, for a
  * log that is not empty, the cache is left dirty, so the next sync writes the file.
  *
@@ -33,22 +38,25 @@ export interface LoadLeaderEpochOptions {
 export async function loadLeaderEpochCache(options: LoadLeaderEpochOptions): Promise<LeaderEpochCache> {
   const { dir, logStartOffset, logEndOffset, logger } = options;
   const stored = await readLeaderEpochCheckpoint(dir);
-  let cache: LeaderEpochCache;
   if (stored === null) {
     const scanned = await scanLogEpochs(options.segments, logStartOffset, logEndOffset, logger);
     // Written at the next sync when the log holds anything, so the scan happens once.
-    cache = new LeaderEpochCache(dir, [], logEndOffset > logStartOffset, false);
+    const cache = new LeaderEpochCache(dir, [], logEndOffset > logStartOffset, false);
     for (const entry of scanned) cache.assign(entry.epoch, entry.startOffset);
+    cache.truncateFromStart(logStartOffset);
     if (scanned.length > 0) logger.info({ epochs: scanned.length }, 'rebuilt the leader epoch cache from the log: leader-epoch-checkpoint was missing or invalid');
-  } else {
-    cache = new LeaderEpochCache(dir, stored);
+    return cache;
   }
-  cache.truncateFromEnd(logEndOffset);
+  const merged = new LeaderEpochCache(dir, stored);
+  merged.truncateFromEnd(Math.min(logEndOffset, options.recoveredFrom));
   for (const entry of options.recoveredEpochs) {
-    if (entry.startOffset < logEndOffset) cache.assign(entry.epoch, entry.startOffset);
+    if (entry.epoch !== merged.latestEpoch) merged.assign(entry.epoch, entry.startOffset);
   }
-  cache.truncateFromStart(logStartOffset);
-  return cache;
+  merged.truncateFromStart(logStartOffset);
+  const entries = merged.entries();
+  // Dirty (one write at the next sync) only when the result differs from the file.
+  const same = entries.length === stored.length && entries.every((e, i) => e.epoch === stored[i]!.epoch && e.startOffset === stored[i]!.startOffset);
+  return new LeaderEpochCache(dir, entries, !same);
 }
 
 /** Epoch starts of every batch in [from, to) of the log, from batch headers (no CRC check). */

@@ -57,6 +57,8 @@ export interface LoadedLog {
    * `LeaderEpochCache`).
    */
   readonly recoveredEpochs: EpochEntry[];
+  /** baseOffset of the first batch this load walked (`logEndOffset` when none): where `recoveredEpochs` begins. */
+  readonly recoveredFrom: number;
 }
 
 /** Outcome of walking one segment's batches. */
@@ -115,7 +117,13 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
   }
 
   const recoveredEpochs: EpochEntry[] = [];
+  let recoveredFrom = -1;
+  let lastWalked = -1;
   const onBatch = (leaderEpoch: number, baseOffset: number): void => {
+    // A segment walked again after salvage repeats its batches: each counts once.
+    if (baseOffset <= lastWalked) return;
+    if (recoveredFrom < 0) recoveredFrom = baseOffset;
+    lastWalked = baseOffset;
     if (leaderEpoch >= 0 && recoveredEpochs.at(-1)?.epoch !== leaderEpoch) recoveredEpochs.push({ epoch: leaderEpoch, startOffset: baseOffset });
   };
   let nextOffset: number;
@@ -148,7 +156,7 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
   const active = segments.at(-1)!;
   nextOffset = Math.max(nextOffset, active.baseOffset);
   const logStartOffset = Math.min(Math.max(options.logStartOffset, segments[0]!.baseOffset), nextOffset);
-  return { segments, logEndOffset: nextOffset, logStartOffset, recoveryPoint: nextOffset, recoveredEpochs };
+  return { segments, logEndOffset: nextOffset, logStartOffset, recoveryPoint: nextOffset, recoveredEpochs, recoveredFrom: recoveredFrom < 0 ? nextOffset : recoveredFrom };
 }
 
 /**

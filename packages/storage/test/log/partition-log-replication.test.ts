@@ -100,6 +100,26 @@ describe('PartitionLog leader appends with a leader epoch', () => {
       { epoch: 2, startOffset: 2 },
     ]);
   });
+
+  it('keeps the start of an epoch that began before the recovery walk, and the later epochs (crash mid-epoch)', async () => {
+    const config = { segmentBytes: 300 };
+    fx.log = await openLog(fx.dir, config);
+    for (const [epoch, batches] of [[1, 2], [2, 8], [3, 2]] as const) {
+      for (let i = 0; i < batches; i++) await fx.log.append(simpleBatch(2, 1_000), { leaderEpoch: epoch });
+    }
+    await fx.log.sync();
+    const expected = [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 2, startOffset: 4 },
+      { epoch: 3, startOffset: 20 },
+    ];
+    expect(fx.log.leaderEpochEntries()).toEqual(expected);
+    // kill -9 with a checkpointed recovery point in a later segment of epoch 2: recovery walks
+    // from that segment, whose first batch is not where epoch 2 started.
+    const walkFrom = fx.log.logSegments.find((s) => s.baseOffset > 4 && s.baseOffset < 20)!.baseOffset;
+    fx.log = await openLog(fx.dir, config, { recoveryPoint: walkFrom + 1 });
+    expect(fx.log.leaderEpochEntries()).toEqual(expected);
+  });
 });
 
 describe('PartitionLog.appendAsFollower', () => {
