@@ -16,6 +16,7 @@ import { appendInfoOf, isQueuedTask, type AppendInfo, type PendingAppend, type Q
 import { validateFollowerAppend } from './follower-append.js';
 import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache.js';
 import { loadLeaderEpochCache } from './leader-epoch-loader.js';
+import { HighWatermark } from './high-watermark.js';
 
 export type { AppendInfo } from './pending-append.js';
 import { listProducerSnapshots, loadProducerState } from '../producer/producer-state-loader.js';
@@ -125,10 +126,7 @@ export class PartitionLog {
   private readonly pendingDeletes = new Set<LogSegment>();
   private readonly flusher: LogFlusher;
   private producerSnapshots: ProducerSnapshots;
-  /** The high watermark once replicated (see {@link useReplicatedHighWatermark}); null: it is the log end offset. */
-  private replicatedHighWatermark: number | null = null;
-  /** Where the high watermark ends in the segments, for reads bounded by it (computed lazily). */
-  private highWatermarkEnd: { readonly offset: number; readonly segments: readonly LogSegment[]; readonly endSegment: LogSegment; readonly endPosition: number } | null = null;
+  private readonly hw: HighWatermark;
   private readonly damageReports: DamageReports;
   /** Serializes changes to inactive segments: retention deletions and cleaner swaps. */
   private segmentChanges: Promise<unknown> = Promise.resolve();
@@ -148,10 +146,11 @@ export class PartitionLog {
     /** Where each leader epoch starts (KIP-101). */
     private readonly epochCache: LeaderEpochCache,
     /** See `PartitionLogOptions.highWatermark`. */
-    private readonly checkpointedHighWatermark: number | undefined,
+    checkpointedHighWatermark: number | undefined,
     private readonly onTruncated: (() => Promise<void>) | undefined,
   ) {
     this.producerSnapshots = new ProducerSnapshots(dir, snapshotOffsets, logger);
+    this.hw = new HighWatermark(checkpointedHighWatermark);
     this.damageReports = new DamageReports(logger);
     this.segments = loaded.segments;
     this.nextOffset = loaded.logEndOffset;
@@ -221,12 +220,12 @@ export class PartitionLog {
    * or after {@link useReplicatedHighWatermark} what the replica manager last set.
    */
   get highWatermark(): number {
-    return this.replicatedHighWatermark ?? this.nextOffset;
+    return this.hw.value(this.nextOffset);
   }
 
   /** Whether the high watermark is moved by the replica manager rather than following appends. */
   get hasReplicatedHighWatermark(): boolean {
-    return this.replicatedHighWatermark !== null;
+    return this.hw.isReplicated;
   }
 
   /**
@@ -236,9 +235,7 @@ export class PartitionLog {
    * {@link updateHighWatermark} (up) and truncation (down). Idempotent.
    */
   useReplicatedHighWatermark(): void {
-    if (this.replicatedHighWatermark !== null) return;
-    const start = this.checkpointedHighWatermark ?? this.startOffset;
-    this.replicatedHighWatermark = Math.min(Math.max(start, this.startOffset), this.nextOffset);
+    this.hw.useReplicated(this.startOffset, this.nextOffset);
   }
 
   /**
@@ -249,11 +246,7 @@ export class PartitionLog {
    * (before {@link useReplicatedHighWatermark}), where it is the log end offset.
    */
   updateHighWatermark(offset: number): boolean {
-    const current = this.replicatedHighWatermark;
-    if (current === null) return false;
-    const next = Math.min(Math.max(offset, this.startOffset), this.nextOffset);
-    if (next <= current) return false;
-    this.replicatedHighWatermark = next;
+    if (!this.hw.update(offset, this.startOffset, this.nextOffset)) return false;
     this.notifyListeners();
     return true;
   }
@@ -392,8 +385,8 @@ export class PartitionLog {
       if (this.failure) throw this.failure;
       if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
       if (records.length === 0) return Promise.resolve({ firstOffset: -1, lastOffset: -1 });
+      // The offset check waits for the append's turn: a truncation queued before it lowers the log end.
       const follower = validateFollowerAppend(records);
-      if (follower.firstOffset < this.nextOffset) throw new UnexpectedAppendOffsetError(follower.firstOffset, this.nextOffset);
       return new Promise<AppendInfo>((resolve, reject) => {
         this.queue.push({
           records,
@@ -721,28 +714,11 @@ export class PartitionLog {
     const upTo = opts?.upTo === 'log-end' ? logEndOffset : highWatermark;
     if (fetchOffset >= upTo) return { records: [], sizeInBytes: 0, highWatermark, logStartOffset };
     const read = async (): Promise<{ records: Buffer[]; sizeInBytes: number }> => {
-      const snapshot = upTo === logEndOffset ? this.snapshot() : await this.snapshotBelow(upTo);
+      const snapshot = upTo === logEndOffset ? this.snapshot() : await this.hw.snapshotBelow(this.segments, upTo);
       return readBatches(snapshot, fetchOffset, maxBytes, opts?.minOneBatch ?? true);
     };
     const { records, sizeInBytes } = await read().catch((err: unknown) => this.damageReports.rethrow(err));
     return { records, sizeInBytes, highWatermark, logStartOffset };
-  }
-
-  /**
-   * A snapshot ending before the first batch whose lastOffset >= `offset` (the high watermark:
-   * a batch straddling it is not yet readable). Remembered until the offset or the segments
-   * change, so reads cost one lookup per high watermark move.
-   */
-  private async snapshotBelow(offset: number): Promise<LogSnapshot> {
-    const segments = this.segments;
-    const known = this.highWatermarkEnd;
-    if (known !== null && known.offset === offset && known.segments === segments) return known;
-    const endSegment = segments[Math.max(floorSegmentIndex(segments, offset), 0)]!;
-    const found = await endSegment.findBatch(offset, endSegment.size);
-    // Complete even when nothing was found in the active segment: every batch below `offset` (<=
-    // the log end) is written already, and later appends all end at or above it.
-    this.highWatermarkEnd = { offset, segments, endSegment, endPosition: found?.position ?? endSegment.size };
-    return this.highWatermarkEnd;
   }
 
   /**
@@ -786,7 +762,7 @@ export class PartitionLog {
     // next one starts at or below the high watermark): logStartOffset never passes it.
     const next = (i: number): number => this.segments[this.segments.indexOf(toDelete[i]!) + 1]?.baseOffset ?? Number.POSITIVE_INFINITY;
     let n = toDelete.length;
-    if (this.replicatedHighWatermark !== null) while (n > 0 && next(n - 1) > this.replicatedHighWatermark) n--;
+    if (this.hw.isReplicated) while (n > 0 && next(n - 1) > this.highWatermark) n--;
     if (n === 0) return Promise.resolve(0);
     const deletable = toDelete.slice(0, n);
     return this.withSegmentChanges(() => this.deleteOldest(deletable));
@@ -902,8 +878,7 @@ export class PartitionLog {
     this.segments = segments.slice(0, keep);
     this.nextOffset = end;
     this.startOffset = Math.min(this.startOffset, end);
-    if (this.replicatedHighWatermark !== null) this.replicatedHighWatermark = Math.min(this.replicatedHighWatermark, end);
-    this.highWatermarkEnd = null;
+    this.hw.truncatedTo(end);
     this.flusher.truncatedTo(end);
     this.logger.info({ offset, logEndOffset: end, deletedSegments: doomed.length }, 'truncated the log');
     try {
@@ -931,8 +906,7 @@ export class PartitionLog {
       this.segments = [segment];
       this.nextOffset = offset;
       this.startOffset = offset;
-      if (this.replicatedHighWatermark !== null) this.replicatedHighWatermark = offset;
-      this.highWatermarkEnd = null;
+      this.hw.restartedAt(offset);
       this.flusher.restartedAt(offset);
       this.logger.info({ logStartOffset: offset, deletedSegments: doomed.length }, 'emptied the log');
       await fsyncDir(this.dir);

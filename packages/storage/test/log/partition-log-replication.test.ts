@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { batchPartitionLeaderEpoch, CRC_OFFSET, ErrorCode } from '@sluice/protocol';
 import { describe, expect, it } from 'vitest';
+import { cleanableRange } from '../../src/cleaner/cleanable-range.js';
+import { applyRetention } from '../../src/manager/retention.js';
 import { CorruptRecordError, UnexpectedAppendOffsetError } from '../../src/errors.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE } from '../../src/log/leader-epoch-checkpoint.js';
 import { idempotentBatch } from '../helpers/idempotent-batch-fixture.js';
@@ -264,5 +266,20 @@ describe('PartitionLog high watermark', () => {
     fx.log = await openLog(fx.dir, {}, { logStartOffset: 2 });
     fx.log.useReplicatedHighWatermark();
     expect(fx.log.highWatermark).toBe(2);
+  });
+
+  it('limits retention and the cleaner to segments that end at or below it', async () => {
+    fx.log = await openLog(fx.dir, { segmentBytes: 300, cleanupPolicy: 'compact,delete', retentionBytes: 0 });
+    fx.log.useReplicatedHighWatermark();
+    for (let i = 0; i < 12; i++) await fx.log.appendAsFollower(leaderBatch(i * 2, 2, 1));
+    const bases = fx.log.logSegments.map((s) => s.baseOffset);
+    expect(bases.length).toBeGreaterThan(3);
+    // Inside the third segment: the first two end at or below it.
+    fx.log.updateHighWatermark(bases[2]! + 1);
+    expect((await cleanableRange(fx.log, 0, 0)).firstUncleanableOffset).toBe(bases[2]);
+    // retention.bytes 0 wants every inactive segment gone; only those below the high watermark go.
+    await applyRetention(fx.log, 0);
+    expect(fx.log.logStartOffset).toBe(bases[2]);
+    expect(fx.log.logSegments[0]!.baseOffset).toBe(bases[2]);
   });
 });

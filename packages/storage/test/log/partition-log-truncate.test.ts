@@ -142,9 +142,13 @@ describe('PartitionLog.truncateTo', () => {
     await expect(before).resolves.toEqual({ firstOffset: 3, lastOffset: 5 });
     await truncation;
     await expect(after).resolves.toEqual({ firstOffset: 3, lastOffset: 4 });
+    // An append sent right after a truncation it did not wait for is checked against the new end.
+    const cut = fx.log.truncateTo(3);
+    await expect(fx.log.appendAsFollower(leaderBatch(3, 1, 3))).resolves.toEqual({ firstOffset: 3, lastOffset: 3 });
+    await cut;
     expect(await batches(fx.log)).toEqual([
       { baseOffset: 0, lastOffset: 2, epoch: 1 },
-      { baseOffset: 3, lastOffset: 4, epoch: 2 },
+      { baseOffset: 3, lastOffset: 3, epoch: 3 },
     ]);
   });
 
