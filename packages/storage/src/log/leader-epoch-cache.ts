@@ -46,27 +46,11 @@ export class LeaderEpochCache {
     /** The partition directory holding `leader-epoch-checkpoint`. */
     private readonly dir: string,
     entries: readonly EpochEntry[] = [],
-    /** Whether `entries` differ from the file (e.g. rebuilt from the log). */
+    /** Whether `entries` differ from the file (e.g. rebuilt from the log, or no file). */
     dirty = false,
-    /** Whether the file exists (read at load); see {@link hasFile}. */
-    private fileExists = true,
   ) {
     this.epochs = [...entries];
     this.dirty = dirty;
-  }
-
-  /**
-   * Whether `leader-epoch-checkpoint` exists. A log that has data but no file is scanned whole at
-   * the next open, so its owner writes the file at a clean shutdown ({@link markDirty}) even
-   * when no epoch was ever recorded.
-   */
-  get hasFile(): boolean {
-    return this.fileExists;
-  }
-
-  /** Makes the next {@link flush} write the file even if nothing changed. */
-  markDirty(): void {
-    this.dirty = true;
   }
 
   /** The entries, ascending (a copy). */
@@ -179,7 +163,6 @@ export class LeaderEpochCache {
       this.dirty = false;
       try {
         await writeLeaderEpochCheckpoint(this.dir, this.epochs);
-        this.fileExists = true;
       } catch (err) {
         this.dirty = true;
         throw err;

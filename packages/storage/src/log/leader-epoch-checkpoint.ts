@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readWholeFile, writeFileAtomic } from '../io/disk.js';
+import { closeFile, openFile, readWholeFile, writeAt, writeFileAtomic } from '../io/disk.js';
 
 /** The leader epoch checkpoint's file name in the partition directory (Kafka's name). */
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
@@ -64,6 +64,27 @@ export async function readLeaderEpochCheckpoint(dir: string): Promise<EpochEntry
  * @throws KafkaStorageError (→ 56) on I/O failure; the old file is then intact.
  */
 export async function writeLeaderEpochCheckpoint(dir: string, entries: readonly EpochEntry[]): Promise<void> {
+  await writeFileAtomic(leaderEpochCheckpointPath(dir), encode(entries));
+}
+
+/**
+ * Writes an empty checkpoint with no fsync: for a new, empty partition, so later opens find a
+ * file instead of scanning the log. Losing or tearing it in a crash is harmless (a missing or
+ * invalid file is rebuilt from the log, which the scan does correctly), so it costs no fsync.
+ *
+ * @throws KafkaStorageError (→ 56) on I/O failure.
+ */
+export async function writeEmptyLeaderEpochCheckpointUnsynced(dir: string): Promise<void> {
+  const filePath = leaderEpochCheckpointPath(dir);
+  const fd = await openFile(filePath, 'w');
+  try {
+    await writeAt(fd, filePath, encode([]), 0);
+  } finally {
+    await closeFile(fd, filePath);
+  }
+}
+
+function encode(entries: readonly EpochEntry[]): Buffer {
   const lines = [String(LEADER_EPOCH_CHECKPOINT_VERSION), String(entries.length), ...entries.map((e) => `${e.epoch} ${e.startOffset}`)];
-  await writeFileAtomic(leaderEpochCheckpointPath(dir), Buffer.from(lines.join('\n') + '\n', 'utf8'));
+  return Buffer.from(lines.join('\n') + '\n', 'utf8');
 }

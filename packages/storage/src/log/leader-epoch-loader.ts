@@ -4,7 +4,7 @@ import { CorruptSegmentError } from '../errors.js';
 import type { LogSegment } from '../segment/log-segment.js';
 import { scanBatchHeaders } from '../segment/batch-scanner.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { readLeaderEpochCheckpoint, type EpochEntry } from './leader-epoch-checkpoint.js';
+import { readLeaderEpochCheckpoint, writeEmptyLeaderEpochCheckpointUnsynced, type EpochEntry } from './leader-epoch-checkpoint.js';
 
 /** What {@link loadLeaderEpochCache} needs: the recovered log. */
 export interface LoadLeaderEpochOptions {
@@ -30,18 +30,23 @@ export interface LoadLeaderEpochOptions {
  * starts an entry (the latest kept epoch continuing into the walk is not a new start; a lower
  * one means the kept tail is stale, which `assign` removes). Entries below the log start are
  * dropped. When the file
- * is missing or does not parse, every batch header of the log is scanned once instead and, for a
- * log that is not empty, the cache is left dirty, so the next sync writes the file.
+ * is missing or does not parse, every batch header of the log is scanned once instead and the
+ * cache is left dirty, so the next sync writes the file; an empty log gets an empty file at once.
  *
  * @throws KafkaStorageError (→ 56) on I/O failure.
  */
 export async function loadLeaderEpochCache(options: LoadLeaderEpochOptions): Promise<LeaderEpochCache> {
   const { dir, logStartOffset, logEndOffset, logger } = options;
   const stored = await readLeaderEpochCheckpoint(dir);
+  if (stored === null && logEndOffset === logStartOffset) {
+    // A new partition: an empty file now, so no later open scans; no fsync needed (see there).
+    await writeEmptyLeaderEpochCheckpointUnsynced(dir);
+    return new LeaderEpochCache(dir);
+  }
   if (stored === null) {
     const scanned = await scanLogEpochs(options.segments, logStartOffset, logEndOffset, logger);
-    // Written at the next sync when the log holds anything, so the scan happens once.
-    const cache = new LeaderEpochCache(dir, [], logEndOffset > logStartOffset, false);
+    // Dirty: the next sync writes the file, so the scan happens once.
+    const cache = new LeaderEpochCache(dir, [], true);
     for (const entry of scanned) cache.assign(entry.epoch, entry.startOffset);
     cache.truncateFromStart(logStartOffset);
     if (scanned.length > 0) logger.info({ epochs: scanned.length }, 'rebuilt the leader epoch cache from the log: leader-epoch-checkpoint was missing or invalid');

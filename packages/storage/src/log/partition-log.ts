@@ -335,14 +335,14 @@ export class PartitionLog {
    * partition's producer state in append order: a retry of one of the producer's last 5 batches
    * resolves with the offsets the original got and writes nothing.
    *
+   * With `opts.leaderEpoch` (cluster mode), every batch's partitionLeaderEpoch is set to it (bytes
+   * 12..15, outside the CRC) and the leader epoch cache records it at the append's baseOffset when
+   * it is newer than the cache's latest epoch, once the batches are written.
+   *
    * @throws RecordValidationError (CorruptRecordError 2, RecordBatchTooLargeError 10,
    *   RecordListTooLargeError 18, InvalidRecordError 87), naming the offending batch.
    * @throws ProducerStateError (OUT_OF_ORDER_SEQUENCE_NUMBER 45, INVALID_PRODUCER_EPOCH 47,
    *   UNKNOWN_PRODUCER_ID 59) for an idempotent batch its producer state refuses.
-   * With `opts.leaderEpoch` (cluster mode), every batch's partitionLeaderEpoch is set to it (bytes
-   * 12..15, outside the CRC) and the leader epoch cache records it at the append's baseOffset when
-   * it is newer than the cache's latest epoch.
-   *
    * @throws KafkaStorageError (→ KAFKA_STORAGE_ERROR 56) on I/O failure or a closed log.
    */
   append(records: Buffer, opts?: AppendOptions): Promise<AppendInfo> {
@@ -713,12 +713,13 @@ export class PartitionLog {
     }
     const upTo = opts?.upTo === 'log-end' ? logEndOffset : highWatermark;
     if (fetchOffset >= upTo) return { records: [], sizeInBytes: 0, highWatermark, logStartOffset };
-    const read = async (): Promise<{ records: Buffer[]; sizeInBytes: number }> => {
+    try {
       const snapshot = upTo === logEndOffset ? this.snapshot() : await this.hw.snapshotBelow(this.segments, upTo);
-      return readBatches(snapshot, fetchOffset, maxBytes, opts?.minOneBatch ?? true);
-    };
-    const { records, sizeInBytes } = await read().catch((err: unknown) => this.damageReports.rethrow(err));
-    return { records, sizeInBytes, highWatermark, logStartOffset };
+      const { records, sizeInBytes } = await readBatches(snapshot, fetchOffset, maxBytes, opts?.minOneBatch ?? true);
+      return { records, sizeInBytes, highWatermark, logStartOffset };
+    } catch (err) {
+      return this.damageReports.rethrow(err);
+    }
   }
 
   /**
@@ -1025,8 +1026,6 @@ export class PartitionLog {
     }
     try {
       if (this.failure) throw this.failure;
-      // A log with data and no epoch file would be scanned whole at the next open.
-      if (!this.epochCache.hasFile && this.nextOffset > this.startOffset) this.epochCache.markDirty();
       await this.flusher.syncAll();
       await this.active.flushAndSyncIndexes();
       // A partition with nothing in it replays nothing at the next start: no file for it.
