@@ -233,6 +233,25 @@ export class ProducerStateError extends StorageError {
 }
 
 /**
+ * A follower append (`PartitionLog.appendAsFollower`) whose first batch starts below the log end
+ * offset (Kafka `UnexpectedAppendOffsetException`): the follower must truncate first, or its
+ * fetch raced another append. Not a protocol condition: the replica fetcher handles it, so a
+ * response would carry UNKNOWN_SERVER_ERROR (-1).
+ */
+export class UnexpectedAppendOffsetError extends StorageError {
+  override readonly name = 'UnexpectedAppendOffsetError';
+  readonly errorCode = ErrorCode.UNKNOWN_SERVER_ERROR;
+  constructor(
+    /** baseOffset of the first batch of the append. */
+    readonly firstOffset: number,
+    /** The log end offset the append had to start at or above. */
+    readonly logEndOffset: number,
+  ) {
+    super(`follower append starts at offset ${firstOffset}, below the log end offset ${logEndOffset}: truncate first`);
+  }
+}
+
+/**
  * Whether the log can go on after `err`: a write, truncate or open that found no space
  * (ENOSPC/EDQUOT), which left nothing the log cannot cut off, or an open that found no free
  * descriptor (EMFILE/ENFILE), which did nothing. A failed fdatasync or fsync never is, whatever

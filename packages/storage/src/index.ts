@@ -14,7 +14,10 @@ export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './seg
 export { TimeIndex, TIME_INDEX_ENTRY_SIZE, type TimestampOffset } from './segment/time-index.js';
 export { LogSegment, type BatchLocation, type SegmentIndexConfig } from './segment/log-segment.js';
 export { segmentFileStem, LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX } from './segment/segment-files.js';
-export { PartitionLog, type AppendInfo, type ReadResult, type PartitionLogOptions } from './log/partition-log.js';
+export { PartitionLog, type AppendInfo, type AppendOptions, type ReadOptions, type ReadResult, type PartitionLogOptions } from './log/partition-log.js';
+export { LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEndOffset } from './log/leader-epoch-cache.js';
+export { LEADER_EPOCH_CHECKPOINT_FILE, readLeaderEpochCheckpoint, writeLeaderEpochCheckpoint, type EpochEntry } from './log/leader-epoch-checkpoint.js';
+export { validateFollowerAppend, type FollowerAppendInfo } from './log/follower-append.js';
 export {
   LogManager,
   MAX_PARTITIONS_PER_TOPIC,
@@ -22,6 +25,7 @@ export {
   CLEAN_SHUTDOWN_FILE,
   RECOVERY_POINT_CHECKPOINT_FILE,
   LOG_START_OFFSET_CHECKPOINT_FILE,
+  REPLICATION_OFFSET_CHECKPOINT_FILE,
   TOPIC_METADATA_FILE,
   DEFAULT_PRODUCER_ID_EXPIRATION_MS,
   DEFAULT_LOG_CLEANER_SETTINGS,

@@ -84,6 +84,19 @@ export function setBatchBaseOffset(buf: Buffer, baseOffset: number, position = 0
   writeInt64At(buf, baseOffset, position + BASE_OFFSET_OFFSET);
 }
 
+/**
+ * partitionLeaderEpoch (KIP-101): the leader epoch of the broker that appended the batch, -1 when
+ * none was stamped. Not covered by the CRC.
+ */
+export function batchPartitionLeaderEpoch(buf: Buffer, position = 0): number {
+  return buf.readInt32BE(position + PARTITION_LEADER_EPOCH_OFFSET);
+}
+
+/** Overwrites partitionLeaderEpoch in place; the CRC does not cover it, so it stays valid. */
+export function setBatchPartitionLeaderEpoch(buf: Buffer, leaderEpoch: number, position = 0): void {
+  buf.writeInt32BE(leaderEpoch, position + PARTITION_LEADER_EPOCH_OFFSET);
+}
+
 /** batchLength: bytes after the length field. The whole batch is `batchLength + LOG_OVERHEAD`. */
 export function batchLength(buf: Buffer, position = 0): number {
   return buf.readInt32BE(position + LENGTH_OFFSET);

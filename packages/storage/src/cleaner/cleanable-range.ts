@@ -6,7 +6,10 @@ import type { LogSegment } from '../segment/log-segment.js';
 export interface CleanableRange {
   /** Where cleaning would start: the checkpointed first dirty offset, at least logStartOffset. */
   readonly firstDirtyOffset: number;
-  /** Offsets from here on are not cleaned: the active segment's baseOffset, or that of the first segment younger than `min.compaction.lag.ms`. */
+  /**
+   * Offsets from here on are not cleaned: the active segment's baseOffset, or that of the first
+   * segment younger than `min.compaction.lag.ms` or ending above the high watermark.
+   */
   readonly firstUncleanableOffset: number;
   /** Bytes of the segments before the first dirty offset (already cleaned). */
   readonly cleanBytes: number;
@@ -39,6 +42,12 @@ export async function cleanableRange(log: PartitionLog, checkpointedFirstDirty: 
     if (nextBase <= firstDirtyOffset) {
       cleanBytes += segment.size;
       continue;
+    }
+    // A replicated log cleans only committed data (Kafka bounds cleaning by the last stable
+    // offset, never above the high watermark): a follower may still truncate what lies above.
+    if (nextBase > log.highWatermark) {
+      firstUncleanableOffset = Math.max(segment.baseOffset, firstDirtyOffset);
+      break;
     }
     if (config.minCompactionLagMs > 0 && nowMs - (await segment.largestTimestamp()) < config.minCompactionLagMs) {
       firstUncleanableOffset = Math.max(segment.baseOffset, firstDirtyOffset);

@@ -16,6 +16,12 @@ export interface FlushedLog {
    * error the log now answers everything with.
    */
   failPermanently(err: KafkaStorageError): KafkaStorageError;
+  /**
+   * Writes partition metadata that must be on disk before the recovery point passes the offsets
+   * it describes (the leader epoch checkpoint, see `LeaderEpochCache`), or returns null when none
+   * changed. Called when a round starts, in the same step that reads its target.
+   */
+  flushMetadata(): Promise<void> | null;
 }
 
 /**
@@ -37,6 +43,8 @@ export class LogFlusher {
   /** The log end offset when the round in flight started: it makes every offset below durable. */
   private flushingTarget = -1;
   private recoveryPointOffset: number;
+  /** Bumped by {@link truncatedTo}: a round that started before a truncation must not raise the recovery point. */
+  private truncations = 0;
   private readonly groupCommit = new GroupCommit(() => this.flushDirty());
 
   constructor(
@@ -60,6 +68,24 @@ export class LogFlusher {
   /** A segment file was created, renamed or removed: the next round fsyncs the directory. */
   markDirDirty(): void {
     this.dirDirty = true;
+  }
+
+  /**
+   * The log was cut at `offset` (truncation): the recovery point drops to it, and a round in
+   * flight, whose target was the old log end, leaves it there.
+   */
+  truncatedTo(offset: number): void {
+    this.recoveryPointOffset = Math.min(this.recoveryPointOffset, offset);
+    this.truncations++;
+  }
+
+  /**
+   * The log was emptied and restarts at `offset`: nothing below it exists, so the recovery point
+   * is `offset` (Kafka `truncateFullyAndStartAt`).
+   */
+  restartedAt(offset: number): void {
+    this.recoveryPointOffset = offset;
+    this.truncations++;
   }
 
   /** `segment` left the log: nothing of it needs syncing any more. */
@@ -91,11 +117,14 @@ export class LogFlusher {
     const dirDirty = this.dirDirty;
     this.dirDirty = false;
     const target = this.log.logEndOffset();
+    const truncations = this.truncations;
     this.flushingTarget = target;
+    const metadata = this.log.flushMetadata();
     // allSettled: a failed fdatasync must be seen even when another operation failed first.
-    const results: PromiseSettledResult<unknown>[] = await Promise.allSettled(
-      segments.flatMap((s) => (s === active ? [s.syncLog()] : [s.syncLog(), s.flushAndSyncIndexes()])),
-    );
+    const results: PromiseSettledResult<unknown>[] = await Promise.allSettled([
+      ...segments.flatMap((s) => (s === active ? [s.syncLog()] : [s.syncLog(), s.flushAndSyncIndexes()])),
+      ...(metadata === null ? [] : [metadata]),
+    ]);
     if (dirDirty && !results.some((r) => r.status === 'rejected')) {
       results.push(...(await Promise.allSettled([fsyncDir(this.log.dir)])));
     }
@@ -109,6 +138,6 @@ export class LogFlusher {
       }
       throw errors[0];
     }
-    this.recoveryPointOffset = Math.max(this.recoveryPointOffset, target);
+    if (truncations === this.truncations) this.recoveryPointOffset = Math.max(this.recoveryPointOffset, target);
   }
 }

@@ -2,6 +2,7 @@ import {
   batchBaseOffset,
   batchLastOffsetDelta,
   batchMaxTimestamp,
+  batchPartitionLeaderEpoch,
   isPlausibleBatchStart,
   LENGTH_OFFSET,
   LOG_OVERHEAD,
@@ -23,6 +24,7 @@ import {
 import { recoverSwaps } from '../cleaner/segment-swap.js';
 import { floorSegmentIndex } from './log-reader.js';
 import { copyDamagedRange, rewriteWithout, type DamagedRange } from './segment-salvage.js';
+import type { EpochEntry } from './leader-epoch-checkpoint.js';
 
 /** Bytes read per syscall while re-validating a log tail. */
 const RECOVERY_CHUNK_BYTES = 1024 * 1024;
@@ -49,6 +51,14 @@ export interface LoadedLog {
   readonly logStartOffset: number;
   /** Offset below which the log is known to be on disk and valid. */
   readonly recoveryPoint: number;
+  /**
+   * Where each leader epoch starts among the batches this load walked (their partitionLeaderEpoch,
+   * -1 ones left out), in offset order: what the leader epoch checkpoint may lack (see
+   * `LeaderEpochCache`).
+   */
+  readonly recoveredEpochs: EpochEntry[];
+  /** baseOffset of the first batch this load walked (`logEndOffset` when none): where `recoveredEpochs` begins. */
+  readonly recoveredFrom: number;
 }
 
 /** Outcome of walking one segment's batches. */
@@ -72,6 +82,8 @@ interface SegmentRecovery {
  *    of the active segment is cut; damaged bytes anywhere else are moved aside to
  *    `<baseOffset>.log.corrupt-<position>` and every intact batch, and every later segment, is kept;
  * 4. an empty directory gets an empty segment at the log start offset.
+ * The partitionLeaderEpoch of every batch walked in 3 is reported (`recoveredEpochs`) for the
+ * leader epoch cache (leader-epoch-loader.ts).
  *
  * Throws KafkaStorageError (→ KAFKA_STORAGE_ERROR 56) when a file cannot be read or written.
  */
@@ -104,9 +116,19 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
     segments = [await LogSegment.create(dir, Math.max(options.logStartOffset, 0), config)];
   }
 
+  const recoveredEpochs: EpochEntry[] = [];
+  let recoveredFrom = -1;
+  let lastWalked = -1;
+  const onBatch = (leaderEpoch: number, baseOffset: number): void => {
+    // A segment walked again after salvage repeats its batches: each counts once.
+    if (baseOffset <= lastWalked) return;
+    if (recoveredFrom < 0) recoveredFrom = baseOffset;
+    lastWalked = baseOffset;
+    if (leaderEpoch >= 0 && recoveredEpochs.at(-1)?.epoch !== leaderEpoch) recoveredEpochs.push({ epoch: leaderEpoch, startOffset: baseOffset });
+  };
   let nextOffset: number;
   if (options.cleanShutdown) {
-    nextOffset = (await recoverActiveTail(segments.at(-1)!, logger)).nextOffset;
+    nextOffset = (await recoverActiveTail(segments.at(-1)!, logger, onBatch)).nextOffset;
   } else {
     // From the segment holding the offset below the recovery point: one that rolled right at it
     // may have had only its .log synced (a round taken while it was still active, or just before
@@ -118,7 +140,7 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
       const active = i === segments.length - 1;
       const offsetLimit = active ? Number.POSITIVE_INFINITY : segments[i + 1]!.baseOffset;
       // Damage in one segment never costs the segments after it: each is walked on its own.
-      const result = await recoverSegment(segment, 0, segment.baseOffset, logger, { active, offsetLimit });
+      const result = await recoverSegment(segment, 0, segment.baseOffset, logger, { active, offsetLimit, onBatch });
       nextOffset = result.nextOffset;
       // The recovery point reported below covers the inactive segments: their rebuilt indexes
       // must be durable before a checkpoint says so (the active one is re-validated after a cut).
@@ -134,7 +156,7 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
   const active = segments.at(-1)!;
   nextOffset = Math.max(nextOffset, active.baseOffset);
   const logStartOffset = Math.min(Math.max(options.logStartOffset, segments[0]!.baseOffset), nextOffset);
-  return { segments, logEndOffset: nextOffset, logStartOffset, recoveryPoint: nextOffset };
+  return { segments, logEndOffset: nextOffset, logStartOffset, recoveryPoint: nextOffset, recoveredEpochs, recoveredFrom: recoveredFrom < 0 ? nextOffset : recoveredFrom };
 }
 
 /**
@@ -142,7 +164,7 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
  * walks only the batches after its last offset-index entry, at most about
  * `index.interval.bytes` plus one batch, validating them like recovery does.
  */
-async function recoverActiveTail(segment: LogSegment, logger: Logger): Promise<SegmentRecovery> {
+async function recoverActiveTail(segment: LogSegment, logger: Logger, onBatch: (leaderEpoch: number, baseOffset: number) => void): Promise<SegmentRecovery> {
   if (segment.size === 0) {
     segment.beginRecovery();
     await segment.flushIndexes();
@@ -150,7 +172,8 @@ async function recoverActiveTail(segment: LogSegment, logger: Logger): Promise<S
   }
   await segment.ensureIndexesLoaded();
   const last = segment.offsetIndex.lastEntry();
-  if (last === null) return recoverSegment(segment, 0, segment.baseOffset, logger);
+  const options = { active: true, offsetLimit: Number.POSITIVE_INFINITY, onBatch };
+  if (last === null) return recoverSegment(segment, 0, segment.baseOffset, logger, options);
   const header = await segment.read(last.position, RECORD_BATCH_OVERHEAD);
   // A torn header where the index points means the tail is not what a clean shutdown leaves:
   // fall back to a full walk rather than guess the offset there.
@@ -160,8 +183,8 @@ async function recoverActiveTail(segment: LogSegment, logger: Logger): Promise<S
   } catch {
     // An out-of-range baseOffset: garbage where the index points.
   }
-  if (firstOffset < segment.baseOffset) return recoverSegment(segment, 0, segment.baseOffset, logger);
-  return recoverSegment(segment, last.position, firstOffset, logger);
+  if (firstOffset < segment.baseOffset) return recoverSegment(segment, 0, segment.baseOffset, logger, options);
+  return recoverSegment(segment, last.position, firstOffset, logger, options);
 }
 
 /** How {@link recoverSegment} treats what it finds. */
@@ -174,10 +197,14 @@ export interface RecoverSegmentOptions {
   readonly active: boolean;
   /** Offsets of this segment must be below this (the next segment's baseOffset); Infinity for the last. */
   readonly offsetLimit: number;
+  /** Called with the partitionLeaderEpoch and baseOffset of each valid batch, in order. */
+  readonly onBatch?: (leaderEpoch: number, baseOffset: number) => void;
 }
 
 /** Why the batch at a position fails, and its offsets when it does not. */
-type BatchCheck = { readonly ok: true; readonly sizeInBytes: number; readonly lastOffset: number; readonly maxTimestamp: number } | { readonly ok: false; readonly reason: string };
+type BatchCheck =
+  | { readonly ok: true; readonly sizeInBytes: number; readonly baseOffset: number; readonly lastOffset: number; readonly maxTimestamp: number; readonly leaderEpoch: number }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * Re-validates a segment from byte `startPosition` (Kafka `LogSegment.recover`): walks batches
@@ -240,7 +267,7 @@ export async function recoverSegment(
     if (baseOffset < minOffset || lastOffset < baseOffset || lastOffset >= offsetLimit) {
       return { ok: false, reason: `offsets [${baseOffset}, ${lastOffset}] do not follow ${minOffset - 1}` };
     }
-    return { ok: true, sizeInBytes, lastOffset, maxTimestamp };
+    return { ok: true, sizeInBytes, baseOffset, lastOffset, maxTimestamp, leaderEpoch: batchPartitionLeaderEpoch(buf, at) };
   };
   /** The position of the first valid batch after `from` with offsets from `minOffset`, or -1. */
   const resync = async (from: number, minOffset: number): Promise<number> => {
@@ -277,6 +304,7 @@ export async function recoverSegment(
       continue;
     }
     segment.planBatch(batch.lastOffset, batch.maxTimestamp, batch.sizeInBytes);
+    options.onBatch?.(batch.leaderEpoch, batch.baseOffset);
     nextOffset = batch.lastOffset + 1;
     position += batch.sizeInBytes;
   }

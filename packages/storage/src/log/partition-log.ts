@@ -1,7 +1,8 @@
-import { batchLastOffsetDelta, batchMaxTimestamp, batchSizeInBytes, setBatchBaseOffset } from '@sluice/protocol';
+import { batchLastOffset, batchLastOffsetDelta, batchMaxTimestamp, batchSizeInBytes, setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import { isNoSpaceError, isRecoverable, KafkaStorageError, OffsetOutOfRangeError, ProducerStateError } from '../errors.js';
+import { isNoSpaceError, isRecoverable, KafkaStorageError, OffsetOutOfRangeError, ProducerStateError, UnexpectedAppendOffsetError } from '../errors.js';
+import { fsyncDir } from '../io/disk.js';
 import { rollConfig, type LogConfig } from '../log-config.js';
 import { commitCleanedSegment, finishSwap, removeCleanedSegment } from '../cleaner/segment-swap.js';
 import { LogSegment, type SegmentAppendMark } from '../segment/log-segment.js';
@@ -11,11 +12,16 @@ import { LogFlusher } from './log-flusher.js';
 import { loadLog } from './log-loader.js';
 import { findOffsetByTimestamp, floorSegmentIndex, readBatches, type LogSnapshot } from './log-reader.js';
 import { applyLogAppendTime, validateAppend, validateCompressedRecords } from './log-validator.js';
-import { appendInfoOf, type AppendInfo, type PendingAppend, type SeqWaiter } from './pending-append.js';
+import { appendInfoOf, isQueuedTask, type AppendInfo, type PendingAppend, type QueuedTask, type SeqWaiter } from './pending-append.js';
+import { validateFollowerAppend } from './follower-append.js';
+import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache.js';
+import { loadLeaderEpochCache } from './leader-epoch-loader.js';
+import { HighWatermark } from './high-watermark.js';
 
 export type { AppendInfo } from './pending-append.js';
-import { loadProducerState } from '../producer/producer-state-loader.js';
-import type { ProducerAppendRound, ProducerStateManager } from '../producer/producer-state-manager.js';
+import { listProducerSnapshots, loadProducerState } from '../producer/producer-state-loader.js';
+import { ProducerStateManager, type ProducerAppendRound } from '../producer/producer-state-manager.js';
+import { deleteProducerSnapshot } from '../producer/producer-snapshot-file.js';
 import { ProducerSnapshots } from '../producer/producer-snapshots.js';
 import { idempotentBatchInfo } from '../producer/idempotent-batch.js';
 
@@ -25,6 +31,7 @@ export interface ReadResult {
   readonly records: Buffer[];
   /** Total bytes in `records`. */
   readonly sizeInBytes: number;
+  /** The high watermark when the read started (equal to the log end offset with a single replica). */
   readonly highWatermark: number;
   readonly logStartOffset: number;
 }
@@ -42,6 +49,41 @@ export interface PartitionLogOptions {
   readonly recoveryPoint?: number;
   readonly logStartOffset?: number;
   readonly cleanShutdown?: boolean;
+  /**
+   * The high watermark from `replication-offset-checkpoint`, where
+   * {@link PartitionLog.useReplicatedHighWatermark} starts (clamped to the log); unset: logStartOffset.
+   */
+  readonly highWatermark?: number;
+  /**
+   * Called by `truncateTo` / `truncateFullyAndStartAt` after the cut, before they resolve (and
+   * before any later append runs), to persist the lowered recovery point and log start offset
+   * (LogManager writes its checkpoints, as Kafka's `LogManager.truncateTo` does): a stale recovery
+   * point above the cut would let a crash skip re-validating data appended after it.
+   */
+  readonly onTruncated?: () => Promise<void>;
+}
+
+/** Options of {@link PartitionLog.append}. */
+export interface AppendOptions {
+  /** Broker time of the append (ms), for LogAppendTime and segment.ms; default the clock. */
+  readonly nowMs?: number;
+  /**
+   * The leader epoch of this broker for the partition (cluster mode, KIP-101): stamped into every
+   * batch's partitionLeaderEpoch, and recorded in the leader epoch cache when newer than its
+   * latest. Unset: batches are written as sent and the cache is untouched.
+   */
+  readonly leaderEpoch?: number;
+}
+
+/** Options of {@link PartitionLog.read}. */
+export interface ReadOptions {
+  /** Return at least one whole batch even when it exceeds `maxBytes` (KIP-74); default true. */
+  readonly minOneBatch?: boolean;
+  /**
+   * How far the read may go: `'high-watermark'` (default; consumers) returns only batches whose
+   * lastOffset is below the high watermark, `'log-end'` (follower fetches) up to the log end.
+   */
+  readonly upTo?: 'high-watermark' | 'log-end';
 }
 
 /**
@@ -53,7 +95,10 @@ export interface PartitionLogOptions {
  * `read()` and `offsetForTimestamp()` may run concurrently with appends and each other: they see
  * a snapshot bounded by the log end offset at their start. `sync()` is a group commit with at
  * most one fdatasync round in flight. With a single replica the high watermark is the log end
- * offset: a batch is visible to readers once written (not fsynced), as with Kafka acks=1.
+ * offset: a batch is visible to readers once written (not fsynced), as with Kafka acks=1; after
+ * {@link useReplicatedHighWatermark} the replica manager moves it ({@link updateHighWatermark}).
+ * Truncation (`truncateTo`, `truncateFullyAndStartAt`) runs in the append queue: after the
+ * appends queued before it, before those queued after it.
  *
  * Failures: a write that fails for want of space (ENOSPC/EDQUOT) is undone (the torn tail cut
  * off, its offsets reused) and only its appends fail; the next append tries again, so appends
@@ -66,7 +111,7 @@ export class PartitionLog {
   private segments: readonly LogSegment[];
   private nextOffset: number;
   private startOffset: number;
-  private queue: PendingAppend[] = [];
+  private queue: Array<PendingAppend | QueuedTask> = [];
   private drainScheduled = false;
   private draining = false;
   private enqueuedSeq = 0;
@@ -80,7 +125,8 @@ export class PartitionLog {
   private readonly listeners = new Set<() => void>();
   private readonly pendingDeletes = new Set<LogSegment>();
   private readonly flusher: LogFlusher;
-  private readonly producerSnapshots: ProducerSnapshots;
+  private producerSnapshots: ProducerSnapshots;
+  private readonly hw: HighWatermark;
   private readonly damageReports: DamageReports;
   /** Serializes changes to inactive segments: retention deletions and cleaner swaps. */
   private segmentChanges: Promise<unknown> = Promise.resolve();
@@ -95,10 +141,16 @@ export class PartitionLog {
     private readonly logger: Logger,
     loaded: { segments: LogSegment[]; logEndOffset: number; logStartOffset: number; recoveryPoint: number },
     /** Per producer id: epoch and last batches (KIP-98); see `producerState`. */
-    private readonly producers: ProducerStateManager,
+    private producers: ProducerStateManager,
     snapshotOffsets: number[],
+    /** Where each leader epoch starts (KIP-101). */
+    private readonly epochCache: LeaderEpochCache,
+    /** See `PartitionLogOptions.highWatermark`. */
+    checkpointedHighWatermark: number | undefined,
+    private readonly onTruncated: (() => Promise<void>) | undefined,
   ) {
     this.producerSnapshots = new ProducerSnapshots(dir, snapshotOffsets, logger);
+    this.hw = new HighWatermark(checkpointedHighWatermark);
     this.damageReports = new DamageReports(logger);
     this.segments = loaded.segments;
     this.nextOffset = loaded.logEndOffset;
@@ -112,6 +164,7 @@ export class PartitionLog {
           this.failPermanently(err);
           return this.failure!;
         },
+        flushMetadata: () => (this.epochCache.isDirty ? this.epochCache.flush() : null),
       },
       loaded.recoveryPoint,
     );
@@ -135,7 +188,21 @@ export class PartitionLog {
     });
     const clock = options.clock ?? systemClock;
     const producers = await loadProducerState({ dir: options.dir, segments: loaded.segments, logEndOffset: loaded.logEndOffset, nowMs: clock.now(), logger });
-    return new PartitionLog(options.topic, options.partition, options.dir, options.config, clock, logger, loaded, producers.state, producers.snapshotOffsets);
+    const epochCache = await loadLeaderEpochCache({ dir: options.dir, ...loaded, logger });
+    return new PartitionLog(
+      options.topic,
+      options.partition,
+      options.dir,
+      options.config,
+      clock,
+      logger,
+      loaded,
+      producers.state,
+      producers.snapshotOffsets,
+      epochCache,
+      options.highWatermark,
+      options.onTruncated,
+    );
   }
 
   /** First offset still in the log. */
@@ -148,9 +215,61 @@ export class PartitionLog {
     return this.nextOffset;
   }
 
-  /** Offset up to which records are readable; equals the log end offset (single replica). */
+  /**
+   * Offset below which records are readable by consumers: the log end offset (single replica),
+   * or after {@link useReplicatedHighWatermark} what the replica manager last set.
+   */
   get highWatermark(): number {
-    return this.nextOffset;
+    return this.hw.value(this.nextOffset);
+  }
+
+  /** Whether the high watermark is moved by the replica manager rather than following appends. */
+  get hasReplicatedHighWatermark(): boolean {
+    return this.hw.isReplicated;
+  }
+
+  /**
+   * Cluster mode: from now on the high watermark no longer follows appends; it starts at the
+   * checkpointed value passed to `open` (`PartitionLogOptions.highWatermark`) clamped to
+   * [logStartOffset, logEndOffset], or at logStartOffset when none was, and moves only through
+   * {@link updateHighWatermark} (up) and truncation (down). Idempotent.
+   */
+  useReplicatedHighWatermark(): void {
+    this.hw.useReplicated(this.startOffset, this.nextOffset);
+  }
+
+  /**
+   * Moves the replicated high watermark up to `offset`, clamped to [logStartOffset, logEndOffset]
+   * (Kafka `UnifiedLog.maybeIncrementHighWatermark`); it never moves down here (only truncation
+   * lowers it). Returns whether it moved; when it did, the `onAppend` listeners run so fetches
+   * waiting for data (long polls) wake. Returns false, changing nothing, with a single replica
+   * (before {@link useReplicatedHighWatermark}), where it is the log end offset.
+   */
+  updateHighWatermark(offset: number): boolean {
+    if (!this.hw.update(offset, this.startOffset, this.nextOffset)) return false;
+    this.notifyListeners();
+    return true;
+  }
+
+  /** The latest leader epoch in the leader epoch cache, or -1 when it is empty. */
+  get latestLeaderEpoch(): number {
+    return this.epochCache.latestEpoch;
+  }
+
+  /** The leader epoch cache's entries, ascending: which epoch started writing at which offset. */
+  leaderEpochEntries(): readonly EpochEntry[] {
+    return this.epochCache.entries();
+  }
+
+  /**
+   * The OffsetsForLeaderEpoch answer for `requestedEpoch` against this log (Kafka
+   * `LeaderEpochFileCache.endOffsetFor` with the log end offset): the latest epoch → (latest,
+   * logEndOffset); an epoch above the latest, -1, or an empty cache → (-1, -1); an epoch below
+   * the first entry → (requestedEpoch, first entry's startOffset); otherwise (the largest epoch
+   * <= requested, the startOffset of the next larger epoch). See `LeaderEpochCache.endOffsetFor`.
+   */
+  endOffsetForLeaderEpoch(requestedEpoch: number): EpochEndOffset {
+    return this.epochCache.endOffsetFor(requestedEpoch, this.nextOffset);
   }
 
   /** Offset below which the log is fsynced. */
@@ -216,13 +335,17 @@ export class PartitionLog {
    * partition's producer state in append order: a retry of one of the producer's last 5 batches
    * resolves with the offsets the original got and writes nothing.
    *
+   * With `opts.leaderEpoch` (cluster mode), every batch's partitionLeaderEpoch is set to it (bytes
+   * 12..15, outside the CRC) and the leader epoch cache records it at the append's baseOffset when
+   * it is newer than the cache's latest epoch, once the batches are written.
+   *
    * @throws RecordValidationError (CorruptRecordError 2, RecordBatchTooLargeError 10,
    *   RecordListTooLargeError 18, InvalidRecordError 87), naming the offending batch.
    * @throws ProducerStateError (OUT_OF_ORDER_SEQUENCE_NUMBER 45, INVALID_PRODUCER_EPOCH 47,
    *   UNKNOWN_PRODUCER_ID 59) for an idempotent batch its producer state refuses.
    * @throws KafkaStorageError (→ KAFKA_STORAGE_ERROR 56) on I/O failure or a closed log.
    */
-  append(records: Buffer, opts?: { nowMs?: number }): Promise<AppendInfo> {
+  append(records: Buffer, opts?: AppendOptions): Promise<AppendInfo> {
     try {
       if (this.failure) throw this.failure;
       if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
@@ -231,9 +354,56 @@ export class PartitionLog {
       // Queued at once, checked while it waits: appends keep their arrival order.
       const validation = info.compressedBatches > 0 ? validateCompressedRecords(records, this.config) : null;
       return new Promise<AppendInfo>((resolve, reject) => {
-        this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, validation, baseOffset: -1, producer });
+        const leaderEpoch = opts?.leaderEpoch;
+        this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, validation, baseOffset: -1, producer, leaderEpoch });
         this.scheduleDrain();
       });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Appends batches fetched from the leader, keeping their offsets and leader epochs (Kafka
+   * `UnifiedLog.appendAsFollower`): checks framing, magic, CRC-32C and that offsets grow
+   * (`validateFollowerAppend`), and, when the append's turn in the queue comes, that the first
+   * baseOffset is at or above the log end offset (gaps are allowed: compaction leaves them).
+   * Then writes through the same queue as `append` (rolling segments as it does; a new segment
+   * starts at the append's first baseOffset), and once written: the log end offset becomes the
+   * last batch's lastOffset + 1, producer state learns the idempotent batches without checking
+   * them (so this replica deduplicates retries if it becomes leader), and each partitionLeaderEpoch
+   * newer than the cache's latest is recorded at its batch's baseOffset. Resolves with the first
+   * and last offsets; empty `records` resolves at once with (-1, -1).
+   *
+   * @throws CorruptRecordError (→ CORRUPT_MESSAGE 2) for bad framing, magic or CRC.
+   * @throws InvalidRecordError (→ 87) for offsets that do not grow.
+   * @throws UnexpectedAppendOffsetError when the first baseOffset is below the log end offset.
+   * @throws KafkaStorageError (→ 56) on I/O failure or a closed log.
+   */
+  appendAsFollower(records: Buffer): Promise<{ firstOffset: number; lastOffset: number }> {
+    try {
+      if (this.failure) throw this.failure;
+      if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
+      if (records.length === 0) return Promise.resolve({ firstOffset: -1, lastOffset: -1 });
+      // The offset check waits for the append's turn: a truncation queued before it lowers the log end.
+      const follower = validateFollowerAppend(records);
+      return new Promise<AppendInfo>((resolve, reject) => {
+        this.queue.push({
+          records,
+          sizeInBytes: records.length,
+          offsetCount: follower.lastOffset - follower.firstOffset + 1,
+          recordCount: follower.recordCount,
+          nowMs: this.clock.now(),
+          seq: ++this.enqueuedSeq,
+          resolve,
+          reject,
+          validation: null,
+          baseOffset: -1,
+          producer: null,
+          follower,
+        });
+        this.scheduleDrain();
+      }).then((info) => ({ firstOffset: info.baseOffset, lastOffset: info.lastOffset }));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -253,8 +423,15 @@ export class PartitionLog {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
-        const round = this.queue;
-        this.queue = [];
+        const head = this.queue[0]!;
+        if (isQueuedTask(head)) {
+          this.queue.shift();
+          await head.run();
+          continue;
+        }
+        const taskAt = this.queue.findIndex(isQueuedTask);
+        const round = (taskAt < 0 ? this.queue : this.queue.slice(0, taskAt)) as PendingAppend[];
+        this.queue = taskAt < 0 ? [] : this.queue.slice(taskAt);
         await this.appendRound(await this.settleValidations(round));
         // Appends refused by their validation or producer state, or answered as duplicates,
         // joined no chunk: they are settled too, so sync() must not wait for them.
@@ -292,24 +469,43 @@ export class PartitionLog {
           producerRound ??= this.producers.beginRound();
           if (!this.checkProducer(append, producerRound, chunk)) continue;
         }
+        const follower = append.follower;
+        if (follower !== undefined && follower.firstOffset < offset) {
+          append.reject(new UnexpectedAppendOffsetError(follower.firstOffset, offset));
+          continue;
+        }
         const config = this.config;
-        const lastOffset = offset + append.offsetCount - 1;
+        const firstOffset = follower?.firstOffset ?? offset;
+        const lastOffset = firstOffset + append.offsetCount - 1;
         if (this.active.shouldRoll(append.sizeInBytes, lastOffset, append.nowMs, rollConfig(config))) {
           await this.commitChunk(chunk, chunkBytes, offset);
           chunk = [];
           chunkBytes = 0;
           mark = null;
-          await this.roll(offset);
+          await this.roll(firstOffset);
         }
         const segment = this.active;
         mark ??= segment.appendMark();
         segment.firstAppendMs ??= append.nowMs;
-        const logAppendTime = config.messageTimestampType === 'LogAppendTime';
-        append.baseOffset = offset;
+        append.baseOffset = firstOffset;
         const records = append.records;
+        if (follower !== undefined) {
+          // The leader's offsets and timestamps stay as they are.
+          for (let position = 0; position < records.length; ) {
+            const size = batchSizeInBytes(records, position);
+            offset = batchLastOffset(records, position) + 1;
+            segment.planBatch(offset - 1, batchMaxTimestamp(records, position), size);
+            position += size;
+          }
+          chunk.push(append);
+          chunkBytes += append.sizeInBytes;
+          continue;
+        }
+        const logAppendTime = config.messageTimestampType === 'LogAppendTime';
         for (let position = 0; position < records.length; ) {
           const size = batchSizeInBytes(records, position);
           setBatchBaseOffset(records, offset, position);
+          if (append.leaderEpoch !== undefined) setBatchPartitionLeaderEpoch(records, append.leaderEpoch, position);
           if (logAppendTime) applyLogAppendTime(records, position, size, append.nowMs);
           offset += batchLastOffsetDelta(records, position) + 1;
           segment.planBatch(offset - 1, batchMaxTimestamp(records, position), size);
@@ -425,11 +621,22 @@ export class PartitionLog {
     this.nextOffset = endOffset;
     for (const a of chunk) {
       if (a.producerUpdate !== undefined) this.producers.apply(a.producerUpdate, a.nowMs);
+      // After the write: an entry must never name offsets a failed write gave back.
+      if (a.leaderEpoch !== undefined && a.duplicateOf === undefined) this.epochCache.assignIfNewer(a.leaderEpoch, a.baseOffset);
+      if (a.follower !== undefined) {
+        for (const update of a.follower.producerUpdates) this.producers.replay(update, a.nowMs);
+        for (const e of a.follower.epochStarts) this.epochCache.assignIfNewer(e.epoch, e.startOffset);
+      }
     }
     for (const a of chunk) {
       a.resolve(appendInfoOf(a, this.config, this.startOffset));
     }
     this.markSettled(chunk[chunk.length - 1]!.seq);
+    this.notifyListeners();
+  }
+
+  /** Runs the `onAppend` listeners (new data, or a higher high watermark). */
+  private notifyListeners(): void {
     for (const listener of this.listeners) {
       try {
         listener();
@@ -484,8 +691,11 @@ export class PartitionLog {
 
   /**
    * Reads whole batches from `fetchOffset` (the first may start before it) up to `maxBytes`,
-   * at least one whole batch when `minOneBatch` (default true). `fetchOffset === logEndOffset`
-   * gives no records. Binary search on segment base offsets, sparse offset index, header scan.
+   * at least one whole batch when `opts.minOneBatch` (default true), only batches whose lastOffset
+   * is below the high watermark unless `opts.upTo` is `'log-end'` (Kafka's fetch isolation: a
+   * consumer reads up to the high watermark, a follower to the log end). A `fetchOffset` at or
+   * above that bound (but not above the log end) gives no records. Binary search on segment base
+   * offsets, sparse offset index, header scan.
    *
    * Never returns a batch that fails its CRC-32C check (data damaged at rest): stops before it.
    *
@@ -494,36 +704,49 @@ export class PartitionLog {
    *   damaged or the batch headers do not frame; logged once per segment and position.
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
-  async read(fetchOffset: number, maxBytes: number, opts?: { minOneBatch?: boolean }): Promise<ReadResult> {
-    const highWatermark = this.nextOffset;
+  async read(fetchOffset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult> {
+    const logEndOffset = this.nextOffset;
+    const highWatermark = this.highWatermark;
     const logStartOffset = this.startOffset;
-    if (fetchOffset < logStartOffset || fetchOffset > highWatermark) {
-      throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, highWatermark);
+    if (fetchOffset < logStartOffset || fetchOffset > logEndOffset) {
+      throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, logEndOffset);
     }
-    if (fetchOffset === highWatermark) return { records: [], sizeInBytes: 0, highWatermark, logStartOffset };
-    const { records, sizeInBytes } = await readBatches(this.snapshot(), fetchOffset, maxBytes, opts?.minOneBatch ?? true).catch((err: unknown) => this.damageReports.rethrow(err));
-    return { records, sizeInBytes, highWatermark, logStartOffset };
+    const upTo = opts?.upTo === 'log-end' ? logEndOffset : highWatermark;
+    if (fetchOffset >= upTo) return { records: [], sizeInBytes: 0, highWatermark, logStartOffset };
+    try {
+      const snapshot = upTo === logEndOffset ? this.snapshot() : await this.hw.snapshotBelow(this.segments, upTo);
+      const { records, sizeInBytes } = await readBatches(snapshot, fetchOffset, maxBytes, opts?.minOneBatch ?? true);
+      return { records, sizeInBytes, highWatermark, logStartOffset };
+    } catch (err) {
+      return this.damageReports.rethrow(err);
+    }
   }
 
   /**
    * The first record at or after logStartOffset whose timestamp is >= `timestampMs` (ListOffsets
-   * by timestamp, KIP-79), or null if there is none. Under LogAppendTime a batch's records carry
+   * by timestamp, KIP-79), or null if there is none below the high watermark. Under LogAppendTime a batch's records carry
    * its maxTimestamp. Records below logStartOffset (which DeleteRecords may put inside a segment
    * or a batch) are skipped.
    *
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
-  offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+  async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
     const logStartOffset = this.startOffset;
+    const highWatermark = this.highWatermark;
     const snapshot = this.snapshot();
     // Segments wholly below logStartOffset stay listed when a cut kept the log-start-offset
     // checkpoint but not retention's renames; they are not part of the log.
     const first = floorSegmentIndex(snapshot.segments, logStartOffset);
     const scoped = first <= 0 ? snapshot : { ...snapshot, segments: snapshot.segments.slice(first) };
-    return findOffsetByTimestamp(scoped, timestampMs, logStartOffset).catch((err: unknown) => this.damageReports.rethrow(err));
+    const found = await findOffsetByTimestamp(scoped, timestampMs, logStartOffset).catch((err: unknown) => this.damageReports.rethrow(err));
+    // Consumers may not see offsets at or above the high watermark (Kafka caps ListOffsets there).
+    return found !== null && found.offset < highWatermark ? found : null;
   }
 
-  /** Registers a callback run after each write that advanced the log end offset; returns unsubscribe. */
+  /**
+   * Registers a callback run after each write that advanced the log end offset, and each move of
+   * a replicated high watermark; returns unsubscribe.
+   */
   onAppend(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -536,8 +759,14 @@ export class PartitionLog {
    * the loader removes `.deleted` files at the next start). Returns how many were deleted.
    */
   deleteOldestSegments(toDelete: readonly LogSegment[]): Promise<number> {
-    if (toDelete.length === 0) return Promise.resolve(0);
-    return this.withSegmentChanges(() => this.deleteOldest(toDelete));
+    // A replicated log keeps what is not yet committed (Kafka deletes a segment only when the
+    // next one starts at or below the high watermark): logStartOffset never passes it.
+    const next = (i: number): number => this.segments[this.segments.indexOf(toDelete[i]!) + 1]?.baseOffset ?? Number.POSITIVE_INFINITY;
+    let n = toDelete.length;
+    if (this.hw.isReplicated) while (n > 0 && next(n - 1) > this.highWatermark) n--;
+    if (n === 0) return Promise.resolve(0);
+    const deletable = toDelete.slice(0, n);
+    return this.withSegmentChanges(() => this.deleteOldest(deletable));
   }
 
   /**
@@ -554,16 +783,151 @@ export class PartitionLog {
   deleteRecordsBefore(offset: number): Promise<number> {
     return this.withSegmentChanges(async () => {
       if (this.closed) throw new KafkaStorageError('deleteRecords', this.dir, { cause: new Error('log is closed') });
-      const highWatermark = this.nextOffset;
+      const highWatermark = this.highWatermark;
       if (!Number.isSafeInteger(offset) || offset < 0 || offset > highWatermark) throw new OffsetOutOfRangeError(offset, this.startOffset, highWatermark);
       if (offset > this.startOffset) {
         this.logger.info({ from: this.startOffset, to: offset }, 'moved logStartOffset by DeleteRecords');
         this.startOffset = offset;
+        this.epochCache.truncateFromStart(offset);
       }
       const breached = logStartOffsetBreached(this.segments, this.startOffset);
       if (breached.length > 0) await this.deleteOldest(breached);
       return this.startOffset;
     });
+  }
+
+  /**
+   * Removes the end of the log from `offset` on (Kafka `UnifiedLog.truncateTo`; a follower whose
+   * log diverged from its leader's): keeps the batches whose lastOffset < `offset`; a batch that
+   * straddles `offset` is removed whole, so the log end offset becomes min(`offset`, its
+   * baseOffset). Segments above are deleted, the one holding the cut is cut with its indexes and
+   * becomes the active segment; leader epoch entries starting at or above the new log end are
+   * removed; producer state is rebuilt as of the new log end (snapshots above it deleted, the
+   * newest below loaded, the batches after it replayed); the high watermark and recovery point
+   * drop to the new log end when above it. An `offset` below the first segment's baseOffset
+   * empties the log ({@link truncateFullyAndStartAt}, as Kafka does); one at or above the log end
+   * changes nothing.
+   *
+   * Runs alone in the append queue. Crash safety: the later segments' removal is made durable
+   * (directory fsync) before the cut segment is cut and fdatasynced, then the epoch checkpoint is
+   * written, then `PartitionLogOptions.onTruncated` persists the recovery point; a crash midway
+   * leaves a valid log holding some of the removed batches (the follower truncates again), never
+   * a gap or a torn segment. When it resolves the truncation is durable.
+   *
+   * @throws RangeError for an offset that is not a non-negative safe integer.
+   * @throws KafkaStorageError (→ 56) on I/O failure (the log then fails for good: restart
+   *   recovery re-validates it) or a closed log.
+   */
+  truncateTo(offset: number): Promise<void> {
+    if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(new RangeError(`cannot truncate to offset ${offset}`));
+    return this.runAlone('truncateTo', async () => {
+      if (offset >= this.nextOffset) return;
+      if (offset < this.segments[0]!.baseOffset) return this.restartAt(offset);
+      await this.cutTo(offset);
+    });
+  }
+
+  /**
+   * Deletes every segment and starts an empty log at `offset`, so logStartOffset = logEndOffset =
+   * high watermark = recovery point = `offset` (Kafka `UnifiedLog.truncateFullyAndStartAt`: the
+   * leader's logStartOffset is above all this follower holds). Clears the leader epoch cache and
+   * producer state (and its snapshots). Runs alone in the append queue; durable when it resolves.
+   * A crash midway leaves either some old segments or the empty log; both recover.
+   *
+   * @throws RangeError for an offset that is not a non-negative safe integer.
+   * @throws KafkaStorageError (→ 56) on I/O failure (the log then fails for good) or a closed log.
+   */
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(new RangeError(`cannot start the log at offset ${offset}`));
+    return this.runAlone('truncateFullyAndStartAt', () => this.restartAt(offset));
+  }
+
+  /**
+   * Queues `fn` to run alone in the append queue (see {@link QueuedTask}), and serialized with
+   * retention and cleaner swaps, which also change the segment list.
+   */
+  private runAlone(operation: string, fn: () => Promise<void>): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new KafkaStorageError(operation, this.dir, { cause: new Error('log is closed') }));
+    return new Promise<void>((resolve, reject) => {
+      const run = async (): Promise<void> => {
+        try {
+          if (this.failure) throw this.failure;
+          await this.withSegmentChanges(fn);
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      };
+      this.queue.push({ run, reject });
+      this.scheduleDrain();
+    });
+  }
+
+  /** {@link truncateTo} for an offset inside the log (see there for the order of the steps). */
+  private async cutTo(offset: number): Promise<void> {
+    // A snapshot still being written could land after the deletions below.
+    await this.producerSnapshots.settled();
+    const segments = this.segments;
+    const keep = floorSegmentIndex(segments, offset) + 1;
+    const cutSegment = segments[keep - 1]!;
+    const doomed = segments.slice(keep);
+    const cut = await cutSegment.truncationPoint(offset).catch((err: unknown) => this.damageReports.rethrow(err));
+    const end = cut.endOffset;
+    // In memory first and in one step, so no read sees a removed batch from here on.
+    cutSegment.hideFrom(cut.position);
+    this.segments = segments.slice(0, keep);
+    this.nextOffset = end;
+    this.startOffset = Math.min(this.startOffset, end);
+    this.hw.truncatedTo(end);
+    this.flusher.truncatedTo(end);
+    this.logger.info({ offset, logEndOffset: end, deletedSegments: doomed.length }, 'truncated the log');
+    try {
+      for (const segment of doomed.reverse()) await this.retire(segment);
+      await fsyncDir(this.dir);
+      await cutSegment.truncateToPosition(cut.position);
+      this.epochCache.truncateFromEnd(end);
+      await this.epochCache.flush();
+      await this.reloadProducerState(end);
+      await this.onTruncated?.();
+    } catch (err) {
+      this.failPermanently(err instanceof KafkaStorageError ? err : new KafkaStorageError('truncate', this.dir, { cause: err }));
+      throw this.failure;
+    }
+  }
+
+  /** {@link truncateFullyAndStartAt}, in the append queue. */
+  private async restartAt(offset: number): Promise<void> {
+    await this.producerSnapshots.settled();
+    const doomed = this.segments;
+    try {
+      // Renamed away first: a new segment may take the name of an old one.
+      for (const segment of doomed) await this.retire(segment);
+      const segment = await LogSegment.create(this.dir, offset, this.config);
+      this.segments = [segment];
+      this.nextOffset = offset;
+      this.startOffset = offset;
+      this.hw.restartedAt(offset);
+      this.flusher.restartedAt(offset);
+      this.logger.info({ logStartOffset: offset, deletedSegments: doomed.length }, 'emptied the log');
+      await fsyncDir(this.dir);
+      this.epochCache.clear();
+      await this.epochCache.flush();
+      await Promise.all((await listProducerSnapshots(this.dir)).map((o) => deleteProducerSnapshot(this.dir, o)));
+      this.producers = new ProducerStateManager();
+      this.producerSnapshots = new ProducerSnapshots(this.dir, [], this.logger);
+      await this.onTruncated?.();
+    } catch (err) {
+      this.failPermanently(err instanceof KafkaStorageError ? err : new KafkaStorageError('truncate', this.dir, { cause: err }));
+      throw this.failure;
+    }
+  }
+
+  /** Rebuilds producer state as of `logEndOffset` after a truncation (Kafka `rebuildProducerState`). */
+  private async reloadProducerState(logEndOffset: number): Promise<void> {
+    const loaded = await loadProducerState({ dir: this.dir, segments: this.segments, logEndOffset, nowMs: this.clock.now(), logger: this.logger });
+    this.producers = loaded.state;
+    this.producerSnapshots = new ProducerSnapshots(this.dir, loaded.snapshotOffsets, this.logger);
   }
 
   private withSegmentChanges<T>(fn: () => Promise<T>): Promise<T> {
@@ -580,6 +944,7 @@ export class PartitionLog {
     }
     this.segments = current.slice(n);
     this.startOffset = Math.max(this.startOffset, this.segments[0]!.baseOffset);
+    this.epochCache.truncateFromStart(this.startOffset);
     for (const segment of toDelete) {
       await this.retire(segment);
       this.logger.info({ baseOffset: segment.baseOffset, sizeInBytes: segment.size, logStartOffset: this.startOffset }, 'deleted segment by retention');

@@ -1,6 +1,7 @@
 import type { RecordValidationError } from '../errors.js';
 import type { LogConfig } from '../log-config.js';
 import type { ProducerBatchInfo, ProducerUpdate } from '../producer/producer-state-manager.js';
+import type { FollowerAppendInfo } from './follower-append.js';
 
 /** Result of {@link PartitionLog.append} (Kafka `LogAppendInfo`). */
 export interface AppendInfo {
@@ -38,6 +39,25 @@ export interface PendingAppend {
   producerUpdate?: ProducerUpdate;
   /** Set when the batch repeats one already written or queued: the original's offsets; nothing is written. */
   duplicateOf?: { readonly firstOffset: number; readonly lastOffset: number; readonly timestampMs: number };
+  /** A leader append's epoch, stamped into every batch's partitionLeaderEpoch; undefined: left as sent. */
+  readonly leaderEpoch?: number;
+  /** Set for a follower append: the leader's offsets, kept, and what the batches teach producer state and the epoch cache. */
+  readonly follower?: FollowerAppendInfo;
+}
+
+/**
+ * Work that must run alone in the append queue (truncation): after every append queued before
+ * it is settled and before any queued after it starts. `run` settles its caller's promise and
+ * never throws.
+ */
+export interface QueuedTask {
+  readonly run: () => Promise<void>;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Whether a queue entry is a {@link QueuedTask}. */
+export function isQueuedTask(entry: PendingAppend | QueuedTask): entry is QueuedTask {
+  return 'run' in entry;
 }
 
 /** A `sync()` caller waiting for the appends up to `seq` to be written or settled. */

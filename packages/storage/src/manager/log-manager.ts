@@ -19,6 +19,11 @@ export const CLEAN_SHUTDOWN_FILE = '.sluice_cleanshutdown';
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
 /** Per-partition logStartOffset (Kafka's file name). */
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
+/**
+ * Per-partition high watermark (Kafka's file name; Kafka's `ReplicaManager` writes it, here the
+ * log manager does, with the other checkpoints): where a replicated high watermark restarts.
+ */
+export const REPLICATION_OFFSET_CHECKPOINT_FILE = 'replication-offset-checkpoint';
 /** The topic registry (see `topic-metadata.ts`). */
 export const TOPIC_METADATA_FILE = 'topic-metadata.msgpack';
 /** Upper bound on partitions per topic: beyond it CreateTopics gets INVALID_PARTITIONS. */
@@ -176,6 +181,7 @@ export class LogManager {
     const cleanShutdown = (await statFile(this.file(CLEAN_SHUTDOWN_FILE))) !== null;
     const recoveryPoints = await readOffsetCheckpoint(this.file(RECOVERY_POINT_CHECKPOINT_FILE));
     const logStartOffsets = await readOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE));
+    const highWatermarks = await readOffsetCheckpoint(this.file(REPLICATION_OFFSET_CHECKPOINT_FILE));
     const records = await readTopicMetadata(this.file(TOPIC_METADATA_FILE));
     for (const record of records) {
       let config: LogConfig;
@@ -200,6 +206,8 @@ export class LogManager {
             recoveryPoint: recoveryPoints.get(key) ?? 0,
             logStartOffset: logStartOffsets.get(key) ?? 0,
             cleanShutdown: cleanShutdown && recoveryPoints.has(key),
+            highWatermark: highWatermarks.get(key),
+            onTruncated: this.onTruncated,
           });
         },
         true,
@@ -257,7 +265,7 @@ export class LogManager {
       const opened = await settleBounded(
         numPartitions,
         PARTITION_PARALLELISM,
-        (partition) => PartitionLog.open({ topic: name, partition, dir: this.partitionDir(name, partition), config, logger: this.logger, clock: this.clock }),
+        (partition) => PartitionLog.open({ topic: name, partition, dir: this.partitionDir(name, partition), config, logger: this.logger, clock: this.clock, onTruncated: this.onTruncated }),
         true,
       );
       const failure = opened.find((r) => r?.status === 'rejected');
@@ -421,7 +429,8 @@ export class LogManager {
       const opened = await settleBounded(
         count - from,
         PARTITION_PARALLELISM,
-        (i) => PartitionLog.open({ topic: name, partition: from + i, dir: this.partitionDir(name, from + i), config: previous.config, logger: this.logger, clock: this.clock }),
+        (i) =>
+          PartitionLog.open({ topic: name, partition: from + i, dir: this.partitionDir(name, from + i), config: previous.config, logger: this.logger, clock: this.clock, onTruncated: this.onTruncated }),
         true,
       );
       const discard = async (cause: unknown): Promise<void> => {
@@ -546,8 +555,16 @@ export class LogManager {
     return this.withCheckpointLock(async () => {
       await writeOffsetCheckpoint(this.file(RECOVERY_POINT_CHECKPOINT_FILE), this.checkpointEntries((l) => l.recoveryPoint));
       await writeOffsetCheckpoint(this.file(LOG_START_OFFSET_CHECKPOINT_FILE), this.checkpointEntries((l) => l.logStartOffset));
+      await writeOffsetCheckpoint(this.file(REPLICATION_OFFSET_CHECKPOINT_FILE), this.checkpointEntries((l) => l.highWatermark));
     });
   }
+
+  /**
+   * A partition was truncated (replication): its recovery point and perhaps its log start offset
+   * dropped, and a stale checkpoint above the cut would let a crash skip re-validating what is
+   * appended after it (Kafka `LogManager.truncateTo` checkpoints the recovery points likewise).
+   */
+  private readonly onTruncated = (): Promise<void> => this.writeCheckpoints();
 
   private assertOpen(): void {
     if (this.closed) throw new UnknownTopicError('(log manager closed)');

@@ -1,14 +1,16 @@
 import {
   batchBaseSequence,
   batchLastOffsetDelta,
+  batchMaxTimestamp,
   batchProducerEpoch,
   batchProducerId,
   batchSizeInBytes,
   PRODUCER_ID_OFFSET,
+  readInt64At,
 } from '@sluice/protocol';
 import { InvalidRecordError } from '../errors.js';
 import { lastSequenceOf } from './producer-state-entry.js';
-import type { ProducerBatchInfo } from './producer-state-manager.js';
+import type { ProducerBatchInfo, ProducerUpdate } from './producer-state-manager.js';
 
 /**
  * The producer fields of an append's idempotent batch (KIP-98), or null when no batch carries a
@@ -52,4 +54,31 @@ function infoAt(records: Buffer, position: number): ProducerBatchInfo | null {
     throw new InvalidRecordError(`idempotent batch of producer id ${producerId} with epoch ${producerEpoch} and baseSequence ${firstSeq}`, 0);
   }
   return { producerId, producerEpoch, firstSeq, lastSeq: lastSequenceOf(firstSeq, batchLastOffsetDelta(records, position)) };
+}
+
+/**
+ * What producer state learns from a batch whose offsets are already in it (replay of the log,
+ * a follower append; Kafka's append with origin REPLICATION): null for a batch without a producer
+ * id, or one whose fields lie outside the safe integer range (damaged; never accepted as
+ * idempotent). No sequence or epoch check.
+ */
+export function producerUpdateAt(buf: Buffer, at: number): ProducerUpdate | null {
+  try {
+    const producerId = batchProducerId(buf, at);
+    if (producerId < 0) return null;
+    const firstOffset = readInt64At(buf, at);
+    const lastOffsetDelta = batchLastOffsetDelta(buf, at);
+    const firstSeq = batchBaseSequence(buf, at);
+    return {
+      producerId,
+      producerEpoch: batchProducerEpoch(buf, at),
+      firstSeq,
+      lastSeq: lastSequenceOf(firstSeq, lastOffsetDelta),
+      firstOffset,
+      lastOffset: firstOffset + lastOffsetDelta,
+      timestampMs: batchMaxTimestamp(buf, at),
+    };
+  } catch {
+    return null;
+  }
 }

@@ -1,19 +1,11 @@
-import {
-  batchBaseSequence,
-  batchLastOffsetDelta,
-  batchMaxTimestamp,
-  batchProducerEpoch,
-  batchProducerId,
-  readInt64At,
-} from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { CorruptSegmentError } from '../errors.js';
 import { listDir } from '../io/disk.js';
 import type { LogSegment } from '../segment/log-segment.js';
 import { parseSegmentFileName } from '../segment/segment-files.js';
 import { scanBatchHeaders } from '../segment/batch-scanner.js';
-import { lastSequenceOf } from './producer-state-entry.js';
-import { ProducerStateManager, type ProducerUpdate } from './producer-state-manager.js';
+import { producerUpdateAt } from './idempotent-batch.js';
+import { ProducerStateManager } from './producer-state-manager.js';
 import { deleteProducerSnapshot, readProducerSnapshot, SNAPSHOT_FILE_SUFFIX } from './producer-snapshot-file.js';
 
 /** What {@link loadProducerState} needs: the recovered log. */
@@ -98,26 +90,8 @@ async function replaySegments(
 ): Promise<number> {
   let replayed = 0;
   const visit = (buf: Buffer, at: number): boolean => {
-    let update: ProducerUpdate;
-    try {
-      const producerId = batchProducerId(buf, at);
-      if (producerId < 0) return true;
-      const firstOffset = readInt64At(buf, at);
-      const lastOffsetDelta = batchLastOffsetDelta(buf, at);
-      if (firstOffset + lastOffsetDelta < from) return true;
-      const firstSeq = batchBaseSequence(buf, at);
-      update = {
-        producerId,
-        producerEpoch: batchProducerEpoch(buf, at),
-        firstSeq,
-        lastSeq: lastSequenceOf(firstSeq, lastOffsetDelta),
-        firstOffset,
-        lastOffset: firstOffset + lastOffsetDelta,
-        timestampMs: batchMaxTimestamp(buf, at),
-      };
-    } catch {
-      return true; // a field outside the safe integer range: damaged, and never accepted as idempotent
-    }
+    const update = producerUpdateAt(buf, at);
+    if (update === null || update.lastOffset < from) return true;
     state.replay(update, nowMs);
     replayed++;
     return true;

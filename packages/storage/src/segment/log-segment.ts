@@ -536,6 +536,57 @@ export class LogSegment {
     this.writePosition = sizeInBytes;
   }
 
+  /**
+   * Where truncating this segment to `offset` cuts it (Kafka `LogSegment.truncateTo`): the byte
+   * position of the first batch whose lastOffset >= `offset` (a batch that straddles `offset` goes
+   * whole), and the log end offset after the cut: min(`offset`, that batch's baseOffset). With no
+   * such batch, nothing is cut: position = size, endOffset = `offset`.
+   *
+   * @throws CorruptSegmentError (→ 56) when the batch headers before it do not frame.
+   */
+  async truncationPoint(offset: number): Promise<{ position: number; endOffset: number }> {
+    await this.ensureIndexesLoaded();
+    const start = Math.min(this.offsetIndex.lookup(offset).position, this.size);
+    let found: { position: number; endOffset: number } | null = null;
+    const stop = await this.logFile.use((fd) =>
+      scanBatchHeaders(fd, this.logPath, start, this.size, (buf, at, position) => {
+        const baseOffset = readInt64At(buf, at);
+        if (baseOffset + batchLastOffsetDelta(buf, at) < offset) return true;
+        found = { position, endOffset: Math.min(offset, baseOffset) };
+        return false;
+      }),
+    );
+    if (stop.damage !== null) throw new CorruptSegmentError(this.logPath, stop.position, offset, stop.damage);
+    return found ?? { position: this.size, endOffset: offset };
+  }
+
+  /**
+   * Readers stop at byte `position` from now on (synchronous): the first step of a truncation,
+   * before {@link truncateToPosition} cuts the files. Nothing may be planned and unwritten.
+   */
+  hideFrom(position: number): void {
+    if (this.writePosition !== this.size) throw new RangeError(`segment ${this.logPath} has ${this.writePosition - this.size} planned bytes unwritten`);
+    this.size = Math.min(this.size, position);
+    this.writePosition = this.size;
+    this.fetchEnds.clear();
+  }
+
+  /**
+   * Cuts the .log at `position` (a batch boundary; see {@link truncationPoint}), rebuilds both
+   * indexes from the batches left (their entries and max timestamp may point past the cut),
+   * writes them and fdatasyncs the .log, so the cut is durable when it resolves.
+   *
+   * @throws KafkaStorageError (→ 56) on I/O failure.
+   */
+  async truncateToPosition(position: number): Promise<void> {
+    this.hideFrom(position);
+    await this.logFile.use((fd) => truncateFd(fd, this.logPath, this.size));
+    await this.rebuildIndexes();
+    this.indexesLoaded = true;
+    await this.flushIndexes();
+    await this.syncLog();
+  }
+
   /** Takes a read reference (see the class doc). */
   retain(): void {
     this.refs++;

@@ -8,7 +8,7 @@ import { testLogger } from './temp-dir.js';
 export function openLog(
   dir: string,
   overrides: Partial<LogConfig> = {},
-  extra: { clock?: Clock; cleanShutdown?: boolean; recoveryPoint?: number; logStartOffset?: number } = {},
+  extra: { clock?: Clock; cleanShutdown?: boolean; recoveryPoint?: number; logStartOffset?: number; highWatermark?: number } = {},
 ): Promise<PartitionLog> {
   return PartitionLog.open({ topic: 't', partition: 0, dir, config: { ...DEFAULT_LOG_CONFIG, ...overrides }, logger: testLogger, ...extra });
 }
