@@ -1,6 +1,6 @@
 /**
  * Kafka API keys (the int16 `request_api_key` of every request header) for the APIs this
- * project implements. Numbers never change (Kafka `ApiKeys`).
+ * project has codecs for. Numbers never change (Kafka `ApiKeys`).
  */
 export const ApiKey = {
   Produce: 0,
@@ -21,6 +21,7 @@ export const ApiKey = {
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   CreatePartitions: 37,

@@ -28,6 +28,7 @@ export * from './alter-configs.js';
 export * from './incremental-alter-configs.js';
 export * from './create-partitions.js';
 export * from './delete-records.js';
+export * from './offset-for-leader-epoch.js';
 export * from '../schema/index.js';
 export * from '../header/index.js';
 export * from '../framing/index.js';

@@ -20,12 +20,14 @@ import { ListOffsets } from './list-offsets.js';
 import { Metadata } from './metadata.js';
 import { OffsetCommit } from './offset-commit.js';
 import { OffsetFetch } from './offset-fetch.js';
+import { OffsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { Produce } from './produce.js';
 import { SyncGroup } from './sync-group.js';
 
 /**
- * Every API the project implements, by API key, in key order: the table ApiVersions advertises
- * (ranges from the README table of ../shared/kafka-protocol) and the router dispatches on.
+ * Every API the project has codecs for, by API key, in key order, with the version ranges to
+ * advertise (README table of ../shared/kafka-protocol). The broker advertises and dispatches only
+ * the subset it has handlers for (its router's table): OffsetForLeaderEpoch has none yet.
  */
 export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown>> = new Map(
   (
@@ -48,6 +50,7 @@ export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown
       DeleteTopics,
       DeleteRecords,
       InitProducerId,
+      OffsetForLeaderEpoch,
       DescribeConfigs,
       AlterConfigs,
       CreatePartitions,
@@ -94,8 +97,8 @@ export function responseHeaderVersion(apiKey: number, version: number): 0 | 1 {
 }
 
 /**
- * The ApiVersions `api_keys` table: every implemented key with its advertised range, in key
- * order (what the broker answers ApiVersions v0-2 with).
+ * The ApiVersions `api_keys` table of every key in the registry with its advertised range, in key
+ * order. The broker answers with its router's table instead, which lists only handled keys.
  */
 export function advertisedApiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
   return [...API_DEFINITIONS.values()].map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }));
