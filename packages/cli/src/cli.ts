@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule<any, any>>> = {
   produce: async () => (await import('./commands/produce.js')).produceCommand,
   consume: async () => (await import('./commands/consume.js')).consumeCommand,
   groups: async () => (await import('./commands/groups.js')).groupsCommand,
+  cluster: async () => (await import('./commands/cluster.js')).clusterCommand,
   'dump-log': async () => (await import('./commands/dump-log.js')).dumpLogCommand,
   bench: async () => (await import('./commands/bench.js')).benchCommand,
 };

@@ -37,6 +37,7 @@ export {
 export { Admin, type AdminOptions } from './admin/admin.js';
 export type { NewTopic, TopicDescription, PartitionDescription } from './admin/topics-admin.js';
 export type { ConfigEntry } from './admin/configs-admin.js';
+export type { BrokerDescription, ClusterDescription, PartitionLeadership, TopicLeadership } from './admin/cluster-admin.js';
 export type { GroupListing, GroupDescription, MemberDescription, PartitionLag, ResetTarget } from './admin/groups-admin.js';
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './network/retry.js';

@@ -18,14 +18,14 @@ describe('sluice --help', () => {
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
     const commands = subcommands(top.stdout, 'sluice');
-    expect(commands).toEqual(expect.arrayContaining(['broker', 'topics', 'produce', 'consume', 'groups', 'dump-log']));
+    expect(commands).toEqual(expect.arrayContaining(['broker', 'topics', 'produce', 'consume', 'groups', 'cluster', 'dump-log']));
     const paths: string[][] = [];
     for (const command of commands) {
       paths.push([command]);
       const help = await runCli([command, '--help']);
       for (const sub of subcommands(help.stdout, `sluice ${command}`)) paths.push([command, sub]);
     }
-    expect(paths).toEqual(expect.arrayContaining([['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['groups', 'list'], ['groups', 'describe'], ['groups', 'delete'], ['groups', 'reset-offsets']]));
+    expect(paths).toEqual(expect.arrayContaining([['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['groups', 'list'], ['groups', 'describe'], ['groups', 'delete'], ['groups', 'reset-offsets'], ['cluster', 'status'], ['cluster', 'info']]));
     const results = await Promise.all(paths.map(async (path) => ({ path, result: await runCli([...path, '--help']) })));
     for (const { path, result } of results) {
       expect(result.code, `sluice ${path.join(' ')} --help: ${result.stderr}`).toBe(0);

@@ -13,6 +13,7 @@ import {
   type PartitionLag,
   type ResetTarget,
 } from './groups-admin.js';
+import { describeCluster, type ClusterDescription } from './cluster-admin.js';
 import { alterTopicConfigs, describeTopicConfigs, type ConfigEntry } from './configs-admin.js';
 import { createTopics, deleteTopics, describeTopics, listTopics, type NewTopic, type TopicDescription } from './topics-admin.js';
 
@@ -74,6 +75,14 @@ export class Admin {
    */
   alterTopicConfigs(topic: string, changes: { set?: Readonly<Record<string, string>>; remove?: readonly string[]; validateOnly?: boolean }): Promise<void> {
     return this.run(() => alterTopicConfigs(this.cluster, topic, changes.set ?? {}, changes.remove ?? [], changes.validateOnly ?? false), false);
+  }
+
+  /**
+   * Cluster id, controller, live brokers and every topic's partition leadership (leader,
+   * replicas, ISR, error code), from one Metadata request for all topics.
+   */
+  describeCluster(): Promise<ClusterDescription> {
+    return this.run(() => describeCluster(this.cluster));
   }
 
   /** Every group of every broker, sorted by id. */

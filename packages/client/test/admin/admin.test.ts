@@ -86,4 +86,23 @@ describe('admin', () => {
     expect((await admin.listGroups()).map((g) => g.groupId)).not.toContain('g-lag');
     await admin.close();
   });
+
+  it('describes the cluster from one Metadata request: id, controller, brokers and the leadership of every topic', async () => {
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic: 'led-b', numPartitions: 2 }, { topic: 'led-a', numPartitions: 1 }]);
+    const described = await admin.describeCluster();
+    await admin.close();
+    const { broker } = cluster;
+    expect(described.clusterId).toBe(broker.broker.clusterId);
+    expect(described.controllerId).toBe(0);
+    expect(described.brokers).toEqual([{ nodeId: 0, host: broker.host, port: broker.port, rack: null }]);
+    const names = described.topics.map((t) => t.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['led-a', 'led-b']));
+    expect(described.topics.find((t) => t.name === 'led-b')).toEqual({
+      name: 'led-b',
+      isInternal: false,
+      partitions: [0, 1].map((partition) => ({ partition, errorCode: 0, leader: 0, replicas: [0], isr: [0] })),
+    });
+  });
 });
