@@ -2,6 +2,7 @@ import { ErrorCode } from '@sluice/protocol';
 import { InvalidTopicError, type LogManager, type PartitionLog } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { ClusterNode } from './cluster/cluster-node.js';
+import type { LeaderPartition } from './cluster/leader-partition.js';
 import { isInternalTopic } from './group/offsets-topic.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './group/index.js';
@@ -177,7 +178,7 @@ export class Broker {
 
   /**
    * Cluster mode's lookup: the topic from the snapshot, or auto-created through the controller
-   * (replication factor 1). A concurrent creation by another broker counts as 'exists'; no
+   * (`default.replication.factor`, at most the live brokers, as Kafka's auto-creation does). A concurrent creation by another broker counts as 'exists'; no
    * answer in time is 'unavailable' (LEADER_NOT_AVAILABLE 5 / REQUEST_TIMED_OUT 7, retriable).
    */
   private async lookupClusterTopic(cluster: ClusterNode, name: string, allowAutoCreate: boolean): Promise<TopicLookup> {
@@ -191,13 +192,41 @@ export class Broker {
     if (reason !== null) return { kind: 'invalid', reason };
     // Each broker keeps its own __consumer_offsets for now; it is not a cluster topic to create.
     if (!allowAutoCreate || !this.config['auto.create.topics.enable'] || isInternalTopic(name)) return { kind: 'unknown' };
-    const outcome = await cluster.createTopic({ topic: name, numPartitions: this.config['num.partitions'], replicationFactor: 1, configs: {} }, AUTO_CREATE_TIMEOUT_MS);
+    const outcome = await cluster.createTopic({ topic: name, numPartitions: this.config['num.partitions'], replicationFactor: Math.min(this.config['default.replication.factor'], cluster.liveBrokers().length), configs: {} }, AUTO_CREATE_TIMEOUT_MS);
     const created = summary();
     if (created !== undefined && (outcome.errorCode === ErrorCode.NONE || outcome.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS)) {
       return { kind: outcome.errorCode === ErrorCode.NONE ? 'created' : 'exists', topic: created };
     }
     if (outcome.errorCode === ErrorCode.INVALID_TOPIC_EXCEPTION) return { kind: 'invalid', reason: outcome.errorMessage ?? 'invalid topic' };
     return { kind: 'unavailable', errorCode: ErrorCode.LEADER_NOT_AVAILABLE, reason: outcome.errorMessage };
+  }
+
+  /**
+   * Cluster mode: the leader state of a partition this broker leads at the current leader epoch
+   * (followers' progress, high watermark, ISR); undefined for a single broker or a partition it
+   * does not lead.
+   */
+  leaderPartition(topic: string, partition: number): LeaderPartition | undefined {
+    return this.cluster?.leaderPartition(topic, partition);
+  }
+
+  /** The current leader epoch of a partition: from the metadata in cluster mode, 0 for a single broker. */
+  leaderEpoch(topic: string, partition: number): number {
+    if (this.cluster === null) return 0;
+    return this.cluster.partitionState(topic, partition)?.leaderEpoch ?? -1;
+  }
+
+  /**
+   * Checks a request's current_leader_epoch (KIP-320) against the partition's: NONE when it is
+   * -1 (not sent) or equal; FENCED_LEADER_EPOCH 74 when older (the client's metadata is stale);
+   * UNKNOWN_LEADER_EPOCH 75 when newer (this broker has not seen the change yet).
+   */
+  checkLeaderEpoch(topic: string, partition: number, currentLeaderEpoch: number | undefined): number {
+    if (currentLeaderEpoch === undefined || currentLeaderEpoch < 0) return ErrorCode.NONE;
+    const epoch = this.leaderEpoch(topic, partition);
+    if (currentLeaderEpoch < epoch) return ErrorCode.FENCED_LEADER_EPOCH;
+    if (currentLeaderEpoch > epoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+    return ErrorCode.NONE;
   }
 
   /** The partition's log, or undefined for an unknown topic or partition. */

@@ -117,6 +117,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         logs,
         clusterIdProposal: meta.clusterId,
         logger,
+        leaseTtlMs: config['etcd.lease.ttl.ms'],
+        replication: {
+          replicaLagTimeMaxMs: config['replica.lag.time.max.ms'],
+          uncleanLeaderElection: config['unclean.leader.election.enable'],
+          fetcher: {
+            maxWaitMs: config['replica.fetch.wait.max.ms'],
+            partitionMaxBytes: config['replica.fetch.max.bytes'],
+            responseMaxBytes: config['replica.fetch.response.max.bytes'],
+          },
+        },
       });
     }
     const clusterNode = cluster;

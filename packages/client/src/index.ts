@@ -41,6 +41,7 @@ export type { BrokerDescription, ClusterDescription, PartitionLeadership, TopicL
 export type { GroupListing, GroupDescription, MemberDescription, PartitionLag, ResetTarget } from './admin/groups-admin.js';
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './network/retry.js';
+export { BrokerConnection, type ConnectionOptions, type RequestOptions } from './network/connection.js';
 export {
   BrokerUnreachableError,
   ClientClosedError,

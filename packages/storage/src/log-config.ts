@@ -65,6 +65,8 @@ export interface LogConfig {
   readonly deleteRetentionMs: number;
   /** `file.delete.delay.ms`: how long a deleted segment's files linger before unlink (ms). */
   readonly fileDeleteDelayMs: number;
+  /** `min.insync.replicas`: in-sync replicas an acks=-1 produce needs (cluster mode; the broker checks it). */
+  readonly minInsyncReplicas: number;
 }
 
 type Parsed = number | string;
@@ -168,6 +170,11 @@ export const LOG_CONFIG_KEYS: readonly LogConfigKey[] = [
     name: 'file.delete.delay.ms', field: 'fileDeleteDelayMs', type: 'long', default: 60_000,
     validDescription: '[0,...]', validate: atLeast(0),
     doc: 'Time a segment deleted by retention stays on disk (renamed `.deleted`) before it is unlinked (ms).',
+  },
+  {
+    name: 'min.insync.replicas', field: 'minInsyncReplicas', type: 'int', default: 1,
+    validDescription: '[1,...]', validate: atLeast(1),
+    doc: 'In-sync replicas (the leader included) a produce with acks=-1 (all) needs: with fewer the produce fails with NOT_ENOUGH_REPLICAS (19), or NOT_ENOUGH_REPLICAS_AFTER_APPEND (20) when the ISR shrank after the append. A single broker has one replica.',
   },
 ];
 

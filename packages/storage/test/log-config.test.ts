@@ -19,6 +19,7 @@ describe('log config', () => {
       maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
       deleteRetentionMs: 86400000,
       fileDeleteDelayMs: 60000,
+      minInsyncReplicas: 1,
     });
     expect(new Set(LOG_CONFIG_KEYS.map((k) => k.name)).size).toBe(LOG_CONFIG_KEYS.length);
     for (const key of LOG_CONFIG_KEYS) expect(key.doc.length).toBeGreaterThan(10);

@@ -5,10 +5,15 @@ import type { LogManager, PartitionLog } from '@sluice/storage';
 import type { Logger } from 'pino';
 import { Controller } from './controller.js';
 import { partitionKey } from './etcd-keys.js';
+import type { LeaderPartition } from './leader-partition.js';
+import { ReplicaManager } from './replica-manager.js';
+import type { ReplicaFetcherOptions } from './replica-fetcher.js';
 import type { ClusterSnapshot, LiveBroker, MetadataStore, PartitionState, TopicAssignment, TopicCreationRequest } from './metadata-store.js';
 
 /** Wait before registering (or watching) again after the broker's lease (or watch) was lost (ms). */
 const REREGISTER_DELAY_MS = 1000;
+/** Part of the lease TTL before its expiry at which this broker stops leading on its own clock (REPLICATION.md rule 7). */
+const LEASE_SAFETY_FRACTION = 0.25;
 
 /** A topic creation's outcome: NONE (0) or a Kafka error code, with Kafka's message. */
 export interface TopicCreationOutcome {
@@ -41,6 +46,16 @@ export interface ClusterNodeOptions {
   readonly clusterIdProposal: string;
   /** The broker's logger; this node logs as component `cluster`, its controller as `controller`. */
   readonly logger: Logger;
+  /** The broker's etcd lease TTL (`etcd.lease.ttl.ms`), for leading on its own clock. */
+  readonly leaseTtlMs: number;
+  /** Replication settings (from the broker config). */
+  readonly replication: {
+    /** `replica.lag.time.max.ms`. */
+    readonly replicaLagTimeMaxMs: number;
+    /** `unclean.leader.election.enable`. */
+    readonly uncleanLeaderElection: boolean;
+    readonly fetcher: Omit<ReplicaFetcherOptions, 'nodeId' | 'logger'>;
+  };
 }
 
 /**
@@ -61,6 +76,7 @@ export class ClusterNode {
   private closed = false;
   private stopWatch: (() => Promise<void>) | null = null;
   private readonly controller: Controller;
+  private readonly replicas: ReplicaManager;
   /** Local opens under way or done, by topic: a request for a new topic's partition awaits it. */
   private readonly opening = new Map<string, Promise<void>>();
   /** Topic creation requests this broker waits on, by request key. */
@@ -77,7 +93,18 @@ export class ClusterNode {
   ) {
     this.current = emptySnapshot();
     this.logger = options.logger.child({ component: 'cluster' });
-    this.controller = new Controller(options.store, options.nodeId, () => this.current, options.logger.child({ component: 'controller' }));
+    this.controller = new Controller(options.store, options.nodeId, () => this.current, options.logger.child({ component: 'controller' }), options.replication.uncleanLeaderElection);
+    this.replicas = new ReplicaManager({
+      nodeId: options.nodeId,
+      store: options.store,
+      logs: options.logs,
+      opened: (topic) => this.opening.get(topic) ?? Promise.resolve(),
+      // Roles follow the registration; serving checks the lease clock too (mayLead), so a blip in keepalives never drops a role.
+      isRegistered: () => this.registered,
+      replicaLagTimeMaxMs: options.replication.replicaLagTimeMaxMs,
+      fetcher: options.replication.fetcher,
+      logger: options.logger.child({ component: 'replication' }),
+    });
   }
 
   /**
@@ -153,6 +180,7 @@ export class ClusterNode {
     }
     this.registered = true;
     logger.info({ nodeId, brokerEpoch: result.brokerEpoch, advertised: `${host}:${port}` }, 'registered broker');
+    this.replicas.refresh();
     return result.brokerEpoch;
   }
 
@@ -161,6 +189,7 @@ export class ClusterNode {
     // Without a live registration this broker must not act as a leader (others may already see it gone).
     this.registered = false;
     this.logger.error({ err }, 'broker lease lost; not serving as leader until registered again');
+    this.replicas.refresh();
     const retry = () => {
       this.reregisterTimer = null;
       if (this.closed) return;
@@ -170,6 +199,18 @@ export class ClusterNode {
       });
     };
     this.reregisterTimer = setTimeout(retry, REREGISTER_DELAY_MS);
+  }
+
+  /**
+   * Whether this broker may act as a leader now: registered, and its lease confirmed recently
+   * enough that it cannot have expired in etcd (its TTL minus a quarter of it has not passed on
+   * this process's monotonic clock since the newest answered keepalive was sent). A broker frozen
+   * or cut off from etcd stops acknowledging before the cluster can elect a replacement.
+   */
+  mayLead(): boolean {
+    if (!this.registered) return false;
+    const expiresAt = this.options.store.leaseExpiresAtMs();
+    return performance.now() < expiresAt - this.options.leaseTtlMs * LEASE_SAFETY_FRACTION;
   }
 
   /** The latest metadata snapshot. */
@@ -217,9 +258,18 @@ export class ClusterNode {
     const assignment = this.current.topics.get(topic);
     if (assignment === undefined || partition < 0 || partition >= assignment.replicas.length) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const state = this.partitionState(topic, partition);
-    if (!this.registered || state === undefined || state.leader !== this.options.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (!this.mayLead() || state === undefined || state.leader !== this.options.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     await this.opening.get(topic)?.catch(() => undefined);
-    return this.options.logs.getPartition(topic, partition) ?? ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    // Served only once this broker has become leader at the current epoch (replicated high watermark in place).
+    const leading = this.replicas.leaderPartition(topic, partition);
+    if (leading === undefined || leading.leaderEpoch !== this.partitionState(topic, partition)?.leaderEpoch) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return leading.log;
+  }
+
+  /** The leader state of a partition this broker leads at the current epoch, or undefined. */
+  leaderPartition(topic: string, partition: number): LeaderPartition | undefined {
+    const leading = this.replicas.leaderPartition(topic, partition);
+    return leading !== undefined && this.mayLead() && leading.leaderEpoch === this.partitionState(topic, partition)?.leaderEpoch ? leading : undefined;
   }
 
   /**
@@ -260,6 +310,7 @@ export class ClusterNode {
     }
     this.answerWaiters();
     this.controller.onSnapshot();
+    this.replicas.onSnapshot(snapshot);
   }
 
   private answerWaiters(): void {
@@ -291,7 +342,8 @@ export class ClusterNode {
   }
 
   /**
-   * Leaves the cluster: resigns as controller, deletes the registration (other brokers see this
+   * Leaves the cluster: hands the partitions it leads to in-sync followers (controlled shutdown),
+   * resigns as controller, deletes the registration (other brokers see this
    * one leave at once), stops watching and closes the store. Idempotent.
    */
   async close(): Promise<void> {
@@ -301,7 +353,14 @@ export class ClusterNode {
     if (this.reregisterTimer !== null) clearTimeout(this.reregisterTimer);
     if (this.rewatchTimer !== null) clearTimeout(this.rewatchTimer);
     for (const resolve of this.waiters.values()) resolve({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'broker shutting down' });
+    // Controlled shutdown: leaderships move before the registration goes, while this broker still may write.
+    const moved = await this.replicas.resignLeaderships().catch((err: unknown) => {
+      this.logger.warn({ err }, 'controlled shutdown failed; partitions move when the registration goes');
+      return 0;
+    });
+    if (moved > 0) this.logger.info({ partitions: moved }, 'controlled shutdown: leaderships handed over');
     await this.controller.close();
+    await this.replicas.close();
     await this.options.store.deregisterBroker().catch((err: unknown) => this.logger.warn({ err }, 'deregistering failed; the lease will expire'));
     await this.stopWatch?.().catch(() => undefined);
     await this.options.store.close();

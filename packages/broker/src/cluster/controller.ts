@@ -2,10 +2,9 @@ import { ErrorCode } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { partitionKey } from './etcd-keys.js';
 import type { ClusterSnapshot, ControllerCampaign, MetadataStore, PartitionState, TopicCreationRequest, Versioned } from './metadata-store.js';
+import { electPartitionState } from './partition-election.js';
 import { assignReplicas } from './replica-assignment.js';
 
-/** Replication factors accepted until replication exists: data is never claimed to be replicated when it is not. */
-export const MAX_REPLICATION_FACTOR = 1;
 /** Wait before campaigning again after a campaign's lease was lost (ms). */
 const RECAMPAIGN_DELAY_MS = 1000;
 
@@ -19,10 +18,13 @@ const RECAMPAIGN_DELAY_MS = 1000;
  * Work it does, each time the cluster snapshot changes while it is elected:
  * - answers every unanswered topic creation request, oldest first: TOPIC_ALREADY_EXISTS 36,
  *   INVALID_TOPIC_EXCEPTION 17 for a '.'/'_' collision, INVALID_REPLICATION_FACTOR 38 when the
- *   factor exceeds the live brokers or {@link MAX_REPLICATION_FACTOR}; otherwise assigns replicas
- *   round-robin over the live brokers ({@link assignReplicas}) and creates the topic;
+ *   factor exceeds the live brokers; otherwise assigns replicas round-robin over the live
+ *   brokers ({@link assignReplicas}) and creates the topic;
  * - writes the initial state of any partition left without one (a predecessor that died between
- *   the transactions of a topic larger than one transaction).
+ *   the transactions of a topic larger than one transaction);
+ * - elects leaders for partitions whose leader is not live and drops dead brokers from ISRs
+ *   ({@link electPartitionState}), each by compare-and-swap on the partition key's revision: a
+ *   leader that changed the ISR meanwhile makes the write stale, and the next pass decides again.
  *
  * Concurrency: event loop only; passes never overlap (a change during a pass schedules one more).
  */
@@ -39,6 +41,8 @@ export class Controller {
     private readonly nodeId: number,
     private readonly snapshot: () => ClusterSnapshot,
     private readonly logger: Logger,
+    /** `unclean.leader.election.enable`: a replica outside the ISR may lead when no ISR member lives. */
+    private readonly uncleanLeaderElection = false,
   ) {}
 
   /** The controller epoch while this broker is the elected controller, else null. */
@@ -100,6 +104,26 @@ export class Controller {
         await this.store.updatePartitionState(name, p, 0, initialState(replicas), epoch);
       }
     }
+    await this.electLeaders(epoch, snapshot);
+  }
+
+  /** Writes every election or ISR cleanup the live brokers call for (see {@link electPartitionState}). */
+  private async electLeaders(epoch: number, snapshot: ClusterSnapshot): Promise<void> {
+    const live = new Set(snapshot.brokers.keys());
+    for (const [name, topic] of snapshot.topics) {
+      for (let p = 0; p < topic.replicas.length; p++) {
+        if (this.epoch !== epoch) return;
+        const current = snapshot.partitions.get(partitionKey(name, p));
+        if (current === undefined) continue;
+        const next = electPartitionState(current.value, topic.replicas[p]!, live, this.uncleanLeaderElection);
+        if (next === null) continue;
+        const result = await this.store.updatePartitionState(name, p, current.modRevision, next, epoch);
+        if (result.kind === 'ok') {
+          const { leader, leaderEpoch, isr } = current.value;
+          this.logger.info({ topic: name, partition: p, leader: next.leader, leaderEpoch: next.leaderEpoch, isr: next.isr, previous: { leader, leaderEpoch, isr } }, next.leader === -1 ? 'partition offline: no live in-sync replica' : leader === next.leader ? 'removed dead brokers from the ISR' : 'elected partition leader');
+        }
+      }
+    }
   }
 
   private async answer(epoch: number, snapshot: ClusterSnapshot, key: string, request: Versioned<TopicCreationRequest>, createdNow: Set<string>): Promise<void> {
@@ -115,9 +139,6 @@ export class Controller {
     const live = [...snapshot.brokers.keys()];
     if (replicationFactor > live.length) {
       return refuse(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${live.length}.`);
-    }
-    if (replicationFactor > MAX_REPLICATION_FACTOR) {
-      return refuse(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} is not supported yet: Sluice does not replicate partitions, so only ${MAX_REPLICATION_FACTOR} is accepted.`);
     }
     const replicas = assignReplicas(live, numPartitions, replicationFactor);
     if (replicas === null) return refuse(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} is invalid.`);

@@ -51,6 +51,9 @@ export class EtcdMetadataStore implements MetadataStore {
   private readonly leaseTtlSeconds: number;
   private readonly logger: Logger;
   private lease: Lease | null = null;
+  /** When (performance.now(), ms) the newest keepalive etcd answered was sent: the lease runs a TTL from then at least. */
+  private leaseConfirmedSentMs = Number.NEGATIVE_INFINITY;
+  private keepaliveFiredMs = Number.NEGATIVE_INFINITY;
   /** The election key of this node's campaign once elected: controller writes compare its create revision. */
   private controllerKey: string | null = null;
 
@@ -86,7 +89,12 @@ export class EtcdMetadataStore implements MetadataStore {
     const key = this.keys.broker(registration.nodeId);
     const lease = this.client.lease(this.leaseTtlSeconds);
     lease.on('lost', (err) => onLeaseLost(err));
+    // The lease lives a TTL from when its grant (or a keepalive etcd answered) was sent, measured on the monotonic clock.
+    lease.on('keepaliveFired', () => (this.keepaliveFiredMs = performance.now()));
+    lease.on('keepaliveSucceeded', () => (this.leaseConfirmedSentMs = Math.max(this.leaseConfirmedSentMs, this.keepaliveFiredMs)));
+    const grantSentMs = performance.now();
     const leaseId = await lease.grant();
+    this.leaseConfirmedSentMs = grantSentMs;
     const value = JSON.stringify(registration);
     // Another directory's registration may be a broker killed less than a TTL ago: wait for its lease to expire.
     const deadline = Date.now() + this.leaseTtlSeconds * 1000 + 1000;
@@ -119,9 +127,14 @@ export class EtcdMetadataStore implements MetadataStore {
     return { kind: 'registered', brokerEpoch: Number(got.kvs[0]?.create_revision ?? 0) };
   }
 
+  leaseExpiresAtMs(): number {
+    return this.lease === null ? Number.NEGATIVE_INFINITY : this.leaseConfirmedSentMs + this.leaseTtlSeconds * 1000;
+  }
+
   async deregisterBroker(): Promise<void> {
     const lease = this.lease;
     this.lease = null;
+    this.leaseConfirmedSentMs = Number.NEGATIVE_INFINITY;
     // Revoking deletes every key bound to the lease (the registration, pending topic requests).
     if (lease !== null) await lease.revoke();
   }

@@ -128,6 +128,12 @@ export interface MetadataStore {
    * `onLeaseLost` is called when the lease expires or cannot be renewed (the registration is gone).
    */
   registerBroker(registration: BrokerRegistration, onLeaseLost: (err: Error) => void): Promise<RegistrationResult>;
+  /**
+   * When this broker's lease expires at the latest, on the `performance.now()` clock (ms): a TTL
+   * after the newest grant or keepalive etcd answered was *sent* (REPLICATION.md fencing rule 7).
+   * -Infinity while not registered.
+   */
+  leaseExpiresAtMs(): number;
   /** Deletes this broker's registration (clean shutdown); others see it leave at once. */
   deregisterBroker(): Promise<void>;
   /**

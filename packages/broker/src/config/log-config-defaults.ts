@@ -22,6 +22,7 @@ export function logConfigDefaults(config: BrokerConfig): LogConfig {
     minCompactionLagMs: config['log.cleaner.min.compaction.lag.ms'],
     maxCompactionLagMs: config['log.cleaner.max.compaction.lag.ms'],
     deleteRetentionMs: config['log.cleaner.delete.retention.ms'],
+    minInsyncReplicas: config['min.insync.replicas'],
   };
 }
 
@@ -44,4 +45,5 @@ export const TOPIC_CONFIG_BROKER_SYNONYMS: Readonly<Record<string, keyof BrokerC
   'min.compaction.lag.ms': 'log.cleaner.min.compaction.lag.ms',
   'max.compaction.lag.ms': 'log.cleaner.max.compaction.lag.ms',
   'delete.retention.ms': 'log.cleaner.delete.retention.ms',
+  'min.insync.replicas': 'min.insync.replicas',
 };

@@ -2,7 +2,6 @@ import { CreateTopics, ErrorCode, type CreateTopicsRequest, type CreateTopicsRes
 import { parseLogConfig } from '@sluice/storage';
 import type { Broker } from '../broker.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
-import { MAX_REPLICATION_FACTOR } from '../cluster/controller.js';
 import { isInternalTopic } from '../group/offsets-topic.js';
 import { logConfigDefaults } from '../config/log-config-defaults.js';
 import type { ApiHandler } from '../router/api-handler.js';
@@ -92,7 +91,7 @@ const DEFAULT_CREATE_TIMEOUT_MS = 30_000;
 
 /**
  * CreateTopics in cluster mode. This broker checks what it can alone (name, partitions,
- * replication factor against the live brokers and {@link MAX_REPLICATION_FACTOR}, configs) and
+ * replication factor, `default.replication.factor` when -1, against the live brokers; configs) and
  * then writes a creation request into the metadata store for the controller, which assigns
  * leaders round-robin over the live brokers and answers (see Controller). Manual
  * `assignments` get INVALID_REPLICA_ASSIGNMENT 39 (not supported yet). No controller answer
@@ -107,13 +106,10 @@ async function createInCluster(broker: Broker, cluster: ClusterNode, topic: Crea
   if (topic.assignments.length > 0) return result(name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignments are not supported in cluster mode yet');
   const numPartitions = topic.numPartitions === -1 ? broker.config['num.partitions'] : topic.numPartitions;
   if (numPartitions < 1) return result(name, ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
-  const replicationFactor = topic.replicationFactor === -1 ? 1 : topic.replicationFactor;
+  const replicationFactor = topic.replicationFactor === -1 ? broker.config['default.replication.factor'] : topic.replicationFactor;
   const live = cluster.liveBrokers().length;
   if (replicationFactor < 1) return result(name, ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
   if (replicationFactor > live) return result(name, ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${live}.`);
-  if (replicationFactor > MAX_REPLICATION_FACTOR) {
-    return result(name, ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} is not supported yet: Sluice does not replicate partitions, so only ${MAX_REPLICATION_FACTOR} is accepted.`);
-  }
   const configs: Record<string, string> = {};
   for (const c of topic.configs) if (c.value !== null) configs[c.name] = c.value;
   try {

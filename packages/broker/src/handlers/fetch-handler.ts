@@ -22,8 +22,13 @@ const EMPTY = Buffer.alloc(0);
  * `max_wait_ms` (capped by `fetch.max.wait.ms.cap`). No fetch sessions: session_id 0, so clients
  * keep sending full fetches (KIP-227 is optional for a broker). `records` is never null
  * (librdkafka rejects -1), `preferred_read_replica` is -1 and `last_stable_offset` is the high
- * watermark (no transactions). Cluster mode: a partition this broker does not lead gets
- * NOT_LEADER_OR_FOLLOWER 6 (no follower fetching yet).
+ * watermark (no transactions). Consumers read below the high watermark only.
+ *
+ * Cluster mode: a partition this broker does not lead gets NOT_LEADER_OR_FOLLOWER 6;
+ * current_leader_epoch (v9+) older than the partition's gets FENCED_LEADER_EPOCH 74, newer
+ * UNKNOWN_LEADER_EPOCH 75. A Fetch with replica_id >= 0 comes from a follower: its fetch offset
+ * is its log end offset (everything below it fdatasynced there), which the leader records
+ * (high watermark, ISR), and it reads up to the log end, not the high watermark.
  */
 export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   api: Fetch,
@@ -53,6 +58,21 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   },
 };
 
+/**
+ * The log a Fetch reads for one partition and how far, or its error code. Followers
+ * (replica_id >= 0, cluster mode) report their progress to the leader here.
+ */
+async function fetchTarget(broker: Broker, topic: string, p: FetchRequest['topics'][number]['partitions'][number], replicaId: number): Promise<{ log: PartitionLog; upTo: 'high-watermark' | 'log-end' } | number> {
+  const log = await broker.leaderLog(topic, p.partition);
+  if (typeof log === 'number') return log;
+  const epochError = broker.checkLeaderEpoch(topic, p.partition, p.currentLeaderEpoch);
+  if (epochError !== ErrorCode.NONE) return epochError;
+  if (replicaId < 0 || broker.cluster === null) return { log, upTo: 'high-watermark' };
+  const leader = broker.leaderPartition(topic, p.partition);
+  if (leader === undefined || !leader.onFollowerFetch(replicaId, p.fetchOffset)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  return { log, upTo: 'log-end' };
+}
+
 async function readAll(
   broker: Broker,
   request: FetchRequest,
@@ -67,18 +87,19 @@ async function readAll(
   for (const topic of request.topics) {
     const partitions: PartitionData[] = [];
     for (const p of topic.partitions) {
-      const log = await broker.leaderLog(topic.topic, p.partition);
-      if (typeof log === 'number') {
+      const target = await fetchTarget(broker, topic.topic, p, request.replicaId);
+      if (typeof target === 'number') {
         hasError = true;
-        partitions.push(partitionError(p.partition, log));
+        partitions.push(partitionError(p.partition, target));
         continue;
       }
+      const { log, upTo } = target;
       logs.push(log);
       const limit = Math.min(p.partitionMaxBytes, budget);
       try {
         const read =
           limit > 0 || bytes === 0
-            ? await log.read(p.fetchOffset, Math.max(limit, 0), { minOneBatch: bytes === 0 })
+            ? await log.read(p.fetchOffset, Math.max(limit, 0), { minOneBatch: bytes === 0, upTo })
             : { records: [] as Buffer[], sizeInBytes: 0, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset };
         bytes += read.sizeInBytes;
         budget -= read.sizeInBytes;

@@ -21,6 +21,7 @@ import { findCoordinatorHandler } from './find-coordinator-handler.js';
 import { initProducerIdHandler } from './init-producer-id-handler.js';
 import { listOffsetsHandler } from './list-offsets-handler.js';
 import { metadataHandler } from './metadata-handler.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch-handler.js';
 import { produceHandler } from './produce-handler.js';
 
 /** Every API the broker serves; ApiVersions advertises exactly these. */
@@ -48,4 +49,5 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   incrementalAlterConfigsHandler,
   createPartitionsHandler,
   deleteRecordsHandler,
+  offsetForLeaderEpochHandler,
 ];

@@ -15,7 +15,9 @@ export const EARLIEST_TIMESTAMP = -2;
  * offset: no transactions), -2 → logStartOffset, T >= 0 → the first offset whose record timestamp
  * is >= T with that timestamp, or offset -1 / timestamp -1 when there is none (kafkajs then uses
  * the high watermark; librdkafka treats it as the end). Other negative timestamps → INVALID_REQUEST.
- * Cluster mode: a partition this broker does not lead gets NOT_LEADER_OR_FOLLOWER 6.
+ * The answer carries the partition's current leader epoch (v4+). Cluster mode: a partition this
+ * broker does not lead gets NOT_LEADER_OR_FOLLOWER 6; current_leader_epoch older than the
+ * partition's FENCED_LEADER_EPOCH 74, newer UNKNOWN_LEADER_EPOCH 75.
  */
 export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = {
   api: ListOffsets,
@@ -24,7 +26,7 @@ export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsRespo
       request.topics.map(async (topic) => ({
         name: topic.name,
         partitions: await Promise.all(
-          topic.partitions.map((p) => listOffset(context.broker, topic.name, p.partitionIndex, p.timestamp)),
+          topic.partitions.map((p) => listOffset(context.broker, topic.name, p.partitionIndex, p.timestamp, p.currentLeaderEpoch)),
         ),
       })),
     );
@@ -41,23 +43,26 @@ export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsRespo
   },
 };
 
-async function listOffset(broker: Broker, topic: string, partition: number, timestamp: number): Promise<PartitionResponse> {
+async function listOffset(broker: Broker, topic: string, partition: number, timestamp: number, currentLeaderEpoch: number | undefined): Promise<PartitionResponse> {
   const log = await broker.leaderLog(topic, partition);
   if (typeof log === 'number') return partitionResult(partition, log, -1, -1);
-  if (timestamp === LATEST_TIMESTAMP) return partitionResult(partition, ErrorCode.NONE, -1, log.highWatermark);
-  if (timestamp === EARLIEST_TIMESTAMP) return partitionResult(partition, ErrorCode.NONE, -1, log.logStartOffset);
+  const epochError = broker.checkLeaderEpoch(topic, partition, currentLeaderEpoch);
+  if (epochError !== ErrorCode.NONE) return partitionResult(partition, epochError, -1, -1);
+  const epoch = broker.leaderEpoch(topic, partition);
+  if (timestamp === LATEST_TIMESTAMP) return partitionResult(partition, ErrorCode.NONE, -1, log.highWatermark, epoch);
+  if (timestamp === EARLIEST_TIMESTAMP) return partitionResult(partition, ErrorCode.NONE, -1, log.logStartOffset, epoch);
   if (timestamp < 0) return partitionResult(partition, ErrorCode.INVALID_REQUEST, -1, -1);
   try {
     const found = await log.offsetForTimestamp(timestamp);
     return found === null
       ? partitionResult(partition, ErrorCode.NONE, -1, -1)
-      : partitionResult(partition, ErrorCode.NONE, found.timestamp, found.offset);
+      : partitionResult(partition, ErrorCode.NONE, found.timestamp, found.offset, epoch);
   } catch (err) {
     broker.logger.error({ err, topic, partition }, 'offsetForTimestamp failed');
     return partitionResult(partition, storageErrorCode(err), -1, -1);
   }
 }
 
-function partitionResult(partitionIndex: number, errorCode: number, timestamp: number, offset: number): PartitionResponse {
-  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp, offset, leaderEpoch: 0 };
+function partitionResult(partitionIndex: number, errorCode: number, timestamp: number, offset: number, leaderEpoch = -1): PartitionResponse {
+  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp, offset, leaderEpoch };
 }

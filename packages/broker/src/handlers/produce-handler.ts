@@ -14,8 +14,15 @@ type PartitionResponse = TopicResponse['partitionResponses'][number];
  * (offsets assigned by patching baseOffset), and, for acks=-1 under `log.fsync.policy=acks-all`
  * (or any acks under `always`), wait for fdatasync — the log's group commit lets one fdatasync
  * cover every request waiting on that partition. acks=0 gets no response (Kafka's rule).
- * Unknown topics are auto-created when `auto.create.topics.enable`. Cluster mode: a partition
- * this broker does not lead gets NOT_LEADER_OR_FOLLOWER 6 (the client refreshes metadata).
+ * Unknown topics are auto-created when `auto.create.topics.enable`.
+ *
+ * acks=-1 needs `min.insync.replicas` in-sync replicas (else NOT_ENOUGH_REPLICAS 19, nothing
+ * written). Cluster mode: a partition this broker does not lead gets NOT_LEADER_OR_FOLLOWER 6
+ * (the client refreshes metadata); batches are stamped with the leader epoch; acks=-1 is
+ * answered once the high watermark passes the batch, i.e. every ISR member fdatasynced it
+ * (Kafka `DelayedProduce`), within the request's timeout_ms (else REQUEST_TIMED_OUT 7), with
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND 20 when the ISR shrank below the minimum meanwhile, or
+ * NOT_LEADER_OR_FOLLOWER 6 when leadership moved before it was replicated.
  */
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   api: Produce,
@@ -42,7 +49,7 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
             if (lookup.kind === 'invalid') return Promise.resolve(partitionError(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, lookup.reason));
             if (lookup.kind === 'unknown') return Promise.resolve(partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null));
             if (lookup.kind === 'unavailable') return Promise.resolve(partitionError(p.index, lookup.errorCode, lookup.reason));
-            return appendPartition(broker, topicData.name, p.index, p.records, mustSync);
+            return appendPartition(broker, topicData.name, p.index, p.records, mustSync, acks, request.timeoutMs);
           }),
         );
         return { name: topicData.name, partitionResponses };
@@ -68,13 +75,32 @@ async function appendPartition(
   index: number,
   records: Buffer | null,
   mustSync: boolean,
+  acks: number,
+  timeoutMs: number,
 ): Promise<PartitionResponse> {
   const log = await broker.leaderLog(topic, index);
   if (typeof log === 'number') return partitionError(index, log, null);
+  const leader = broker.leaderPartition(topic, index);
+  if (acks === -1) {
+    const isr = leader === undefined ? 1 : leader.state.isr.length;
+    const required = log.logConfig.minInsyncReplicas;
+    if (isr < required) {
+      return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${isr} is insufficient to satisfy the min.isr requirement of ${required} for partition ${topic}-${index}`);
+    }
+  }
   try {
     // The log validates the batches (Kafka LogValidator) before anything is written.
-    const info = await log.append(records ?? EMPTY);
+    const info = await log.append(records ?? EMPTY, leader === undefined ? undefined : { leaderEpoch: leader.leaderEpoch });
     if (mustSync) await log.sync(info.lastOffset);
+    if (leader !== undefined) {
+      // Leadership may have lapsed during the append (lease clock, new epoch): never acknowledge then.
+      if (broker.leaderPartition(topic, index) !== leader) return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, replicationFailure(ErrorCode.NOT_LEADER_OR_FOLLOWER, topic, index));
+      leader.onLocalAppend();
+      if (acks === -1) {
+        const errorCode = await leader.waitForHighWatermark(info.lastOffset, timeoutMs);
+        if (errorCode !== ErrorCode.NONE) return partitionError(index, errorCode, replicationFailure(errorCode, topic, index));
+      }
+    }
     return {
       index,
       errorCode: ErrorCode.NONE,
@@ -95,6 +121,12 @@ async function appendPartition(
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function replicationFailure(errorCode: number, topic: string, index: number): string {
+  if (errorCode === ErrorCode.REQUEST_TIMED_OUT) return `the in-sync replicas of ${topic}-${index} did not all store the batch within the request timeout`;
+  if (errorCode === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return `the ISR of ${topic}-${index} shrank below min.insync.replicas after the append`;
+  return `leadership of ${topic}-${index} moved before the batch was replicated`;
+}
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };

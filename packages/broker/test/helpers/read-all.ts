@@ -2,10 +2,10 @@ import { decodeRecordBatch, ErrorCode, Fetch, validateRecordBatchAt } from '@slu
 import type { RawClient } from './raw-client.js';
 
 /**
- * Every record of partition 0 of `topic` from offset 0, through Fetch v11, in offset order, each
- * batch checked whole. Throws on a fetch error or an invalid batch, and after 10,000 fetches.
+ * Every record of `partition` (default 0) of `topic` from offset 0, through Fetch v11, in offset
+ * order, each batch checked whole. Throws on a fetch error or an invalid batch, and after 10,000 fetches.
  */
-export async function readAll(client: RawClient, topic: string): Promise<{ offset: number; value: string }[]> {
+export async function readAll(client: RawClient, topic: string, partition = 0): Promise<{ offset: number; value: string }[]> {
   const out: { offset: number; value: string }[] = [];
   let fetchOffset = 0;
   for (let round = 0; round < 10_000; round++) {
@@ -17,7 +17,7 @@ export async function readAll(client: RawClient, topic: string): Promise<{ offse
       isolationLevel: 1,
       sessionId: 0,
       sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1, partitionMaxBytes: 4 << 20 }] }],
+      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1, partitionMaxBytes: 4 << 20 }] }],
       forgottenTopicsData: [],
       rackId: '',
     });
