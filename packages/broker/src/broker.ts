@@ -1,9 +1,9 @@
-import { ErrorCode } from '@sluice/protocol';
+import { ErrorCode, offsetsPartitionFor } from '@sluice/protocol';
 import { InvalidTopicError, type LogManager, type PartitionLog } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { ClusterNode } from './cluster/cluster-node.js';
 import type { LeaderPartition } from './cluster/leader-partition.js';
-import { isInternalTopic } from './group/offsets-topic.js';
+import { isInternalTopic, OFFSETS_TOPIC_CONFIGS, OFFSETS_TOPIC_NAME } from './group/offsets-topic.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './group/index.js';
 import type { ProducerIdManager } from './producer/producer-id-manager.js';
@@ -54,6 +54,8 @@ export interface PartitionLeadership {
 
 /** How long an auto-creation waits for the controller's answer (ms); clients retry LEADER_NOT_AVAILABLE after. */
 const AUTO_CREATE_TIMEOUT_MS = 10_000;
+/** How long a FindCoordinator waits for `__consumer_offsets` to be created in the cluster before answering COORDINATOR_NOT_AVAILABLE (ms). */
+const OFFSETS_TOPIC_CREATE_WAIT_MS = 5_000;
 
 /**
  * The broker's state as handlers see it: configuration, identity, the logs, the group
@@ -73,6 +75,8 @@ export class Broker {
   /** Cluster mode's membership (set by startBroker before it listens), or null for a single broker. */
   cluster: ClusterNode | null = null;
   private readonly closingController = new AbortController();
+  /** Cluster mode: the creation of `__consumer_offsets` under way, if any (one at a time). */
+  private offsetsTopicCreation: Promise<unknown> | null = null;
 
   constructor(
     readonly config: BrokerConfig,
@@ -190,7 +194,7 @@ export class Broker {
     if (existing) return { kind: 'exists', topic: existing };
     const reason = this.logs.validateTopicName(name);
     if (reason !== null) return { kind: 'invalid', reason };
-    // Each broker keeps its own __consumer_offsets for now; it is not a cluster topic to create.
+    // Internal topics are never auto-created by a client's request (__consumer_offsets: see groupCoordinator).
     if (!allowAutoCreate || !this.config['auto.create.topics.enable'] || isInternalTopic(name)) return { kind: 'unknown' };
     const outcome = await cluster.createTopic({ topic: name, numPartitions: this.config['num.partitions'], replicationFactor: Math.min(this.config['default.replication.factor'], cluster.liveBrokers().length), configs: {} }, AUTO_CREATE_TIMEOUT_MS);
     const created = summary();
@@ -227,6 +231,48 @@ export class Broker {
     if (currentLeaderEpoch < epoch) return ErrorCode.FENCED_LEADER_EPOCH;
     if (currentLeaderEpoch > epoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
     return ErrorCode.NONE;
+  }
+
+  /**
+   * Whether this broker coordinates `groupId` now: NONE (0) for a single broker; in cluster mode
+   * NONE only while it leads the group's `__consumer_offsets` partition, COORDINATOR_LOAD_IN_PROGRESS
+   * (14) while loading it, NOT_COORDINATOR (16) otherwise (the client finds the coordinator again).
+   */
+  coordinatorError(groupId: string): number {
+    return this.cluster === null ? ErrorCode.NONE : this.cluster.coordinators.coordinatorError(groupId);
+  }
+
+  /**
+   * The coordinator of a consumer group (FindCoordinator), or COORDINATOR_NOT_AVAILABLE (15).
+   * A single broker coordinates every group. In cluster mode it is the leader of the group's
+   * `__consumer_offsets` partition (`abs(hashCode(groupId)) % partitions`, as Kafka); the topic
+   * is created in the cluster at the first request (`offsets.topic.num.partitions`, replication
+   * factor `offsets.topic.replication.factor` capped at the live brokers), waiting up to 5 s.
+   */
+  async groupCoordinator(groupId: string): Promise<BrokerEndpoint | number> {
+    const cluster = this.cluster;
+    if (cluster === null) return { nodeId: this.nodeId, host: this.advertised.host, port: this.advertised.port, rack: null };
+    if (cluster.topic(OFFSETS_TOPIC_NAME) === undefined) {
+      this.offsetsTopicCreation ??= this.createClusterOffsetsTopic().finally(() => (this.offsetsTopicCreation = null));
+      await Promise.race([this.offsetsTopicCreation, new Promise((resolve) => setTimeout(resolve, OFFSETS_TOPIC_CREATE_WAIT_MS).unref())]);
+    }
+    const topic = cluster.topic(OFFSETS_TOPIC_NAME);
+    if (topic === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const partition = offsetsPartitionFor(groupId, topic.replicas.length);
+    const leader = this.partitionLeadership(OFFSETS_TOPIC_NAME, partition);
+    const endpoint = this.liveBrokers().find((b) => b.nodeId === leader.leaderId);
+    return leader.errorCode !== ErrorCode.NONE || endpoint === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : endpoint;
+  }
+
+  private async createClusterOffsetsTopic(): Promise<void> {
+    const cluster = this.cluster!;
+    const live = cluster.liveBrokers().length;
+    const wanted = this.config['offsets.topic.replication.factor'];
+    const replicationFactor = Math.max(1, Math.min(wanted, live));
+    if (replicationFactor < wanted) this.logger.warn({ replicationFactor, wanted, liveBrokers: live }, '__consumer_offsets created with fewer replicas than offsets.topic.replication.factor: not enough live brokers');
+    const numPartitions = this.logs.topics().get(OFFSETS_TOPIC_NAME)?.partitions ?? this.config['offsets.topic.num.partitions'];
+    const outcome = await cluster.createTopic({ topic: OFFSETS_TOPIC_NAME, numPartitions, replicationFactor, configs: { ...OFFSETS_TOPIC_CONFIGS } }, AUTO_CREATE_TIMEOUT_MS);
+    if (outcome.errorCode !== ErrorCode.NONE && outcome.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) this.logger.warn({ errorCode: outcome.errorCode, reason: outcome.errorMessage }, 'could not create __consumer_offsets in the cluster');
   }
 
   /** The partition's log, or undefined for an unknown topic or partition. */

@@ -1,5 +1,6 @@
 import type { LogManager } from '@sluice/storage';
 import type { Logger } from 'pino';
+import type { CoordinatorOwnership } from './cluster/coordinator-ownership.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import {
   ensureOffsetsTopic,
@@ -30,6 +31,10 @@ export function groupCoordinatorConfigOf(config: BrokerConfig): GroupCoordinator
  * group's offsets and metadata from it, migrates the pre-topic offset file of `dataDir` once, and
  * starts the group coordinator. A commit to a partition that does not exist (`partitionExists`,
  * default: hosted by this broker; cluster mode: in the cluster) gets UNKNOWN_TOPIC_OR_PARTITION.
+ *
+ * Cluster mode (`ownership` given): nothing is loaded at start; each `__consumer_offsets`
+ * partition is loaded when this broker becomes its leader (see CoordinatorOwnership), and writes
+ * are replicated. The pre-topic offset file is not migrated in cluster mode (it predates it).
  */
 export async function openGroupServices(
   config: BrokerConfig,
@@ -37,6 +42,7 @@ export async function openGroupServices(
   logs: LogManager,
   logger: Logger,
   partitionExists: (topic: string, partition: number) => boolean = (topic, partition) => logs.getPartition(topic, partition) !== undefined,
+  ownership?: CoordinatorOwnership,
 ): Promise<GroupServices> {
   const groupConfig = groupCoordinatorConfigOf(config);
   const partitions = await ensureOffsetsTopic(logs, config['offsets.topic.num.partitions']);
@@ -44,14 +50,16 @@ export async function openGroupServices(
     offsetsRetentionMs: groupConfig.offsetsRetentionMinutes * 60_000,
     loadBufferBytes: config['offsets.load.buffer.size'],
     logger,
+    ...(ownership === undefined ? {} : { replication: ownership, loadAll: false }),
   });
-  await migrateLegacyOffsetLog(dataDir, store, logger);
+  if (ownership === undefined) await migrateLegacyOffsetLog(dataDir, store, logger);
   const coordinator = new GroupCoordinator({
     offsetStore: store,
     partitionExists,
     config: groupConfig,
     logger,
   });
+  ownership?.bind(coordinator, store);
   return {
     coordinator,
     async close() {

@@ -4,6 +4,7 @@ import { DataDirLock, defaultMaxOpenFiles, LogManager } from '@sluice/storage';
 import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
 import { ClusterNode } from './cluster/cluster-node.js';
+import { ensureOffsetsTopic } from './group/offsets-topic.js';
 import { EtcdMetadataStore } from './cluster/etcd-metadata-store.js';
 import { MetadataStoreProducerIdBlockStore } from './cluster/etcd-producer-id-block-store.js';
 import type { MetadataStore } from './cluster/metadata-store.js';
@@ -103,6 +104,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       maxOpenFiles: config['log.max.open.files'] === -1 ? defaultMaxOpenFiles() : config['log.max.open.files'],
     });
     if (config['etcd.endpoints'] !== '') {
+      // The local __consumer_offsets exists before the cluster's metadata arrives, which may name it too.
+      await ensureOffsetsTopic(logs, config['offsets.topic.num.partitions']);
       store = await EtcdMetadataStore.create({
         endpoints: config['etcd.endpoints'].split(',').map((u) => u.trim()),
         prefix: config['etcd.prefix'],
@@ -118,6 +121,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         clusterIdProposal: meta.clusterId,
         logger,
         leaseTtlMs: config['etcd.lease.ttl.ms'],
+        offsetsCommitTimeoutMs: config['offsets.commit.timeout.ms'],
         replication: {
           replicaLagTimeMaxMs: config['replica.lag.time.max.ms'],
           uncleanLeaderElection: config['unclean.leader.election.enable'],
@@ -131,7 +135,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     }
     const clusterNode = cluster;
     const partitionExists = clusterNode === undefined ? undefined : (topic: string, partition: number) => clusterNode.partitionExists(topic, partition);
-    groups = await openGroupServices(config, dataDir, logs, logger.child({ component: 'group-coordinator' }), partitionExists);
+    groups = await openGroupServices(config, dataDir, logs, logger.child({ component: 'group-coordinator' }), partitionExists, clusterNode?.coordinators);
     const clusterId = cluster?.clusterId ?? meta.clusterId;
     return await serve(config, logger, { dataDir, clusterId, lock, logs, groups, cluster: cluster ?? null, store: store ?? null }, startedAt);
   } catch (err) {

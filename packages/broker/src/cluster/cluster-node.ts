@@ -4,7 +4,9 @@ import { ErrorCode } from '@sluice/protocol';
 import type { LogManager, PartitionLog } from '@sluice/storage';
 import type { Logger } from 'pino';
 import { Controller } from './controller.js';
+import { CoordinatorOwnership } from './coordinator-ownership.js';
 import { partitionKey } from './etcd-keys.js';
+import { OFFSETS_TOPIC_NAME } from '../group/offsets-topic.js';
 import type { LeaderPartition } from './leader-partition.js';
 import { ReplicaManager } from './replica-manager.js';
 import type { ReplicaFetcherOptions } from './replica-fetcher.js';
@@ -46,6 +48,8 @@ export interface ClusterNodeOptions {
   readonly clusterIdProposal: string;
   /** The broker's logger; this node logs as component `cluster`, its controller as `controller`. */
   readonly logger: Logger;
+  /** `offsets.commit.timeout.ms`: how long a group write waits for the ISR of its `__consumer_offsets` partition. */
+  readonly offsetsCommitTimeoutMs: number;
   /** The broker's etcd lease TTL (`etcd.lease.ttl.ms`), for leading on its own clock. */
   readonly leaseTtlMs: number;
   /** Replication settings (from the broker config). */
@@ -77,6 +81,9 @@ export class ClusterNode {
   private stopWatch: (() => Promise<void>) | null = null;
   private readonly controller: Controller;
   private readonly replicas: ReplicaManager;
+  private readonly leadershipListeners = new Set<(topic: string, partition: number, leading: boolean) => void>();
+  /** Which consumer groups this broker coordinates: those whose `__consumer_offsets` partition it leads. */
+  readonly coordinators: CoordinatorOwnership;
   /** Local opens under way or done, by topic: a request for a new topic's partition awaits it. */
   private readonly opening = new Map<string, Promise<void>>();
   /** Topic creation requests this broker waits on, by request key. */
@@ -94,6 +101,10 @@ export class ClusterNode {
     this.current = emptySnapshot();
     this.logger = options.logger.child({ component: 'cluster' });
     this.controller = new Controller(options.store, options.nodeId, () => this.current, options.logger.child({ component: 'controller' }), options.replication.uncleanLeaderElection);
+    this.coordinators = new CoordinatorOwnership(this, options.offsetsCommitTimeoutMs, options.logger.child({ component: 'group-coordinator' }));
+    this.leadershipListeners.add((topic, partition, leading) => {
+      if (topic === OFFSETS_TOPIC_NAME) this.coordinators.onLeadership(partition, leading);
+    });
     this.replicas = new ReplicaManager({
       nodeId: options.nodeId,
       store: options.store,
@@ -104,6 +115,9 @@ export class ClusterNode {
       replicaLagTimeMaxMs: options.replication.replicaLagTimeMaxMs,
       fetcher: options.replication.fetcher,
       logger: options.logger.child({ component: 'replication' }),
+      onLeadership: (topic, partition, leading) => {
+        for (const listener of this.leadershipListeners) listener(topic, partition, leading);
+      },
     });
   }
 
@@ -211,6 +225,11 @@ export class ClusterNode {
     if (!this.registered) return false;
     const expiresAt = this.options.store.leaseExpiresAtMs();
     return performance.now() < expiresAt - this.options.leaseTtlMs * LEASE_SAFETY_FRACTION;
+  }
+
+  /** Calls `listener` whenever this broker starts (true) or stops (false) leading a partition. */
+  onLeadershipChange(listener: (topic: string, partition: number, leading: boolean) => void): void {
+    this.leadershipListeners.add(listener);
   }
 
   /** The latest metadata snapshot. */

@@ -18,6 +18,8 @@ export interface ReplicaManagerOptions {
   readonly replicaLagTimeMaxMs: number;
   readonly fetcher: Omit<ReplicaFetcherOptions, 'nodeId' | 'logger'>;
   readonly logger: Logger;
+  /** Told when this broker starts (true) or stops (false) leading a partition (the group coordinator follows `__consumer_offsets`). */
+  readonly onLeadership?: (topic: string, partition: number, leading: boolean) => void;
 }
 
 /** This broker's role for one partition, as last made effective. */
@@ -113,6 +115,7 @@ export class ReplicaManager {
       );
       this.roles.set(k, { kind: 'leader', leader: leading });
       this.options.logger.info({ topic, partition, leaderEpoch, isr: state.value.isr, logEndOffset: log.logEndOffset, highWatermark: log.highWatermark }, 'became leader');
+      this.options.onLeadership?.(topic, partition, true);
       return;
     }
     if (leader < 0 || leader === nodeId) {
@@ -146,7 +149,10 @@ export class ReplicaManager {
 
   /** Ends a role: a leader stops answering (waiters get NOT_LEADER_OR_FOLLOWER), a follower stops copying. */
   private async stop(topic: string, partition: number, role: Role): Promise<void> {
-    if (role.kind === 'leader') role.leader.close();
+    if (role.kind === 'leader') {
+      role.leader.close();
+      this.options.onLeadership?.(topic, partition, false);
+    }
     if (role.kind === 'follower') {
       const fetcher = this.fetchers.get(role.leaderId);
       if (fetcher !== undefined) {
@@ -185,6 +191,7 @@ export class ReplicaManager {
         if (result.kind !== 'ok') continue;
         leading.close();
         this.roles.set(k, { kind: 'none' });
+        this.options.onLeadership?.(topic, partition, false);
         moved++;
         logger.info({ topic, partition, successor, leaderEpoch: next.leaderEpoch }, 'controlled shutdown: handed leadership over');
       } catch (err) {

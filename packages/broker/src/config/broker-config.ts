@@ -80,6 +80,8 @@ export const BROKER_CONFIG_KEYS = [
   groupKey('offset.metadata.max.bytes'),
   groupKey('offsets.retention.minutes'),
   groupKey('offsets.retention.check.interval.ms'),
+  key('offsets.topic.replication.factor', 'int', 3, 'Cluster mode: replication factor of __consumer_offsets, created in the cluster at the first FindCoordinator (capped at the live brokers then; Kafka refuses until enough are live).', atLeast(1)),
+  key('offsets.commit.timeout.ms', 'int', 5000, 'Cluster mode: how long an offset commit (or group write) waits for the in-sync replicas of its __consumer_offsets partition before the write fails and the client gets NOT_COORDINATOR and looks the coordinator up again (ms).', atLeast(1)),
   key('offsets.topic.num.partitions', 'int', 50, 'Partitions of the internal topic __consumer_offsets, created with this count on the broker\'s first start; a group lives in partition abs(hashCode(groupId)) % partitions. Changing it later has no effect (groups would move).', (v) =>
     v >= 1 && v <= 10_000 ? null : 'must be 1..10000',
   ),

@@ -105,11 +105,19 @@ export class GroupCoordinator {
       storeGroup: (group) => this.storeGroup(group),
     };
     this.rebalancer = new GroupRebalancer(this.config, this.scheduler, this.logger, registry);
-    // Groups with offsets exist (Empty) from the start; their Empty time starts now, so a restart
-    // never makes offsets look older than they are.
+    this.restoreGroups(() => true);
+    this.scheduleRetentionCheck();
+  }
+
+  /**
+   * Groups with offsets or stored metadata exist (Empty) once loaded; their Empty time starts now,
+   * so a restart or a coordinator move never makes offsets look older than they are.
+   */
+  private restoreGroups(include: (groupId: string) => boolean): number {
     const now = this.scheduler.nowMs();
+    let restored = 0;
     for (const groupId of [...this.store.groups(), ...this.store.groupsWithMetadata()]) {
-      if (this.groups.has(groupId)) continue;
+      if (this.groups.has(groupId) || !include(groupId)) continue;
       const group = new ClassicGroup(groupId, now);
       const stored = this.store.groupMetadata(groupId);
       if (stored !== undefined) {
@@ -118,8 +126,36 @@ export class GroupCoordinator {
       }
       this.groups.set(groupId, group);
       this.maybeCollectable.add(groupId);
+      restored++;
     }
-    this.scheduleRetentionCheck();
+    return restored;
+  }
+
+  /**
+   * Cluster mode, after the offset store loaded `__consumer_offsets` partition `partition`
+   * (this broker became its leader, Kafka `onElection`): its groups exist again as stored.
+   * Returns how many groups were restored.
+   */
+  loadGroupsOf(partition: number): number {
+    if (this.closed) return 0;
+    return this.restoreGroups((groupId) => this.store.partitionFor(groupId) === partition);
+  }
+
+  /**
+   * Cluster mode, when this broker stops leading `__consumer_offsets` partition `partition`
+   * (Kafka `onResignation`): its groups are dropped, parked JoinGroup/SyncGroup answered with
+   * NOT_COORDINATOR (16), so members find the new coordinator. Returns how many were dropped.
+   */
+  unloadGroupsOf(partition: number): number {
+    let dropped = 0;
+    for (const group of [...this.groups.values()]) {
+      if (this.store.partitionFor(group.groupId) !== partition) continue;
+      this.rebalancer.shutdownGroup(group, ErrorCode.NOT_COORDINATOR);
+      this.groups.delete(group.groupId);
+      this.maybeCollectable.delete(group.groupId);
+      dropped++;
+    }
+    return dropped;
   }
 
   /** JoinGroup (Kafka protocol: JoinGroup v0-9). `context` supplies clientId/clientHost for member ids and DescribeGroups. */

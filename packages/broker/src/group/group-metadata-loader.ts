@@ -30,7 +30,8 @@ export async function loadGroupMetadata(log: PartitionLog, readBytes: number): P
   let offset = log.logStartOffset;
   const end = log.logEndOffset;
   while (offset < end) {
-    const { records: chunks, sizeInBytes } = await log.read(offset, readBytes);
+    // To the log end, not the high watermark: a new leader's own records above it become committed as followers catch up.
+    const { records: chunks, sizeInBytes } = await log.read(offset, readBytes, { upTo: 'log-end' });
     if (sizeInBytes === 0) break;
     out.bytes += sizeInBytes;
     const before = offset;

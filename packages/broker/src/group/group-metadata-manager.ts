@@ -13,8 +13,32 @@ import type { CommittedOffset, OffsetCommitEntry } from './committed-offset.js';
 import { noopGroupLogger, type GroupLogger } from './group-logger.js';
 import { loadGroupMetadata, type LoadedPartition } from './group-metadata-loader.js';
 
+/**
+ * Cluster mode: how writes to a replicated `__consumer_offsets` partition become durable. The
+ * manager stamps the leader epoch and, after its own fdatasync, waits until the ISR holds the
+ * batch (REPLICATION.md rule 8: an OffsetCommit is answered only below the high watermark).
+ */
+export interface OffsetsReplication {
+  /** The leader epoch to stamp on a write to `partition`; throws NotCoordinatorForPartitionError when this broker does not lead it now. */
+  leaderEpoch(partition: number): number;
+  /** Resolves once `lastOffset` of `partition` is below the high watermark; rejects (NotCoordinatorForPartitionError, or a timeout) otherwise. */
+  waitCommitted(partition: number, lastOffset: number): Promise<void>;
+}
+
+/** A write to a `__consumer_offsets` partition this broker does not (or no longer) lead: the client gets NOT_COORDINATOR (16). */
+export class NotCoordinatorForPartitionError extends Error {
+  override readonly name = 'NotCoordinatorForPartitionError';
+  constructor(readonly partition: number, reason: string) {
+    super(`not the coordinator of __consumer_offsets partition ${partition}: ${reason}`);
+  }
+}
+
 /** Options of {@link GroupMetadataManager.open}. */
 export interface GroupMetadataManagerOptions {
+  /** Cluster mode: replicated writes (see {@link OffsetsReplication}); absent for a single broker. */
+  replication?: OffsetsReplication;
+  /** Load every partition at open (default true; cluster mode loads a partition when it becomes its leader). */
+  loadAll?: boolean;
   /** `offsets.retention.minutes` in ms (default 10080 minutes). */
   offsetsRetentionMs?: number;
   /** Bytes per PartitionLog.read while loading (Kafka `offsets.load.buffer.size`; default 5 MiB). */
@@ -79,6 +103,8 @@ export class GroupMetadataManager {
   private readonly tails: Promise<void>[];
   private readonly offsetsRetentionMs: number;
   private readonly logger: GroupLogger;
+  private readonly replication: OffsetsReplication | undefined;
+  private readonly loadBufferBytes: number;
   private partitionCount = 0;
   private closed = false;
 
@@ -89,6 +115,8 @@ export class GroupMetadataManager {
   ) {
     this.offsetsRetentionMs = opts.offsetsRetentionMs ?? 10_080 * 60_000;
     this.logger = opts.logger ?? noopGroupLogger;
+    this.replication = opts.replication;
+    this.loadBufferBytes = opts.loadBufferBytes ?? 5 * 1024 * 1024;
     this.tails = logs.map(() => Promise.resolve());
   }
 
@@ -101,6 +129,7 @@ export class GroupMetadataManager {
   static async open(logs: readonly PartitionLog[], opts: GroupMetadataManagerOptions = {}): Promise<GroupMetadataManager> {
     if (logs.length === 0) throw new RangeError('__consumer_offsets needs at least one partition');
     const manager = new GroupMetadataManager(logs, opts);
+    if (opts.loadAll === false) return manager;
     const started = Date.now();
     let records = 0;
     let bytes = 0;
@@ -115,6 +144,28 @@ export class GroupMetadataManager {
       'loaded __consumer_offsets',
     );
     return manager;
+  }
+
+  /**
+   * Cluster mode, on becoming the leader of `partition`: replaces what is known of its groups by
+   * a replay of its log (to the log end). Throws as {@link open}.
+   */
+  async loadPartition(partition: number): Promise<{ groups: number; records: number }> {
+    this.unloadPartition(partition);
+    const loaded = await loadGroupMetadata(this.logs[partition]!, this.loadBufferBytes);
+    this.applyLoaded(loaded);
+    const groups = new Set([...loaded.offsets.keys(), ...loaded.metadata.keys()]).size;
+    return { groups, records: loaded.records };
+  }
+
+  /** Cluster mode, on losing the leadership of `partition`: forgets its groups (the new leader loads them). */
+  unloadPartition(partition: number): void {
+    for (const groupId of [...this.offsets.keys()]) {
+      if (this.partitionFor(groupId) !== partition) continue;
+      for (const [topic, partitions] of this.offsets.get(groupId)!) for (const p of [...partitions.keys()]) this.deleteOffset(groupId, topic, p);
+    }
+    for (const groupId of [...this.metadata.keys()]) if (this.partitionFor(groupId) === partition) this.metadata.delete(groupId);
+    for (const groupId of [...this.metadataWritten]) if (this.partitionFor(groupId) === partition) this.metadataWritten.delete(groupId);
   }
 
   /** The `__consumer_offsets` partition of `groupId`. */
@@ -297,9 +348,11 @@ export class GroupMetadataManager {
   private write(partition: number, records: RecordInput[], apply: () => void): Promise<void> {
     if (this.closed) return Promise.reject(new GroupMetadataManagerClosedError());
     const log = this.logs[partition]!;
+    const replication = this.replication;
     let appended: Promise<AppendInfo>;
     try {
-      appended = log.append(buildRecordBatchSync({ records }));
+      const batch = buildRecordBatchSync({ records });
+      appended = replication === undefined ? log.append(batch) : log.append(batch, { leaderEpoch: replication.leaderEpoch(partition) });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -308,6 +361,7 @@ export class GroupMetadataManager {
     const done = this.tails[partition]!.then(async () => {
       const info = await appended;
       await log.sync(info.lastOffset);
+      if (replication !== undefined) await replication.waitCommitted(partition, info.lastOffset);
       apply();
     });
     this.tails[partition] = done.catch(() => undefined);

@@ -15,7 +15,9 @@ export type { CommittedOffset, OffsetCommitEntry } from './committed-offset.js';
 export {
   GroupMetadataManager,
   GroupMetadataManagerClosedError,
+  NotCoordinatorForPartitionError,
   type GroupMetadataManagerOptions,
+  type OffsetsReplication,
   type GroupMetadataStats,
   type OffsetExpiry,
 } from './group-metadata-manager.js';

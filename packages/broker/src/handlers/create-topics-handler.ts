@@ -100,7 +100,7 @@ const DEFAULT_CREATE_TIMEOUT_MS = 30_000;
 async function createInCluster(broker: Broker, cluster: ClusterNode, topic: CreatableTopic, validateOnly: boolean, timeoutMs: number): Promise<TopicResult> {
   const { name } = topic;
   if (cluster.topic(name) !== undefined) return result(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-  if (isInternalTopic(name)) return result(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' is an internal topic: in cluster mode each broker keeps its own for now.`);
+  if (isInternalTopic(name)) return result(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' is an internal topic: the brokers create it (at the first FindCoordinator).`);
   const invalidName = broker.logs.validateTopicName(name);
   if (invalidName !== null) return result(name, ErrorCode.INVALID_TOPIC_EXCEPTION, invalidName);
   if (topic.assignments.length > 0) return result(name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignments are not supported in cluster mode yet');

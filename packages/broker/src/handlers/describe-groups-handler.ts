@@ -8,8 +8,17 @@ import type { ApiHandler } from '../router/api-handler.js';
  */
 export const describeGroupsHandler: ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> = {
   api: DescribeGroups,
-  handle(request, context) {
-    return context.broker.groups.describeGroups(request.groups);
+  async handle(request, context) {
+    const { broker } = context;
+    // Cluster mode: groups coordinated elsewhere are answered with their error, the others described here.
+    const local = request.groups.filter((g) => broker.coordinatorError(g) === 0);
+    if (local.length === request.groups.length) return broker.groups.describeGroups(request.groups);
+    const described = new Map((await broker.groups.describeGroups(local)).groups.map((g) => [g.groupId, g]));
+    const elsewhere = this.errorResponse(request, 0, context) as DescribeGroupsResponse;
+    return {
+      throttleTimeMs: 0,
+      groups: request.groups.map((groupId, i) => described.get(groupId) ?? { ...elsewhere.groups[i]!, errorCode: broker.coordinatorError(groupId) }),
+    };
   },
   errorResponse(request, errorCode) {
     return {

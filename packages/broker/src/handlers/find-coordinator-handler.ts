@@ -6,27 +6,25 @@ const GROUP_KEY_TYPE = 0;
 
 /**
  * FindCoordinator v0-2 (Kafka protocol: FindCoordinator; v1 adds the key type and error message).
- * This broker coordinates every group, so the answer is always itself, at the advertised address
+ * A single broker coordinates every group, so the answer is itself, at the advertised address
  * (the same node id, host and port as Metadata). v0 must stay advertised: librdkafka enables
  * consumer groups and lz4 only when FindCoordinator 0..0 is in range (CLIENTS.md §1.3).
- * Cluster mode: the coordinator of a group is the live broker at `abs(hashCode(groupId)) mod n`
- * over the live brokers by node id (Kafka's `partitionFor` over brokers instead of
- * `__consumer_offsets` partitions, until offsets live in that topic), so every broker gives the
- * same answer; COORDINATOR_NOT_AVAILABLE 15 while no broker is live.
+ * Cluster mode: the coordinator of a group is the leader of its `__consumer_offsets` partition
+ * (`Broker.groupCoordinator`, created in the cluster at the first request), the same answer on
+ * every broker; COORDINATOR_NOT_AVAILABLE 15 while that partition has no live leader.
  * Transactional ids get COORDINATOR_NOT_AVAILABLE 15: there is no transaction coordinator.
  * An empty group id gets INVALID_GROUP_ID 24.
  */
 export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> = {
   api: FindCoordinator,
-  handle(request, context) {
+  async handle(request, context) {
     const { broker } = context;
     if ((request.keyType ?? GROUP_KEY_TYPE) !== GROUP_KEY_TYPE) {
       return this.errorResponse(request, ErrorCode.COORDINATOR_NOT_AVAILABLE, context);
     }
     if (request.key === '') return this.errorResponse(request, ErrorCode.INVALID_GROUP_ID, context);
-    const brokers = broker.liveBrokers();
-    if (brokers.length === 0) return this.errorResponse(request, ErrorCode.COORDINATOR_NOT_AVAILABLE, context);
-    const coordinator = brokers[Math.abs(javaStringHashCode(request.key)) % brokers.length]!;
+    const coordinator = await broker.groupCoordinator(request.key);
+    if (typeof coordinator === 'number') return this.errorResponse(request, coordinator, context);
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
@@ -40,10 +38,3 @@ export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoor
     return { throttleTimeMs: 0, errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 };
   },
 };
-
-/** Java's `String.hashCode` (UTF-16 code units, 32-bit wrap), as Kafka hashes group ids. */
-export function javaStringHashCode(text: string): number {
-  let hash = 0;
-  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-  return hash;
-}

@@ -9,6 +9,9 @@ import type { ApiHandler } from '../router/api-handler.js';
 export const heartbeatHandler: ApiHandler<HeartbeatRequest, HeartbeatResponse> = {
   api: Heartbeat,
   handle(request, context) {
+    // Cluster mode: only the leader of the group's __consumer_offsets partition coordinates it.
+    const notCoordinator = context.broker.coordinatorError(request.groupId);
+    if (notCoordinator !== 0) return this.errorResponse(request, notCoordinator, context);
     return context.broker.groups.heartbeat(request);
   },
   errorResponse(_request, errorCode) {

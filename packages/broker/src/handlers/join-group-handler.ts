@@ -10,6 +10,9 @@ import type { ApiHandler } from '../router/api-handler.js';
 export const joinGroupHandler: ApiHandler<JoinGroupRequest, JoinGroupResponse> = {
   api: JoinGroup,
   async handle(request, context) {
+    // Cluster mode: only the leader of the group's __consumer_offsets partition coordinates it.
+    const notCoordinator = context.broker.coordinatorError(request.groupId);
+    if (notCoordinator !== 0) return this.errorResponse(request, notCoordinator, context);
     const response = await context.broker.groups.joinGroup(request, context.apiVersion, {
       clientId: context.header.clientId ?? '',
       clientHost: `/${context.connection.host}`,

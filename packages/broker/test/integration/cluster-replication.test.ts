@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildRecordBatchSync, CreateTopics, ErrorCode, Metadata, Produce, type MetadataResponse } from '@sluice/protocol';
+import { buildRecordBatchSync, CreateTopics, ErrorCode, FindCoordinator, Metadata, OffsetFetch, Produce, type MetadataResponse } from '@sluice/protocol';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCluster, startCluster } from '../helpers/cluster-harness.js';
@@ -244,4 +244,59 @@ describe('cluster mode: replicated partitions (three brokers, replication factor
     const [after] = await partitionsOf(port(old), 'frozen');
     expect(after!.leaderId).not.toBe(old);
   }, 60_000);
+
+  it('keeps a consumer group\'s committed offsets when its coordinator (the leader of its __consumer_offsets partition) is killed with kill -9', async () => {
+    await createTopic(port(1), 'grp', 3, 3);
+    await healed('grp');
+    const kafka = new Kafka({ clientId: 'grp', brokers: [1, 2, 3].map((id) => `127.0.0.1:${port(id)}`), logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    const produce = async (prefix: string, n: number) => {
+      for (let p = 0; p < 3; p++) await producer.send({ topic: 'grp', acks: -1, messages: Array.from({ length: n }, (_, i) => ({ partition: p, value: `${prefix}-${p}-${i}` })) });
+    };
+    const consumeAll = async (expected: number): Promise<string[]> => {
+      const consumer = kafka.consumer({ groupId: 'g-failover', sessionTimeout: 10_000, heartbeatInterval: 500, retry: { retries: 20 } });
+      const seen: string[] = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic: 'grp', fromBeginning: true });
+        await consumer.run({ autoCommitInterval: 100, eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+        await waitUntil(`the group to consume ${expected} records`, () => seen.length >= expected, 60_000, 100);
+        // Let the last auto-commit land before leaving (kafkajs commits on disconnect too).
+        await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        await consumer.disconnect();
+      }
+      return seen;
+    };
+    try {
+      await produce('before', 50);
+      const first = await consumeAll(150);
+      expect(new Set(first).size).toBe(150);
+      const coordinatorOf = async (viaPort: number) => (await withClient(viaPort, (c) => c.send(FindCoordinator, 1, { key: 'g-failover', keyType: 0 })));
+      const before = await coordinatorOf(port(1));
+      expect(before.errorCode).toBe(ErrorCode.NONE);
+      const offsets = (await partitionsOf(port(1), '__consumer_offsets'));
+      expect(offsets.length).toBe(50);
+      expect(offsets.every((p) => p.replicaNodes.length === 3)).toBe(true);
+      await cluster.kill(before.nodeId);
+      const survivor = live()[0]!;
+      const after = await waitUntil('another coordinator for the group', async () => {
+        const r = await coordinatorOf(port(survivor));
+        return r.errorCode === ErrorCode.NONE && r.nodeId !== before.nodeId ? r : undefined;
+      }, LEASE_TTL_MS + 15_000, 100);
+      const committed = await waitUntil('the new coordinator to serve the committed offsets', async () => {
+        const r = await withClient(port(after.nodeId), (c) => c.send(OffsetFetch, 5, { groupId: 'g-failover', topics: [{ name: 'grp', partitionIndexes: [0, 1, 2] }], requireStable: false }));
+        return r.errorCode === ErrorCode.NONE ? r.topics[0]!.partitions.map((p) => p.committedOffset) : undefined;
+      }, 15_000, 100);
+      expect(committed).toEqual([50, 50, 50]);
+      await produce('after', 20);
+      const second = await consumeAll(60);
+      expect(second.sort()).toEqual([0, 1, 2].flatMap((p) => Array.from({ length: 20 }, (_, i) => `after-${p}-${i}`)).sort());
+      await cluster.restart(before.nodeId);
+      await healed('grp');
+    } finally {
+      await producer.disconnect();
+    }
+  }, 150_000);
 });
