@@ -1,0 +1,395 @@
+// Replication cost and failover time on a three-broker cluster (issue 24): one etcd and three
+// `sluice broker` processes on 127.0.0.1, data directories in a temp directory on a real disk.
+//
+// Throughput: acks=-1 produce to one partition of a topic with replication factor 3
+// (min.insync.replicas=2) and of one with factor 1, on the same cluster in the same run, 100 B and
+// 1 KiB records, with the Sluice client as the `sluice bench` scenarios drive it (runProduceLoad:
+// one producer, linger.ms 5, chunks of about 100 KB, about 16 MB in flight). RF 1 and RF 3 runs
+// alternate; each row gives min/median/max over the runs and the RF3/RF1 ratio of the medians.
+//
+// Failover: the leader of a RF-3 partition is killed with SIGKILL; a probe produces one record
+// with acks=-1 every PROBE_INTERVAL_MS through a fresh client (fresh metadata, no client
+// retries, each attempt bounded by ATTEMPT_TIMEOUT_MS), and the failover time is from the kill to
+// the first acknowledged produce. Also timed: the kill to the controller's write of the new
+// leader into etcd (watched on the partition key). The victim is restarted on its data directory
+// and the next kill waits until the ISR is all three again. Once with the default
+// etcd.lease.ttl.ms and once with each value of --ttls.
+//
+//   node bench/cluster/replication.mjs [--kills 10] [--runs 3] [--seconds 5] [--ttls 6000,2000]
+//                                      [--only throughput|failover]
+//
+// Prints one JSON line per measurement and a markdown table of the figures at the end.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SluiceClient } from '@sluice/client';
+import { Etcd3 } from 'etcd3';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SLUICE_BIN = join(root, 'packages/cli/dist/bin/sluice.js');
+const { runProduceLoad, makePayload } = await import(join(root, 'packages/cli/dist/bench/index.js'));
+
+const argv = process.argv.slice(2);
+const arg = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
+const kills = Number(arg('kills', '10'));
+const runs = Number(arg('runs', '3'));
+const seconds = Number(arg('seconds', '5'));
+const ttls = arg('ttls', '6000,2000').split(',').map(Number);
+const only = arg('only', null);
+const recordSizes = [100, 1024];
+/** Time between the end of one probe attempt and the next (ms). */
+const PROBE_INTERVAL_MS = 25;
+/** Bound of one probe attempt: metadata, connect and the acks=-1 produce (ms). */
+const ATTEMPT_TIMEOUT_MS = 1000;
+/** Bound of any wait for the cluster (ready, ISR full) (ms). */
+const CLUSTER_WAIT_MS = 60_000;
+const log = (msg) => process.stderr.write(`[replication] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- processes, and their cleanup on every exit path ----
+
+/** Every child still running and every directory to remove, for cleanup(). */
+const children = new Set();
+const dirs = new Set();
+let cleaning = null;
+function cleanup() {
+  cleaning ??= (async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all([...children].map((c) => c.exited));
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+/** Spawns a child with stdout split into lines passed to `onLine`; stderr kept (last 4 KB) for errors. */
+function spawnChild(command, args, onLine = () => {}) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderrTail = '';
+  child.stderr.on('data', (c) => (child.stderrTail = (child.stderrTail + c).slice(-4000)));
+  let buffered = '';
+  child.stdout.on('data', (c) => {
+    buffered += c;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      onLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  child.exited = new Promise((r) => child.once('exit', (code, signal) => r(code ?? signal)));
+  children.add(child);
+  void child.exited.then(() => children.delete(child));
+  return child;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => res(port));
+    });
+  });
+}
+
+async function startEtcd(dir) {
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const child = spawnChild('etcd', [
+    '--name', 'bench', '--data-dir', join(dir, 'etcd'),
+    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `bench=${peer}`,
+    '--log-level', 'error',
+  ]);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok && (await response.json()).health === 'true') return { endpoint, child };
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`etcd not healthy; stderr: ${child.stderrTail}`);
+    await sleep(100);
+  }
+}
+
+/** Starts `sluice broker` for node `nodeId` and resolves with its port once it logs "sluice broker ready". */
+function startBroker(cluster, nodeId) {
+  const args = [SLUICE_BIN, 'broker', '--node-id', String(nodeId), '--etcd', cluster.etcd.endpoint, '--data-dir', join(cluster.dir, `broker-${nodeId}`), '--port', '0',
+    '--override', `etcd.lease.ttl.ms=${cluster.ttlMs}`];
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`broker ${nodeId} not ready in ${CLUSTER_WAIT_MS} ms; stderr: ${child.stderrTail}`)), CLUSTER_WAIT_MS);
+    const child = spawnChild(process.execPath, args, (line) => {
+      if (!line.includes('sluice broker ready')) return;
+      const entry = JSON.parse(line);
+      clearTimeout(timer);
+      const broker = { nodeId, child, port: Number(entry.listen.split(':').pop()) };
+      cluster.brokers.set(nodeId, broker);
+      res(broker);
+    });
+    void child.exited.then((code) => {
+      clearTimeout(timer);
+      rej(new Error(`broker ${nodeId} exited (${code}); stderr: ${child.stderrTail}`));
+    });
+  });
+}
+
+async function startCluster(ttlMs) {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-repl-bench-'));
+  dirs.add(dir);
+  const cluster = { dir, ttlMs, brokers: new Map(), etcd: null };
+  cluster.etcd = await startEtcd(dir);
+  for (const nodeId of [1, 2, 3]) await startBroker(cluster, nodeId);
+  cluster.bootstrap = () => [...cluster.brokers.values()].map((b) => `127.0.0.1:${b.port}`);
+  cluster.client = () => new SluiceClient({ bootstrapServers: cluster.bootstrap(), clientId: 'replication-bench' });
+  // Every broker registered and a controller elected before anything is measured.
+  const admin = cluster.client().admin();
+  try {
+    await waitFor(async () => {
+      const d = await admin.describeCluster();
+      return d.brokers.length === 3 && d.controllerId !== -1;
+    }, 'three brokers and a controller');
+  } finally {
+    await admin.close();
+  }
+  return cluster;
+}
+
+async function stopCluster(cluster) {
+  for (const b of cluster.brokers.values()) b.child.kill('SIGTERM');
+  await Promise.all([...cluster.brokers.values()].map((b) => b.child.exited));
+  cluster.etcd.child.kill('SIGKILL');
+  await cluster.etcd.child.exited;
+  await rm(cluster.dir, { recursive: true, force: true });
+  dirs.delete(cluster.dir);
+}
+
+async function waitFor(predicate, what, timeoutMs = CLUSTER_WAIT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  let last = null;
+  for (;;) {
+    try {
+      if (await predicate()) return;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(100);
+  }
+}
+
+async function createTopic(cluster, topic, replicationFactor) {
+  const admin = cluster.client().admin();
+  try {
+    await admin.createTopics([{ topic, numPartitions: 1, replicationFactor, configs: replicationFactor === 3 ? { 'min.insync.replicas': '2' } : {} }]);
+    await waitFor(async () => {
+      const [t] = await admin.describeTopics([topic]);
+      return t.partitions[0].leader >= 0 && t.partitions[0].isr.length === replicationFactor;
+    }, `${topic} with a leader and a full ISR`);
+  } finally {
+    await admin.close();
+  }
+}
+
+async function describePartition(cluster, topic) {
+  const admin = cluster.client().admin({ retry: { maxAttempts: 1 } });
+  try {
+    return (await admin.describeTopics([topic]))[0].partitions[0];
+  } finally {
+    await admin.close();
+  }
+}
+
+// ---- figures ----
+
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+const median = (xs) => {
+  const s = sorted(xs);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+/** Nearest-rank percentile. */
+const percentile = (xs, p) => sorted(xs)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)];
+const fmt = (v, d = 0) => Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+// ---- throughput ----
+
+async function produceRun(cluster, replicationFactor, recordSizeBytes, index) {
+  const topic = `rf${replicationFactor}-${recordSizeBytes}b-${index}`;
+  await createTopic(cluster, topic, replicationFactor);
+  const client = cluster.client();
+  const producer = client.producer({ acks: -1, lingerMs: 5 });
+  try {
+    const payload = makePayload(recordSizeBytes);
+    // One record first: connections and metadata are in place before the clock starts.
+    await producer.send({ topic, partition: 0, value: payload });
+    // Chunk and in-flight sizes as bench scenarios use flat out (packages/cli/src/bench/scenario.ts).
+    const chunkRecords = Math.max(1, Math.min(1000, Math.floor(100_000 / recordSizeBytes)));
+    const r = await runProduceLoad({ topic, payload, producers: [producer], durationMs: seconds * 1000, chunkRecords, maxChunksInFlight: Math.ceil((16 << 20) / (chunkRecords * recordSizeBytes)), stamp: false });
+    const leader = (await describePartition(cluster, topic)).leader;
+    const row = { kind: 'throughput', replicationFactor, recordSizeBytes, run: index, leader, records: r.ackedRecords, recordsPerSec: Math.round(r.ackedRecords / (r.elapsedMs / 1000)), mbPerSec: Math.round((r.payloadBytes / r.elapsedMs / 1000) * 10) / 10, errors: r.errors };
+    console.log(JSON.stringify(row));
+    return row;
+  } finally {
+    await producer.close();
+  }
+}
+
+async function throughputRows() {
+  const cluster = await startCluster(6000);
+  try {
+    const rows = [];
+    for (const recordSizeBytes of recordSizes) {
+      for (let i = 0; i < runs; i++) {
+        for (const rf of i % 2 === 0 ? [1, 3] : [3, 1]) rows.push(await produceRun(cluster, rf, recordSizeBytes, i));
+      }
+    }
+    return rows;
+  } finally {
+    await stopCluster(cluster);
+  }
+}
+
+// ---- failover ----
+
+/** One acks=-1 produce through a fresh client (fresh metadata), no client retries, bounded. */
+async function probeOnce(cluster, topic, value) {
+  const client = new SluiceClient({ bootstrapServers: cluster.bootstrap(), clientId: 'failover-probe', connectTimeoutMs: ATTEMPT_TIMEOUT_MS, requestTimeoutMs: ATTEMPT_TIMEOUT_MS });
+  const producer = client.producer({ acks: -1, lingerMs: 0, idempotent: false, retry: { maxAttempts: 1, totalTimeoutMs: ATTEMPT_TIMEOUT_MS }, ackTimeoutMs: ATTEMPT_TIMEOUT_MS });
+  let timer;
+  try {
+    await Promise.race([
+      producer.send({ topic, partition: 0, value }),
+      new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('attempt timed out')), ATTEMPT_TIMEOUT_MS))),
+    ]);
+    return null;
+  } catch (error) {
+    return error.message ?? String(error);
+  } finally {
+    clearTimeout(timer);
+    void producer.close().catch(() => {});
+  }
+}
+
+async function failoverRows(ttlMs) {
+  const cluster = await startCluster(ttlMs);
+  const etcd = new Etcd3({ hosts: cluster.etcd.endpoint });
+  const topic = `failover-${ttlMs}`;
+  const rows = [];
+  try {
+    await createTopic(cluster, topic, 3);
+    const value = Buffer.alloc(100, 1);
+    for (let k = 0; k < kills; k++) {
+      // Steady state: a full ISR and an acknowledged produce right before the kill.
+      await waitFor(async () => (await describePartition(cluster, topic)).isr.length === 3, `ISR of 3 before kill ${k + 1}`);
+      if ((await probeOnce(cluster, topic, value)) !== null) throw new Error(`produce before kill ${k + 1} failed`);
+      const { leader } = await describePartition(cluster, topic);
+      const admin = cluster.client().admin();
+      const controllerId = (await admin.describeCluster()).controllerId;
+      await admin.close();
+      const victim = cluster.brokers.get(leader);
+
+      let electedAt = null;
+      const watcher = await etcd.watch().key(`/sluice/partitions/${topic}/0`).create();
+      watcher.on('put', (kv) => {
+        const state = JSON.parse(kv.value.toString());
+        if (electedAt === null && state.leader !== leader && state.leader >= 0) electedAt = performance.now();
+      });
+
+      const killedAt = performance.now();
+      victim.child.kill('SIGKILL');
+      cluster.brokers.delete(leader);
+      await victim.child.exited;
+      let attempts = 0;
+      let lastError = null;
+      let ackedAt = null;
+      while (performance.now() - killedAt < 60_000) {
+        attempts++;
+        lastError = await probeOnce(cluster, topic, value);
+        if (lastError === null) {
+          ackedAt = performance.now();
+          break;
+        }
+        await sleep(PROBE_INTERVAL_MS);
+      }
+      await watcher.cancel();
+      const newLeader = (await describePartition(cluster, topic)).leader;
+      const row = {
+        kind: 'failover', ttlMs, kill: k + 1, victim: leader, victimWasController: victim.nodeId === controllerId, newLeader,
+        electedMs: electedAt === null ? null : Math.round(electedAt - killedAt), failoverMs: ackedAt === null ? null : Math.round(ackedAt - killedAt), attempts,
+        ...(ackedAt === null ? { lastError } : {}),
+      };
+      console.log(JSON.stringify(row));
+      rows.push(row);
+      await startBroker(cluster, leader);
+    }
+    await waitFor(async () => (await describePartition(cluster, topic)).isr.length === 3, 'ISR of 3 after the last kill');
+    return rows;
+  } finally {
+    etcd.close();
+    await stopCluster(cluster);
+  }
+}
+
+// ---- main ----
+
+const dataFs = execFileSync('df', ['--output=fstype', tmpdir()]).toString().trim().split('\n').pop();
+const machine = {
+  node: process.version, cpu: cpus()[0]?.model, nproc: Number(execFileSync('nproc').toString().trim()), memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  dataDir: tmpdir(), dataDirFs: dataFs, etcd: execFileSync('etcd', ['--version']).toString().split('\n')[0],
+  date: new Date().toISOString(), loadAvgBefore: loadavg().map((x) => Math.round(x * 100) / 100),
+};
+console.log(JSON.stringify({ kind: 'machine', ...machine, kills, runs, seconds, ttls }));
+if (dataFs === 'tmpfs' || dataFs === 'ramfs') log(`warning: ${tmpdir()} is ${dataFs}, not a disk: fdatasync costs nothing there`);
+
+let throughput = [];
+const failover = new Map();
+try {
+  if (only !== 'failover') throughput = await throughputRows();
+  if (only !== 'throughput') for (const ttl of ttls) failover.set(ttl, await failoverRows(ttl));
+} finally {
+  await cleanup();
+}
+const loadAvgAfter = loadavg().map((x) => Math.round(x * 100) / 100);
+
+// ---- the tables ----
+const out = [];
+out.push(`Node ${machine.node}, ${machine.cpu}, nproc ${machine.nproc}, ${machine.memoryGiB} GiB; etcd ${machine.etcd.replace(/^etcd Version: /, '')}; data dirs in ${machine.dataDir} (${machine.dataDirFs}); ${machine.date}`);
+out.push(`Three brokers, etcd and the client share ${machine.nproc} cores. Load average (1/5/15 min) before ${machine.loadAvgBefore.join(' / ')}, after ${loadAvgAfter.join(' / ')}.`);
+if (throughput.length > 0) {
+  out.push('', `Produce, acks=-1, one partition, Sluice client (linger.ms 5), ${seconds} s per run, ${runs} runs per row (min / median / max):`, '');
+  out.push('| record | RF | records/s | MB/s | RF3/RF1 (median records/s) |', '| --- | ---: | ---: | ---: | ---: |');
+  for (const size of recordSizes) {
+    const of = (rf) => throughput.filter((r) => r.recordSizeBytes === size && r.replicationFactor === rf);
+    const med = {};
+    for (const rf of [1, 3]) med[rf] = median(of(rf).map((r) => r.recordsPerSec));
+    for (const rf of [1, 3]) {
+      const rows = of(rf);
+      const rps = rows.map((r) => r.recordsPerSec);
+      const mbs = rows.map((r) => r.mbPerSec);
+      const errors = rows.flatMap((r) => r.errors).length;
+      out.push(`| ${size === 1024 ? '1 KiB' : `${size} B`} | ${rf} | ${fmt(Math.min(...rps))} / ${fmt(median(rps))} / ${fmt(Math.max(...rps))} | ${fmt(Math.min(...mbs), 1)} / ${fmt(median(mbs), 1)} / ${fmt(Math.max(...mbs), 1)} | ${rf === 3 ? (med[3] / med[1]).toFixed(2) : ''}${errors ? ` (${errors} errors)` : ''} |`);
+    }
+  }
+}
+if (failover.size > 0) {
+  out.push('', `Failover, kill -9 of the leader of a RF-3 partition (min.insync.replicas=2) → first acks=-1 produce acknowledged by the new leader (probe: a fresh client every ${PROBE_INTERVAL_MS} ms after the previous attempt, attempts bounded at ${ATTEMPT_TIMEOUT_MS} ms); "elected" is the kill → the new leader written to etcd:`, '');
+  out.push('| etcd.lease.ttl.ms | kills | failover p50 | p99 | max | elected p50 | elected max | victim was controller | not recovered |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [ttl, rows] of failover) {
+    const ok = rows.filter((r) => r.failoverMs !== null).map((r) => r.failoverMs);
+    const el = rows.filter((r) => r.electedMs !== null).map((r) => r.electedMs);
+    const ms = (v) => (v === undefined ? '-' : `${fmt(v)} ms`);
+    out.push(`| ${ttl} | ${rows.length} | ${ms(percentile(ok, 50))} | ${ms(percentile(ok, 99))} | ${ms(Math.max(...ok))} | ${ms(percentile(el, 50))} | ${ms(Math.max(...el))} | ${rows.filter((r) => r.victimWasController).length} | ${rows.length - ok.length} |`);
+  }
+}
+console.log(out.join('\n'));
