@@ -15,7 +15,7 @@
 // and the next kill waits until the ISR is all three again. Once with the default
 // etcd.lease.ttl.ms and once with each value of --ttls.
 //
-//   node bench/cluster/replication.mjs [--kills 10] [--runs 3] [--seconds 5] [--ttls 6000,2000]
+//   node bench/cluster/replication.mjs [--kills 10] [--runs 3] [--seconds 5] [--ttls 4000,2000]
 //                                      [--only throughput|failover]
 //
 // Prints one JSON line per measurement and a markdown table of the figures at the end.
@@ -37,7 +37,7 @@ const arg = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(
 const kills = Number(arg('kills', '10'));
 const runs = Number(arg('runs', '3'));
 const seconds = Number(arg('seconds', '5'));
-const ttls = arg('ttls', '6000,2000').split(',').map(Number);
+const ttls = arg('ttls', '4000,2000').split(',').map(Number);
 const only = arg('only', null);
 const recordSizes = [100, 1024];
 /** Time between the end of one probe attempt and the next (ms). */
@@ -246,7 +246,7 @@ async function produceRun(cluster, replicationFactor, recordSizeBytes, index) {
 }
 
 async function throughputRows() {
-  const cluster = await startCluster(6000);
+  const cluster = await startCluster(4000);
   try {
     const rows = [];
     for (const recordSizeBytes of recordSizes) {

@@ -25,7 +25,7 @@ export const BROKER_CONFIG_KEYS = [
   key('etcd.prefix', 'string', '/sluice', 'Cluster mode: the etcd key prefix holding this cluster\'s metadata (docs/cluster.md). Sluice key; Kafka has none.', (v) =>
     /^\/[^\s]*[^/\s]$/.test(v) ? null : 'must start with / and not end with /',
   ),
-  key('etcd.lease.ttl.ms', 'long', 6000, 'Cluster mode: TTL of the broker\'s etcd lease (ms; etcd grants whole seconds, at least 2 s): a broker that stops renewing it (killed, cut off) leaves the cluster this long after, like Kafka\'s broker.session.timeout.ms. Sluice key.', atLeast(1000)),
+  key('etcd.lease.ttl.ms', 'long', 4000, 'Cluster mode: TTL of the broker\'s etcd lease (ms; etcd grants whole seconds, at least 2 s): a broker that stops renewing it (killed, cut off) leaves the cluster this long after, like Kafka\'s broker.session.timeout.ms. Sluice key.', atLeast(1000)),
   key('default.replication.factor', 'int', 1, 'Replication factor of an auto-created topic (capped at the live brokers) and of CreateTopics with replication_factor -1 (cluster mode; a single broker always has 1).', atLeast(1)),
   key('min.insync.replicas', 'int', 1, 'Default min.insync.replicas: an acks=-1 produce needs at least this many in-sync replicas (else NOT_ENOUGH_REPLICAS 19, or 20 when the ISR shrank after the append).', atLeast(1)),
   key('replica.lag.time.max.ms', 'long', 30000, 'Cluster mode: a follower that has not caught up with the leader\'s log end for this long leaves the ISR (ms).', atLeast(1)),
