@@ -122,9 +122,14 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         logger,
         leaseTtlMs: config['etcd.lease.ttl.ms'],
         offsetsCommitTimeoutMs: config['offsets.commit.timeout.ms'],
+        controller: {
+          uncleanLeaderElection: config['unclean.leader.election.enable'],
+          autoLeaderRebalance: config['auto.leader.rebalance.enable'],
+          leaderImbalanceCheckIntervalMs: config['leader.imbalance.check.interval.seconds'] * 1000,
+          leaderImbalancePerBrokerPercentage: config['leader.imbalance.per.broker.percentage'],
+        },
         replication: {
           replicaLagTimeMaxMs: config['replica.lag.time.max.ms'],
-          uncleanLeaderElection: config['unclean.leader.election.enable'],
           fetcher: {
             maxWaitMs: config['replica.fetch.wait.max.ms'],
             partitionMaxBytes: config['replica.fetch.max.bytes'],

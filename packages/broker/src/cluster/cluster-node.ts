@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '@sluice/protocol';
 import type { LogManager, PartitionLog } from '@sluice/storage';
 import type { Logger } from 'pino';
-import { Controller } from './controller.js';
+import { Controller, type ControllerSettings } from './controller.js';
 import { CoordinatorOwnership } from './coordinator-ownership.js';
 import { partitionKey } from './etcd-keys.js';
 import { OFFSETS_TOPIC_NAME } from '../group/offsets-topic.js';
@@ -52,13 +52,13 @@ export interface ClusterNodeOptions {
   readonly offsetsCommitTimeoutMs: number;
   /** The broker's etcd lease TTL (`etcd.lease.ttl.ms`), for leading on its own clock. */
   readonly leaseTtlMs: number;
+  /** The controller's settings (elections, preferred-leader rebalancing). */
+  readonly controller: ControllerSettings;
   /** Replication settings (from the broker config). */
   readonly replication: {
     /** `replica.lag.time.max.ms`. */
     readonly replicaLagTimeMaxMs: number;
-    /** `unclean.leader.election.enable`. */
-    readonly uncleanLeaderElection: boolean;
-    readonly fetcher: Omit<ReplicaFetcherOptions, 'nodeId' | 'logger'>;
+    readonly fetcher: Omit<ReplicaFetcherOptions, 'nodeId' | 'logger' | 'advanceLogStartOffset'>;
   };
 }
 
@@ -100,7 +100,7 @@ export class ClusterNode {
   ) {
     this.current = emptySnapshot();
     this.logger = options.logger.child({ component: 'cluster' });
-    this.controller = new Controller(options.store, options.nodeId, () => this.current, options.logger.child({ component: 'controller' }), options.replication.uncleanLeaderElection);
+    this.controller = new Controller(options.store, options.nodeId, () => this.current, options.logger.child({ component: 'controller' }), options.controller);
     this.coordinators = new CoordinatorOwnership(this, options.offsetsCommitTimeoutMs, options.logger.child({ component: 'group-coordinator' }));
     this.leadershipListeners.add((topic, partition, leading) => {
       if (topic === OFFSETS_TOPIC_NAME) this.coordinators.onLeadership(partition, leading);

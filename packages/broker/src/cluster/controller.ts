@@ -2,11 +2,26 @@ import { ErrorCode } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { partitionKey } from './etcd-keys.js';
 import type { ClusterSnapshot, ControllerCampaign, MetadataStore, PartitionState, TopicCreationRequest, Versioned } from './metadata-store.js';
-import { electPartitionState } from './partition-election.js';
+import { electPartitionState, preferredLeaderMoves } from './partition-election.js';
 import { assignReplicas } from './replica-assignment.js';
 
 /** Wait before campaigning again after a campaign's lease was lost (ms). */
 const RECAMPAIGN_DELAY_MS = 1000;
+
+/** Controller settings from the broker config. */
+export interface ControllerSettings {
+  /** `unclean.leader.election.enable`: a replica outside the ISR may lead when no ISR member lives. */
+  readonly uncleanLeaderElection: boolean;
+  /** `auto.leader.rebalance.enable`: move leadership back to preferred replicas. */
+  readonly autoLeaderRebalance: boolean;
+  /** `leader.imbalance.check.interval.seconds`, in ms. */
+  readonly leaderImbalanceCheckIntervalMs: number;
+  /** `leader.imbalance.per.broker.percentage`. */
+  readonly leaderImbalancePerBrokerPercentage: number;
+}
+
+/** Kafka's defaults. */
+export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = { uncleanLeaderElection: false, autoLeaderRebalance: true, leaderImbalanceCheckIntervalMs: 300_000, leaderImbalancePerBrokerPercentage: 10 };
 
 /**
  * The cluster's controller (Kafka's `KafkaController`, ZooKeeper era) on this broker: it
@@ -22,6 +37,8 @@ const RECAMPAIGN_DELAY_MS = 1000;
  *   brokers ({@link assignReplicas}) and creates the topic;
  * - writes the initial state of any partition left without one (a predecessor that died between
  *   the transactions of a topic larger than one transaction);
+ * - every `leader.imbalance.check.interval.seconds` (with `auto.leader.rebalance.enable`), moves
+ *   leadership back to preferred replicas that are live and in sync ({@link preferredLeaderMoves});
  * - elects leaders for partitions whose leader is not live and drops dead brokers from ISRs
  *   ({@link electPartitionState}), each by compare-and-swap on the partition key's revision: a
  *   leader that changed the ISR meanwhile makes the write stale, and the next pass decides again.
@@ -35,14 +52,14 @@ export class Controller {
   private again = false;
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  private rebalanceTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: MetadataStore,
     private readonly nodeId: number,
     private readonly snapshot: () => ClusterSnapshot,
     private readonly logger: Logger,
-    /** `unclean.leader.election.enable`: a replica outside the ISR may lead when no ISR member lives. */
-    private readonly uncleanLeaderElection = false,
+    private readonly settings: ControllerSettings = DEFAULT_CONTROLLER_SETTINGS,
   ) {}
 
   /** The controller epoch while this broker is the elected controller, else null. */
@@ -58,10 +75,16 @@ export class Controller {
         this.epoch = epoch;
         this.logger.info({ controllerEpoch: epoch }, 'elected controller');
         this.onSnapshot();
+        if (this.settings.autoLeaderRebalance && this.rebalanceTimer === null) {
+          this.rebalanceTimer = setInterval(() => void this.rebalance().catch((err: unknown) => this.logger.warn({ err }, 'preferred leader rebalance failed')), this.settings.leaderImbalanceCheckIntervalMs);
+          this.rebalanceTimer.unref();
+        }
       },
       onLost: (err) => {
         const wasController = this.epoch !== null;
         this.epoch = null;
+        if (this.rebalanceTimer !== null) clearInterval(this.rebalanceTimer);
+        this.rebalanceTimer = null;
         this.campaign = null;
         this.logger.error({ err, wasController }, 'controller campaign lost; campaigning again');
         if (!this.closed) this.retryTimer = setTimeout(() => this.start(), RECAMPAIGN_DELAY_MS);
@@ -115,7 +138,7 @@ export class Controller {
         if (this.epoch !== epoch) return;
         const current = snapshot.partitions.get(partitionKey(name, p));
         if (current === undefined) continue;
-        const next = electPartitionState(current.value, topic.replicas[p]!, live, this.uncleanLeaderElection);
+        const next = electPartitionState(current.value, topic.replicas[p]!, live, this.settings.uncleanLeaderElection);
         if (next === null) continue;
         const result = await this.store.updatePartitionState(name, p, current.modRevision, next, epoch);
         if (result.kind === 'ok') {
@@ -149,10 +172,32 @@ export class Controller {
     }
   }
 
+  /** Moves leaderships back to preferred replicas (see {@link preferredLeaderMoves}), each by fenced compare-and-swap. */
+  private async rebalance(): Promise<void> {
+    const epoch = this.epoch;
+    if (epoch === null || this.closed) return;
+    const snapshot = this.snapshot();
+    const partitions = new Map<string, { replicas: readonly number[]; state: PartitionState; topic: string; partition: number; modRevision: number }>();
+    for (const [name, topic] of snapshot.topics) {
+      topic.replicas.forEach((replicas, p) => {
+        const current = snapshot.partitions.get(partitionKey(name, p));
+        if (current !== undefined) partitions.set(partitionKey(name, p), { replicas, state: current.value, topic: name, partition: p, modRevision: current.modRevision });
+      });
+    }
+    const moves = preferredLeaderMoves(partitions, new Set(snapshot.brokers.keys()), this.settings.leaderImbalancePerBrokerPercentage);
+    for (const [key, next] of moves) {
+      if (this.epoch !== epoch) return;
+      const { topic, partition, modRevision, state } = partitions.get(key)!;
+      const result = await this.store.updatePartitionState(topic, partition, modRevision, next, epoch);
+      if (result.kind === 'ok') this.logger.info({ topic, partition, leader: next.leader, previousLeader: state.leader, leaderEpoch: next.leaderEpoch }, 'moved leadership back to the preferred replica');
+    }
+  }
+
   /** Stops acting as controller and resigns (another broker takes over at once). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    if (this.rebalanceTimer !== null) clearInterval(this.rebalanceTimer);
     this.epoch = null;
     await this.running;
     await this.campaign?.resign().catch((err: unknown) => this.logger.warn({ err }, 'controller resign failed'));

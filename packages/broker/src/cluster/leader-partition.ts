@@ -33,6 +33,8 @@ export interface LeaderPartitionOptions {
   /** `replica.lag.time.max.ms`. */
   readonly replicaLagTimeMaxMs: number;
   readonly logger: Logger;
+  /** Whether a broker is live (registered): only a live follower joins the ISR (REPLICATION.md, re-joining the ISR). */
+  readonly isLive: (nodeId: number) => boolean;
   readonly now?: () => number;
 }
 
@@ -211,6 +213,8 @@ export class LeaderPartition {
     if (isr.includes(replicaId)) return;
     const log = this.options.log;
     if (follower.logEndOffset < log.highWatermark || follower.logEndOffset < this.leaderEpochStartOffset) return;
+    // A follower whose registration lapsed (frozen, cut off from etcd) still fetches; the controller would drop it again at once.
+    if (!this.options.isLive(replicaId)) return;
     this.writeIsr([...isr, replicaId], { joining: replicaId, followerLogEndOffset: follower.logEndOffset }, 'expanding the ISR: follower caught up');
   }
 

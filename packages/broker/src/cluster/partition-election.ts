@@ -38,3 +38,36 @@ export function electPartitionState(
   }
   return state.leader === -1 ? null : next(-1, state.leaderEpoch + 1, state.isr);
 }
+
+/**
+ * Preferred-leader rebalancing (Kafka `KafkaController.checkAndTriggerAutoLeaderRebalance`): for
+ * each broker, the partitions whose preferred leader (first replica) it is but which another
+ * broker leads; when their share of its preferred partitions exceeds `imbalancePercentage`, each
+ * of them whose preferred leader is live and in the ISR moves back to it, leader epoch bumped.
+ * Returns the new states by partition key (`partitionStates` keys), for compare-and-swap writes.
+ */
+export function preferredLeaderMoves(
+  partitions: ReadonlyMap<string, { readonly replicas: readonly number[]; readonly state: PartitionState }>,
+  live: ReadonlySet<number>,
+  imbalancePercentage: number,
+): Map<string, PartitionState> {
+  const preferredOf = new Map<number, { total: number; misplaced: string[] }>();
+  for (const [key, { replicas, state }] of partitions) {
+    const preferred = replicas[0];
+    if (preferred === undefined) continue;
+    let entry = preferredOf.get(preferred);
+    if (entry === undefined) preferredOf.set(preferred, (entry = { total: 0, misplaced: [] }));
+    entry.total++;
+    if (state.leader !== preferred) entry.misplaced.push(key);
+  }
+  const moves = new Map<string, PartitionState>();
+  for (const [broker, { total, misplaced }] of preferredOf) {
+    if (!live.has(broker) || misplaced.length * 100 <= imbalancePercentage * total) continue;
+    for (const key of misplaced) {
+      const { state } = partitions.get(key)!;
+      if (!state.isr.includes(broker)) continue;
+      moves.set(key, { leader: broker, leaderEpoch: state.leaderEpoch + 1, isr: [...state.isr], partitionEpoch: state.partitionEpoch + 1 });
+    }
+  }
+  return moves;
+}

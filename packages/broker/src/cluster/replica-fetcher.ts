@@ -32,6 +32,8 @@ export interface ReplicaFetcherOptions {
   /** `replica.fetch.response.max.bytes`. */
   readonly responseMaxBytes: number;
   readonly logger: Logger;
+  /** Moves a followed log's start offset up (the leader's DeleteRecords or retention), durably (LogManager.deleteRecords). */
+  readonly advanceLogStartOffset: (topic: string, partition: number, offset: number) => Promise<void>;
 }
 
 interface Entry {
@@ -51,7 +53,7 @@ interface Entry {
  * offsets and epochs, are appended as they are and fdatasynced before the next Fetch, whose
  * fetch offset is what tells the leader they are stored (the leader's high watermark, and so
  * every acks=-1 answer, relies on that). The follower's high watermark is the leader's, capped
- * at its own log end.
+ * at its own log end; its log start offset follows the leader's (capped at its high watermark).
  *
  * A partition error that means "not at this epoch" (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
  * UNKNOWN_LEADER_EPOCH) is retried after a pause; the ReplicaManager replaces the partition
@@ -226,6 +228,9 @@ export class ReplicaFetcher {
           await log.sync();
         }
         log.updateHighWatermark(Math.min(data.highWatermark, log.logEndOffset));
+        // Kafka's follower takes the leader's log start offset (DeleteRecords, retention), up to what it holds committed.
+        const logStart = Math.min(data.logStartOffset ?? -1, log.highWatermark);
+        if (logStart > log.logStartOffset) await this.options.advanceLogStartOffset(topic, partition, logStart);
         return;
       }
       if (data.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {

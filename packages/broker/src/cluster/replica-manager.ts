@@ -16,7 +16,7 @@ export interface ReplicaManagerOptions {
   readonly isRegistered: () => boolean;
   /** `replica.lag.time.max.ms`. */
   readonly replicaLagTimeMaxMs: number;
-  readonly fetcher: Omit<ReplicaFetcherOptions, 'nodeId' | 'logger'>;
+  readonly fetcher: Omit<ReplicaFetcherOptions, 'nodeId' | 'logger' | 'advanceLogStartOffset'>;
   readonly logger: Logger;
   /** Told when this broker starts (true) or stops (false) leading a partition (the group coordinator follows `__consumer_offsets`). */
   readonly onLeadership?: (topic: string, partition: number, leading: boolean) => void;
@@ -110,7 +110,7 @@ export class ReplicaManager {
       }
       await this.stop(topic, partition, role);
       const leading = new LeaderPartition(
-        { topic, partition, log, replicas: assignment.replicas[partition]!, nodeId, store: this.options.store, replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs, logger: this.options.logger },
+        { topic, partition, log, replicas: assignment.replicas[partition]!, nodeId, store: this.options.store, replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs, logger: this.options.logger, isLive: (id) => this.snapshot?.brokers.has(id) ?? false },
         state,
       );
       this.roles.set(k, { kind: 'leader', leader: leading });
@@ -140,7 +140,12 @@ export class ReplicaManager {
           const broker = this.snapshot?.brokers.get(leaderId);
           return broker === undefined ? undefined : { host: broker.host, port: broker.port };
         },
-        { ...this.options.fetcher, nodeId: this.options.nodeId, logger: this.options.logger.child({ component: 'replica-fetcher', leader: leaderId }) },
+        {
+          ...this.options.fetcher,
+          nodeId: this.options.nodeId,
+          logger: this.options.logger.child({ component: 'replica-fetcher', leader: leaderId }),
+          advanceLogStartOffset: async (topic, partition, offset) => void (await this.options.logs.deleteRecords(topic, partition, offset)),
+        },
       );
       this.fetchers.set(leaderId, fetcher);
     }

@@ -30,14 +30,14 @@ function fakeStore(result: CasResult = { kind: 'ok', modRevision: 100 }) {
   return { store, writes };
 }
 
-function setup(isr: number[], opts: { minIsr?: number; lagMs?: number; cas?: CasResult } = {}) {
+function setup(isr: number[], opts: { minIsr?: number; lagMs?: number; cas?: CasResult; live?: Set<number> } = {}) {
   const log = new FakeLog();
   log.logConfig.minInsyncReplicas = opts.minIsr ?? 1;
   const { store, writes } = fakeStore(opts.cas);
   let now = 1_000;
   const state: Versioned<PartitionState> = { value: { leader: 1, leaderEpoch: 2, isr, partitionEpoch: 7 }, modRevision: 10 };
   const leader = new LeaderPartition(
-    { topic: 't', partition: 0, log: log as unknown as PartitionLog, replicas: [1, 2, 3], nodeId: 1, store, replicaLagTimeMaxMs: opts.lagMs ?? 1000, logger: pino({ level: 'silent' }), now: () => now },
+    { topic: 't', partition: 0, log: log as unknown as PartitionLog, replicas: [1, 2, 3], nodeId: 1, store, replicaLagTimeMaxMs: opts.lagMs ?? 1000, logger: pino({ level: 'silent' }), now: () => now, isLive: (id) => (opts.live ?? new Set([1, 2, 3])).has(id) },
     state,
   );
   return { log, leader, writes, advance: (ms: number) => (now += ms) };
@@ -148,5 +148,17 @@ describe('LeaderPartition', () => {
     expect(log.highWatermark).toBe(4);
     leader.updateState({ value: { leader: 1, leaderEpoch: 2, isr: [1, 2], partitionEpoch: 9 }, modRevision: 12 });
     expect(log.highWatermark).toBe(10);
+  });
+
+  it('does not add a caught-up follower to the ISR while its broker is not live (registration lapsed)', () => {
+    const live = new Set([1]);
+    const { log, leader, writes } = setup([1], { live });
+    log.logEndOffset = 10;
+    leader.onLocalAppend();
+    leader.onFollowerFetch(2, 10);
+    expect(writes).toEqual([]);
+    live.add(2);
+    leader.onFollowerFetch(2, 10);
+    expect(writes).toHaveLength(1);
   });
 });
