@@ -85,7 +85,7 @@ export class Connection implements BudgetWaiter {
   /** Reading paused because of this connection's own requests in flight or unsent responses. */
   private heldByBacklog = false;
   private draining = false;
-  /** Why the broker closed the connection (first reason wins), or null while it has not. */
+  /** Why the broker closed or is ending the connection (a shutdown drain's reason gives way to a later close's), or null. */
   private closeReason: string | null = null;
   /** The request that made the broker close the connection, when its header was read. */
   private closeRequest: RequestHeader | null = null;
