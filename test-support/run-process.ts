@@ -3,7 +3,10 @@ import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:c
 /** Result of one child process run to completion. */
 export interface ProcessResult {
   readonly code: number | null;
+  /** stdout decoded as UTF-8. */
   readonly stdout: string;
+  /** stdout as the bytes written (binary output). */
+  readonly stdoutBytes: Buffer;
   readonly stderr: string;
 }
 
@@ -38,7 +41,8 @@ export function collectProcess(child: ChildProcessWithoutNullStreams, options: R
     child.on('close', (code) => {
       clearTimeout(timer);
       const stderr = Buffer.concat(err).toString() + (timedOut ? `\n[killed after ${timeoutMs} ms]` : '');
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr });
+      const stdoutBytes = Buffer.concat(out);
+      resolve({ code, stdout: stdoutBytes.toString(), stdoutBytes, stderr });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');

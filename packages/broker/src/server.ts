@@ -29,7 +29,7 @@ export interface StartBrokerOptions {
   readonly advertisedHost?: string;
   /** Any broker config key (see docs/configuration.md), typed or as strings. */
   readonly config?: BrokerConfigInput;
-  /** A pino logger, or false for silence (tests). Default: pino to stdout at `info`. */
+  /** A pino logger, or false for silence (tests). Default: pino to stdout at `log.level` (info). */
   readonly logger?: Logger | false;
 }
 
@@ -75,7 +75,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.advertisedHost !== undefined ? { 'advertised.host': options.advertisedHost } : {}),
   });
-  const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ name: 'sluice' }));
+  const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ name: 'sluice', level: config['log.level'] }));
   const dataDir = resolve(config['log.dir']);
   // First of all: a second broker on this directory must not even rewrite meta.properties.
   const lock = await DataDirLock.acquire(dataDir);

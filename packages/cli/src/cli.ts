@@ -1,4 +1,12 @@
+import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+
+/** The version of the @sluice/cli package this command line belongs to (its package.json, shipped beside dist/). */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  if (typeof pkg.version !== 'string') throw new Error('the @sluice/cli package.json has no version');
+  return pkg.version;
+}
 
 /**
  * Each command's module, loaded only when that command runs: `sluice broker` should not pay for
@@ -25,9 +33,14 @@ async function commandsFor(argv: readonly string[]) {
 
 /**
  * Builds and runs the `sluice` command line (yargs) on `argv`. Errors are printed as one line
- * naming the problem, with exit code 1.
+ * naming the problem, with exit code 1. `sluice --version` (`-V`) prints the package version.
  */
 export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    // Without loading yargs and every command for one line.
+    process.stdout.write(`${cliVersion()}\n`);
+    return;
+  }
   if (argv[0] === 'broker') {
     // Start-to-ready is a target: a plain `sluice broker ...` skips loading yargs (broker-fast-args.ts)
     // and loads the broker as one bundled file when the build made one (broker-loader.ts).
@@ -53,7 +66,8 @@ export async function runCli(argv: string[] = process.argv.slice(2)): Promise<vo
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'Show the sluice version', cliVersion())
+    .alias('V', 'version')
     .fail((message, err, y) => {
       if (err) exitWithError(err);
       process.stderr.write(`${y.help()}\n\nsluice: ${message}\n`);

@@ -17,6 +17,7 @@ export const BROKER_CONFIG_KEYS = [
   ),
   key('advertised.host', 'string', '', 'Host advertised to clients in Metadata and FindCoordinator; empty means the bind host (127.0.0.1 when binding 0.0.0.0 or ::).'),
   key('advertised.port', 'int', -1, 'Port advertised to clients; -1 means the bound port.'),
+  key('log.level', 'string', 'info', 'Level of the broker\'s log (pino JSON lines on stdout): fatal, error, warn, info, debug or trace. At debug the broker logs one line per request (API, version, client id, correlation id, request and response bytes, ms, the non-zero error codes of the response) and one per connection closed, with the reason. Only for the logger startBroker creates; an embedder passing its own logger sets its level. Sluice key; Kafka configures log4j instead.', undefined, ['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   key('log.dir', 'string', './data', 'Data directory holding topic partitions, offsets and meta.properties.'),
   key('node.id', 'int', 0, 'This broker\'s node id: unique in a cluster; a single broker (no etcd.endpoints) is also the controller and the coordinator.', atLeast(0)),
   key('etcd.endpoints', 'string', '', 'Cluster mode: etcd client URLs, comma-separated (http://127.0.0.1:2379,...). Brokers on the same etcd and etcd.prefix form one cluster (docs/cluster.md). Empty: a single broker, no etcd. Sluice key; Kafka has none.', (v) =>

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { FrameDecoder, FrameSizeError } from '@sluice/protocol';
+import { FrameDecoder, FrameSizeError, type RequestHeader } from '@sluice/protocol';
 import { fetchBufferPool } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { RequestRouter } from '../router/request-router.js';
@@ -62,6 +62,10 @@ interface Slot {
  *
  * `drain()` (shutdown): stop reading, answer every request already received, then end the socket.
  *
+ * Every connection that ends logs one `connection closed` line at debug with its reason: the
+ * broker's (idle, receive timeout, frame too large, unknown API or unsupported version, malformed
+ * request, shutdown, internal error), a socket error, or `client closed`.
+ *
  * Concurrency contract: all methods run on the event loop; the class is not shared.
  */
 export class Connection implements BudgetWaiter {
@@ -81,6 +85,12 @@ export class Connection implements BudgetWaiter {
   /** Reading paused because of this connection's own requests in flight or unsent responses. */
   private heldByBacklog = false;
   private draining = false;
+  /** Why the broker closed or is ending the connection (a shutdown drain's reason gives way to a later close's), or null. */
+  private closeReason: string | null = null;
+  /** The request that made the broker close the connection, when its header was read. */
+  private closeRequest: RequestHeader | null = null;
+  /** The socket's error (ECONNRESET...), when there was one. */
+  private socketError: Error | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -97,14 +107,18 @@ export class Connection implements BudgetWaiter {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.updateReading());
-    socket.on('error', (err) => this.logger.debug({ err, connection: this.info.id }, 'connection error'));
+    socket.on('error', (err) => (this.socketError ??= err));
     socket.on('close', () => this.teardown());
   }
 
-  /** Closes the connection (half-written responses are dropped). */
-  close(reason: string): void {
+  /**
+   * Closes the connection (half-written responses are dropped); `reason` and `request` (the
+   * request that caused it, if any) go to the debug `connection closed` line.
+   */
+  close(reason: string, request: RequestHeader | null = null): void {
     if (this.closed) return;
-    this.logger.debug({ connection: this.info.id, remote: this.info.remote, reason }, 'closing connection');
+    this.closeReason = reason;
+    this.closeRequest = request;
     this.closed = true;
     this.socket.destroy();
   }
@@ -136,14 +150,13 @@ export class Connection implements BudgetWaiter {
         { connection: this.info.id, remote: this.info.remote, bufferedBytes: this.decoder.bufferedBytes, limitMs: receiveTimeoutMs },
         'request not received in time (request.receive.timeout.ms); closing connection',
       );
-      this.close('request.receive.timeout.ms');
+      this.close(`request not received within request.receive.timeout.ms (${receiveTimeoutMs} ms)`);
       return;
     }
     const maxIdleMs = this.limits.maxIdleMs;
     const idle = this.inFlight === 0 && this.decoder.bufferedBytes === 0 && this.socket.writableLength === 0;
     if (maxIdleMs > 0 && idle && nowMs - this.lastActivityMs > maxIdleMs) {
-      this.logger.debug({ connection: this.info.id, remote: this.info.remote, limitMs: maxIdleMs }, 'idle connection (connections.max.idle.ms); closing it');
-      this.close('connections.max.idle.ms');
+      this.close(`idle for longer than connections.max.idle.ms (${maxIdleMs} ms)`);
     }
   }
 
@@ -193,6 +206,7 @@ export class Connection implements BudgetWaiter {
       // (bytes are dropped in onData) lets the peer's FIN arrive, and closing with unread bytes
       // would send a reset that can destroy responses the peer has not read yet.
       if (this.inFlight === 0) {
+        this.closeReason ??= 'broker shutting down';
         this.socket.resume();
         this.socket.end();
       }
@@ -293,8 +307,12 @@ export class Connection implements BudgetWaiter {
   }
 
   private closeOnProtocolError(err: unknown): void {
-    if (err instanceof CloseConnection || err instanceof FrameSizeError) {
-      this.close(err.message);
+    if (err instanceof CloseConnection) {
+      this.close(err.message, err.header);
+      return;
+    }
+    if (err instanceof FrameSizeError) {
+      this.close(`${err.message} (socket.request.max.bytes)`);
       return;
     }
     this.logger.error({ err, connection: this.info.id }, 'unexpected error on connection; closing it');
@@ -303,6 +321,7 @@ export class Connection implements BudgetWaiter {
 
   private teardown(): void {
     this.closed = true;
+    this.logClose();
     this.slots.length = 0;
     if (this.reservedBytes > 0) {
       this.budget.release(this.reservedBytes);
@@ -313,5 +332,23 @@ export class Connection implements BudgetWaiter {
       this.budget.cancel(this);
     }
     this.onClose(this);
+  }
+
+  /** The debug `connection closed` line: why, and which request caused it when one did. */
+  private logClose(): void {
+    if (!this.logger.isLevelEnabled('debug')) return;
+    const reason = this.closeReason ?? (this.socketError !== null ? `socket error: ${this.socketError.message}` : 'client closed');
+    const request = this.closeRequest;
+    this.logger.debug(
+      {
+        connection: this.info.id,
+        remote: this.info.remote,
+        reason,
+        ...(request !== null
+          ? { apiKey: request.requestApiKey, apiVersion: request.requestApiVersion, clientId: request.clientId, correlationId: request.correlationId }
+          : {}),
+      },
+      'connection closed',
+    );
   }
 }

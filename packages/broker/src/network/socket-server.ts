@@ -114,7 +114,7 @@ export class SocketServer {
     clearTimeout(timer);
     if (late) {
       this.logger.warn({ connections: this.connections.size, drainTimeoutMs }, 'shutdown.drain.timeout.ms reached; closing the remaining connections');
-      for (const connection of this.connections) connection.close('broker shutting down');
+      for (const connection of this.connections) connection.close(`broker shutting down: shutdown.drain.timeout.ms (${drainTimeoutMs} ms) reached`);
     }
     await allClosed;
     await listenerClosed;

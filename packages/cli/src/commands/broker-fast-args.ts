@@ -33,12 +33,13 @@ export function parseBrokerArgsFast(argv: readonly string[]): BrokerArgs | null 
   const args = parsed.argv as Record<string, unknown> & { _: unknown[] };
   if (args._.length > 0) return null;
   for (const key of Object.keys(args)) if (key !== '_' && !(key in BROKER_OPTIONS)) return null;
-  const { 'data-dir': dataDir, host, port, 'advertised-host': advertisedHost, 'node-id': nodeId, etcd, override } = args;
+  const { 'data-dir': dataDir, host, port, 'advertised-host': advertisedHost, 'node-id': nodeId, etcd, 'log-level': logLevel, override } = args;
   if (typeof dataDir !== 'string' || typeof host !== 'string') return null;
   if (typeof port !== 'number' || !Number.isInteger(port)) return null;
   if (advertisedHost !== undefined && typeof advertisedHost !== 'string') return null;
   if (nodeId !== undefined && (typeof nodeId !== 'number' || !Number.isInteger(nodeId))) return null;
   if (etcd !== undefined && typeof etcd !== 'string') return null;
+  if (logLevel !== undefined && typeof logLevel !== 'string') return null;
   if (!Array.isArray(override) || !override.every((item) => typeof item === 'string')) return null;
   return {
     'data-dir': dataDir,
@@ -47,6 +48,7 @@ export function parseBrokerArgsFast(argv: readonly string[]): BrokerArgs | null 
     ...(advertisedHost !== undefined ? { 'advertised-host': advertisedHost } : {}),
     ...(nodeId !== undefined ? { 'node-id': nodeId } : {}),
     ...(etcd !== undefined ? { etcd } : {}),
+    ...(logLevel !== undefined ? { 'log-level': logLevel } : {}),
     override,
   };
 }

@@ -11,6 +11,8 @@ export interface BrokerArgs {
   'node-id'?: number;
   /** Cluster mode: etcd.endpoints, comma-separated URLs. */
   etcd?: string;
+  /** log.level: fatal, error, warn, info, debug or trace. */
+  'log-level'?: string;
   override: string[];
 }
 
@@ -25,6 +27,7 @@ export const BROKER_OPTIONS = {
   'advertised-host': { type: 'string', describe: 'Host clients are told to connect to (default: --host)' },
   'node-id': { type: 'number', describe: 'This broker\'s node id (node.id), unique in a cluster' },
   etcd: { type: 'string', describe: 'Cluster mode: etcd client URLs, comma-separated (etcd.endpoints; docs/cluster.md)' },
+  'log-level': { type: 'string', describe: 'Log level (log.level): fatal, error, warn, info (default), debug (one line per request and per closed connection) or trace' },
   override: { type: 'string', array: true, default: [], describe: 'Set a broker config key, key=value (repeatable)' },
 } as const satisfies Record<keyof BrokerArgs, Options>;
 
@@ -32,8 +35,8 @@ export const BROKER_OPTIONS = {
  * `sluice broker`: runs a broker in the foreground until SIGTERM or SIGINT, then shuts down
  * cleanly (checkpoints written, so the next start is fast). `--override key=value` sets any broker
  * config key (docs/configuration.md), as Kafka's `kafka-server-start.sh --override` does.
- * `--node-id` and `--etcd` are shorthands for `node.id` and `etcd.endpoints` (they win over an
- * `--override` of the same key).
+ * `--node-id`, `--etcd` and `--log-level` are shorthands for `node.id`, `etcd.endpoints` and
+ * `log.level` (they win over an `--override` of the same key).
  */
 export const brokerCommand: CommandModule<object, BrokerArgs> = {
   command: 'broker',
@@ -44,6 +47,7 @@ export const brokerCommand: CommandModule<object, BrokerArgs> = {
       .example('$0 broker', 'Serve on 127.0.0.1:9092 with data in ./data')
       .example('$0 broker --data-dir /var/lib/sluice --host 0.0.0.0 --advertised-host myhost', 'Serve on every interface')
       .example('$0 broker --override log.retention.ms=3600000 --override num.partitions=3', 'Keep one hour; 3 partitions per new topic')
+      .example('$0 broker --log-level debug', 'Log every request and every connection closed, with the reason')
       .example('$0 broker --node-id 1 --etcd http://127.0.0.1:2379 --data-dir d1 --port 9092', 'Join the cluster whose metadata is in that etcd') as unknown as Argv<BrokerArgs>,
   handler: (args) => runBroker(args),
 };
@@ -64,6 +68,7 @@ export async function runBroker(args: BrokerArgs): Promise<void> {
   }
   if (args['node-id'] !== undefined) config['node.id'] = String(args['node-id']);
   if (args.etcd !== undefined) config['etcd.endpoints'] = args.etcd;
+  if (args['log-level'] !== undefined) config['log.level'] = args['log-level'];
   let running: Awaited<ReturnType<typeof startBroker>>;
   try {
     running = await startBroker({

@@ -2,13 +2,14 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CompressionCodec, Producer } from '@sluice/client';
+import type { RecordHeader } from '@sluice/protocol';
 import type { Argv, CommandModule } from 'yargs';
 import { clientFromArgs, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
 import { integerArg } from '../client/parse-args.js';
 import { followFile } from '../produce/file-follower.js';
 import { defaultStateFilePath, readFollowState, writeFollowState, type FollowCheckpoint } from '../produce/follow-state.js';
-import { LineSender } from '../produce/line-sender.js';
+import { LineSender, type LineRecordShape, type LineValueFormat } from '../produce/line-sender.js';
 import { LineSplitter } from '../produce/line-splitter.js';
 import { startProduceProgress, type ProduceProgress } from '../produce/produce-progress.js';
 
@@ -21,6 +22,10 @@ interface ProduceArgs extends BootstrapArgs {
   'poll-interval-ms': number;
   'checkpoint-interval-ms': number;
   'key-separator'?: string;
+  key?: string;
+  partition?: number;
+  header: string[];
+  'value-format': LineValueFormat;
   acks: string;
   compression: CompressionCodec;
   'linger-ms': number;
@@ -30,6 +35,8 @@ interface ProduceArgs extends BootstrapArgs {
  * `sluice produce <topic>`: every line of stdin or `--file` becomes a record (Kafka
  * `kafka-console-producer`); with `--follow` the file is tailed across rotations and the
  * position is checkpointed in a state file (produce/file-follower.ts, docs/log-ingest.md).
+ * `--key`, `--key-separator`, `--partition`, `--header` and `--value-format` shape the records
+ * (produce/line-sender.ts); `--value-format base64|hex` carries binary values through lines.
  */
 export const produceCommand: CommandModule<object, ProduceArgs> = {
   command: 'produce <topic>',
@@ -44,11 +51,17 @@ export const produceCommand: CommandModule<object, ProduceArgs> = {
       .option('poll-interval-ms', { type: 'number', default: 250, describe: '--follow: how often the file is checked (ms)' })
       .option('checkpoint-interval-ms', { type: 'number', default: 1000, describe: '--follow: how often the acknowledged position is saved (ms)' })
       .option('key-separator', { type: 'string', requiresArg: true, describe: 'Split each line at its first occurrence into key and value' })
+      .option('key', { type: 'string', requiresArg: true, describe: 'The key of every record (not with --key-separator)' })
+      .option('partition', { type: 'number', requiresArg: true, describe: 'Send every record to this partition (default: by key, else sticky)' })
+      .option('header', { type: 'string', array: true, requiresArg: true, default: [] as string[], describe: 'Add header key=value to every record (repeatable; a key may repeat)' })
+      .option('value-format', { choices: ['text', 'base64', 'hex'] as const, default: 'text' as const, describe: 'How each line (after the key separator) holds the value: its bytes, or base64 / hex of them (binary values)' })
       .option('acks', { type: 'string', choices: ['-1', 'all', '0', '1'], default: '-1', describe: 'Acknowledgements to wait for' })
       .option('compression', { choices: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, default: 'none' as const, describe: 'Batch compression codec' })
       .option('linger-ms', { type: 'number', default: 5, describe: 'Wait this long for more lines before sending a batch (ms)' })
       .example('$0 produce logs < app.log', 'Every line of app.log becomes a record')
       .example("printf 'user1:hello\\n' | $0 produce chat --key-separator :", 'Key "user1", value "hello"')
+      .example("$0 produce events --key host1 --partition 2 --header source=app --header env=prod < events.txt", 'Fixed key, partition and headers')
+      .example('base64 -w0 blob.bin | $0 produce blobs --value-format base64', 'One binary record, any bytes (sluice consume blobs --format raw gives them back)')
       .example('$0 produce logs --file /var/log/app.log --follow --compression zstd', 'Ship a log file as it grows, across rotation')
       .example('$0 produce logs --file app.log --follow --state-file /var/lib/sluice/app.state', 'Keep the position elsewhere') as Argv<ProduceArgs>,
   handler: async (args) => {
@@ -57,8 +70,16 @@ export const produceCommand: CommandModule<object, ProduceArgs> = {
     const lingerMs = integerArg(args['linger-ms'], '--linger-ms', 0);
     const keySeparator = args['key-separator'] === undefined ? null : Buffer.from(args['key-separator']);
     if (keySeparator !== null && keySeparator.length === 0) throw new CliError('--key-separator must not be empty');
+    if (keySeparator !== null && args.key !== undefined) throw new CliError('--key and --key-separator both say where keys come from: give one');
+    const shape: LineRecordShape = {
+      keySeparator,
+      key: args.key === undefined ? null : Buffer.from(args.key),
+      ...(args.partition !== undefined ? { partition: integerArg(args.partition, '--partition', 0, 2_147_483_647) } : {}),
+      headers: parseHeaders(args.header),
+      valueFormat: args['value-format'],
+    };
     const producer = clientFromArgs(args, 'sluice-produce').producer({ acks, compression: args.compression, lingerMs });
-    const sender = new LineSender(producer, args.topic, keySeparator);
+    const sender = new LineSender(producer, args.topic, shape);
     let progress: ProduceProgress | undefined;
     try {
       if (args.follow) {
@@ -142,6 +163,19 @@ async function follow(args: ProduceArgs, sender: LineSender, progress: ProducePr
     process.off('SIGTERM', onSignal);
     await save();
   }
+}
+
+/**
+ * `--header key=value` items as record headers, in order (Kafka headers are a list: a key may
+ * repeat). The value is everything after the first `=` and may be empty. Throws CliError for an
+ * item without `=` or with an empty key.
+ */
+function parseHeaders(items: readonly string[]): RecordHeader[] {
+  return items.map((item) => {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new CliError(`--header expects key=value, got "${item}"`);
+    return { key: item.slice(0, eq), value: Buffer.from(item.slice(eq + 1)) };
+  });
 }
 
 async function closeQuietly(producer: Producer): Promise<void> {

@@ -2,7 +2,13 @@ import type { Consumer, PartitionDescription } from '@sluice/client';
 import { CliError } from '../client/cli-error.js';
 
 /** Where a standalone replay starts. */
-export type ReplayStart = { readonly kind: 'latest' } | { readonly kind: 'earliest' } | { readonly kind: 'offset'; readonly offset: number } | { readonly kind: 'time'; readonly timestampMs: number };
+export type ReplayStart =
+  | { readonly kind: 'latest' }
+  | { readonly kind: 'earliest' }
+  | { readonly kind: 'offset'; readonly offset: number }
+  /** The last `count` offsets of each partition: high watermark - count, at least the log start (kcat -o -N). */
+  | { readonly kind: 'fromEnd'; readonly count: number }
+  | { readonly kind: 'time'; readonly timestampMs: number };
 
 /** A partition's replay window: offsets in [startOffset, endOffset). endOffset Infinity: no end. */
 export interface PartitionWindow {
@@ -17,7 +23,9 @@ export interface PartitionWindow {
  * The end (exclusive): with `toTimeMs`, the first offset whose timestamp is >= it (ListOffsets by
  * timestamp, so every earlier record is older than it), or the log end when none is; else with
  * `stopAtEnd`, the high watermark when the replay starts; else none. The start: `--offset` (which
- * must lie in [logStartOffset, highWatermark], else CliError naming the valid range), the first
+ * must lie in [logStartOffset, highWatermark], else CliError naming the valid range), `--offset -N`
+ * (the high watermark minus N, or the log start when that is later: the last N offsets, which are
+ * N records unless compaction or transaction markers left gaps), the first
  * offset at or after `--from-time`, the log start, or the log end.
  */
 export async function positionReplay(
@@ -43,6 +51,9 @@ export async function positionReplay(
         }
         consumer.seek({ topic, partition: p.partition }, start.offset);
       }
+      break;
+    case 'fromEnd':
+      for (const p of partitions) consumer.seek({ topic, partition: p.partition }, Math.max(p.logStartOffset, p.highWatermark - start.count));
       break;
     case 'time':
       await consumer.seekToTimestamp(start.timestampMs);

@@ -1,9 +1,9 @@
 /**
- * Writes `text` to stdout and resolves once the stream can take more (backpressure), so a
+ * Writes `text` (a string as UTF-8, or bytes as they are) to stdout and resolves once the stream can take more (backpressure), so a
  * consumer piped into a slow reader never buffers the topic in memory. Resolves false when
  * stdout is closed under us (EPIPE: `sluice consume … | head`), which callers treat as "stop".
  */
-export function writeOut(text: string, stream: NodeJS.WritableStream = process.stdout): Promise<boolean> {
+export function writeOut(text: string | Uint8Array, stream: NodeJS.WritableStream = process.stdout): Promise<boolean> {
   if (stdoutClosed) return Promise.resolve(false);
   return new Promise((resolve) => {
     const ok = stream.write(text, (error) => {

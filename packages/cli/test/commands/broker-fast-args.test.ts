@@ -18,6 +18,7 @@ describe('sluice broker fast argument path', () => {
     ['broker', '--override', 'num.partitions=3', '--override', 'log.retention.ms=3600000'],
     ['broker', '--override', 'a=1', 'b=2', '--port', '1'],
     ['broker', '--node-id', '2', '--etcd', 'http://127.0.0.1:2379,http://127.0.0.2:2379', '--data-dir', 'd2'],
+    ['broker', '--log-level', 'debug', '--port', '0'],
   ];
   it.each(accepted)('parses %j exactly as yargs does', (...argv) => {
     expect(parseBrokerArgsFast(argv)).toEqual(parsedByYargs(argv));
@@ -34,6 +35,7 @@ describe('sluice broker fast argument path', () => {
       ['broker', '--node-id', '1.5'],
       ['broker', '--no-port'],
       ['broker', '--host', 'a', '--host', 'b'],
+      ['broker', '--log-level', 'debug', '--log-level', 'info'],
       ['topics', 'list'],
       [],
     ]) {

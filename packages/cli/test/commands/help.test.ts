@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureCliBuilt, runCli } from '../helpers/cli-process.js';
 
@@ -39,5 +40,19 @@ describe('sluice --help', () => {
     expect(help.stdout).toContain('SLUICE_BOOTSTRAP_SERVER');
     expect(help.stdout).toContain('[default: "10.1.2.3:9999"]');
     expect((await runCli(['topics', 'list', '--help'])).stdout).toContain('[default: "127.0.0.1:9092"]');
+  });
+});
+
+describe('sluice --version', () => {
+  beforeAll(() => ensureCliBuilt());
+
+  it('prints the @sluice/cli package version alone, as --version, -V and after a command', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const argv of [['--version'], ['-V'], ['topics', '--version'], ['broker', '--version']]) {
+      const result = await runCli(argv);
+      expect({ argv, code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({ argv, code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+    expect((await runCli(['--help'])).stdout).toMatch(/-V, --version\s+Show the sluice version/);
   });
 });

@@ -67,6 +67,8 @@ export function ensureCliBuilt(): void {
 export interface CliResult {
   readonly code: number | null;
   readonly stdout: string;
+  /** stdout as the bytes written (binary output). */
+  readonly stdoutBytes: Buffer;
   readonly stderr: string;
 }
 
