@@ -86,6 +86,8 @@ export class ClusterNode {
   readonly coordinators: CoordinatorOwnership;
   /** Local opens under way or done, by topic: a request for a new topic's partition awaits it. */
   private readonly opening = new Map<string, Promise<void>>();
+  /** Local deletions of topics deleted from the cluster, by topic (a re-creation waits for them). */
+  private readonly deleting = new Map<string, Promise<void>>();
   /** Topic creation requests this broker waits on, by request key. */
   private readonly waiters = new Map<string, (outcome: TopicCreationOutcome) => void>();
   private reregisterTimer: NodeJS.Timeout | null = null;
@@ -319,10 +321,15 @@ export class ClusterNode {
   }
 
   private apply(snapshot: ClusterSnapshot): void {
+    const previous = this.current;
     this.current = snapshot;
+    for (const [name, assignment] of previous.topics) {
+      if (!snapshot.topics.has(name) && this.opening.has(name)) this.deleteLocal(name, assignment.replicas.length);
+    }
     for (const assignment of snapshot.topics.values()) {
       if (!this.opening.has(assignment.name) && assignment.replicas.some((r) => r.includes(this.options.nodeId))) {
-        const opened = this.openLocal(assignment);
+        const deleting = this.deleting.get(assignment.name);
+        const opened = deleting === undefined ? this.openLocal(assignment) : deleting.then(() => this.openLocal(assignment));
         opened.catch(() => undefined); // logged in openLocal; awaited by requests for the topic
         this.opening.set(assignment.name, opened);
       }
@@ -337,6 +344,35 @@ export class ClusterNode {
       const result = this.current.topicRequests.get(key)?.value.result;
       if (result !== undefined) resolve(result);
     }
+  }
+
+  /**
+   * Deletes a topic (DeleteTopics in cluster mode): its assignment and partition states leave
+   * the store in one transaction; every broker holding it then stops its roles and deletes its
+   * local logs (see {@link apply}). Resolves once this broker's snapshot no longer has the topic
+   * and its own copy is gone, or after `timeoutMs`. Returns false when the cluster has no such topic.
+   */
+  async deleteTopic(name: string, timeoutMs: number): Promise<boolean> {
+    if (!(await this.options.store.deleteTopic(name))) return false;
+    const deadline = Date.now() + timeoutMs;
+    while ((this.current.topics.has(name) || this.deleting.has(name)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await this.deleting.get(name);
+    return true;
+  }
+
+  private deleteLocal(name: string, partitions: number): void {
+    const { logs } = this.options;
+    const opened = this.opening.get(name);
+    this.opening.delete(name);
+    const deleting = (async () => {
+      await opened?.catch(() => undefined);
+      await this.replicas.stopTopic(name, partitions);
+      if (logs.topics().has(name)) await logs.deleteTopic(name);
+      this.logger.info({ topic: name }, 'deleted the local logs of a topic deleted from the cluster');
+    })()
+      .catch((err: unknown) => this.logger.error({ err, topic: name }, 'could not delete the local logs of a deleted topic'))
+      .finally(() => this.deleting.delete(name));
+    this.deleting.set(name, deleting);
   }
 
   /** Opens (creating if new) the local logs of a topic this broker holds replicas of. */

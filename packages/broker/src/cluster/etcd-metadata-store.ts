@@ -239,6 +239,13 @@ export class EtcdMetadataStore implements MetadataStore {
     };
   }
 
+  async deleteTopic(name: string): Promise<boolean> {
+    const topicKey = this.keys.topic(name);
+    const partitionsPrefix = this.keys.partition(name, 0).replace(/0$/, '');
+    const txn = await this.client.if(topicKey, 'Create', '>', 0).then(this.client.delete().key(topicKey), this.client.delete().prefix(partitionsPrefix)).commit();
+    return txn.succeeded;
+  }
+
   async createTopic(controllerEpoch: number, requestKey: string, requestRevision: number, topic: TopicAssignment, states: readonly PartitionState[]): Promise<CasResult> {
     const controllerKey = this.controllerKey;
     if (controllerKey === null) return { kind: 'stale' };

@@ -160,6 +160,11 @@ export interface MetadataStore {
    * (0: the key must not exist) and, when `controllerEpoch` is given, the controller is still that one.
    */
   updatePartitionState(topic: string, partition: number, expectedModRevision: number, state: PartitionState, controllerEpoch?: number): Promise<CasResult>;
+  /**
+   * Deletes a topic: its assignment and every partition state, in one transaction that holds
+   * only while the topic exists. Returns false when it does not (another deletion won).
+   */
+  deleteTopic(name: string): Promise<boolean>;
   /** Claims `[first, first + size)` producer ids by compare-and-swap on one key, never handed out twice. */
   claimProducerIdBlock(size: number): Promise<ProducerIdBlock>;
   /** Closes the client (without deleting anything: the lease then expires). */

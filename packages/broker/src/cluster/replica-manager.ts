@@ -206,6 +206,23 @@ export class ReplicaManager {
     return moved;
   }
 
+  /**
+   * A topic was deleted: every role this broker had for its `partitions` stops (leaders answer
+   * waiting produces NOT_LEADER_OR_FOLLOWER, fetchers finish any append in flight), before its
+   * local logs are deleted.
+   */
+  async stopTopic(topic: string, partitions: number): Promise<void> {
+    for (let p = 0; p < partitions; p++) {
+      const k = partitionKey(topic, p);
+      const chain = this.chains.get(k) ?? Promise.resolve();
+      const done = chain.then(() => this.stop(topic, p, this.roles.get(k) ?? { kind: 'none' }));
+      this.chains.set(k, done.catch(() => undefined));
+      await done;
+      this.roles.delete(k);
+      this.chains.delete(k);
+    }
+  }
+
   private shrinkIsrs(): void {
     for (const role of this.roles.values()) if (role.kind === 'leader') role.leader.maybeShrinkIsr();
   }

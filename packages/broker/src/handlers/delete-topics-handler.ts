@@ -6,11 +6,11 @@ import { storageErrorCode } from './storage-error-code.js';
 type TopicResult = DeleteTopicsResponse['responses'][number];
 
 /**
- * DeleteTopics v1-3 (Kafka protocol: DeleteTopics). Removes the topic's partitions and files.
+ * DeleteTopics v1-3 (Kafka protocol: DeleteTopics). Removes the topic's partitions and files;
+ * in cluster mode from the metadata store, after which every broker holding a replica stops
+ * serving and copying it and deletes its files (ClusterNode.deleteTopic).
  * UNKNOWN_TOPIC_OR_PARTITION 3 for a topic that does not exist, TOPIC_DELETION_DISABLED 73 when
- * `delete.topic.enable` is false or the broker runs in cluster mode (deletion across brokers is
- * not built yet; deleting one broker's copy would leave the cluster's metadata naming it),
- * INVALID_TOPIC_EXCEPTION 17 for an internal topic
+ * `delete.topic.enable` is false, INVALID_TOPIC_EXCEPTION 17 for an internal topic
  * (`__consumer_offsets`: deleting it would drop every group's offsets; Kafka's tools refuse too).
  */
 export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> = {
@@ -23,12 +23,13 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
         responses.push({ name, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'delete.topic.enable is false' });
         continue;
       }
-      if (broker.cluster !== null) {
-        responses.push({ name, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'DeleteTopics is not supported in cluster mode yet' });
-        continue;
-      }
       if (isInternalTopic(name)) {
         responses.push({ name, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic ${name} is an internal topic and cannot be deleted` });
+        continue;
+      }
+      if (broker.cluster !== null) {
+        const deleted = broker.cluster.topic(name) !== undefined && (await broker.cluster.deleteTopic(name, request.timeoutMs > 0 ? request.timeoutMs : 30_000));
+        responses.push({ name, errorCode: deleted ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
         continue;
       }
       if (!broker.logs.topics().has(name)) {

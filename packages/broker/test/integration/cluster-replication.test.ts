@@ -315,4 +315,31 @@ describe('cluster mode: replicated partitions (three brokers, replication factor
       await producer.disconnect();
     }
   }, 150_000);
+
+  it('deletes a replicated topic from the cluster and every broker\'s disk, and creates it anew afterwards', async () => {
+    await createTopic(port(1), 'gone', 2, 3);
+    await healed('gone');
+    const kafka = new Kafka({ clientId: 'gone', brokers: [1, 2, 3].map((id) => `127.0.0.1:${port(id)}`), logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+    const admin = kafka.admin();
+    const producer = kafka.producer();
+    await admin.connect();
+    await producer.connect();
+    try {
+      await producer.send({ topic: 'gone', acks: -1, messages: [{ partition: 0, value: 'old-0' }, { partition: 1, value: 'old-1' }] });
+      await admin.deleteTopics({ topics: ['gone'], timeout: 10_000 });
+      for (const id of [1, 2, 3]) expect((await metadata(port(id), [])).topics.map((t) => t.name)).not.toContain('gone');
+      for (const b of cluster.brokers.values()) {
+        await waitUntil(`broker ${b.nodeId} to delete its copy`, async () => !(await readdir(b.dataDir)).some((n) => n === 'gone-0' || n === 'gone-1'), 10_000, 100);
+      }
+      await createTopic(port(2), 'gone', 1, 3);
+      await healed('gone');
+      await producer.send({ topic: 'gone', acks: -1, messages: [{ partition: 0, value: 'new-0' }] });
+      const [p0] = await partitionsOf(port(1), 'gone');
+      expect((await withClient(port(p0!.leaderId), (c) => readAll(c, 'gone', 0))).map((r) => r.value)).toEqual(['new-0']);
+      await replicasIdentical('gone', 1);
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  }, 60_000);
 });
