@@ -6,7 +6,7 @@ import { electPartitionState } from './partition-election.js';
 import { assignReplicas } from './replica-assignment.js';
 
 /** Wait before campaigning again after a campaign's lease was lost (ms). */
-const RECAMPAIGN_DELAY_MS = 1000;
+export const RECAMPAIGN_DELAY_MS = 1000;
 
 /**
  * The cluster's controller (Kafka's `KafkaController`, ZooKeeper era) on this broker: it
@@ -50,23 +50,36 @@ export class Controller {
     return this.epoch;
   }
 
-  /** Starts campaigning; returns at once (election happens in the background). */
+  /**
+   * Starts campaigning; returns at once (election happens in the background). One campaign at a
+   * time: a lost one is resigned (its key must not outlive it, or it would hold the election for
+   * a broker that no longer acts on it) and replaced once, however many errors it reports.
+   */
   start(): void {
-    if (this.closed) return;
-    this.campaign = this.store.campaign(this.nodeId, {
+    if (this.closed || this.campaign !== null) return;
+    const campaign: ControllerCampaign = this.store.campaign(this.nodeId, {
       onElected: (epoch) => {
+        if (this.campaign !== campaign) return; // a campaign given up already
         this.epoch = epoch;
         this.logger.info({ controllerEpoch: epoch }, 'elected controller');
         this.onSnapshot();
       },
       onLost: (err) => {
+        if (this.campaign !== campaign) return; // its first error replaced it already
         const wasController = this.epoch !== null;
         this.epoch = null;
         this.campaign = null;
         this.logger.error({ err, wasController }, 'controller campaign lost; campaigning again');
-        if (!this.closed) this.retryTimer = setTimeout(() => this.start(), RECAMPAIGN_DELAY_MS);
+        void campaign.resign().catch(() => undefined);
+        if (!this.closed && this.retryTimer === null) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = null;
+            this.start();
+          }, RECAMPAIGN_DELAY_MS);
+        }
       },
     });
+    this.campaign = campaign;
   }
 
   /** Called on every new cluster snapshot: runs a pass if elected. */
