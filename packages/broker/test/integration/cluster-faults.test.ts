@@ -134,8 +134,17 @@ describe('cluster mode: faults under load (three brokers, replication factor 3)'
       const logSince = (nodeId: number) => cluster.brokers.get(nodeId)!.process!.lines.slice(logFrom.get(nodeId));
       await waitUntil('every broker that lost its lease to register again', () =>
         [1, 2, 3].every((id) => !logSince(id).some((l) => l.includes('"msg":"broker lease lost')) || logSince(id).some((l) => l.includes('"msg":"registered broker"'))), 20_000, 50);
-      // A controller answers again: topic creation goes through it.
-      await createTopic(port(1 + (outage % 3)), `faults-etcd-after-${outage}`, 3, 3);
+      // A controller answers again: topic creation goes through it. Right after etcd returns, the etcd
+      // client's circuit breaker may still refuse a broker's request (UNKNOWN_SERVER_ERROR): retried, bounded.
+      const created = `faults-etcd-after-${outage}`;
+      await waitUntil(`a controller to create ${created}`, async () => {
+        try {
+          await createTopic(port(1 + (outage % 3)), created, 3, 3);
+          return true;
+        } catch (err) {
+          return (err as Error).message.includes('error 36'); // TOPIC_ALREADY_EXISTS: an earlier attempt's answer came late
+        }
+      }, 30_000, 500);
       const afterHeal = load.acked.size;
       await waitUntil('acknowledged produces after etcd returned', () => load.acked.size >= afterHeal + 60, 20_000, 50);
       for (const b of cluster.brokers.values()) {
