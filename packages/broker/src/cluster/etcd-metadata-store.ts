@@ -167,7 +167,17 @@ export class EtcdMetadataStore implements MetadataStore {
       state.delete(kv.key.toString());
       touched(kv);
     });
-    watcher.on('error', (err) => onError(err));
+    // A lost stream is reported as a failed watch (once): the caller re-reads and watches anew
+    // rather than trusting the client's resume, after which a watch was seen to stay silent
+    // following an etcd restart (a broker then acted, even as controller, on stale metadata).
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      onError(err);
+    };
+    watcher.on('error', (err) => fail(err));
+    watcher.on('disconnected', (err: Error | undefined) => fail(err ?? new Error('etcd watch stream disconnected')));
     return () => watcher.cancel();
   }
 
