@@ -201,7 +201,8 @@ export class ClusterNode {
   }
 
   private onLeaseLost(err: Error): void {
-    if (this.closed) return;
+    // Not registered: a registration is under way already (this is the lease of one of its failed attempts).
+    if (this.closed || !this.registered) return;
     // Without a live registration this broker must not act as a leader (others may already see it gone).
     this.registered = false;
     this.logger.error({ err }, 'broker lease lost; not serving as leader until registered again');

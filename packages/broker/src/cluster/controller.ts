@@ -6,7 +6,7 @@ import { electPartitionState, preferredLeaderMoves } from './partition-election.
 import { assignReplicas } from './replica-assignment.js';
 
 /** Wait before campaigning again after a campaign's lease was lost (ms). */
-const RECAMPAIGN_DELAY_MS = 1000;
+export const RECAMPAIGN_DELAY_MS = 1000;
 
 /** Controller settings from the broker config. */
 export interface ControllerSettings {
@@ -67,11 +67,16 @@ export class Controller {
     return this.epoch;
   }
 
-  /** Starts campaigning; returns at once (election happens in the background). */
+  /**
+   * Starts campaigning; returns at once (election happens in the background). One campaign at a
+   * time: a lost one is resigned (its key must not outlive it, or it would hold the election for
+   * a broker that no longer acts on it) and replaced once, however many errors it reports.
+   */
   start(): void {
-    if (this.closed) return;
-    this.campaign = this.store.campaign(this.nodeId, {
+    if (this.closed || this.campaign !== null) return;
+    const campaign: ControllerCampaign = this.store.campaign(this.nodeId, {
       onElected: (epoch) => {
+        if (this.campaign !== campaign) return; // a campaign given up already
         this.epoch = epoch;
         this.logger.info({ controllerEpoch: epoch }, 'elected controller');
         this.onSnapshot();
@@ -81,15 +86,23 @@ export class Controller {
         }
       },
       onLost: (err) => {
+        if (this.campaign !== campaign) return; // its first error replaced it already
         const wasController = this.epoch !== null;
         this.epoch = null;
         if (this.rebalanceTimer !== null) clearInterval(this.rebalanceTimer);
         this.rebalanceTimer = null;
         this.campaign = null;
         this.logger.error({ err, wasController }, 'controller campaign lost; campaigning again');
-        if (!this.closed) this.retryTimer = setTimeout(() => this.start(), RECAMPAIGN_DELAY_MS);
+        void campaign.resign().catch(() => undefined);
+        if (!this.closed && this.retryTimer === null) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = null;
+            this.start();
+          }, RECAMPAIGN_DELAY_MS);
+        }
       },
     });
+    this.campaign = campaign;
   }
 
   /** Called on every new cluster snapshot: runs a pass if elected. */

@@ -167,7 +167,17 @@ export class EtcdMetadataStore implements MetadataStore {
       state.delete(kv.key.toString());
       touched(kv);
     });
-    watcher.on('error', (err) => onError(err));
+    // A lost stream is reported as a failed watch (once): the caller re-reads and watches anew
+    // rather than trusting the client's resume, after which a watch was seen to stay silent
+    // following an etcd restart (a broker then acted, even as controller, on stale metadata).
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      onError(err);
+    };
+    watcher.on('error', (err) => fail(err));
+    watcher.on('disconnected', (err: Error | undefined) => fail(err ?? new Error('etcd watch stream disconnected')));
     return () => watcher.cancel();
   }
 
@@ -216,24 +226,31 @@ export class EtcdMetadataStore implements MetadataStore {
     const election = this.client.namespace(this.keys.electionNamespace).election('controller', this.leaseTtlSeconds);
     const campaign: Campaign = election.campaign(String(nodeId));
     let active = true;
+    /** This campaign's key once elected: only its own loss clears the store's controller key. */
+    let electedKey: string | null = null;
+    // A campaign reports several errors for one loss (its lease lost, then its election watch failing): onLost once.
+    const lost = (err: Error) => {
+      if (electedKey !== null && this.controllerKey === electedKey) this.controllerKey = null;
+      if (!active) return;
+      active = false;
+      handlers.onLost(err);
+    };
     campaign.on('elected', () => {
       void (async () => {
         const key = await campaign.getCampaignKey();
         const got = await this.client.get(key).exec();
         const kv = got.kvs[0];
         if (!active || kv === undefined) return;
+        electedKey = key;
         this.controllerKey = key;
         handlers.onElected(Number(kv.create_revision));
-      })().catch((err: unknown) => handlers.onLost(err as Error));
+      })().catch((err: unknown) => lost(err as Error));
     });
-    campaign.on('error', (err) => {
-      this.controllerKey = null;
-      if (active) handlers.onLost(err);
-    });
+    campaign.on('error', (err) => lost(err));
     return {
       resign: async () => {
         active = false;
-        this.controllerKey = null;
+        if (electedKey !== null && this.controllerKey === electedKey) this.controllerKey = null;
         await campaign.resign();
       },
     };

@@ -138,7 +138,8 @@ export interface MetadataStore {
   deregisterBroker(): Promise<void>;
   /**
    * A snapshot, then every change after it, with no gap: `onChange` gets each new snapshot in
-   * revision order. Returns a function that stops watching.
+   * revision order. `onError` is called once when the watch ends (an error or a lost
+   * connection): the caller watches anew from a fresh snapshot. Returns a function that stops watching.
    */
   watch(onChange: (snapshot: ClusterSnapshot) => void, onError: (err: Error) => void): Promise<() => Promise<void>>;
   /** Campaigns for controller with etcd's election API. */

@@ -183,9 +183,10 @@ export class ReplicaManager {
     const live = new Set(this.snapshot?.brokers.keys() ?? []);
     const { nodeId, store, logger } = this.options;
     let moved = 0;
-    for (const [k, role] of this.roles) {
-      if (role.kind !== 'leader') continue;
-      const leading = role.leader;
+    // Taken before the first write: each handover's snapshot makes reconcile() drop the leader roles
+    // of this no longer registered broker, which must not hide the partitions not yet handed over.
+    const leaders = [...this.roles].flatMap(([k, role]) => (role.kind === 'leader' ? [{ k, leading: role.leader }] : []));
+    for (const { k, leading } of leaders) {
       const { value: state, modRevision } = leading.versionedState;
       const successor = leading.replicas.find((r) => r !== nodeId && live.has(r) && state.isr.includes(r));
       if (successor === undefined) continue;
@@ -193,9 +194,13 @@ export class ReplicaManager {
       const { topic, partition } = leading;
       try {
         const result = await store.updatePartitionState(topic, partition, modRevision, next);
-        if (result.kind !== 'ok') continue;
+        if (result.kind !== 'ok') {
+          logger.warn({ topic, partition, modRevision, state }, 'controlled shutdown: partition state changed meanwhile; not handed over');
+          continue;
+        }
         leading.close();
-        this.roles.set(k, { kind: 'none' });
+        const current = this.roles.get(k);
+        if (current?.kind === 'leader' && current.leader === leading) this.roles.set(k, { kind: 'none' });
         this.options.onLeadership?.(topic, partition, false);
         moved++;
         logger.info({ topic, partition, successor, leaderEpoch: next.leaderEpoch }, 'controlled shutdown: handed leadership over');

@@ -35,6 +35,11 @@ export interface TestCluster {
   argsFor(nodeId: number): string[];
   /** kill -9; resolves once it has exited. */
   kill(nodeId: number): Promise<void>;
+  /**
+   * SIGTERM (a clean shutdown: controlled shutdown hands its leaderships over first); resolves
+   * with its exit code once it has exited, or rejects (after SIGKILL) if it has not within `timeoutMs`.
+   */
+  terminate(nodeId: number, timeoutMs?: number): Promise<number | string>;
   /** Starts it again on its data directory and port; resolves once it is ready (registered). */
   restart(nodeId: number): Promise<BrokerProcess>;
   stop(): Promise<void>;
@@ -60,6 +65,23 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
       running.child.kill('SIGKILL');
       await running.exited;
       broker.process = null;
+    },
+    async terminate(nodeId, timeoutMs = 20_000) {
+      const broker = brokers.get(nodeId)!;
+      const running = broker.process;
+      if (running === null) throw new Error(`broker ${nodeId} is not running`);
+      running.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const code = await Promise.race([running.exited, timedOut]);
+      clearTimeout(timer);
+      if (code === 'timeout') {
+        running.child.kill('SIGKILL');
+        await running.exited;
+      }
+      broker.process = null;
+      if (code === 'timeout') throw new Error(`broker ${nodeId} did not exit within ${timeoutMs} ms of SIGTERM`);
+      return code;
     },
     async restart(nodeId) {
       const broker = brokers.get(nodeId)!;

@@ -30,7 +30,12 @@ export function freePort(): Promise<number> {
 export interface EtcdProcess {
   /** Client URL, e.g. `http://127.0.0.1:40123`. */
   readonly endpoint: string;
+  /** The running etcd process (replaced by {@link restart}). */
   readonly child: ChildProcess;
+  /** kill -9 of etcd, keeping its data directory; resolves once it has exited. */
+  kill(): Promise<void>;
+  /** Starts etcd again (killing it first if it runs) on the same data directory and ports; resolves once healthy. */
+  restart(timeoutMs?: number): Promise<void>;
   /** Kills etcd (SIGKILL) and deletes its data directory. */
   stop(): Promise<void>;
 }
@@ -39,6 +44,7 @@ export interface EtcdProcess {
  * Starts Debian's etcd (3.4) with its data in a temp directory, client and peer URLs on
  * ephemeral 127.0.0.1 ports, and resolves once `/health` answers healthy (bounded by
  * `timeoutMs`). Throws (after killing it) when it exits or is not healthy in time.
+ * `restart()` brings it back on the same directory and ports, as an etcd server restart would.
  */
 export async function startEtcd(timeoutMs = 15_000): Promise<EtcdProcess> {
   requireEtcd();
@@ -47,10 +53,43 @@ export async function startEtcd(timeoutMs = 15_000): Promise<EtcdProcess> {
   const peerPort = await freePort();
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
+  let running: RunningEtcd;
+  try {
+    running = await spawnEtcd(`${dir.path}/etcd`, client, peer, timeoutMs);
+  } catch (err) {
+    await dir.remove();
+    throw err;
+  }
+  return {
+    endpoint: client,
+    get child() {
+      return running.child;
+    },
+    kill: () => running.kill(),
+    async restart(restartTimeoutMs = timeoutMs) {
+      await running.kill();
+      running = await spawnEtcd(`${dir.path}/etcd`, client, peer, restartTimeoutMs);
+    },
+    async stop() {
+      await running.kill();
+      await dir.remove();
+    },
+  };
+}
+
+/** One etcd process on a data directory. */
+interface RunningEtcd {
+  readonly child: ChildProcess;
+  /** SIGKILL (when still running); resolves once it has exited. */
+  kill(): Promise<void>;
+}
+
+/** Spawns etcd and resolves once `/health` answers healthy; kills it and throws when it exits or is not healthy in time. */
+async function spawnEtcd(dataDir: string, client: string, peer: string, timeoutMs: number): Promise<RunningEtcd> {
   const child = spawn(
     'etcd',
     [
-      '--name', 't', '--data-dir', `${dir.path}/etcd`,
+      '--name', 't', '--data-dir', dataDir,
       '--listen-client-urls', client, '--advertise-client-urls', client,
       '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `t=${peer}`,
       '--log-level', 'error',
@@ -61,17 +100,13 @@ export async function startEtcd(timeoutMs = 15_000): Promise<EtcdProcess> {
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   let exited = false;
   const gone = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
-  const stop = async () => {
+  const kill = async () => {
     if (!exited) child.kill('SIGKILL');
     await gone;
-    await dir.remove();
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`etcd exited before it was healthy; stderr: ${stderr}`);
-    }
+    if (exited) throw new Error(`etcd exited before it was healthy; stderr: ${stderr}`);
     try {
       const response = await fetch(`${client}/health`, { signal: AbortSignal.timeout(1000) });
       if (response.ok && ((await response.json()) as { health?: string }).health === 'true') break;
@@ -79,10 +114,10 @@ export async function startEtcd(timeoutMs = 15_000): Promise<EtcdProcess> {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      await stop();
+      await kill();
       throw new Error(`etcd not healthy after ${timeoutMs} ms; stderr: ${stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { endpoint: client, child, stop };
+  return { child, kill };
 }

@@ -1,12 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildRecordBatchSync, CreateTopics, DeleteRecords, ErrorCode, FindCoordinator, Metadata, OffsetFetch, Produce, type MetadataResponse } from '@sluice/protocol';
+import { buildRecordBatchSync, DeleteRecords, ErrorCode, FindCoordinator, OffsetFetch, Produce } from '@sluice/protocol';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as checks from '../helpers/cluster-checks.js';
+import { createTopic, metadata, partitionsOf, withClient } from '../helpers/cluster-checks.js';
 import { type TestCluster, startCluster } from '../helpers/cluster-harness.js';
 import { waitUntil } from '../helpers/groups.js';
 import { kcat, requireKcat } from '../helpers/kcat.js';
-import { RawClient } from '../helpers/raw-client.js';
 import { readAll } from '../helpers/read-all.js';
 
 /** The lease TTL the test cluster runs with (the shortest etcd grants): a dead broker's partitions move after about this long. */
@@ -14,73 +15,14 @@ const LEASE_TTL_MS = 2000;
 /** Leader kills in the kill -9 scenario (the issue's 20 rounds cost ~3 minutes; CI runs this many). */
 const KILL_ROUNDS = 5;
 
-async function withClient<T>(port: number, fn: (client: RawClient) => Promise<T>): Promise<T> {
-  const client = await RawClient.connect(port);
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
-}
-
-function metadata(port: number, topics: string[]): Promise<MetadataResponse> {
-  return withClient(port, (c) => c.send(Metadata, 8, { topics: topics.map((name) => ({ name })), allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }));
-}
-
-async function createTopic(port: number, name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string> = {}): Promise<void> {
-  const response = await withClient(port, (c) =>
-    c.send(CreateTopics, 4, {
-      topics: [{ name, numPartitions, replicationFactor, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    }),
-  );
-  expect(response.topics[0]!.errorCode, response.topics[0]!.errorMessage ?? '').toBe(ErrorCode.NONE);
-}
-
-/** Partition metadata by index, as one broker sees it. */
-async function partitionsOf(port: number, topic: string) {
-  const m = await metadata(port, [topic]);
-  return m.topics[0]!.partitions.slice().sort((a, b) => a.partitionIndex - b.partitionIndex);
-}
-
-/** A partition's log as stored in a data directory: its segment files concatenated in offset order. */
-async function storedLog(dataDir: string, topic: string, partition: number): Promise<Buffer> {
-  const dir = path.join(dataDir, `${topic}-${partition}`);
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
-  return Buffer.concat(await Promise.all(names.map((n) => readFile(path.join(dir, n)))));
-}
-
 describe('cluster mode: replicated partitions (three brokers, replication factor 3)', () => {
   let cluster: TestCluster;
   const port = (nodeId: number) => cluster.brokers.get(nodeId)!.port;
-  const live = () => [...cluster.brokers.values()].filter((b) => b.process !== null).map((b) => b.nodeId);
 
-  /** Waits until every partition of `topic` has a live leader and all three replicas in its ISR. */
-  async function healed(topic: string, timeoutMs = 30_000): Promise<void> {
-    await waitUntil(`three live brokers, and every partition of ${topic} with its three replicas in sync`, async () => {
-      const m = await metadata(port(live()[0]!), [topic]);
-      return m.brokers.length === 3 && m.topics[0]!.partitions.every((p) => p.errorCode === ErrorCode.NONE && p.isrNodes.length === 3);
-    }, timeoutMs, 100);
-  }
-
-  /** Waits until the three stored copies of each partition are byte for byte the same. */
-  async function replicasIdentical(topic: string, partitions: number): Promise<void> {
-    for (let p = 0; p < partitions; p++) {
-      await waitUntil(`the three copies of ${topic}-${p} to be identical`, async () => {
-        const copies = await Promise.all([...cluster.brokers.values()].map((b) => storedLog(b.dataDir, topic, p)));
-        return copies.every((c) => c.equals(copies[0]!)) && copies[0]!.length > 0;
-      }, 20_000, 100);
-    }
-  }
-
-  /** Every record of every partition, read from each partition's leader. */
-  async function readTopic(topic: string, partitions: number): Promise<Map<number, { offset: number; value: string }[]>> {
-    const meta = await partitionsOf(port(live()[0]!), topic);
-    const out = new Map<number, { offset: number; value: string }[]>();
-    for (let p = 0; p < partitions; p++) out.set(p, await withClient(port(meta[p]!.leaderId), (c) => readAll(c, topic, p)));
-    return out;
-  }
+  const live = () => checks.liveNodeIds(cluster);
+  const healed = (topic: string, timeoutMs?: number) => checks.healed(cluster, topic, timeoutMs);
+  const replicasIdentical = (topic: string, partitions: number) => checks.replicasIdentical(cluster, topic, partitions);
+  const readTopic = (topic: string, partitions: number) => checks.readTopic(cluster, topic, partitions);
 
   beforeAll(async () => {
     requireKcat();
