@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildRecordBatchSync, DeleteRecords, ErrorCode, FindCoordinator, OffsetFetch, Produce } from '@sluice/protocol';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as checks from '../helpers/cluster-checks.js';
 import { createTopic, metadata, partitionsOf, withClient } from '../helpers/cluster-checks.js';
@@ -75,72 +75,27 @@ describe('cluster mode: replicated partitions (three brokers, replication factor
   it(`loses no acknowledged record and writes none twice while the leader of a partition is killed with kill -9, ${KILL_ROUNDS} rounds`, async () => {
     await createTopic(port(1), 'kill', 6, 3);
     await healed('kill');
-    const kafka = new Kafka({ clientId: 'kill', brokers: [1, 2, 3].map((id) => `127.0.0.1:${port(id)}`), logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
-    const newProducer = async (): Promise<Producer> => {
-      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await p.connect();
-      return p;
-    };
-    let producer = await newProducer();
-    /** Acknowledged values by partition and offset. */
-    const acked = new Map<string, string>();
-    let failedSends = 0;
-    let stop = false;
-    let sent = 0;
-    /** One send per partition: a kafkajs send spanning brokers drops, on retry, the partitions that moved to a broker that had already answered (kafkajs 2.2.4 sendMessages), reusing their sequence numbers. */
-    const sendTo = async (partition: number, values: string[]) => {
-      const used = producer;
-      try {
-        const metadata = await used.send({ topic: 'kill', acks: -1, messages: values.map((value) => ({ partition, value })) });
-        expect(metadata.map((m) => m.partition)).toEqual([partition]);
-        values.forEach((v, i) => acked.set(`${partition}:${Number(metadata[0]!.baseOffset) + i}`, v));
-      } catch {
-        failedSends++;
-        // After a failed send kafkajs may reuse its sequence numbers for the next batch, which the broker then
-        // rightly answers as a retry of the failed one (stored after all): a new producer id starts clean,
-        // as the Java client's epoch bump does.
-        if (producer !== used) return; // a concurrent failure replaced it already
-        producer = await newProducer();
-        await used.disconnect().catch(() => undefined);
-      }
-    };
-    const load = (async () => {
-      for (let batch = 0; !stop && batch < 100_000; batch++) {
-        await Promise.all([0, 1, 2, 3, 4, 5].map((p) => sendTo(p, [`k-${batch}-${p}`, `k-${batch}-${p + 6}`])));
-        sent++;
-      }
-    })();
+    const load = await checks.startIdempotentLoad(cluster, { topic: 'kill', partitions: 6, prefix: 'k' });
     try {
       for (let round = 0; round < KILL_ROUNDS; round++) {
         const partitions = await partitionsOf(port(live()[0]!), 'kill');
         const victim = partitions[round % 6]!.leaderId;
-        const before = acked.size;
+        const before = load.acked.size;
         await cluster.kill(victim);
         await waitUntil(`a new leader for the partitions of broker ${victim}`, async () => (await partitionsOf(port(live()[0]!), 'kill')).every((p) => p.errorCode === ErrorCode.NONE && p.leaderId !== victim), LEASE_TTL_MS + 10_000, 100);
-        await waitUntil('acknowledged produces on the new leaders', () => acked.size > before + 60, 20_000, 50);
+        await waitUntil('acknowledged produces on the new leaders', () => load.acked.size > before + 60, 20_000, 50);
         await cluster.restart(victim);
         await healed('kill');
       }
     } finally {
-      stop = true;
-      await load;
-      await producer.disconnect();
+      await load.stop();
     }
-    expect(sent).toBeGreaterThan(KILL_ROUNDS * 10);
-    const records = await readTopic('kill', 6);
-    const seen = new Map<string, number>();
-    for (const [p, list] of records) {
-      for (const r of list) {
-        seen.set(r.value, (seen.get(r.value) ?? 0) + 1);
-        const expected = acked.get(`${p}:${r.offset}`);
-        if (expected !== undefined) expect(r.value, `offset ${r.offset} of partition ${p}`).toBe(expected);
-      }
-    }
-    const stored = new Set([...records].flatMap(([p, list]) => list.map((r) => `${p}:${r.offset}`)));
-    const lost = [...acked.keys()].filter((k) => !stored.has(k));
-    expect(lost, 'acknowledged records missing').toEqual([]);
-    expect([...seen].filter(([, n]) => n > 1), 'records stored twice').toEqual([]);
-    console.log(`kill -9 rounds: ${KILL_ROUNDS}, sends ${sent} (${failedSends} failed after retries), ${acked.size} records acknowledged, all present once`);
+    expect(load.batches()).toBeGreaterThan(KILL_ROUNDS * 10);
+    const result = checks.checkAcknowledged(await readTopic('kill', 6), load.acked);
+    expect(result.lost, 'acknowledged records missing').toEqual([]);
+    expect(result.moved, 'acknowledged records at another offset').toEqual([]);
+    expect(result.duplicates, 'records stored twice').toEqual([]);
+    console.log(`kill -9 rounds: ${KILL_ROUNDS}, batches ${load.batches()} (${load.failures.length} sends failed after retries), ${load.acked.size} records acknowledged, all present once`);
     await replicasIdentical('kill', 6);
   }, 240_000);
 

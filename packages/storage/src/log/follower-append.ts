@@ -1,5 +1,6 @@
 import { batchBaseOffset, batchLastOffsetDelta, batchPartitionLeaderEpoch, batchRecordsCount, validateRecordBatchAt } from '@sluice/protocol';
-import { CorruptRecordError, InvalidRecordError } from '../errors.js';
+import { InvalidRecordError } from '../errors.js';
+import { batchCheckError } from './log-validator.js';
 import { producerUpdateAt } from '../producer/idempotent-batch.js';
 import type { ProducerUpdate } from '../producer/producer-state-manager.js';
 import type { EpochEntry } from './leader-epoch-checkpoint.js';
@@ -38,13 +39,7 @@ export function validateFollowerAppend(records: Buffer): FollowerAppendInfo {
   let position = 0;
   for (let batchIndex = 0; position < records.length; batchIndex++) {
     const check = validateRecordBatchAt(records, position, records.length);
-    if (!check.ok) {
-      if (check.failure === 'bad-crc') {
-        const message = `record batch ${batchIndex} at byte ${position}: CRC-32C mismatch (stored ${check.storedCrc}, computed ${check.computedCrc})`;
-        throw new CorruptRecordError(message, batchIndex, position, check.storedCrc, check.computedCrc);
-      }
-      throw new CorruptRecordError(`${check.failure} record batch ${batchIndex} at byte ${position}`, batchIndex, position);
-    }
+    if (!check.ok) throw batchCheckError(check, batchIndex, position);
     let baseOffset: number;
     try {
       baseOffset = batchBaseOffset(records, position);

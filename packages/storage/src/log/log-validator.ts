@@ -83,13 +83,7 @@ export function validateAppend(records: Buffer, limits: AppendLimits): BatchSetI
   let compressedBatches = 0;
   for (let batchIndex = 0; position < records.length; batchIndex++) {
     const check = validateRecordBatchAt(records, position, records.length);
-    if (!check.ok) {
-      if (check.failure === 'bad-crc') {
-        const message = `record batch ${batchIndex} at byte ${position}: CRC-32C mismatch (stored ${check.storedCrc}, computed ${check.computedCrc})`;
-        throw new CorruptRecordError(message, batchIndex, position, check.storedCrc, check.computedCrc);
-      }
-      throw new CorruptRecordError(`${check.failure} record batch ${batchIndex} at byte ${position}`, batchIndex, position);
-    }
+    if (!check.ok) throw batchCheckError(check, batchIndex, position);
     const size = check.sizeInBytes;
     if (size > limits.maxMessageBytes) throw new RecordBatchTooLargeError(size, limits.maxMessageBytes, batchIndex);
     const count = batchRecordsCount(records, position);
@@ -202,4 +196,17 @@ export function applyLogAppendTime(records: Buffer, position: number, sizeInByte
   writeInt64At(records, nowMs, position + MAX_TIMESTAMP_OFFSET);
   const crc = crc32c(records.subarray(position + ATTRIBUTES_OFFSET, position + sizeInBytes));
   records.writeUInt32BE(crc, position + CRC_OFFSET);
+}
+
+/**
+ * The CorruptRecordError (→ CORRUPT_MESSAGE 2) for a batch `validateRecordBatchAt` refused: a
+ * CRC-32C mismatch names both checksums, any other failure its kind; both name the batch's index
+ * in the request and its byte position.
+ */
+export function batchCheckError(check: Extract<ReturnType<typeof validateRecordBatchAt>, { ok: false }>, batchIndex: number, position: number): CorruptRecordError {
+  if (check.failure === 'bad-crc') {
+    const message = `record batch ${batchIndex} at byte ${position}: CRC-32C mismatch (stored ${check.storedCrc}, computed ${check.computedCrc})`;
+    return new CorruptRecordError(message, batchIndex, position, check.storedCrc, check.computedCrc);
+  }
+  return new CorruptRecordError(`${check.failure} record batch ${batchIndex} at byte ${position}`, batchIndex, position);
 }
