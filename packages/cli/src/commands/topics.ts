@@ -1,4 +1,4 @@
-import type { Admin } from '@sluice/client';
+import { DELETE_UP_TO_HIGH_WATERMARK, type Admin } from '@sluice/client';
 import type { Argv, CommandModule } from 'yargs';
 import { CLI_RETRY, clientFromArgs, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
@@ -21,6 +21,16 @@ interface AlterConfigArgs extends TopicArgs {
   set: string[];
   delete: string[];
   'validate-only': boolean;
+}
+
+interface AddPartitionsArgs extends TopicArgs {
+  partitions: number;
+  'validate-only': boolean;
+}
+
+interface DeleteRecordsArgs extends TopicArgs {
+  before: string;
+  partition?: number;
 }
 
 /** Runs `body` with an admin client, closing it whatever happens. */
@@ -110,6 +120,48 @@ const alterConfig: CommandModule<object, AlterConfigArgs> = {
   },
 };
 
+const addPartitions: CommandModule<object, AddPartitionsArgs> = {
+  command: 'add-partitions <topic>',
+  describe: 'Grow a topic to a new total partition count (records stay where they are: keys map to other partitions from now on)',
+  builder: (yargs: Argv) =>
+    withBootstrapServer(yargs)
+      .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
+      .option('partitions', { type: 'number', demandOption: true, describe: 'The new total partition count, above the current one' })
+      .option('validate-only', { type: 'boolean', default: false, describe: 'Check the change on the broker without making it' })
+      .example('$0 topics add-partitions logs --partitions 6', 'Six partitions in all (kafka-topics.sh --alter --partitions 6)') as Argv<AddPartitionsArgs>,
+  handler: async (args) => {
+    const count = integerArg(args.partitions, '--partitions', 1);
+    await withAdmin(args, (admin) => admin.createPartitions(args.topic, count, { validateOnly: args['validate-only'] }));
+    await writeOut(args['validate-only'] ? `Valid: topic ${args.topic} can have ${count} partitions.\n` : `Topic ${args.topic} now has ${count} partitions.\n`);
+  },
+};
+
+/** `--before`: an offset >= 0, or `hw` / -1 for the high watermark. */
+function beforeOffset(value: string): number {
+  const text = value.trim();
+  if (text === 'hw' || text === '-1') return DELETE_UP_TO_HIGH_WATERMARK;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new CliError(`--before must be an offset >= 0, hw or -1 (the high watermark), got "${value}"`);
+  return Number(text);
+}
+
+const deleteRecords: CommandModule<object, DeleteRecordsArgs> = {
+  command: 'delete-records <topic>',
+  describe: "Delete the records below an offset (moves each partition's logStartOffset forward; never back)",
+  builder: (yargs: Argv) =>
+    withBootstrapServer(yargs)
+      .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
+      .option('before', { type: 'string', demandOption: true, describe: 'The new logStartOffset: an offset, or hw (or -1) for the high watermark' })
+      .option('partition', { type: 'number', describe: 'Only this partition (default: every partition)' })
+      .example('$0 topics delete-records logs --before hw', 'Empty every partition of "logs" (kafka-delete-records.sh with offset -1)')
+      .example('$0 topics delete-records logs --partition 2 --before 1000', 'Delete offsets 0-999 of partition 2') as Argv<DeleteRecordsArgs>,
+  handler: async (args) => {
+    const offset = beforeOffset(String(args.before));
+    const offsets = args.partition === undefined ? offset : { [integerArg(args.partition, '--partition', 0)]: offset };
+    const deleted = await withAdmin(args, (admin) => admin.deleteRecords(args.topic, offsets));
+    await writeOut(formatTable(['PARTITION', 'LOW-WATERMARK'], deleted.map((d) => [d.partition, d.lowWatermark])));
+  },
+};
+
 const remove: CommandModule<object, TopicArgs> = {
   command: 'delete <topic>',
   describe: 'Delete a topic and its data',
@@ -123,18 +175,23 @@ const remove: CommandModule<object, TopicArgs> = {
   },
 };
 
-/** `sluice topics create|list|describe|alter-config|delete` over the Kafka admin APIs (Kafka `kafka-topics.sh`, `kafka-configs.sh`). */
+/**
+ * `sluice topics create|list|describe|alter-config|add-partitions|delete-records|delete` over the
+ * Kafka admin APIs (Kafka `kafka-topics.sh`, `kafka-configs.sh`, `kafka-delete-records.sh`).
+ */
 export const topicsCommand: CommandModule = {
   command: 'topics <command>',
-  describe: 'Create, list, describe, alter configs of and delete topics',
+  describe: 'Create, list, describe, alter configs of, add partitions to, delete records of and delete topics',
   builder: (yargs: Argv) =>
     yargs
       .command(create)
       .command(list)
       .command(describe)
       .command(alterConfig)
+      .command(addPartitions)
+      .command(deleteRecords)
       .command(remove)
-      .demandCommand(1, 'Name a topics command: create, list, describe, alter-config or delete')
+      .demandCommand(1, 'Name a topics command: create, list, describe, alter-config, add-partitions, delete-records or delete')
       .example('$0 topics create logs --partitions 3', 'Create a topic')
       .example('$0 topics describe logs', 'Show its partitions and offsets'),
   handler: () => undefined,

@@ -84,6 +84,72 @@ describe('sluice topics', () => {
     expect(after.stdout).toMatch(/\nretention\.ms +3600000 +DYNAMIC_TOPIC_CONFIG\n/);
   });
 
+  it('add-partitions grows a topic to the new total; fewer than it has fails with the broker\'s INVALID_PARTITIONS message', async () => {
+    expect((await runCli(['topics', 'create', 'growing', ...bs(), '--partitions', '2'])).code).toBe(0);
+    const checked = await runCli(['topics', 'add-partitions', 'growing', ...bs(), '--partitions', '6', '--validate-only']);
+    expect(checked.stdout).toBe('Valid: topic growing can have 6 partitions.\n');
+    const grown = await runCli(['topics', 'add-partitions', 'growing', ...bs(), '--partitions', '6']);
+    expect(grown.code, grown.stderr).toBe(0);
+    expect(grown.stdout).toBe('Topic growing now has 6 partitions.\n');
+    const described = await runCli(['topics', 'describe', 'growing', ...bs()]);
+    expect(described.stdout).toMatch(/^Topic: growing {2}PartitionCount: 6 {2}Records: 0\n/);
+    const rows = described.stdout.split('\n\n')[0]!.split('\n').slice(2).filter((l) => l).map((l) => l.split(/\s+/)[0]);
+    expect(rows).toEqual(['0', '1', '2', '3', '4', '5']);
+
+    const [fewer, zero, missing, unknown] = await Promise.all([
+      runCli(['topics', 'add-partitions', 'growing', ...bs(), '--partitions', '3']),
+      runCli(['topics', 'add-partitions', 'growing', ...bs(), '--partitions', '0']),
+      runCli(['topics', 'add-partitions', 'growing', ...bs()]),
+      runCli(['topics', 'add-partitions', 'no-such-topic', ...bs(), '--partitions', '3']),
+    ]);
+    expect(fewer.code).toBe(1);
+    expect(fewer.stderr).toBe('sluice: INVALID_PARTITIONS: growing: Topic currently has 6 partitions, which is higher than the requested 3.\n');
+    expect(zero.stderr).toBe('sluice: --partitions must be an integer >= 1, got 0\n');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Missing required argument: partitions/);
+    expect(unknown.stderr).toBe('sluice: UNKNOWN_TOPIC_OR_PARTITION: topic "no-such-topic" does not exist\n');
+    expect((await runCli(['topics', 'describe', 'growing', ...bs()])).stdout).toMatch(/PartitionCount: 6 /);
+  });
+
+  it('delete-records moves the logStartOffsets describe shows, on one partition or all; above the high watermark is OFFSET_OUT_OF_RANGE', async () => {
+    expect((await runCli(['topics', 'create', 'trimmed', ...bs(), '--partitions', '3'])).code).toBe(0);
+    const producer = broker.client.producer();
+    await producer.sendBatch(Array.from({ length: 60 }, (_, i) => ({ topic: 'trimmed', partition: i % 3, value: `t${i}` })));
+    await producer.close();
+    const starts = async () => {
+      const described = await runCli(['topics', 'describe', 'trimmed', ...bs()]);
+      return described.stdout.split('\n\n')[0]!.split('\n').slice(2).filter((l) => l).map((l) => l.split(/\s+/)[4]);
+    };
+
+    const one = await runCli(['topics', 'delete-records', 'trimmed', ...bs(), '--partition', '1', '--before', '5']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toBe('PARTITION  LOW-WATERMARK\n1          5\n');
+    expect(await starts()).toEqual(['0', '5', '0']);
+
+    const all = await runCli(['topics', 'delete-records', 'trimmed', ...bs(), '--before', '12']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toBe('PARTITION  LOW-WATERMARK\n0          12\n1          12\n2          12\n');
+    const hw = await runCli(['topics', 'delete-records', 'trimmed', ...bs(), '--partition', '2', '--before', 'hw']);
+    expect(hw.stdout).toBe('PARTITION  LOW-WATERMARK\n2          20\n');
+    const minusOne = await runCli(['topics', 'delete-records', 'trimmed', ...bs(), '--partition', '0', '--before', '-1']);
+    expect(minusOne.code, minusOne.stderr).toBe(0);
+    expect(minusOne.stdout).toBe('PARTITION  LOW-WATERMARK\n0          20\n');
+    expect(await starts()).toEqual(['20', '12', '20']);
+
+    const [above, malformed, badPartition, noPartition] = await Promise.all([
+      runCli(['topics', 'delete-records', 'trimmed', ...bs(), '--partition', '1', '--before', '21']),
+      runCli(['topics', 'delete-records', 'trimmed', ...bs(), '--before', 'soon']),
+      runCli(['topics', 'delete-records', 'trimmed', ...bs(), '--partition', '-2', '--before', '1']),
+      runCli(['topics', 'delete-records', 'trimmed', ...bs(), '--partition', '9', '--before', '1']),
+    ]);
+    expect(above.code).toBe(1);
+    expect(above.stderr).toMatch(/^sluice: OFFSET_OUT_OF_RANGE: offset 21 is out of range for trimmed-1 \(.*high watermark.*\)\n$/);
+    expect(malformed.stderr).toBe('sluice: --before must be an offset >= 0, hw or -1 (the high watermark), got "soon"\n');
+    expect(badPartition.stderr).toBe('sluice: --partition must be an integer >= 0, got -2\n');
+    expect(noPartition.stderr).toBe('sluice: UNKNOWN_TOPIC_OR_PARTITION: partition trimmed-9 does not exist\n');
+    expect(await starts()).toEqual(['20', '12', '20']);
+  });
+
   it('rejects a malformed --config and a bad partition count in one line each', async () => {
     const [config, partitions, unreachable] = await Promise.all([
       runCli(['topics', 'create', 'x', ...bs(), '--config', 'retention.ms']),

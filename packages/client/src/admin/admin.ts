@@ -15,11 +15,22 @@ import {
 } from './groups-admin.js';
 import { describeCluster, type ClusterDescription } from './cluster-admin.js';
 import { alterTopicConfigs, describeTopicConfigs, type ConfigEntry } from './configs-admin.js';
-import { createTopics, deleteTopics, describeTopics, listTopics, type NewTopic, type TopicDescription } from './topics-admin.js';
+import {
+  createPartitions,
+  createTopics,
+  deleteRecords,
+  deleteTopics,
+  describeTopics,
+  listTopics,
+  type DeletedRecords,
+  type DeleteRecordsOffsets,
+  type NewTopic,
+  type TopicDescription,
+} from './topics-admin.js';
 
 /** Options of the admin client. */
 export interface AdminOptions {
-  /** Broker-side timeout of CreateTopics/DeleteTopics (ms). Default 30000. */
+  /** Broker-side timeout of CreateTopics/DeleteTopics/CreatePartitions/DeleteRecords (ms). Default 30000. */
   readonly timeoutMs?: number;
   /** Retry policy of every call (retry.ts). */
   readonly retry?: Partial<RetryPolicy>;
@@ -52,6 +63,27 @@ export class Admin {
   /** Deletes topics. Throws UnknownTopicError for a missing one. */
   deleteTopics(names: readonly string[]): Promise<void> {
     return this.run(() => deleteTopics(this.cluster, names, this.timeoutMs), false);
+  }
+
+  /**
+   * Grows `topic` to `totalCount` partitions (CreatePartitions, on the controller; Kafka
+   * `createPartitions` with `NewPartitions.increaseTo`). Existing records stay where they are, so
+   * keyed records map to other partitions from now on. Throws UnknownTopicError, KafkaProtocolError
+   * INVALID_PARTITIONS with the broker's message for a count not above the current one...
+   */
+  createPartitions(topic: string, totalCount: number, options: { validateOnly?: boolean } = {}): Promise<void> {
+    return this.run(() => createPartitions(this.cluster, topic, totalCount, this.timeoutMs, options.validateOnly ?? false), false);
+  }
+
+  /**
+   * Deletes the records of `topic` below `offsets` (DeleteRecords, on each partition's leader):
+   * one offset for every partition or `{ partition: offset }`; -1 means the high watermark. Returns
+   * each partition's new logStartOffset (low watermark), sorted. Throws UnknownTopicError,
+   * OffsetOutOfRangeError for an offset above the high watermark, KafkaProtocolError
+   * POLICY_VIOLATION for a compact-only topic...
+   */
+  deleteRecords(topic: string, offsets: DeleteRecordsOffsets): Promise<DeletedRecords[]> {
+    return this.run(() => deleteRecords(this.cluster, topic, offsets, this.timeoutMs), false);
   }
 
   /** Every non-internal topic name, sorted. */

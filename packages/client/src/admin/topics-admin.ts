@@ -1,5 +1,5 @@
-import { CreateTopics, DeleteTopics, ErrorCode } from '@sluice/protocol';
-import { errorFromCode } from '../errors.js';
+import { CreatePartitions, CreateTopics, DeleteRecords, DeleteTopics, ErrorCode, KafkaProtocolError } from '@sluice/protocol';
+import { OffsetOutOfRangeError, errorFromCode } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
 import type { BrokerConnection } from '../network/connection.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
@@ -25,6 +25,23 @@ export interface PartitionDescription {
   readonly logStartOffset: number;
   /** The log end offset consumers can read up to. */
   readonly highWatermark: number;
+}
+
+/**
+ * DeleteRecords offsets: one for every partition of the topic, or per partition index. An offset
+ * is the new logStartOffset (records below it are deleted); -1 ({@link DELETE_UP_TO_HIGH_WATERMARK})
+ * means the partition's high watermark.
+ */
+export type DeleteRecordsOffsets = number | Readonly<Record<number, number>>;
+
+/** DeleteRecords offset meaning "up to the high watermark" (Kafka `DeleteRecordsRequest.HIGH_WATERMARK`). */
+export const DELETE_UP_TO_HIGH_WATERMARK = -1;
+
+/** One partition after DeleteRecords (Kafka `DeletedRecords`). */
+export interface DeletedRecords {
+  readonly partition: number;
+  /** The partition's logStartOffset after the deletion. */
+  readonly lowWatermark: number;
 }
 
 /** A described topic. */
@@ -111,4 +128,70 @@ export async function describeTopics(cluster: Cluster, names: readonly string[])
     });
   }
   return out;
+}
+
+/**
+ * CreatePartitions (v0+) on the controller: grows `topic` to `count` partitions in total (Kafka
+ * `Admin.createPartitions` with `NewPartitions.increaseTo`). Throws UnknownTopicError, or
+ * KafkaProtocolError with the broker's message: INVALID_PARTITIONS ("Topic currently has 6
+ * partitions, which is higher than the requested 3."), INVALID_REQUEST...
+ */
+export async function createPartitions(cluster: Cluster, topic: string, count: number, timeoutMs: number, validateOnly: boolean): Promise<void> {
+  const connection = await controllerConnection(cluster);
+  const response = await connection.request(CreatePartitions, { topics: [{ name: topic, count, assignments: null }], timeoutMs, validateOnly });
+  cluster.invalidateTopic(topic);
+  for (const t of response.results) {
+    if (t.errorCode === ErrorCode.NONE) continue;
+    // The broker's message says more than the code's generic text ("Number of partitions is below 1.").
+    if (t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || t.errorMessage === null) throw errorFromCode(t.errorCode, { topic: t.name });
+    throw new KafkaProtocolError(t.errorCode, `${t.name}: ${t.errorMessage}`);
+  }
+}
+
+/**
+ * DeleteRecords (v0+), one request per partition leader, in parallel: moves the logStartOffset of
+ * each partition of `topic` named in `offsets` (a number: every partition, from fresh metadata)
+ * forward; returns the new low watermarks, sorted by partition. Throws the first partition error
+ * after invalidating the topic's metadata: UnknownTopicError, OffsetOutOfRangeError for an offset
+ * above the high watermark (or below -1), NOT_LEADER_OR_FOLLOWER (retriable), POLICY_VIOLATION for a
+ * compact-only topic. A retry is safe: a logStartOffset never moves back.
+ */
+export async function deleteRecords(cluster: Cluster, topic: string, offsets: DeleteRecordsOffsets, timeoutMs: number): Promise<DeletedRecords[]> {
+  let wanted: [partition: number, offset: number][];
+  if (typeof offsets === 'number') {
+    const metadata = topicFromResponse(await cluster.refreshMetadata([topic]), topic);
+    if (metadata instanceof Error) throw metadata;
+    wanted = metadata.partitions.map((p) => [p.partition, offsets]);
+  } else {
+    wanted = Object.entries(offsets).map(([partition, offset]) => [Number(partition), offset]);
+  }
+  const byLeader = new Map<number, { partitionIndex: number; offset: number }[]>();
+  for (const [partitionIndex, offset] of wanted) {
+    const { nodeId } = await cluster.leader(topic, partitionIndex);
+    let list = byLeader.get(nodeId);
+    if (list === undefined) byLeader.set(nodeId, (list = []));
+    list.push({ partitionIndex, offset });
+  }
+  const requested = new Map(wanted);
+  const out: DeletedRecords[] = [];
+  await Promise.all(
+    [...byLeader].map(async ([nodeId, partitions]) => {
+      const connection = await cluster.nodeConnection(nodeId);
+      const response = await connection.request(DeleteRecords, { topics: [{ name: topic, partitions }], timeoutMs });
+      for (const t of response.topics) {
+        for (const p of t.partitions) {
+          if (p.errorCode === ErrorCode.NONE) {
+            out.push({ partition: p.partitionIndex, lowWatermark: p.lowWatermark });
+            continue;
+          }
+          cluster.invalidateTopic(topic);
+          if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+            throw new OffsetOutOfRangeError(topic, p.partitionIndex, requested.get(p.partitionIndex) ?? -1, 'DeleteRecords takes an offset up to the high watermark, or -1 for the high watermark');
+          }
+          throw errorFromCode(p.errorCode, { topic, partition: p.partitionIndex });
+        }
+      }
+    }),
+  );
+  return out.sort((a, b) => a.partition - b.partition);
 }

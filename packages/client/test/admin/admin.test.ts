@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaProtocolError } from '@sluice/protocol';
-import { GroupNotEmptyError, UnknownTopicError } from '../../src/index.js';
+import { GroupNotEmptyError, OffsetOutOfRangeError, UnknownTopicError } from '../../src/index.js';
 import { startTestCluster, type TestCluster } from '../helpers/test-broker.js';
 
 describe('admin', () => {
@@ -30,6 +30,64 @@ describe('admin', () => {
     await admin.deleteTopics(['a1']);
     expect(await admin.listTopics()).not.toContain('a1');
     await expect(admin.describeTopics(['a1'])).rejects.toBeInstanceOf(UnknownTopicError);
+    await admin.close();
+  });
+
+  it('grows a topic with createPartitions; validateOnly adds nothing and a smaller count fails with the broker\'s message', async () => {
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic: 'grown', numPartitions: 2 }]);
+    const count = async () => (await admin.describeTopics(['grown']))[0]!.partitions.length;
+    await admin.createPartitions('grown', 5, { validateOnly: true });
+    expect(await count()).toBe(2);
+    await admin.createPartitions('grown', 5);
+    expect(await count()).toBe(5);
+    const producer = cluster.client.producer();
+    await producer.send({ topic: 'grown', partition: 4, value: 'on a new partition' });
+    await producer.close();
+    expect((await admin.describeTopics(['grown']))[0]!.partitions[4]!.highWatermark).toBe(1);
+
+    const fewer = await admin.createPartitions('grown', 3).catch((e: unknown) => e);
+    expect(fewer).toBeInstanceOf(KafkaProtocolError);
+    expect((fewer as KafkaProtocolError).type).toBe('INVALID_PARTITIONS');
+    expect((fewer as Error).message).toBe('INVALID_PARTITIONS: grown: Topic currently has 5 partitions, which is higher than the requested 3.');
+    const same = await admin.createPartitions('grown', 5).catch((e: unknown) => e);
+    expect((same as Error).message).toBe('INVALID_PARTITIONS: grown: Topic already has 5 partitions.');
+    await expect(admin.createPartitions('no-such-topic', 4)).rejects.toBeInstanceOf(UnknownTopicError);
+    expect(await count()).toBe(5);
+    await admin.close();
+  });
+
+  it('deletes records per partition and for every partition on each leader; the logStartOffset never moves back', async () => {
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic: 'trimmed', numPartitions: 3 }]);
+    const producer = cluster.client.producer();
+    await producer.sendBatch(Array.from({ length: 30 }, (_, i) => ({ topic: 'trimmed', partition: i % 3, value: `v${i}` })));
+    await producer.close();
+    const starts = async () => (await admin.describeTopics(['trimmed']))[0]!.partitions.map((p) => p.logStartOffset);
+
+    expect(await admin.deleteRecords('trimmed', { 0: 4, 2: -1 })).toEqual([
+      { partition: 0, lowWatermark: 4 },
+      { partition: 2, lowWatermark: 10 },
+    ]);
+    expect(await starts()).toEqual([4, 0, 10]);
+    expect(await admin.deleteRecords('trimmed', 6)).toEqual([
+      { partition: 0, lowWatermark: 6 },
+      { partition: 1, lowWatermark: 6 },
+      { partition: 2, lowWatermark: 10 },
+    ]);
+    expect(await starts()).toEqual([6, 6, 10]);
+
+    const above = await admin.deleteRecords('trimmed', { 1: 11 }).catch((e: unknown) => e);
+    expect(above).toBeInstanceOf(OffsetOutOfRangeError);
+    expect((above as OffsetOutOfRangeError).type).toBe('OFFSET_OUT_OF_RANGE');
+    expect((above as Error).message).toContain('offset 11 is out of range for trimmed-1');
+    expect(await starts()).toEqual([6, 6, 10]);
+    await expect(admin.deleteRecords('trimmed', { 7: 0 })).rejects.toBeInstanceOf(UnknownTopicError);
+    await expect(admin.deleteRecords('no-such-topic', -1)).rejects.toBeInstanceOf(UnknownTopicError);
+
+    await admin.createTopics([{ topic: 'compacted', numPartitions: 1, configs: { 'cleanup.policy': 'compact' } }]);
+    const refused = await admin.deleteRecords('compacted', -1).catch((e: unknown) => e);
+    expect((refused as KafkaProtocolError).type).toBe('POLICY_VIOLATION');
     await admin.close();
   });
 
