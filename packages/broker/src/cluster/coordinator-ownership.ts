@@ -98,8 +98,6 @@ export class CoordinatorOwnership implements OffsetsReplication {
   async waitCommitted(partition: number, lastOffset: number): Promise<void> {
     const leader = this.cluster.leaderPartition(OFFSETS_TOPIC_NAME, partition);
     if (leader === undefined) throw new NotCoordinatorForPartitionError(partition, 'leadership moved before the write was replicated');
-    // With the leader alone in the ISR (one replica, or followers gone) its own append moves the high watermark.
-    leader.onLocalAppend();
     const errorCode = await leader.waitForHighWatermark(lastOffset, this.commitTimeoutMs);
     if (errorCode !== ErrorCode.NONE) throw new NotCoordinatorForPartitionError(partition, `the write was not replicated to the ISR (error ${errorCode})`);
   }

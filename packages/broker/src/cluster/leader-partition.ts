@@ -67,6 +67,7 @@ export class LeaderPartition {
   /** The log end offset when this leader epoch began: a follower joins the ISR only past it (Kafka's rule). */
   readonly leaderEpochStartOffset: number;
   private readonly now: () => number;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly options: LeaderPartitionOptions,
@@ -81,6 +82,9 @@ export class LeaderPartition {
       // ISR members count as caught up at election (Kafka does the same), so they get a full lag period.
       this.followers.set(replica, { logEndOffset: -1, lastCaughtUpTimeMs: now, lastFetchLeaderLogEndOffset: -1, lastFetchTimeMs: now });
     }
+    // Every local append (produce or group write) may move the high watermark: with the ISR down
+    // to this broker alone it follows the log end at once.
+    this.unsubscribe = options.log.onAppend(() => this.maybeAdvanceHighWatermark());
     this.maybeAdvanceHighWatermark();
   }
 
@@ -150,14 +154,6 @@ export class LeaderPartition {
   }
 
   /**
-   * Called after every local append: with the ISR down to this broker alone the high watermark
-   * follows the log end at once.
-   */
-  onLocalAppend(): void {
-    this.maybeAdvanceHighWatermark();
-  }
-
-  /**
    * Waits until the high watermark passes `lastOffset` (Kafka `DelayedProduce`). Resolves with
    * NONE (0); NOT_ENOUGH_REPLICAS_AFTER_APPEND (20) when the ISR is (or falls) below
    * `min.insync.replicas` first (the high watermark does not advance then, KIP-966); REQUEST_TIMED_OUT (7) after `timeoutMs`;
@@ -201,6 +197,7 @@ export class LeaderPartition {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.unsubscribe();
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);

@@ -95,7 +95,6 @@ async function appendPartition(
     if (leader !== undefined) {
       // Leadership may have lapsed during the append (lease clock, new epoch): never acknowledge then.
       if (broker.leaderPartition(topic, index) !== leader) return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, replicationFailure(ErrorCode.NOT_LEADER_OR_FOLLOWER, topic, index));
-      leader.onLocalAppend();
       if (acks === -1) {
         const errorCode = await leader.waitForHighWatermark(info.lastOffset, timeoutMs);
         if (errorCode !== ErrorCode.NONE) return partitionError(index, errorCode, replicationFailure(errorCode, topic, index));

@@ -10,6 +10,16 @@ class FakeLog {
   logEndOffset = 0;
   highWatermark = 0;
   logConfig = { minInsyncReplicas: 1 };
+  private readonly listeners = new Set<() => void>();
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  /** A local append: the log end moves and the append listeners run, as PartitionLog's do. */
+  appendTo(logEndOffset: number): void {
+    this.logEndOffset = logEndOffset;
+    for (const l of this.listeners) l();
+  }
   updateHighWatermark(offset: number): boolean {
     const hw = Math.min(Math.max(offset, 0), this.logEndOffset);
     if (hw <= this.highWatermark) return false;
@@ -46,8 +56,7 @@ function setup(isr: number[], opts: { minIsr?: number; lagMs?: number; cas?: Cas
 describe('LeaderPartition', () => {
   it('moves the high watermark to the smallest log end offset in the ISR', () => {
     const { log, leader } = setup([1, 2, 3]);
-    log.logEndOffset = 10;
-    leader.onLocalAppend();
+    log.appendTo(10);
     expect(log.highWatermark).toBe(0); // followers have not fetched at this epoch
     leader.onFollowerFetch(2, 10);
     expect(log.highWatermark).toBe(0);
@@ -58,9 +67,8 @@ describe('LeaderPartition', () => {
   });
 
   it('follows the log end at once when the ISR is the leader alone', () => {
-    const { log, leader } = setup([1]);
-    log.logEndOffset = 5;
-    leader.onLocalAppend();
+    const { log } = setup([1]);
+    log.appendTo(5);
     expect(log.highWatermark).toBe(5);
   });
 
@@ -101,16 +109,14 @@ describe('LeaderPartition', () => {
 
   it('adds a follower to the ISR once it reaches the high watermark and this epoch\'s start, counting it for the high watermark at once', () => {
     const { log, leader, writes } = setup([1]);
-    log.logEndOffset = 10;
-    leader.onLocalAppend();
+    log.appendTo(10);
     expect(log.highWatermark).toBe(10);
     leader.onFollowerFetch(2, 7);
     expect(writes).toEqual([]);
     leader.onFollowerFetch(2, 10);
     expect(writes).toEqual([{ expected: 10, state: { leader: 1, leaderEpoch: 2, isr: [1, 2], partitionEpoch: 8 } }]);
     // While the expansion is in flight, the joining follower holds the high watermark back.
-    log.logEndOffset = 15;
-    leader.onLocalAppend();
+    log.appendTo(15);
     expect(log.highWatermark).toBe(10);
     leader.onFollowerFetch(2, 15);
     expect(log.highWatermark).toBe(15);
@@ -126,8 +132,7 @@ describe('LeaderPartition', () => {
 
   it('keeps the high watermark while the ISR is below min.insync.replicas (KIP-966), and answers acks=-1 with 20 at once', async () => {
     const { log, leader } = setup([1], { minIsr: 2 });
-    log.logEndOffset = 5;
-    leader.onLocalAppend();
+    log.appendTo(5);
     expect(log.highWatermark).toBe(0);
     await expect(leader.waitForHighWatermark(4, 10_000)).resolves.toBe(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
     leader.updateState({ value: { leader: 1, leaderEpoch: 2, isr: [1, 2], partitionEpoch: 8 }, modRevision: 11 });
@@ -153,8 +158,7 @@ describe('LeaderPartition', () => {
   it('does not add a caught-up follower to the ISR while its broker is not live (registration lapsed)', () => {
     const live = new Set([1]);
     const { log, leader, writes } = setup([1], { live });
-    log.logEndOffset = 10;
-    leader.onLocalAppend();
+    log.appendTo(10);
     leader.onFollowerFetch(2, 10);
     expect(writes).toEqual([]);
     live.add(2);
