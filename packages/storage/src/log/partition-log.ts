@@ -1,29 +1,24 @@
-import { batchLastOffset, batchLastOffsetDelta, batchMaxTimestamp, batchSizeInBytes, setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import { isNoSpaceError, isRecoverable, KafkaStorageError, OffsetOutOfRangeError, ProducerStateError, UnexpectedAppendOffsetError } from '../errors.js';
-import { fsyncDir } from '../io/disk.js';
-import { rollConfig, type LogConfig } from '../log-config.js';
-import { commitCleanedSegment, finishSwap, removeCleanedSegment } from '../cleaner/segment-swap.js';
-import { LogSegment, type SegmentAppendMark } from '../segment/log-segment.js';
-import { logStartOffsetBreached } from '../manager/retention.js';
+import { KafkaStorageError } from '../errors.js';
+import type { LogConfig } from '../log-config.js';
+import { LogSegment } from '../segment/log-segment.js';
+import { AppendQueue } from './append-queue.js';
 import { DamageReports } from './damage-reports.js';
 import { LogFlusher } from './log-flusher.js';
 import { loadLog } from './log-loader.js';
-import { findOffsetByTimestamp, floorSegmentIndex, readBatches, type LogSnapshot } from './log-reader.js';
-import { applyLogAppendTime, validateAppend, validateCompressedRecords } from './log-validator.js';
-import { appendInfoOf, isQueuedTask, type AppendInfo, type PendingAppend, type QueuedTask, type SeqWaiter } from './pending-append.js';
-import { validateFollowerAppend } from './follower-append.js';
+import { offsetForTimestampWithinBounds, readWithinBounds, type ReadBounds } from './bounded-read.js';
+import { cutLogTo, restartLogAt, type LogTruncationHost } from './log-truncation.js';
+import type { AppendInfo } from './pending-append.js';
 import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache.js';
 import { loadLeaderEpochCache } from './leader-epoch-loader.js';
 import { HighWatermark } from './high-watermark.js';
+import { SegmentList } from './segment-list.js';
 
 export type { AppendInfo } from './pending-append.js';
-import { listProducerSnapshots, loadProducerState } from '../producer/producer-state-loader.js';
-import { ProducerStateManager, type ProducerAppendRound } from '../producer/producer-state-manager.js';
-import { deleteProducerSnapshot } from '../producer/producer-snapshot-file.js';
+import { loadProducerState } from '../producer/producer-state-loader.js';
+import type { ProducerStateManager } from '../producer/producer-state-manager.js';
 import { ProducerSnapshots } from '../producer/producer-snapshots.js';
-import { idempotentBatchInfo } from '../producer/idempotent-batch.js';
 
 /** Result of {@link PartitionLog.read}. */
 export interface ReadResult {
@@ -111,25 +106,15 @@ export class PartitionLog {
   private segments: readonly LogSegment[];
   private nextOffset: number;
   private startOffset: number;
-  private queue: Array<PendingAppend | QueuedTask> = [];
-  private drainScheduled = false;
-  private draining = false;
-  private enqueuedSeq = 0;
-  private committedSeq = 0;
-  private seqWaiters: SeqWaiter[] = [];
-  /** Set by a failure the log cannot undo (see {@link isRecoverable}): no append or sync succeeds until a restart. */
-  private failure: KafkaStorageError | null = null;
-  /** Since when appends have failed for want of disk space or descriptors (ms, the clock), or null. */
-  private noSpaceSinceMs: number | null = null;
+  private readonly appends: AppendQueue;
   private closed = false;
   private readonly listeners = new Set<() => void>();
-  private readonly pendingDeletes = new Set<LogSegment>();
   private readonly flusher: LogFlusher;
   private producerSnapshots: ProducerSnapshots;
   private readonly hw: HighWatermark;
   private readonly damageReports: DamageReports;
-  /** Serializes changes to inactive segments: retention deletions and cleaner swaps. */
-  private segmentChanges: Promise<unknown> = Promise.resolve();
+  private readonly segmentList: SegmentList;
+  private readonly truncation: LogTruncationHost;
 
   private constructor(
     readonly topic: string,
@@ -137,7 +122,7 @@ export class PartitionLog {
     /** The partition directory. */
     readonly dir: string,
     private config: LogConfig,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly logger: Logger,
     loaded: { segments: LogSegment[]; logEndOffset: number; logStartOffset: number; recoveryPoint: number },
     /** Per producer id: epoch and last batches (KIP-98); see `producerState`. */
@@ -147,7 +132,7 @@ export class PartitionLog {
     private readonly epochCache: LeaderEpochCache,
     /** See `PartitionLogOptions.highWatermark`. */
     checkpointedHighWatermark: number | undefined,
-    private readonly onTruncated: (() => Promise<void>) | undefined,
+    onTruncated: (() => Promise<void>) | undefined,
   ) {
     this.producerSnapshots = new ProducerSnapshots(dir, snapshotOffsets, logger);
     this.hw = new HighWatermark(checkpointedHighWatermark);
@@ -160,14 +145,52 @@ export class PartitionLog {
         dir,
         activeSegment: () => this.active,
         logEndOffset: () => this.nextOffset,
-        failPermanently: (err) => {
-          this.failPermanently(err);
-          return this.failure!;
-        },
+        failPermanently: (err) => this.appends.failPermanently(err),
         flushMetadata: () => (this.epochCache.isDirty ? this.epochCache.flush() : null),
       },
       loaded.recoveryPoint,
     );
+    // The pieces below share this log's state through accessors; none keeps a copy of it.
+    const shared = { dir, logger, clock, epochCache, flusher: () => this.flusher, config: () => this.config, segments: () => this.segments };
+    const offsets = { logStartOffset: () => this.startOffset, logEndOffset: () => this.nextOffset, highWatermark: () => this.highWatermark };
+    this.appends = new AppendQueue({
+      ...shared,
+      ...offsets,
+      producers: () => this.producers,
+      active: () => this.active,
+      setLogEndOffset: (offset) => (this.nextOffset = offset),
+      roll: (baseOffset) =>
+        // Every batch below baseOffset is written and learnt: the snapshot a recovery starts from.
+        this.segmentList.roll(baseOffset, () => this.producerSnapshots.take(baseOffset, this.producers.snapshotEntries(), (offset) => this.sync(offset))),
+      notifyListeners: () => this.notifyListeners(),
+    });
+    this.segmentList = new SegmentList({
+      ...shared,
+      ...offsets,
+      setSegments: (segments) => (this.segments = segments),
+      setLogStartOffset: (offset) => (this.startOffset = offset),
+      isReplicated: () => this.hw.isReplicated,
+      isClosed: () => this.closed,
+    });
+    this.truncation = {
+      ...shared,
+      producerSnapshotsSettled: () => this.producerSnapshots.settled(),
+      rethrowDamage: (err) => this.damageReports.rethrow(err),
+      hw: this.hw,
+      logStartOffset: () => this.startOffset,
+      setEnd: (segments, logEndOffset, logStartOffset) => {
+        this.segments = segments;
+        this.nextOffset = logEndOffset;
+        this.startOffset = logStartOffset;
+      },
+      retire: (segment) => this.segmentList.retire(segment),
+      setProducerState: (state, snapshotOffsets) => {
+        this.producers = state;
+        this.producerSnapshots = new ProducerSnapshots(dir, snapshotOffsets, logger);
+      },
+      onTruncated,
+      failPermanently: (err) => this.appends.failPermanently(err),
+    };
     const active = this.active;
     if (active.size > 0) active.firstAppendMs = clock.now();
   }
@@ -347,17 +370,8 @@ export class PartitionLog {
    */
   append(records: Buffer, opts?: AppendOptions): Promise<AppendInfo> {
     try {
-      if (this.failure) throw this.failure;
-      if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
-      const info = validateAppend(records, this.config);
-      const producer = idempotentBatchInfo(records);
-      // Queued at once, checked while it waits: appends keep their arrival order.
-      const validation = info.compressedBatches > 0 ? validateCompressedRecords(records, this.config) : null;
-      return new Promise<AppendInfo>((resolve, reject) => {
-        const leaderEpoch = opts?.leaderEpoch;
-        this.queue.push({ records, ...info, nowMs: opts?.nowMs ?? this.clock.now(), seq: ++this.enqueuedSeq, resolve, reject, validation, baseOffset: -1, producer, leaderEpoch });
-        this.scheduleDrain();
-      });
+      this.checkWritable();
+      return this.appends.append(records, opts);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -382,257 +396,17 @@ export class PartitionLog {
    */
   appendAsFollower(records: Buffer): Promise<{ firstOffset: number; lastOffset: number }> {
     try {
-      if (this.failure) throw this.failure;
-      if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
-      if (records.length === 0) return Promise.resolve({ firstOffset: -1, lastOffset: -1 });
-      // The offset check waits for the append's turn: a truncation queued before it lowers the log end.
-      const follower = validateFollowerAppend(records);
-      return new Promise<AppendInfo>((resolve, reject) => {
-        this.queue.push({
-          records,
-          sizeInBytes: records.length,
-          offsetCount: follower.lastOffset - follower.firstOffset + 1,
-          recordCount: follower.recordCount,
-          nowMs: this.clock.now(),
-          seq: ++this.enqueuedSeq,
-          resolve,
-          reject,
-          validation: null,
-          baseOffset: -1,
-          producer: null,
-          follower,
-        });
-        this.scheduleDrain();
-      }).then((info) => ({ firstOffset: info.baseOffset, lastOffset: info.lastOffset }));
+      this.checkWritable();
+      return this.appends.appendAsFollower(records);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  private scheduleDrain(): void {
-    if (this.drainScheduled || this.draining) return;
-    this.drainScheduled = true;
-    // setImmediate, not a microtask: every append of this event-loop turn joins one write.
-    setImmediate(() => {
-      this.drainScheduled = false;
-      void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length > 0) {
-        const head = this.queue[0]!;
-        if (isQueuedTask(head)) {
-          this.queue.shift();
-          await head.run();
-          continue;
-        }
-        const taskAt = this.queue.findIndex(isQueuedTask);
-        const round = (taskAt < 0 ? this.queue : this.queue.slice(0, taskAt)) as PendingAppend[];
-        this.queue = taskAt < 0 ? [] : this.queue.slice(taskAt);
-        await this.appendRound(await this.settleValidations(round));
-        // Appends refused by their validation or producer state, or answered as duplicates,
-        // joined no chunk: they are settled too, so sync() must not wait for them.
-        if (!this.failure) this.markSettled(round[round.length - 1]!.seq);
-      }
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  /** The appends of `round` whose compressed records passed validation; the others are rejected with their error. */
-  private async settleValidations(round: PendingAppend[]): Promise<PendingAppend[]> {
-    if (round.every((a) => a.validation === null)) return round;
-    // A throw from the check is a bug; it fails that append only.
-    const errors = await Promise.all(round.map((a) => a.validation?.catch((err: unknown) => err) ?? null));
-    return round.filter((append, i) => {
-      const error = errors[i];
-      if (error) append.reject(error);
-      return !error;
-    });
-  }
-
-  /** Assigns offsets to a round of appends, writes them (rolling as needed) and resolves them. */
-  private async appendRound(round: PendingAppend[]): Promise<void> {
-    let chunk: PendingAppend[] = [];
-    let chunkBytes = 0;
-    /** The active segment's state before `chunk` was planned into it. */
-    let mark: SegmentAppendMark | null = null;
-    let offset = this.nextOffset;
-    let producerRound: ProducerAppendRound | null = null;
-    try {
-      for (const append of round) {
-        if (this.failure) throw this.failure;
-        if (append.producer !== null) {
-          producerRound ??= this.producers.beginRound();
-          if (!this.checkProducer(append, producerRound, chunk)) continue;
-        }
-        const follower = append.follower;
-        if (follower !== undefined && follower.firstOffset < offset) {
-          append.reject(new UnexpectedAppendOffsetError(follower.firstOffset, offset));
-          continue;
-        }
-        const config = this.config;
-        const firstOffset = follower?.firstOffset ?? offset;
-        const lastOffset = firstOffset + append.offsetCount - 1;
-        if (this.active.shouldRoll(append.sizeInBytes, lastOffset, append.nowMs, rollConfig(config))) {
-          await this.commitChunk(chunk, chunkBytes, offset);
-          chunk = [];
-          chunkBytes = 0;
-          mark = null;
-          await this.roll(firstOffset);
-        }
-        const segment = this.active;
-        mark ??= segment.appendMark();
-        segment.firstAppendMs ??= append.nowMs;
-        append.baseOffset = firstOffset;
-        const records = append.records;
-        if (follower !== undefined) {
-          // The leader's offsets and timestamps stay as they are.
-          for (let position = 0; position < records.length; ) {
-            const size = batchSizeInBytes(records, position);
-            offset = batchLastOffset(records, position) + 1;
-            segment.planBatch(offset - 1, batchMaxTimestamp(records, position), size);
-            position += size;
-          }
-          chunk.push(append);
-          chunkBytes += append.sizeInBytes;
-          continue;
-        }
-        const logAppendTime = config.messageTimestampType === 'LogAppendTime';
-        for (let position = 0; position < records.length; ) {
-          const size = batchSizeInBytes(records, position);
-          setBatchBaseOffset(records, offset, position);
-          if (append.leaderEpoch !== undefined) setBatchPartitionLeaderEpoch(records, append.leaderEpoch, position);
-          if (logAppendTime) applyLogAppendTime(records, position, size, append.nowMs);
-          offset += batchLastOffsetDelta(records, position) + 1;
-          segment.planBatch(offset - 1, batchMaxTimestamp(records, position), size);
-          position += size;
-        }
-        if (append.producer !== null) {
-          append.producerUpdate = { ...append.producer, firstOffset: append.baseOffset, lastOffset: offset - 1, timestampMs: batchMaxTimestamp(records, 0) };
-          producerRound!.record(append.producerUpdate, append.nowMs);
-        }
-        chunk.push(append);
-        chunkBytes += append.sizeInBytes;
-      }
-      await this.commitChunk(chunk, chunkBytes, offset);
-      if (this.noSpaceSinceMs !== null) {
-        this.logger.info({ failingMs: this.clock.now() - this.noSpaceSinceMs }, 'disk space is back; appends resumed');
-        this.noSpaceSinceMs = null;
-      }
-    } catch (err) {
-      const failure = err instanceof KafkaStorageError ? err : new KafkaStorageError('append', this.dir, { cause: err });
-      // `chunk` is planned into the active segment but not written (the roll that may have failed
-      // comes after its commit), so undoing it restores the log as of the last commit.
-      if (this.failure === null && isRecoverable(failure) && (mark === null || (await this.undoChunk(mark)))) {
-        if (this.noSpaceSinceMs === null) {
-          this.noSpaceSinceMs = this.clock.now();
-          const msg = isNoSpaceError(failure) ? 'no space left for appends; failing them until space is freed' : 'no file descriptor for appends; failing them until one is free';
-          this.logger.warn({ err: failure }, msg);
-        }
-        for (const append of round) if (append.seq > this.committedSeq) append.reject(failure);
-        this.rejectSeqWaiters(failure);
-        return;
-      }
-      this.failPermanently(failure);
-      for (const append of round) if (append.seq > this.committedSeq) append.reject(this.failure);
-    }
-  }
-
-  /** Rolls back a chunk whose write failed; false (the log is then failed for good) when the cut fails. */
-  private async undoChunk(mark: SegmentAppendMark): Promise<boolean> {
-    try {
-      await this.active.rollbackAppend(mark);
-      return true;
-    } catch (err) {
-      this.logger.error({ err }, 'could not cut a failed write off the active segment');
-      return false;
-    }
-  }
-
-  /**
-   * Fails the log for good (see the class doc): queued appends and waiting syncs are rejected
-   * with `err`, later ones with the same error. Reads go on.
-   */
-  private failPermanently(err: KafkaStorageError): void {
-    if (this.failure !== null) return;
-    this.failure = err;
-    this.logger.error({ err }, 'partition log failed; it accepts no more appends until the broker restarts');
-    for (const append of this.queue) append.reject(err);
-    this.queue = [];
-    this.rejectSeqWaiters(err);
-  }
-
-  /** Rejects `sync()` callers waiting for appends to be written: a failure means theirs never will be. */
-  private rejectSeqWaiters(err: KafkaStorageError): void {
-    for (const waiter of this.seqWaiters.splice(0)) waiter.reject(err);
-  }
-
-  /** Every append up to `seq` is written or settled: `sync()` callers waiting on them may go on. */
-  private markSettled(seq: number): void {
-    this.committedSeq = Math.max(this.committedSeq, seq);
-    if (this.seqWaiters.length > 0) {
-      const still: SeqWaiter[] = [];
-      for (const w of this.seqWaiters) (w.seq <= this.committedSeq ? w.resolve() : still.push(w));
-      this.seqWaiters = still;
-    }
-  }
-
-  /**
-   * Checks an idempotent append against producer state: true to write it; false when it was
-   * settled here (refused, or a duplicate of a written batch) or joins `chunk` as a duplicate of
-   * a batch of this round still to be written (resolved with it).
-   */
-  private checkProducer(append: PendingAppend, producerRound: ProducerAppendRound, chunk: PendingAppend[]): boolean {
-    let check;
-    try {
-      check = producerRound.check(append.producer!);
-    } catch (err) {
-      if (!(err instanceof ProducerStateError)) throw err;
-      append.reject(err);
-      return false;
-    }
-    if (check.kind === 'new') return true;
-    const original = check.batch;
-    append.duplicateOf = original;
-    this.logger.debug({ producerId: append.producer!.producerId, firstSeq: original.firstSeq, firstOffset: original.firstOffset }, 'duplicate batch answered with its original offsets');
-    if (original.lastOffset < this.nextOffset) {
-      append.resolve(appendInfoOf(append, this.config, this.startOffset));
-    } else {
-      chunk.push(append);
-    }
-    return false;
-  }
-
-  /** Writes a chunk of appends to the active segment and makes them visible. */
-  private async commitChunk(chunk: PendingAppend[], bytes: number, endOffset: number): Promise<void> {
-    if (chunk.length === 0) return;
-    const segment = this.active;
-    if (bytes > 0) {
-      await segment.write(
-        chunk.filter((a) => a.duplicateOf === undefined).map((a) => a.records),
-        bytes,
-      );
-      this.flusher.markDirty(segment);
-    }
-    this.nextOffset = endOffset;
-    for (const a of chunk) {
-      if (a.producerUpdate !== undefined) this.producers.apply(a.producerUpdate, a.nowMs);
-      // After the write: an entry must never name offsets a failed write gave back.
-      if (a.leaderEpoch !== undefined && a.duplicateOf === undefined) this.epochCache.assignIfNewer(a.leaderEpoch, a.baseOffset);
-      if (a.follower !== undefined) {
-        for (const update of a.follower.producerUpdates) this.producers.replay(update, a.nowMs);
-        for (const e of a.follower.epochStarts) this.epochCache.assignIfNewer(e.epoch, e.startOffset);
-      }
-    }
-    for (const a of chunk) {
-      a.resolve(appendInfoOf(a, this.config, this.startOffset));
-    }
-    this.markSettled(chunk[chunk.length - 1]!.seq);
-    this.notifyListeners();
+  /** Throws why an append cannot be queued: the log failed for good, or is closed. */
+  private checkWritable(): void {
+    if (this.appends.failure) throw this.appends.failure;
+    if (this.closed) throw new KafkaStorageError('append', this.dir, { cause: new Error('log is closed') });
   }
 
   /** Runs the `onAppend` listeners (new data, or a higher high watermark). */
@@ -644,19 +418,6 @@ export class PartitionLog {
         this.logger.error({ err }, 'onAppend listener threw');
       }
     }
-  }
-
-  /** Kafka `UnifiedLog.roll`: the active segment becomes inactive and a new one starts at `baseOffset`. */
-  private async roll(baseOffset: number): Promise<void> {
-    const old = this.active;
-    await old.onBecomeInactive();
-    // Every batch below baseOffset is written and learnt: the snapshot a recovery starts from.
-    this.producerSnapshots.take(baseOffset, this.producers.snapshotEntries(), (offset) => this.sync(offset));
-    const segment = await LogSegment.create(this.dir, baseOffset, this.config);
-    this.segments = [...this.segments, segment];
-    this.flusher.markDirty(old);
-    this.flusher.markDirDirty();
-    this.logger.debug({ baseOffset, previousSize: old.size }, 'rolled segment');
   }
 
   /**
@@ -673,20 +434,27 @@ export class PartitionLog {
    * @throws KafkaStorageError (→ 56) when a write or fdatasync fails.
    */
   async sync(throughOffset?: number): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.appends.failure) throw this.appends.failure;
     if (throughOffset !== undefined && throughOffset < this.nextOffset) {
       return this.flusher.syncWritten(throughOffset);
     }
-    const seq = this.enqueuedSeq;
-    if (this.committedSeq < seq) {
-      await new Promise<void>((resolve, reject) => this.seqWaiters.push({ seq, resolve, reject }));
-    }
+    await this.appends.waitQueued();
     await this.flusher.syncAll();
   }
 
-  private snapshot(): LogSnapshot {
-    const endSegment = this.active;
-    return { segments: this.segments, endSegment, endPosition: endSegment.size };
+  /** What a read starting now sees (see `ReadBounds`). */
+  private readBounds(): ReadBounds {
+    return {
+      logStartOffset: this.startOffset,
+      logEndOffset: this.nextOffset,
+      highWatermark: this.highWatermark,
+      snapshot: () => {
+        const endSegment = this.active;
+        return { segments: this.segments, endSegment, endPosition: endSegment.size };
+      },
+      snapshotBelow: (upTo) => this.hw.snapshotBelow(this.segments, upTo),
+      rethrowDamage: (err) => this.damageReports.rethrow(err),
+    };
   }
 
   /**
@@ -705,21 +473,7 @@ export class PartitionLog {
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   async read(fetchOffset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult> {
-    const logEndOffset = this.nextOffset;
-    const highWatermark = this.highWatermark;
-    const logStartOffset = this.startOffset;
-    if (fetchOffset < logStartOffset || fetchOffset > logEndOffset) {
-      throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, logEndOffset);
-    }
-    const upTo = opts?.upTo === 'log-end' ? logEndOffset : highWatermark;
-    if (fetchOffset >= upTo) return { records: [], sizeInBytes: 0, highWatermark, logStartOffset };
-    try {
-      const snapshot = upTo === logEndOffset ? this.snapshot() : await this.hw.snapshotBelow(this.segments, upTo);
-      const { records, sizeInBytes } = await readBatches(snapshot, fetchOffset, maxBytes, opts?.minOneBatch ?? true);
-      return { records, sizeInBytes, highWatermark, logStartOffset };
-    } catch (err) {
-      return this.damageReports.rethrow(err);
-    }
+    return readWithinBounds(this.readBounds(), fetchOffset, maxBytes, opts);
   }
 
   /**
@@ -731,16 +485,7 @@ export class PartitionLog {
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
-    const logStartOffset = this.startOffset;
-    const highWatermark = this.highWatermark;
-    const snapshot = this.snapshot();
-    // Segments wholly below logStartOffset stay listed when a cut kept the log-start-offset
-    // checkpoint but not retention's renames; they are not part of the log.
-    const first = floorSegmentIndex(snapshot.segments, logStartOffset);
-    const scoped = first <= 0 ? snapshot : { ...snapshot, segments: snapshot.segments.slice(first) };
-    const found = await findOffsetByTimestamp(scoped, timestampMs, logStartOffset).catch((err: unknown) => this.damageReports.rethrow(err));
-    // Consumers may not see offsets at or above the high watermark (Kafka caps ListOffsets there).
-    return found !== null && found.offset < highWatermark ? found : null;
+    return offsetForTimestampWithinBounds(this.readBounds(), timestampMs);
   }
 
   /**
@@ -759,14 +504,7 @@ export class PartitionLog {
    * the loader removes `.deleted` files at the next start). Returns how many were deleted.
    */
   deleteOldestSegments(toDelete: readonly LogSegment[]): Promise<number> {
-    // A replicated log keeps what is not yet committed (Kafka deletes a segment only when the
-    // next one starts at or below the high watermark): logStartOffset never passes it.
-    const next = (i: number): number => this.segments[this.segments.indexOf(toDelete[i]!) + 1]?.baseOffset ?? Number.POSITIVE_INFINITY;
-    let n = toDelete.length;
-    if (this.hw.isReplicated) while (n > 0 && next(n - 1) > this.highWatermark) n--;
-    if (n === 0) return Promise.resolve(0);
-    const deletable = toDelete.slice(0, n);
-    return this.withSegmentChanges(() => this.deleteOldest(deletable));
+    return this.segmentList.deleteOldestSegments(toDelete);
   }
 
   /**
@@ -781,19 +519,7 @@ export class PartitionLog {
    * @throws KafkaStorageError (→ 56) on I/O failure or a closed log.
    */
   deleteRecordsBefore(offset: number): Promise<number> {
-    return this.withSegmentChanges(async () => {
-      if (this.closed) throw new KafkaStorageError('deleteRecords', this.dir, { cause: new Error('log is closed') });
-      const highWatermark = this.highWatermark;
-      if (!Number.isSafeInteger(offset) || offset < 0 || offset > highWatermark) throw new OffsetOutOfRangeError(offset, this.startOffset, highWatermark);
-      if (offset > this.startOffset) {
-        this.logger.info({ from: this.startOffset, to: offset }, 'moved logStartOffset by DeleteRecords');
-        this.startOffset = offset;
-        this.epochCache.truncateFromStart(offset);
-      }
-      const breached = logStartOffsetBreached(this.segments, this.startOffset);
-      if (breached.length > 0) await this.deleteOldest(breached);
-      return this.startOffset;
-    });
+    return this.segmentList.deleteRecordsBefore(offset);
   }
 
   /**
@@ -822,8 +548,8 @@ export class PartitionLog {
     if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(new RangeError(`cannot truncate to offset ${offset}`));
     return this.runAlone('truncateTo', async () => {
       if (offset >= this.nextOffset) return;
-      if (offset < this.segments[0]!.baseOffset) return this.restartAt(offset);
-      await this.cutTo(offset);
+      if (offset < this.segments[0]!.baseOffset) return restartLogAt(this.truncation, offset);
+      await cutLogTo(this.truncation, offset);
     });
   }
 
@@ -839,7 +565,7 @@ export class PartitionLog {
    */
   truncateFullyAndStartAt(offset: number): Promise<void> {
     if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(new RangeError(`cannot start the log at offset ${offset}`));
-    return this.runAlone('truncateFullyAndStartAt', () => this.restartAt(offset));
+    return this.runAlone('truncateFullyAndStartAt', () => restartLogAt(this.truncation, offset));
   }
 
   /**
@@ -847,124 +573,9 @@ export class PartitionLog {
    * retention and cleaner swaps, which also change the segment list.
    */
   private runAlone(operation: string, fn: () => Promise<void>): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.appends.failure) return Promise.reject(this.appends.failure);
     if (this.closed) return Promise.reject(new KafkaStorageError(operation, this.dir, { cause: new Error('log is closed') }));
-    return new Promise<void>((resolve, reject) => {
-      const run = async (): Promise<void> => {
-        try {
-          if (this.failure) throw this.failure;
-          await this.withSegmentChanges(fn);
-          resolve();
-        } catch (err) {
-          reject(err);
-        }
-      };
-      this.queue.push({ run, reject });
-      this.scheduleDrain();
-    });
-  }
-
-  /** {@link truncateTo} for an offset inside the log (see there for the order of the steps). */
-  private async cutTo(offset: number): Promise<void> {
-    // A snapshot still being written could land after the deletions below.
-    await this.producerSnapshots.settled();
-    const segments = this.segments;
-    const keep = floorSegmentIndex(segments, offset) + 1;
-    const cutSegment = segments[keep - 1]!;
-    const doomed = segments.slice(keep);
-    const cut = await cutSegment.truncationPoint(offset).catch((err: unknown) => this.damageReports.rethrow(err));
-    const end = cut.endOffset;
-    // In memory first and in one step, so no read sees a removed batch from here on.
-    cutSegment.hideFrom(cut.position);
-    this.segments = segments.slice(0, keep);
-    this.nextOffset = end;
-    this.startOffset = Math.min(this.startOffset, end);
-    this.hw.truncatedTo(end);
-    this.flusher.truncatedTo(end);
-    this.logger.info({ offset, logEndOffset: end, deletedSegments: doomed.length }, 'truncated the log');
-    try {
-      for (const segment of doomed.reverse()) await this.retire(segment);
-      await fsyncDir(this.dir);
-      await cutSegment.truncateToPosition(cut.position);
-      this.epochCache.truncateFromEnd(end);
-      await this.epochCache.flush();
-      await this.reloadProducerState(end);
-      await this.onTruncated?.();
-    } catch (err) {
-      this.failPermanently(err instanceof KafkaStorageError ? err : new KafkaStorageError('truncate', this.dir, { cause: err }));
-      throw this.failure;
-    }
-  }
-
-  /** {@link truncateFullyAndStartAt}, in the append queue. */
-  private async restartAt(offset: number): Promise<void> {
-    await this.producerSnapshots.settled();
-    const doomed = this.segments;
-    try {
-      // Renamed away first: a new segment may take the name of an old one.
-      for (const segment of doomed) await this.retire(segment);
-      const segment = await LogSegment.create(this.dir, offset, this.config);
-      this.segments = [segment];
-      this.nextOffset = offset;
-      this.startOffset = offset;
-      this.hw.restartedAt(offset);
-      this.flusher.restartedAt(offset);
-      this.logger.info({ logStartOffset: offset, deletedSegments: doomed.length }, 'emptied the log');
-      await fsyncDir(this.dir);
-      this.epochCache.clear();
-      await this.epochCache.flush();
-      await Promise.all((await listProducerSnapshots(this.dir)).map((o) => deleteProducerSnapshot(this.dir, o)));
-      this.producers = new ProducerStateManager();
-      this.producerSnapshots = new ProducerSnapshots(this.dir, [], this.logger);
-      await this.onTruncated?.();
-    } catch (err) {
-      this.failPermanently(err instanceof KafkaStorageError ? err : new KafkaStorageError('truncate', this.dir, { cause: err }));
-      throw this.failure;
-    }
-  }
-
-  /** Rebuilds producer state as of `logEndOffset` after a truncation (Kafka `rebuildProducerState`). */
-  private async reloadProducerState(logEndOffset: number): Promise<void> {
-    const loaded = await loadProducerState({ dir: this.dir, segments: this.segments, logEndOffset, nowMs: this.clock.now(), logger: this.logger });
-    this.producers = loaded.state;
-    this.producerSnapshots = new ProducerSnapshots(this.dir, loaded.snapshotOffsets, this.logger);
-  }
-
-  private withSegmentChanges<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.segmentChanges.then(fn, fn);
-    this.segmentChanges = run.catch(() => undefined);
-    return run;
-  }
-
-  private async deleteOldest(toDelete: readonly LogSegment[]): Promise<number> {
-    const current = this.segments;
-    const n = toDelete.length;
-    if (n >= current.length || toDelete.some((s, i) => current[i] !== s)) {
-      throw new RangeError('can only delete a prefix of inactive segments');
-    }
-    this.segments = current.slice(n);
-    this.startOffset = Math.max(this.startOffset, this.segments[0]!.baseOffset);
-    this.epochCache.truncateFromStart(this.startOffset);
-    for (const segment of toDelete) {
-      await this.retire(segment);
-      this.logger.info({ baseOffset: segment.baseOffset, sizeInBytes: segment.size, logStartOffset: this.startOffset }, 'deleted segment by retention');
-    }
-    this.flusher.markDirDirty();
-    return n;
-  }
-
-  /**
-   * Renames a segment that left the list (retention, DeleteRecords, a cleaner swap) `.deleted`
-   * and unlinks it after `file.delete.delay.ms` once no read holds it; a failed unlink is logged
-   * (the next start removes `.deleted` files), never left as an unhandled rejection.
-   */
-  private async retire(segment: LogSegment): Promise<void> {
-    this.flusher.forget(segment);
-    this.pendingDeletes.add(segment);
-    const { unlinked } = await segment.markDeleted(this.config.fileDeleteDelayMs);
-    void unlinked
-      .catch((err: unknown) => this.logger.warn({ err, baseOffset: segment.baseOffset }, 'could not unlink a deleted segment; the next start removes it'))
-      .finally(() => this.pendingDeletes.delete(segment));
+    return this.appends.runAlone(() => this.segmentList.withSegmentChanges(fn));
   }
 
   /**
@@ -980,22 +591,7 @@ export class PartitionLog {
    * @throws KafkaStorageError (→ 56) on I/O failure.
    */
   replaceSegments(old: readonly LogSegment[], cleaned: { readonly baseOffset: number; readonly sizeInBytes: number }): Promise<boolean> {
-    return this.withSegmentChanges(async () => {
-      const at = this.segments.indexOf(old[0]!);
-      const isRun = at >= 0 && at + old.length < this.segments.length && old.every((s, i) => this.segments[at + i] === s);
-      if (this.closed || !isRun || old[0]!.baseOffset !== cleaned.baseOffset) {
-        await removeCleanedSegment(this.dir, cleaned.baseOffset);
-        return false;
-      }
-      await commitCleanedSegment(this.dir, cleaned.baseOffset);
-      for (const segment of old) await this.retire(segment);
-      await finishSwap(this.dir, cleaned.baseOffset);
-      const replacement = LogSegment.existing(this.dir, cleaned.baseOffset, cleaned.sizeInBytes, this.clock.now(), this.config);
-      const current = this.segments;
-      const from = current.indexOf(old[0]!);
-      this.segments = [...current.slice(0, from), replacement, ...current.slice(from + old.length)];
-      return true;
-    });
+    return this.segmentList.replaceSegments(old, cleaned);
   }
 
   /**
@@ -1021,19 +617,19 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.draining || this.drainScheduled || this.queue.length > 0) {
+    while (!this.appends.idle) {
       await new Promise((resolve) => setImmediate(resolve));
     }
     try {
-      if (this.failure) throw this.failure;
+      if (this.appends.failure) throw this.appends.failure;
       await this.flusher.syncAll();
       await this.active.flushAndSyncIndexes();
       // A partition with nothing in it replays nothing at the next start: no file for it.
       if (this.nextOffset > this.startOffset || this.producers.size > 0) this.producerSnapshots.take(this.nextOffset, this.producers.snapshotEntries(), (offset) => this.sync(offset));
     } finally {
       await this.producerSnapshots.settled();
-      await this.segmentChanges;
-      await Promise.all([...this.segments, ...this.pendingDeletes].map((s) => s.close()));
+      await this.segmentList.settled();
+      await Promise.all([...this.segments, ...this.segmentList.retiring].map((s) => s.close()));
       this.listeners.clear();
     }
   }
