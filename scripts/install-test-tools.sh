@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the integration tests drive: kcat (librdkafka's CLI), rsyslog with
 # its omkafka output (rsyslog-kafka, for the docs/log-ingest.md recipe), the lz4 and zstd CLIs
-# (they must decode what our codecs write) and etcd (etcd-server, the metadata store of cluster
-# mode; the cluster tests start their own throwaway etcd). Runs before `npm test`
+# (they must decode what our codecs write), etcd (etcd-server, the metadata store of cluster
+# mode; the cluster tests start their own throwaway etcd) and iptables (the network-partition
+# tests cut links between loopback addresses). Runs before `npm test`
 # and in .ci/run. Tests that need a tool fail loudly when it is absent; this script is what makes
 # it present.
 set -euo pipefail
@@ -11,6 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/apt-install-missing.sh"
 missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+{ command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ]; } || missing+=(iptables)
 # The reference CLIs that must decode our lz4 and zstd output (protocol compression tests).
 [ -x /usr/bin/lz4 ] || missing+=(lz4)
 [ -x /usr/bin/zstd ] || missing+=(zstd)

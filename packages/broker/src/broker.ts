@@ -109,6 +109,15 @@ export class Broker {
     return this.cluster.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
   }
 
+  /**
+   * Whether this broker's view of the cluster may be stale: cluster mode, and out of contact with
+   * etcd (not registered, or its lease unconfirmed for 3/4 of its TTL: see ClusterNode.mayLead).
+   * A single broker's view is never stale.
+   */
+  clusterViewStale(): boolean {
+    return this.cluster !== null && !this.cluster.mayLead();
+  }
+
   /** Metadata's controller_id: the elected controller (-1 while none), or this broker. */
   controllerId(): number {
     return this.cluster === null ? this.nodeId : this.cluster.controllerId();

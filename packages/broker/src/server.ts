@@ -134,6 +134,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
             maxWaitMs: config['replica.fetch.wait.max.ms'],
             partitionMaxBytes: config['replica.fetch.max.bytes'],
             responseMaxBytes: config['replica.fetch.response.max.bytes'],
+            ...(config['replica.socket.local.address'] !== '' ? { localAddress: config['replica.socket.local.address'] } : {}),
           },
         },
       });

@@ -31,6 +31,8 @@ export interface ReplicaFetcherOptions {
   readonly partitionMaxBytes: number;
   /** `replica.fetch.response.max.bytes`. */
   readonly responseMaxBytes: number;
+  /** `replica.socket.local.address`: the local address connections to the leader bind to; the OS chooses when absent. */
+  readonly localAddress?: string;
   readonly logger: Logger;
   /** Moves a followed log's start offset up (the leader's DeleteRecords or retention), durably (LogManager.deleteRecords). */
   readonly advanceLogStartOffset: (topic: string, partition: number, offset: number) => Promise<void>;
@@ -154,7 +156,13 @@ export class ReplicaFetcher {
     if (this.connection !== null && !this.connection.closed) return this.connection;
     const endpoint = this.endpoint();
     if (endpoint === undefined) return null;
-    this.connection = await BrokerConnection.connect({ host: endpoint.host, port: endpoint.port, clientId: `sluice-replica-fetcher-${this.options.nodeId}`, connectTimeoutMs: 5000 });
+    this.connection = await BrokerConnection.connect({
+      host: endpoint.host,
+      port: endpoint.port,
+      clientId: `sluice-replica-fetcher-${this.options.nodeId}`,
+      connectTimeoutMs: 5000,
+      ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
+    });
     return this.connection;
   }
 

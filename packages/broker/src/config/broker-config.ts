@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { GROUP_COORDINATOR_CONFIG_DEFS } from '../group/group-coordinator-config.js';
 import { parseCleanupPolicy } from '@sluice/storage';
 import { atLeast, BrokerConfigError, type ConfigKey, checkConfigValue, parseConfigValue, unlimitedOrAtLeast } from './config-def.js';
@@ -33,6 +34,9 @@ export const BROKER_CONFIG_KEYS = [
   key('replica.fetch.wait.max.ms', 'int', 500, 'Cluster mode: max_wait_ms of a follower\'s Fetch to its leader (ms); keep it below replica.lag.time.max.ms.', atLeast(0)),
   key('replica.fetch.max.bytes', 'int', 1048576, 'Cluster mode: bytes a follower asks per partition in each Fetch (at least one batch comes back whatever its size).', atLeast(1)),
   key('replica.fetch.response.max.bytes', 'int', 10485760, 'Cluster mode: bytes a follower asks per Fetch response, all partitions together.', atLeast(1)),
+  key('replica.socket.local.address', 'string', '', 'Cluster mode: local IP address a follower\'s connections to its leaders bind to (on a host with several addresses, the one replication traffic leaves from and firewall rules name). Empty: the operating system chooses. Sluice key; Kafka has none.', (v) =>
+    v === '' || isIP(v) !== 0 ? null : 'must be an IP address (or empty)',
+  ),
   key('unclean.leader.election.enable', 'boolean', false, 'Cluster mode: when no in-sync replica of a partition is live, let an out-of-sync one lead (records only the lost replicas had are gone). Default false: the partition stays offline until an in-sync replica returns.'),
   key('auto.leader.rebalance.enable', 'boolean', true, 'Cluster mode: the controller moves leadership back to each partition\'s preferred replica (its first) once that replica is live and in sync, when a broker\'s share of misplaced preferred partitions exceeds leader.imbalance.per.broker.percentage.'),
   key('leader.imbalance.check.interval.seconds', 'long', 300, 'Cluster mode: how often the controller checks leader imbalance (s).', atLeast(1)),

@@ -2,6 +2,7 @@ import { ErrorCode, Metadata, type MetadataRequest, type MetadataResponse } from
 import type { Broker, TopicSummary } from '../broker.js';
 import { isInternalTopic } from '../group/offsets-topic.js';
 import type { ApiHandler } from '../router/api-handler.js';
+import { CloseConnection } from '../router/close-connection.js';
 
 type TopicMetadata = MetadataResponse['topics'][number];
 
@@ -20,11 +21,16 @@ const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
  * the creation is complete when the lookup returns. Kafka answers LEADER_NOT_AVAILABLE first (its
  * controller creates topics asynchronously); clients retry that, librdkafka only after 1 s, so
  * every `kcat -P` or omkafka to a new topic stalled a second. Invalid names get INVALID_TOPIC_EXCEPTION.
+ * A cluster broker out of contact with etcd (its lease unconfirmed for 3/4 of its TTL: cut off,
+ * or etcd down) closes the connection instead of answering: its view may list it as leader of
+ * partitions that moved, and a client (kafkajs asks any connected broker) would come back to it
+ * forever; a closed connection sends every client to another broker.
  */
 export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
   api: Metadata,
   async handle(request, context) {
     const broker = context.broker;
+    if (broker.clusterViewStale()) throw new CloseConnection('Metadata while out of contact with etcd: this broker\'s view of the cluster may be stale');
     const version = context.apiVersion;
     const all = request.topics === null || (version === 0 && request.topics.length === 0);
     let topics: TopicMetadata[];

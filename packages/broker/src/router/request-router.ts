@@ -141,6 +141,7 @@ export class RequestRouter {
   }
 
   private failed(handler: AnyApiHandler, request: unknown, context: RequestContext, err: unknown, trace: RequestTrace | null): Buffer[] | null {
+    if (err instanceof CloseConnection) throw err.header === null ? new CloseConnection(err.message, context.header) : err;
     this.logger.error(
       { err, api: handler.api.name, version: context.apiVersion, connection: context.connection.id },
       'request handler failed',

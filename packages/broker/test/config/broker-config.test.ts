@@ -30,6 +30,10 @@ describe('resolveBrokerConfig', () => {
     expect(() => resolveBrokerConfig({ 'etcd.prefix': 'sluice' })).toThrow(/etcd\.prefix=sluice: must start with \//);
     expect(() => resolveBrokerConfig({ 'etcd.prefix': '/sluice/' })).toThrow(BrokerConfigError);
     expect(() => resolveBrokerConfig({ 'etcd.lease.ttl.ms': '500' })).toThrow(/etcd\.lease\.ttl\.ms=500/);
+    expect(defaults['replica.socket.local.address']).toBe('');
+    expect(resolveBrokerConfig({ 'replica.socket.local.address': '127.0.1.2' })['replica.socket.local.address']).toBe('127.0.1.2');
+    expect(resolveBrokerConfig({ 'replica.socket.local.address': '::1' })['replica.socket.local.address']).toBe('::1');
+    expect(() => resolveBrokerConfig({ 'replica.socket.local.address': 'broker-2' })).toThrow(/replica\.socket\.local\.address=broker-2: must be an IP address/);
   });
 
   it("accepts Kafka's unit variants", () => {

@@ -8,6 +8,7 @@ export const SLUICE_BIN = fileURLToPath(new URL('../../../cli/dist/bin/sluice.js
 /** A broker running as a child process. */
 export interface BrokerProcess {
   readonly port: number;
+  /** `host:port` it listens on (`127.0.0.1:port` unless `--host` says otherwise). */
   readonly bootstrap: string;
   readonly child: ChildProcess;
   /** Resolves with the exit code (or signal name) when the process ends. */
@@ -40,7 +41,7 @@ export async function spawnBroker(dataDir: string, extraArgs: string[] = [], tim
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const boundPort = await new Promise<number>((resolve, reject) => {
+  const listen = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`broker not ready after ${timeoutMs} ms; stderr: ${stderr}`));
@@ -57,7 +58,7 @@ export async function spawnBroker(dataDir: string, extraArgs: string[] = [], tim
           const entry = JSON.parse(line) as { msg?: string; listen?: string };
           if (entry.msg === 'sluice broker ready' && entry.listen) {
             clearTimeout(timer);
-            resolve(Number(entry.listen.split(':').pop()));
+            resolve(entry.listen);
           }
         } catch {
           // not JSON: ignore
@@ -69,5 +70,5 @@ export async function spawnBroker(dataDir: string, extraArgs: string[] = [], tim
       reject(new Error(`broker exited (${code}) before it was ready; stderr: ${stderr}`));
     });
   });
-  return { port: boundPort, bootstrap: `127.0.0.1:${boundPort}`, child, exited, lines };
+  return { port: Number(listen.split(':').pop()), bootstrap: listen, child, exited, lines };
 }

@@ -9,8 +9,17 @@ import { readAll } from './read-all.js';
 
 /** Checks shared by the cluster integration tests: metadata, healing, stored copies, acknowledged records. */
 
-export async function withClient<T>(port: number, fn: (client: RawClient) => Promise<T>): Promise<T> {
-  const client = await RawClient.connect(port);
+/** A broker to talk to: a port on 127.0.0.1, or a host and port. */
+export type BrokerAddress = number | { readonly host: string; readonly port: number };
+
+/** The address of broker `nodeId` of `cluster` (its own loopback address with `ownAddresses`). */
+export function addressOf(cluster: TestCluster, nodeId: number): BrokerAddress {
+  const b = cluster.brokers.get(nodeId)!;
+  return { host: b.host, port: b.port };
+}
+
+export async function withClient<T>(address: BrokerAddress, fn: (client: RawClient) => Promise<T>): Promise<T> {
+  const client = typeof address === 'number' ? await RawClient.connect(address) : await RawClient.connect(address.port, address.host);
   try {
     return await fn(client);
   } finally {
@@ -18,12 +27,12 @@ export async function withClient<T>(port: number, fn: (client: RawClient) => Pro
   }
 }
 
-export function metadata(port: number, topics: string[]): Promise<MetadataResponse> {
+export function metadata(port: BrokerAddress, topics: string[]): Promise<MetadataResponse> {
   return withClient(port, (c) => c.send(Metadata, 8, { topics: topics.map((name) => ({ name })), allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }));
 }
 
 /** CreateTopics through the broker at `port`; throws unless it answers NONE. */
-export async function createTopic(port: number, name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string> = {}): Promise<void> {
+export async function createTopic(port: BrokerAddress, name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string> = {}): Promise<void> {
   const response = await withClient(port, (c) =>
     c.send(CreateTopics, 4, {
       topics: [{ name, numPartitions, replicationFactor, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
@@ -36,7 +45,7 @@ export async function createTopic(port: number, name: string, numPartitions: num
 }
 
 /** Partition metadata by index, as one broker sees it. */
-export async function partitionsOf(port: number, topic: string) {
+export async function partitionsOf(port: BrokerAddress, topic: string) {
   const m = await metadata(port, [topic]);
   return m.topics[0]!.partitions.slice().sort((a, b) => a.partitionIndex - b.partitionIndex);
 }
@@ -53,10 +62,10 @@ export function liveNodeIds(cluster: TestCluster): number[] {
   return [...cluster.brokers.values()].filter((b) => b.process !== null).map((b) => b.nodeId);
 }
 
-function anyLivePort(cluster: TestCluster): number {
+function anyLivePort(cluster: TestCluster): BrokerAddress {
   const nodeId = liveNodeIds(cluster)[0];
   if (nodeId === undefined) throw new Error('no broker runs');
-  return cluster.brokers.get(nodeId)!.port;
+  return addressOf(cluster, nodeId);
 }
 
 /** Waits until every partition of `topic` has a live leader and all `replicas` replicas in its ISR. */
@@ -82,7 +91,7 @@ export async function replicasIdentical(cluster: TestCluster, topic: string, par
 export async function readTopic(cluster: TestCluster, topic: string, partitions: number): Promise<Map<number, { offset: number; value: string }[]>> {
   const meta = await partitionsOf(anyLivePort(cluster), topic);
   const out = new Map<number, { offset: number; value: string }[]>();
-  for (let p = 0; p < partitions; p++) out.set(p, await withClient(cluster.brokers.get(meta[p]!.leaderId)!.port, (c) => readAll(c, topic, p)));
+  for (let p = 0; p < partitions; p++) out.set(p, await withClient(addressOf(cluster, meta[p]!.leaderId), (c) => readAll(c, topic, p)));
   return out;
 }
 
@@ -130,6 +139,8 @@ export interface IdempotentLoadOptions {
   readonly pauseMs?: number;
   /** kafkajs retries (default 20, 100 ms to 1 s apart). */
   readonly retries?: number;
+  /** kafkajs `requestTimeout` (ms; default kafkajs's 30000). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** A running kafkajs idempotent producer (acks=-1) sending to every partition in turn. */
@@ -154,11 +165,25 @@ export async function startIdempotentLoad(cluster: TestCluster, options: Idempot
   const { topic, partitions, prefix } = options;
   const recordsPerSend = options.recordsPerSend ?? 2;
   const retries = options.retries ?? 20;
-  const kafka = new Kafka({ clientId: prefix, brokers: [...cluster.brokers.values()].map((b) => `127.0.0.1:${b.port}`), logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 100, maxRetryTime: 1000 } });
+  const addresses = [...cluster.brokers.values()].map((b) => `${b.host}:${b.port}`);
+  // kafkajs takes its first bootstrap broker first in every new producer; rotating the list keeps a
+  // reconnect from returning to a broker that is cut off (it closes Metadata connections) every time.
+  let rotation = 0;
+  const bootstrap = () => addresses.map((_, i) => addresses[(i + rotation) % addresses.length]!);
+  const kafka = new Kafka({ clientId: prefix, brokers: () => (rotation++, bootstrap()), logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 100, maxRetryTime: 1000 }, ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}) });
   const newProducer = async (): Promise<Producer> => {
-    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await p.connect();
-    return p;
+    // Connecting asks a broker for metadata: during a fault it may fail (closed, unreachable) a few times.
+    for (let attempt = 1; ; attempt++) {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      try {
+        await p.connect();
+        return p;
+      } catch (err) {
+        await p.disconnect().catch(() => undefined);
+        if (attempt >= 60) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   };
   let producer = await newProducer();
   const acked = new Map<string, string>();

@@ -10,11 +10,25 @@ export interface ClusterOptions {
   readonly leaseTtlMs?: number;
   /** More `sluice broker` arguments for every broker. */
   readonly extraArgs?: readonly string[];
+  /**
+   * Give every broker loopback addresses of its own, so a test can cut links by address
+   * ({@link LinkCutter}): broker N listens on `127.0.1.N` (and its connections to leaders leave
+   * from there: `replica.socket.local.address`) and reaches etcd at `127.0.2.N` (etcd listens
+   * there too). Default false: everything on 127.0.0.1.
+   */
+  readonly ownAddresses?: boolean;
 }
+
+/** Broker N's listener (and replication source) address with `ownAddresses`. */
+export const brokerHost = (nodeId: number) => `127.0.1.${nodeId}`;
+/** The address broker N reaches etcd at with `ownAddresses`. */
+export const etcdHostFor = (nodeId: number) => `127.0.2.${nodeId}`;
 
 /** One broker of a test cluster: its process (replaced on restart), data directory and port. */
 export interface ClusterBroker {
   readonly nodeId: number;
+  /** The address it listens on (127.0.0.1 unless the cluster has `ownAddresses`). */
+  readonly host: string;
   readonly dataDir: string;
   /** The port it listens on; kept across restarts so clients' metadata stays right. */
   readonly port: number;
@@ -23,13 +37,13 @@ export interface ClusterBroker {
 
 /**
  * A test cluster: one throwaway etcd and `sluice broker` processes with their own data
- * directories on 127.0.0.1, each able to be killed with SIGKILL and restarted on its port.
+ * directories on 127.0.0.1 (or loopback addresses of their own: `ownAddresses`), each able to be killed with SIGKILL and restarted on its port.
  * Always pair with `stop()`, which kills everything and deletes every directory.
  */
 export interface TestCluster {
   readonly etcd: EtcdProcess;
   readonly brokers: Map<number, ClusterBroker>;
-  /** `127.0.0.1:port` of every broker that runs. */
+  /** `host:port` of every broker that runs. */
   bootstrap(): string[];
   /** The broker's arguments (for a test starting one by hand, e.g. a duplicate node id). */
   argsFor(nodeId: number): string[];
@@ -49,14 +63,22 @@ export interface TestCluster {
 export async function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
   const nodeIds = options.nodeIds ?? [1, 2, 3];
   const leaseTtlMs = options.leaseTtlMs ?? 2000;
-  const etcd = await startEtcd();
+  const own = options.ownAddresses === true;
+  const etcd = await startEtcd(15_000, own ? nodeIds.map(etcdHostFor) : []);
   const root = await tempDir('sluice-cluster-');
   const brokers = new Map<number, ClusterBroker>();
-  const argsFor = (nodeId: number) => ['--node-id', String(nodeId), '--etcd', etcd.endpoint, '--override', `etcd.lease.ttl.ms=${leaseTtlMs}`, ...(options.extraArgs ?? [])];
+  const hostOf = (nodeId: number) => (own ? brokerHost(nodeId) : '127.0.0.1');
+  const argsFor = (nodeId: number) => [
+    '--node-id', String(nodeId),
+    '--etcd', own ? `http://${etcdHostFor(nodeId)}:${etcd.clientPort}` : etcd.endpoint,
+    ...(own ? ['--host', hostOf(nodeId), '--override', `replica.socket.local.address=${hostOf(nodeId)}`] : []),
+    '--override', `etcd.lease.ttl.ms=${leaseTtlMs}`,
+    ...(options.extraArgs ?? []),
+  ];
   const cluster: TestCluster = {
     etcd,
     brokers,
-    bootstrap: () => [...brokers.values()].filter((b) => b.process !== null).map((b) => `127.0.0.1:${b.port}`),
+    bootstrap: () => [...brokers.values()].filter((b) => b.process !== null).map((b) => `${b.host}:${b.port}`),
     argsFor,
     async kill(nodeId) {
       const broker = brokers.get(nodeId)!;
@@ -102,7 +124,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     for (const nodeId of nodeIds) {
       const dataDir = `${root.path}/broker-${nodeId}`;
       const process = await spawnBroker(dataDir, argsFor(nodeId), 20_000);
-      brokers.set(nodeId, { nodeId, dataDir, port: process.port, process });
+      brokers.set(nodeId, { nodeId, host: hostOf(nodeId), dataDir, port: process.port, process });
     }
   } catch (err) {
     await cluster.stop();

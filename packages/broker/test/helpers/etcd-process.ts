@@ -30,6 +30,8 @@ export function freePort(): Promise<number> {
 export interface EtcdProcess {
   /** Client URL, e.g. `http://127.0.0.1:40123`. */
   readonly endpoint: string;
+  /** The client port, on 127.0.0.1 and on every `extraClientHosts` address. */
+  readonly clientPort: number;
   /** The running etcd process (replaced by {@link restart}). */
   readonly child: ChildProcess;
   /** kill -9 of etcd, keeping its data directory; resolves once it has exited. */
@@ -42,33 +44,36 @@ export interface EtcdProcess {
 
 /**
  * Starts Debian's etcd (3.4) with its data in a temp directory, client and peer URLs on
- * ephemeral 127.0.0.1 ports, and resolves once `/health` answers healthy (bounded by
+ * ephemeral 127.0.0.1 ports (clients also on the same port of each `extraClientHosts` loopback
+ * address, so a test can cut one broker's link to etcd by address), and resolves once `/health` answers healthy (bounded by
  * `timeoutMs`). Throws (after killing it) when it exits or is not healthy in time.
  * `restart()` brings it back on the same directory and ports, as an etcd server restart would.
  */
-export async function startEtcd(timeoutMs = 15_000): Promise<EtcdProcess> {
+export async function startEtcd(timeoutMs = 15_000, extraClientHosts: readonly string[] = []): Promise<EtcdProcess> {
   requireEtcd();
   const dir = await tempDir('sluice-etcd-');
   const clientPort = await freePort();
   const peerPort = await freePort();
   const client = `http://127.0.0.1:${clientPort}`;
+  const listen = [client, ...extraClientHosts.map((h) => `http://${h}:${clientPort}`)].join(',');
   const peer = `http://127.0.0.1:${peerPort}`;
   let running: RunningEtcd;
   try {
-    running = await spawnEtcd(`${dir.path}/etcd`, client, peer, timeoutMs);
+    running = await spawnEtcd(`${dir.path}/etcd`, client, listen, peer, timeoutMs);
   } catch (err) {
     await dir.remove();
     throw err;
   }
   return {
     endpoint: client,
+    clientPort,
     get child() {
       return running.child;
     },
     kill: () => running.kill(),
     async restart(restartTimeoutMs = timeoutMs) {
       await running.kill();
-      running = await spawnEtcd(`${dir.path}/etcd`, client, peer, restartTimeoutMs);
+      running = await spawnEtcd(`${dir.path}/etcd`, client, listen, peer, restartTimeoutMs);
     },
     async stop() {
       await running.kill();
@@ -84,13 +89,16 @@ interface RunningEtcd {
   kill(): Promise<void>;
 }
 
-/** Spawns etcd and resolves once `/health` answers healthy; kills it and throws when it exits or is not healthy in time. */
-async function spawnEtcd(dataDir: string, client: string, peer: string, timeoutMs: number): Promise<RunningEtcd> {
+/**
+ * Spawns etcd listening for clients on `listen` (comma-separated URLs) and resolves once `/health`
+ * answers healthy at `client`; kills it and throws when it exits or is not healthy in time.
+ */
+async function spawnEtcd(dataDir: string, client: string, listen: string, peer: string, timeoutMs: number): Promise<RunningEtcd> {
   const child = spawn(
     'etcd',
     [
       '--name', 't', '--data-dir', dataDir,
-      '--listen-client-urls', client, '--advertise-client-urls', client,
+      '--listen-client-urls', listen, '--advertise-client-urls', client,
       '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `t=${peer}`,
       '--log-level', 'error',
     ],

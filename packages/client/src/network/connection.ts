@@ -44,6 +44,8 @@ export interface ConnectionOptions {
   readonly connectTimeoutMs?: number;
   /** Default time allowed for a response (ms). Default 30000 (Kafka `request.timeout.ms`). */
   readonly requestTimeoutMs?: number;
+  /** Local IP address the socket binds to before connecting (Node `net.connect` `localAddress`); the OS chooses when absent. */
+  readonly localAddress?: string;
 }
 
 /** Per-request options. */
@@ -120,6 +122,7 @@ export class BrokerConnection {
       const s = net.connect({
         host: options.host,
         port: options.port,
+        ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
         noDelay: true,
         onread: {
           buffer: () => reader.readTarget(),
