@@ -122,6 +122,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         logger,
         leaseTtlMs: config['etcd.lease.ttl.ms'],
         offsetsCommitTimeoutMs: config['offsets.commit.timeout.ms'],
+        livenessProbe: config['broker.liveness.probe.enable'],
         controller: {
           uncleanLeaderElection: config['unclean.leader.election.enable'],
           autoLeaderRebalance: config['auto.leader.rebalance.enable'],

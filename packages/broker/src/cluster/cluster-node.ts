@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '@sluice/protocol';
 import type { LogManager, PartitionLog } from '@sluice/storage';
 import type { Logger } from 'pino';
+import { BrokerLivenessProbe } from './broker-liveness-probe.js';
 import { Controller, type ControllerSettings } from './controller.js';
 import { CoordinatorOwnership } from './coordinator-ownership.js';
 import { partitionKey } from './etcd-keys.js';
@@ -54,6 +55,8 @@ export interface ClusterNodeOptions {
   readonly leaseTtlMs: number;
   /** The controller's settings (elections, preferred-leader rebalancing). */
   readonly controller: ControllerSettings;
+  /** `broker.liveness.probe.enable`: revoke the lease of a broker whose listener refuses connections (BrokerLivenessProbe). */
+  readonly livenessProbe: boolean;
   /** Replication settings (from the broker config). */
   readonly replication: {
     /** `replica.lag.time.max.ms`. */
@@ -81,6 +84,7 @@ export class ClusterNode {
   private stopWatch: (() => Promise<void>) | null = null;
   private readonly controller: Controller;
   private readonly replicas: ReplicaManager;
+  private readonly probe: BrokerLivenessProbe | null;
   private readonly leadershipListeners = new Set<(topic: string, partition: number, leading: boolean) => void>();
   /** Which consumer groups this broker coordinates: those whose `__consumer_offsets` partition it leads. */
   readonly coordinators: CoordinatorOwnership;
@@ -107,6 +111,19 @@ export class ClusterNode {
     this.leadershipListeners.add((topic, partition, leading) => {
       if (topic === OFFSETS_TOPIC_NAME) this.coordinators.onLeadership(partition, leading);
     });
+    this.probe = options.livenessProbe
+      ? new BrokerLivenessProbe({
+          nodeId: options.nodeId,
+          ...(options.replication.fetcher.localAddress !== undefined ? { localAddress: options.replication.fetcher.localAddress } : {}),
+          logger: this.logger,
+          onDead: (broker) => {
+            options.store.expireBroker(broker.nodeId, broker.incarnationId).then(
+              (revoked) => revoked && this.logger.info({ nodeId: broker.nodeId, incarnationId: broker.incarnationId }, 'revoked the lease of a dead broker'),
+              (err: unknown) => this.logger.warn({ err, nodeId: broker.nodeId }, 'revoking the lease of a dead broker failed; its lease expires on its own'),
+            );
+          },
+        })
+      : null;
     this.replicas = new ReplicaManager({
       nodeId: options.nodeId,
       store: options.store,
@@ -324,6 +341,7 @@ export class ClusterNode {
   private apply(snapshot: ClusterSnapshot): void {
     const previous = this.current;
     this.current = snapshot;
+    this.probe?.update(snapshot.brokers.values());
     for (const [name, assignment] of previous.topics) {
       if (!snapshot.topics.has(name) && this.opening.has(name)) this.deleteLocal(name, assignment.replicas.length);
     }
@@ -408,6 +426,7 @@ export class ClusterNode {
     this.registered = false;
     if (this.reregisterTimer !== null) clearTimeout(this.reregisterTimer);
     if (this.rewatchTimer !== null) clearTimeout(this.rewatchTimer);
+    this.probe?.close();
     for (const resolve of this.waiters.values()) resolve({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'broker shutting down' });
     // Controlled shutdown: leaderships move before the registration goes, while this broker still may write.
     const moved = await this.replicas.resignLeaderships().catch((err: unknown) => {

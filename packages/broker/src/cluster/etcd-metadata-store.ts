@@ -139,6 +139,19 @@ export class EtcdMetadataStore implements MetadataStore {
     if (lease !== null) await lease.revoke();
   }
 
+  async expireBroker(nodeId: number, incarnationId: string): Promise<boolean> {
+    const got = await this.client.get(this.keys.broker(nodeId)).exec();
+    const kv = got.kvs[0];
+    if (kv === undefined || (JSON.parse(kv.value.toString()) as BrokerRegistration).incarnationId !== incarnationId) return false;
+    // Its campaign keys first: revoking the registration first would let a quick restart of the
+    // node campaign in between, and its new campaign key would look the same (value = node id).
+    const campaigns = await this.client.getAll().prefix(`${this.keys.electionNamespace}election/controller/`).exec();
+    const leases = campaigns.kvs.filter((c) => c.value.toString() === String(nodeId)).map((c) => c.lease);
+    leases.push(kv.lease);
+    for (const id of leases) await this.client.leaseClient.leaseRevoke({ ID: id }).catch(() => undefined);
+    return true;
+  }
+
   async watch(onChange: (snapshot: ClusterSnapshot) => void, onError: (err: Error) => void): Promise<() => Promise<void>> {
     const state = new Map<string, IKeyValue>();
     const initial = await this.client.getAll().prefix(this.keys.all).exec();

@@ -137,6 +137,14 @@ export interface MetadataStore {
   /** Deletes this broker's registration (clean shutdown); others see it leave at once. */
   deregisterBroker(): Promise<void>;
   /**
+   * Ends another broker's membership at once, for an incarnation known dead (its listener
+   * refused connections: BrokerLivenessProbe): when `<prefix>/brokers/<nodeId>` still holds the
+   * registration of `incarnationId`, revokes its lease (the registration goes) and the leases of
+   * that node's controller campaign keys. Resolves true when it revoked, false when the
+   * registration is gone or belongs to another incarnation (nothing is touched then).
+   */
+  expireBroker(nodeId: number, incarnationId: string): Promise<boolean>;
+  /**
    * A snapshot, then every change after it, with no gap: `onChange` gets each new snapshot in
    * revision order. `onError` is called once when the watch ends (an error or a lost
    * connection): the caller watches anew from a fresh snapshot. Returns a function that stops watching.

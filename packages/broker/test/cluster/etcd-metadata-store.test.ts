@@ -103,6 +103,32 @@ describe('EtcdMetadataStore against a real etcd', () => {
     expect((await b.updatePartitionState('x', 1, 0, { leader: 2, leaderEpoch: 0, isr: [2], partitionEpoch: 0 }, elected[1]!.epoch)).kind).toBe('ok');
   });
 
+  it('expires another broker at once (its registration and its controller campaign) only while the registration is of the incarnation named', async () => {
+    const prefix = '/expire';
+    const observer = await open(prefix);
+    let latest: ClusterSnapshot | null = null;
+    const stop = await observer.watch((snap) => (latest = snap), () => undefined);
+    const dead = await open(prefix);
+    const lost: string[] = [];
+    await dead.registerBroker(registration(1, '/dead'), () => lost.push('lease'));
+    const elected: number[] = [];
+    dead.campaign(1, { onElected: (epoch) => elected.push(epoch), onLost: () => lost.push('campaign') });
+    await waitUntil('broker 1 registered and controller', () => latest?.brokers.has(1) === true && latest.controller?.nodeId === 1, 5000);
+    // Another incarnation's id: nothing is touched.
+    expect(await observer.expireBroker(1, 'some-other-incarnation')).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(latest!.brokers.has(1)).toBe(true);
+    expect(latest!.controller?.nodeId).toBe(1);
+    const started = Date.now();
+    expect(await observer.expireBroker(1, registration(1, '/dead').incarnationId)).toBe(true);
+    await waitUntil('broker 1 and its campaign gone', () => !latest!.brokers.has(1) && latest!.controller === null, 1500, 20);
+    // Well inside the 2 s lease: revoked, not expired.
+    expect(Date.now() - started).toBeLessThan(1500);
+    await waitUntil('the expired broker to learn it lost its lease and its campaign', () => lost.includes('lease') && lost.includes('campaign'), 5000);
+    expect(await observer.expireBroker(1, registration(1, '/dead').incarnationId), 'no registration left').toBe(false);
+    await stop();
+  });
+
   it('claims producer id blocks from several brokers at once without overlap', async () => {
     const prefix = '/pid';
     const claimers = [await open(prefix), await open(prefix), await open(prefix)];

@@ -71,7 +71,10 @@ describe('cluster mode: three brokers on one etcd', () => {
 
   beforeAll(async () => {
     requireKcat();
-    cluster = await startCluster({ leaseTtlMs: LEASE_TTL_MS });
+    // The lease is the failure detector here (a host that dies gives no refused connection):
+    // the liveness probe, which moves a killed broker's partitions at once, is off so these tests
+    // keep proving the lease path. cluster-fast-failover.test.ts proves the probe.
+    cluster = await startCluster({ leaseTtlMs: LEASE_TTL_MS, extraArgs: ['--override', 'broker.liveness.probe.enable=false'] });
   }, 90_000);
   afterAll(async () => {
     await cluster?.stop();
