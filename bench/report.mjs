@@ -1,6 +1,7 @@
 // Generates docs/benchmarks.md (and docs/benchmarks/*.svg) from a results JSON of
 // bench/run.mjs: machine and versions, limits and peers, every Sluice figure with its ratio to
-// them, the issue-5 targets as met/missed, charts, micro-benchmarks, the broker profile, and the
+// them, the issue-5 targets as met/missed, charts, the three-broker cluster (replication cost,
+// latency with replication, failover), micro-benchmarks, the broker profile, and the
 // hand-written findings from bench/findings.md. `node bench/report.mjs [results.json]`.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +15,52 @@ const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
 const mb = (bytes) => (bytes === null || bytes === undefined ? '-' : n(bytes / 1048576, 1));
 const ok = (v) => (v === null ? 'not measured' : v ? 'met' : 'missed');
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+const recordLabel = (bytes) => (bytes === 1024 ? '1 KiB' : `${n(bytes)} B`);
+const spreadText = (x, d = 0) => (x ? `${n(x.min, d)} / ${n(x.median, d)} / ${n(x.max, d)}` : '-');
+const latencyText = (l) => (l ? `${n(l.p50Ms, 2)} / ${n(l.p99Ms, 2)} / ${n(l.maxMs, 2)}` : '-');
+const msText = (v) => (v === null || v === undefined ? '-' : `${n(v)} ms`);
+/** RF3/RF1 of 100 B records at least half: replication may cost at most half the throughput. */
+const RF_RATIO_GOAL = 0.5;
+
+/**
+ * The "Cluster mode (replication)" section from `results.cluster` (bench/cluster/replication.mjs
+ * --json): throughput RF 1 vs RF 3 with the RF3/RF1 goal, latency with replication, and failover
+ * per lease TTL with its goal (< 5 s with the default lease, < 1 s with a lowered one; ms in the
+ * results). Results files without the section (older runs, --only runs) say it was not measured.
+ */
+export function clusterSection(cluster, machine) {
+  if (!cluster) return 'Not measured in this run.';
+  if (cluster.skipped) return `Skipped: ${cluster.reason}`;
+  const { settings } = cluster;
+  const ratioStatus = (label, v) => (v === null || v === undefined ? `${label} -` : `${label} ${v.toFixed(2)} ${v >= RF_RATIO_GOAL ? 'met' : 'missed'}`);
+  const throughputRows = cluster.throughput.summary.map((r) => [
+    recordLabel(r.recordSizeBytes), String(r.replicationFactor), String(r.runs), spreadText(r.recordsPerSec), spreadText(r.mbPerSec, 1),
+    r.ratioOfMedians === undefined ? '' : `${r.ratioOfMedians.toFixed(2)}; ${r.worstRunRatio?.toFixed(2) ?? '-'}`,
+    r.replicationFactor === 3 && r.recordSizeBytes === 100 ? `>= ${RF_RATIO_GOAL.toFixed(2)}: ${ratioStatus('median', r.ratioOfMedians)}, ${ratioStatus('worst run', r.worstRunRatio)}` : '',
+  ]);
+  const failoverRows = cluster.failover.map((f) => {
+    // The default lease is the "default settings" goal; any shorter one the "lowered settings" goal.
+    const goalMs = f.defaultTtl ? 5000 : f.ttlMs < settings.defaultTtlMs ? 1000 : null;
+    const status = goalMs === null || f.p99Ms === null ? '-' : f.recovered === f.kills && f.p99Ms < goalMs ? 'met' : 'missed';
+    return [
+      `${n(f.ttlMs)} ms${f.defaultTtl ? ' (default)' : ''}`, `${f.kills}${f.recovered < f.kills ? ` (${f.kills - f.recovered} not recovered)` : ''}`, msText(f.p50Ms), msText(f.p99Ms), msText(f.maxMs),
+      `${msText(f.electedP50Ms)} / ${msText(f.electedMaxMs)}`, String(f.victimWasController), goalMs === null ? '-' : `< ${goalMs / 1000} s`, status,
+    ];
+  });
+  const latencyRows = cluster.latency.map((r) => [String(r.lingerMs), n(r.targetRecordsPerSec), latencyText(r.produceLatency), latencyText(r.endToEndLatency), String(r.errors.length)]);
+  const cores = machine?.cpuCores ?? cluster.machine?.nproc;
+  const warmupMs = cluster.latency[0]?.warmupMs;
+  return `\`bench/cluster/replication.mjs\`: one etcd and three brokers on 127.0.0.1, acks=-1 to one partition, RF 3 topics with min.insync.replicas=2. Throughput: ${settings.runs === 1 ? 'one run' : `${settings.runs} runs`} of ${settings.seconds} s per row, RF 1 and RF 3 back to back (a "run pair"); latency: 100 B at a quarter of the RF-3 100 B median with a consumer reading along, ${settings.latencySeconds} s per row${warmupMs ? ` (the first ${n(warmupMs)} ms a warm-up left out)` : ''}; failover: kill -9 of the partition leader → first acknowledged produce ("elected": → new leader written to etcd), p99 against the goal.
+
+${table(['record', 'RF', 'runs', 'records/s min / median / max', 'MB/s min / median / max', 'RF3/RF1 median; worst run pair', 'goal'], throughputRows)}
+
+${table(['linger.ms', 'rate (records/s)', 'produce p50 / p99 / max ms', 'end-to-end p50 / p99 / max ms', 'errors'], latencyRows)}
+
+${table(['lease TTL', 'kills', 'failover p50', 'p99', 'max', 'elected p50 / max', 'kills of the controller', 'goal', 'status'], failoverRows)}
+
+Three brokers, etcd and the client share this machine's ${cores ?? '?'} cores, so RF 3 pays three times the disk and CPU on one machine.`;
+}
 
 /** Renders the markdown and writes it to `outFile`, with charts beside it in benchmarks/. */
 export async function writeReport(results, outFile) {
@@ -206,6 +253,9 @@ ${table(['scenario', 'runs', 'produce rec/s', 'MB/s', 'x Redis', 'x NATS', 'x kc
 ![throughput vs partitions](benchmarks/throughput-vs-partitions.svg)
 
 ![latency vs load](benchmarks/latency-vs-load.svg)
+
+## Cluster mode (replication)
+${clusterSection(results.cluster, m)}
 
 ## Scale and start-up
 ${table(['measure', 'value'], [

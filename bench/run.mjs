@@ -2,18 +2,19 @@
 // on the same machine minutes apart. Order: machine limits (fio, Node loopback), peers (Redis
 // Streams, NATS JetStream), Sluice scenarios with its own client (medians of 3 runs where the
 // targets ask; idempotence off and on in pairs at 1 and 512 partitions), the disk's latency floor
-// and latency against load, kcat and kafkajs as producers, idle connections and 10,000 producer
-// ids, start-up, micro-benchmarks, and optionally a broker CPU profile.
+// and latency against load, a three-broker cluster (replication cost, latency with replication,
+// failover; bench/cluster/replication.mjs), kcat and kafkajs as producers, idle connections and
+// 10,000 producer ids, start-up, micro-benchmarks, and optionally a broker CPU profile.
 // Writes bench/results/bench-<time>.json and regenerates docs/benchmarks.md (bench/report.mjs).
 //
-//   npm run bench                  full suite (about 10-12 minutes on 2 cores; --startup-gib N fills N GiB, default 10)
+//   npm run bench                  full suite (about 20 minutes on 2 cores; --startup-gib N fills N GiB, default 10)
 //   npm run bench -- --quick       about 1 minute: one run each, short durations (a --quick or
 //                                  --only run writes its JSON only, not latest.json or the docs)
 //   npm run bench -- --profile     also profile the broker (node --cpu-prof) under the headline load
 //   npm run bench -- --no-report   keep docs/benchmarks.md as it is
-//   npm run bench -- --only sluice,micro   sections: limits,peers,sluice,clients,latency,scale,startup,micro
+//   npm run bench -- --only sluice,micro   sections: limits,peers,sluice,latency,cluster,clients,scale,startup,micro
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,7 @@ const durationMs = quick ? 1000 : 5000;
 const targetRuns = quick ? 1 : 3;
 const progress = process.stderr.isTTY ? 'bar' : 'none';
 const startedAt = new Date().toISOString();
-const results = { format: 'sluice-bench/1', startedAt, mode: quick ? 'quick' : 'full', machine: lib.machineInfo(), scenarios: [], summary: [], limits: {}, peers: {}, clients: {}, scale: {}, startup: {}, micro: [], profile: null };
+const results = { format: 'sluice-bench/1', startedAt, mode: quick ? 'quick' : 'full', machine: lib.machineInfo(), scenarios: [], summary: [], limits: {}, peers: {}, cluster: null, clients: {}, scale: {}, startup: {}, micro: [], profile: null };
 const safe = async (label, fn) => {
   const t0 = performance.now();
   try {
@@ -154,6 +155,30 @@ if (want('latency')) {
     for (const r of results.scenarios) if (r.params.targetRecordsPerSec === rate) r.loadFraction = fraction;
   }
 }
+if (want('cluster')) {
+  // A process of its own, as the script is also run alone: it starts etcd and three brokers and
+  // kills leaders with SIGKILL, and its cleanup stops them on every exit path, also on the
+  // SIGTERM a timeout sends (SIGKILL would leave them running).
+  const args = quick
+    ? ['--runs', '1', '--seconds', '1', '--kills', '3', '--ttls', 'default', '--latency-seconds', '3']
+    : ['--runs', '3', '--seconds', '5', '--kills', '20', '--ttls', 'default,2000', '--latency-seconds', '10'];
+  results.cluster = await safe('cluster (bench/cluster/replication.mjs)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-cluster-'));
+    try {
+      const jsonFile = join(dir, 'cluster.json');
+      const r = await runProcess(process.execPath, [join(root, 'bench/cluster/replication.mjs'), ...args, '--json', jsonFile], {
+        timeoutMs: (quick ? 10 : 45) * 60_000,
+        killSignal: 'SIGTERM',
+        onStderr: (chunk) => process.stderr.write(chunk),
+      });
+      if (r.code !== 0) throw new Error(`replication.mjs exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
+      return JSON.parse(await readFile(jsonFile, 'utf8'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
 results.summary = lib.summarize(results.scenarios);
 results.idempotenceShares = lib.idempotenceShares(results.summary);
 for (const s of results.idempotenceShares) log(`idempotence on/off ${s.name}: ${s.onRecordsPerSec} / ${s.offRecordsPerSec} rec/s = ${(s.share * 100).toFixed(1)}%`);

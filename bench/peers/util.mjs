@@ -65,16 +65,23 @@ export function startProcess(command, args, readyPattern, timeoutMs = 20_000) {
   });
 }
 
-/** Runs `command args` to completion; resolves { code, stdout, stderr, wallMs }. Kills it after timeoutMs. */
-export function runProcess(command, args, { timeoutMs = 120_000, stdout = 'pipe' } = {}) {
+/**
+ * Runs `command args` to completion; resolves { code, stdout, stderr, wallMs }. Sends it
+ * `killSignal` after timeoutMs (ms): SIGTERM for a child that cleans up processes of its own.
+ * `onStderr` sees each chunk of its stderr as it arrives (the last 16 KB are kept either way).
+ */
+export function runProcess(command, args, { timeoutMs = 120_000, stdout = 'pipe', killSignal = 'SIGKILL', onStderr = () => {} } = {}) {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
     const child = spawn(command, args, { stdio: ['ignore', stdout, 'pipe'] });
     let out = '';
     let err = '';
     child.stdout?.setEncoding('utf8').on('data', (c) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c) => (err = (err + c).slice(-16384)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stderr.setEncoding('utf8').on('data', (c) => {
+      err = (err + c).slice(-16384);
+      onStderr(c);
+    });
+    const timer = setTimeout(() => child.kill(killSignal), timeoutMs);
     child.once('error', (e) => {
       clearTimeout(timer);
       reject(e);

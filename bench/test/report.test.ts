@@ -18,6 +18,34 @@ function latencyRow(rate: number, fraction: number, produceP99Ms: number, endToE
   return { name, params: { ...params, name }, runs: 1, produceRecordsPerSec: rate, produceMbPerSec: rate / 1e4, produceP50Ms: 1, produceP99Ms, produceP999Ms: produceP99Ms + 1, endToEndP50Ms: 1, endToEndP99Ms, consumeRecordsPerSec: null, consumeMbPerSec: null, brokerCpuCoresProduce: 0.5, brokerCpuCoresConsume: null, clientFaultsPerMbConsume: null, brokerPeakRssBytes: 70e6, produceRecordsPerSecRuns: [rate], errors: [], loadFraction: fraction };
 }
 
+/** A results file of bench/run.mjs with no scenarios; `extra` adds sections. */
+function resultsFile(extra: Record<string, unknown> = {}) {
+  return { format: 'sluice-bench/1', startedAt: '2026-12-05T00:00:00.000Z', mode: 'full', machine: { node: 'v20', v8: '11', cpuModel: 'cpu', cpuCores: 2, memoryBytes: 1e9, kernel: 'k', platform: 'linux-x64', tools: {} }, scenarios: [], summary: [], limits: {}, peers: {}, clients: {}, scale: {}, startup: {}, micro: [], profile: null, ...extra };
+}
+
+/** A `cluster` section as bench/cluster/replication.mjs --json writes it (rows trimmed to what the report reads). */
+function clusterResults() {
+  const spread = (min: number, median: number, max: number) => ({ min, median, max });
+  const latency = (lingerMs: number, p99: number) => ({ kind: 'latency', lingerMs, targetRecordsPerSec: 125_000, loadFraction: 0.25, durationMs: 10_000, warmupMs: 3000, replicas: 3, minInsyncReplicas: 2, producedRecordsPerSec: 120_000, produceLatency: { p50Ms: 2, p99Ms: p99, p999Ms: p99 + 1, maxMs: p99 + 2, samples: 1000 }, endToEndLatency: { p50Ms: 3, p99Ms: p99 + 1, p999Ms: p99 + 2, maxMs: p99 + 3, samples: 1000 }, errors: [] });
+  const failover = (ttlMs: number, defaultTtl: boolean, p99Ms: number, recovered = 20) => ({ ttlMs, defaultTtl, kills: 20, recovered, p50Ms: p99Ms - 300, p99Ms, maxMs: p99Ms, electedP50Ms: p99Ms - 320, electedMaxMs: p99Ms - 20, victimWasController: 3, rows: [] });
+  return {
+    format: 'sluice-cluster-bench/1',
+    machine: { nproc: 2 },
+    settings: { kills: 20, runs: 3, seconds: 5, ttls: [4000, 2000], latencySeconds: 10, defaultTtlMs: 4000, probeIntervalMs: 25, attemptTimeoutMs: 1000 },
+    throughput: {
+      rows: [],
+      summary: [
+        { recordSizeBytes: 100, replicationFactor: 1, runs: 3, recordsPerSec: spread(1_900_000, 2_000_000, 2_100_000), mbPerSec: spread(190, 200, 210), errors: 0 },
+        { recordSizeBytes: 100, replicationFactor: 3, runs: 3, recordsPerSec: spread(700_000, 1_100_000, 1_200_000), mbPerSec: spread(70, 110, 120), errors: 0, ratioOfMedians: 0.55, worstRunRatio: 0.35 },
+        { recordSizeBytes: 1024, replicationFactor: 1, runs: 3, recordsPerSec: spread(150_000, 160_000, 170_000), mbPerSec: spread(153.6, 163.8, 174.1), errors: 0 },
+        { recordSizeBytes: 1024, replicationFactor: 3, runs: 3, recordsPerSec: spread(50_000, 60_000, 70_000), mbPerSec: spread(51.2, 61.4, 71.7), errors: 0, ratioOfMedians: 0.38, worstRunRatio: 0.3 },
+      ],
+    },
+    latency: [latency(0, 12.5), latency(5, 15.25)],
+    failover: [failover(4000, true, 4076), failover(2000, false, 2421, 19)],
+  };
+}
+
 describe('benchmark report (bench/report.mjs)', () => {
   let dir: string | undefined;
   afterEach(async () => {
@@ -45,5 +73,32 @@ describe('benchmark report (bench/report.mjs)', () => {
     // Five legend entries do not fit one row of the 640 px chart: it grows by a row.
     expect(svg).toMatch(/<svg [^>]*height="336"/);
     expect(svg).toContain('end-to-end p99, linger.ms 0');
+  });
+
+  it('renders the cluster section: throughput with the RF3/RF1 goal by median and worst run, latency rows, failover goals per lease from p99', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    await writeReport(resultsFile({ cluster: clusterResults() }), join(dir, 'benchmarks.md'));
+
+    const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
+    const section = md.slice(md.indexOf('## Cluster mode (replication)'), md.indexOf('## Scale and start-up'));
+    expect(section).toContain('| 100 B | 3 | 3 | 700,000 / 1,100,000 / 1,200,000 | 70 / 110 / 120 | 0.55; 0.35 | >= 0.50: median 0.55 met, worst run 0.35 missed |');
+    expect(section).toContain('| 1 KiB | 3 | 3 | 50,000 / 60,000 / 70,000 | 51.2 / 61.4 / 71.7 | 0.38; 0.30 |  |');
+    expect(section).toContain('| 0 | 125,000 | 2 / 12.5 / 14.5 | 3 / 13.5 / 15.5 | 0 |');
+    expect(section).toContain('| 5 | 125,000 | 2 / 15.25 / 17.25 | 3 / 16.25 / 18.25 | 0 |');
+    expect(section).toContain('| 4,000 ms (default) | 20 | 3,776 ms | 4,076 ms | 4,076 ms | 3,756 ms / 4,056 ms | 3 | < 5 s | met |');
+    // A kill that never recovered misses the goal whatever the p99 of the others.
+    expect(section).toContain('| 2,000 ms | 20 (1 not recovered) | 2,121 ms | 2,421 ms | 2,421 ms | 2,101 ms / 2,401 ms | 3 | < 1 s | missed |');
+    expect(section).toContain("share this machine's 2 cores");
+    expect(section).not.toMatch(/issue \d/i);
+  });
+
+  it('renders results files without a cluster section (older runs) and a skipped one', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    const old = resultsFile();
+    await writeReport(old, join(dir, 'old.md'));
+    expect(await readFile(join(dir, 'old.md'), 'utf8')).toMatch(/## Cluster mode \(replication\)\nNot measured in this run\./);
+
+    await writeReport(resultsFile({ cluster: { name: 'cluster', skipped: true, reason: 'etcd not healthy' } }), join(dir, 'skipped.md'));
+    expect(await readFile(join(dir, 'skipped.md'), 'utf8')).toMatch(/## Cluster mode \(replication\)\nSkipped: etcd not healthy/);
   });
 });
