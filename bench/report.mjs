@@ -44,20 +44,20 @@ export function clusterSection(cluster, machine) {
     const goalMs = f.defaultTtl ? 5000 : f.ttlMs < settings.defaultTtlMs ? 1000 : null;
     const status = goalMs === null || f.p99Ms === null ? '-' : f.recovered === f.kills && f.p99Ms < goalMs ? 'met' : 'missed';
     return [
-      `${n(f.ttlMs)} ms${f.defaultTtl ? ' (default)' : ''}`, `${f.kills}${f.recovered < f.kills ? ` (${f.kills - f.recovered} not recovered)` : ''}`, msText(f.p50Ms), msText(f.p99Ms), msText(f.maxMs),
+      `${n(f.ttlMs)} ms${f.defaultTtl ? ' (default)' : ''}`, f.probe === false ? 'lease only' : 'liveness probe + lease', `${f.kills}${f.recovered < f.kills ? ` (${f.kills - f.recovered} not recovered)` : ''}`, msText(f.p50Ms), msText(f.p99Ms), msText(f.maxMs),
       `${msText(f.electedP50Ms)} / ${msText(f.electedMaxMs)}`, String(f.victimWasController), goalMs === null ? '-' : `< ${goalMs / 1000} s`, status,
     ];
   });
   const latencyRows = cluster.latency.map((r) => [String(r.lingerMs), n(r.targetRecordsPerSec), latencyText(r.produceLatency), latencyText(r.endToEndLatency), String(r.errors.length)]);
   const cores = machine?.cpuCores ?? cluster.machine?.nproc;
   const warmupMs = cluster.latency[0]?.warmupMs;
-  return `\`bench/cluster/replication.mjs\`: one etcd and three brokers on 127.0.0.1, acks=-1 to one partition, RF 3 topics with min.insync.replicas=2. Throughput: ${settings.runs === 1 ? 'one run' : `${settings.runs} runs`} of ${settings.seconds} s per row, RF 1 and RF 3 back to back (a "run pair"); latency: 100 B at a quarter of the RF-3 100 B median with a consumer reading along, ${settings.latencySeconds} s per row${warmupMs ? ` (the first ${n(warmupMs)} ms a warm-up left out)` : ''}; failover: kill -9 of the partition leader → first acknowledged produce ("elected": → new leader written to etcd), p99 against the goal.
+  return `\`bench/cluster/replication.mjs\`: one etcd and three brokers on 127.0.0.1, acks=-1 to one partition, RF 3 topics with min.insync.replicas=2. Throughput: ${settings.runs === 1 ? 'one run' : `${settings.runs} runs`} of ${settings.seconds} s per row, RF 1 and RF 3 back to back (a "run pair"); latency: 100 B at a quarter of the RF-3 100 B median with a consumer reading along, ${settings.latencySeconds} s per row${warmupMs ? ` (the first ${n(warmupMs)} ms a warm-up left out)` : ''}; failover: kill -9 of the partition leader → first acknowledged produce ("elected": → new leader written to etcd), p99 against the goal; "lease only" rows turn the liveness probe off, so they show what a host crash or a freeze costs.
 
 ${table(['record', 'RF', 'runs', 'records/s min / median / max', 'MB/s min / median / max', 'RF3/RF1 median; worst run pair', 'goal'], throughputRows)}
 
 ${table(['linger.ms', 'rate (records/s)', 'produce p50 / p99 / max ms', 'end-to-end p50 / p99 / max ms', 'errors'], latencyRows)}
 
-${table(['lease TTL', 'kills', 'failover p50', 'p99', 'max', 'elected p50 / max', 'kills of the controller', 'goal', 'status'], failoverRows)}
+${table(['lease TTL', 'detection', 'kills', 'failover p50', 'p99', 'max', 'elected p50 / max', 'kills of the controller', 'goal', 'status'], failoverRows)}
 
 Three brokers, etcd and the client share this machine's ${cores ?? '?'} cores, so RF 3 pays three times the disk and CPU on one machine.`;
 }

@@ -161,7 +161,7 @@ if (want('cluster')) {
   // SIGTERM a timeout sends (SIGKILL would leave them running).
   const args = quick
     ? ['--runs', '1', '--seconds', '1', '--kills', '3', '--ttls', 'default', '--latency-seconds', '3']
-    : ['--runs', '3', '--seconds', '5', '--kills', '20', '--ttls', 'default,2000', '--latency-seconds', '10'];
+    : ['--runs', '3', '--seconds', '5', '--kills', '20', '--ttls', 'default,default:lease-only,2000:lease-only', '--latency-seconds', '10'];
   results.cluster = await safe('cluster (bench/cluster/replication.mjs)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-cluster-'));
     try {

@@ -13,7 +13,7 @@
 // the first acknowledged produce. Also timed: the kill to the controller's write of the new
 // leader into etcd (watched on the partition key). The victim is restarted on its data directory
 // and the next kill waits until the ISR is all three again. Once for each etcd.lease.ttl.ms in
-// --ttls ("default" is the broker's default).
+// --ttls ("default" is the broker's default; ":lease-only" turns the liveness probe off).
 //
 // Latency with replication, on the throughput cluster right after the throughput runs: the
 // single-broker fixed-rate latency scenario of `sluice bench` (runScenario: one rate-limited
@@ -23,7 +23,7 @@
 // min.insync.replicas=2, so the topic runScenario creates (replication_factor -1) is RF 3;
 // each row records the replicas and min.insync.replicas the topic got.
 //
-//   node bench/cluster/replication.mjs [--kills 10] [--runs 3] [--seconds 5] [--ttls default,2000]
+//   node bench/cluster/replication.mjs [--kills 10] [--runs 3] [--seconds 5] [--ttls default,2000:lease-only]
 //                                      [--latency-seconds 10] [--only throughput|failover] [--json FILE]
 //
 // Prints one JSON line per measurement and a markdown table of the figures at the end; --json
@@ -49,7 +49,16 @@ const arg = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(
 const kills = Number(arg('kills', '10'));
 const runs = Number(arg('runs', '3'));
 const seconds = Number(arg('seconds', '5'));
-const ttls = arg('ttls', 'default,2000').split(',').map((t) => (t === 'default' ? DEFAULT_TTL_MS : Number(t)));
+/**
+ * Failover variants: `<ttl ms|default>[:lease-only]`. Plain: the broker's defaults (the liveness
+ * probe revokes a killed broker's lease at once); `lease-only`: the probe off, so detection is the
+ * lease expiring, what a host crash or a freeze costs.
+ */
+const ttls = arg('ttls', 'default,2000:lease-only').split(',').map((entry) => {
+  const [ttl, mode] = entry.split(':');
+  if (mode !== undefined && mode !== 'lease-only') throw new Error(`--ttls ${entry}: the only mode is lease-only`);
+  return { ttlMs: ttl === 'default' ? DEFAULT_TTL_MS : Number(ttl), probe: mode === undefined };
+});
 const latencySeconds = Number(arg('latency-seconds', '10'));
 const only = arg('only', null);
 const jsonFile = arg('json', null);
@@ -269,13 +278,13 @@ function throughputSummary(rows) {
   return out;
 }
 
-/** Failover of one lease TTL (ms): kills, how many recovered, p50/p99/max of kill → acknowledged produce and of kill → elected (ms), controller kills. */
-function failoverSummary(ttlMs, rows) {
+/** Failover of one variant (lease TTL in ms, liveness probe on or off): kills, how many recovered, p50/p99/max of kill → acknowledged produce and of kill → elected (ms), controller kills. */
+function failoverSummary({ ttlMs, probe }, rows) {
   const ok = rows.filter((r) => r.failoverMs !== null).map((r) => r.failoverMs);
   const el = rows.filter((r) => r.electedMs !== null).map((r) => r.electedMs);
   const orNull = (v) => (v === undefined || !Number.isFinite(v) ? null : v);
   return {
-    ttlMs, defaultTtl: ttlMs === DEFAULT_TTL_MS, kills: rows.length, recovered: ok.length,
+    ttlMs, defaultTtl: ttlMs === DEFAULT_TTL_MS, probe, kills: rows.length, recovered: ok.length,
     p50Ms: orNull(percentile(ok, 50)), p99Ms: orNull(percentile(ok, 99)), maxMs: orNull(Math.max(...ok)),
     electedP50Ms: orNull(percentile(el, 50)), electedMaxMs: orNull(Math.max(...el)),
     victimWasController: rows.filter((r) => r.victimWasController).length,
@@ -405,10 +414,10 @@ async function probeOnce(cluster, topic, value) {
   }
 }
 
-async function failoverRows(ttlMs) {
-  const cluster = await startCluster(ttlMs);
+async function failoverRows({ ttlMs, probe }) {
+  const cluster = await startCluster(ttlMs, probe ? {} : { 'broker.liveness.probe.enable': 'false' });
   const etcd = new Etcd3({ hosts: cluster.etcd.endpoint });
-  const topic = `failover-${ttlMs}`;
+  const topic = `failover-${ttlMs}${probe ? '' : '-lease-only'}`;
   const rows = [];
   try {
     await createTopic(cluster, topic, 3);
@@ -449,12 +458,12 @@ async function failoverRows(ttlMs) {
       await watcher.cancel();
       const newLeader = (await describePartition(cluster, topic)).leader;
       const row = {
-        kind: 'failover', ttlMs, kill: k + 1, victim: leader, victimWasController: victim.nodeId === controllerId, newLeader,
+        kind: 'failover', ttlMs, probe, kill: k + 1, victim: leader, victimWasController: victim.nodeId === controllerId, newLeader,
         electedMs: electedAt === null ? null : Math.round(electedAt - killedAt), failoverMs: ackedAt === null ? null : Math.round(ackedAt - killedAt), attempts,
         ...(ackedAt === null ? { lastError } : {}),
       };
       console.log(JSON.stringify(row));
-      log(`failover TTL ${ttlMs} ms kill ${k + 1}/${kills}: ${row.failoverMs ?? 'not recovered'} ms (elected ${row.electedMs} ms)`);
+      log(`failover TTL ${ttlMs} ms${probe ? '' : ' lease only'} kill ${k + 1}/${kills}: ${row.failoverMs ?? 'not recovered'} ms (elected ${row.electedMs} ms)`);
       rows.push(row);
       await startBroker(cluster, leader);
     }
@@ -483,20 +492,20 @@ let latency = [];
 const failover = new Map();
 try {
   if (only !== 'failover') ({ rows: throughput, latency } = await throughputAndLatency());
-  if (only !== 'throughput') for (const ttl of ttls) failover.set(ttl, await failoverRows(ttl));
+  if (only !== 'throughput') for (const variant of ttls) failover.set(variant, await failoverRows(variant));
 } finally {
   await cleanup();
 }
 const loadAvgAfter = loadavg().map((x) => Math.round(x * 100) / 100);
 const throughputRowsSummary = throughputSummary(throughput);
-const failoverSummaries = [...failover].map(([ttl, rows]) => failoverSummary(ttl, rows));
+const failoverSummaries = [...failover].map(([variant, rows]) => ({ ...failoverSummary(variant, rows), rows }));
 
 if (jsonFile !== null) {
   const result = {
     format: 'sluice-cluster-bench/1', machine: { ...machine, loadAvgAfter }, settings,
     throughput: { rows: throughput, summary: throughputRowsSummary },
     latency,
-    failover: failoverSummaries.map((summary) => ({ ...summary, rows: failover.get(summary.ttlMs) })),
+    failover: failoverSummaries,
   };
   await writeFile(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
   log(`results: ${jsonFile}`);
@@ -523,8 +532,8 @@ if (latency.length > 0) {
 }
 if (failoverSummaries.length > 0) {
   out.push('', `Failover, kill -9 of the leader of a RF-3 partition (min.insync.replicas=2) → first acks=-1 produce acknowledged by the new leader (probe: a fresh client every ${PROBE_INTERVAL_MS} ms after the previous attempt, attempts bounded at ${ATTEMPT_TIMEOUT_MS} ms); "elected" is the kill → the new leader written to etcd:`, '');
-  out.push('| etcd.lease.ttl.ms | kills | failover p50 | p99 | max | elected p50 | elected max | victim was controller | not recovered |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| etcd.lease.ttl.ms | detection | kills | failover p50 | p99 | max | elected p50 | elected max | victim was controller | not recovered |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const ms = (v) => (v === null ? '-' : `${fmt(v)} ms`);
-  for (const f of failoverSummaries) out.push(`| ${f.ttlMs}${f.defaultTtl ? ' (default)' : ''} | ${f.kills} | ${ms(f.p50Ms)} | ${ms(f.p99Ms)} | ${ms(f.maxMs)} | ${ms(f.electedP50Ms)} | ${ms(f.electedMaxMs)} | ${f.victimWasController} | ${f.kills - f.recovered} |`);
+  for (const f of failoverSummaries) out.push(`| ${f.ttlMs}${f.defaultTtl ? ' (default)' : ''} | ${f.probe ? 'liveness probe + lease' : 'lease only'} | ${f.kills} | ${ms(f.p50Ms)} | ${ms(f.p99Ms)} | ${ms(f.maxMs)} | ${ms(f.electedP50Ms)} | ${ms(f.electedMaxMs)} | ${f.victimWasController} | ${f.kills - f.recovered} |`);
 }
 console.log(out.join('\n'));
