@@ -39,9 +39,11 @@ describe('disk latency floor (bench/peers/disk-latency.mjs)', () => {
       expect(floor.fdatasyncs).toBeGreaterThan(0);
       // One fdatasync covers one batch or several written while the previous one ran.
       expect(floor.fdatasyncs).toBeLessThanOrEqual(floor.batches);
-      // A batch holds what its interval brought (timers fire late, never early; capped at 4 intervals).
+      // A batch holds what its interval brought (timers fire late, never early; capped at 4
+      // intervals). The low bound is loose: on a loaded machine the record generator itself lags
+      // behind its rate; a batch per record (110 bytes) or per run would still fail it.
       const expected = (result.bytesPerSec * floor.batchIntervalMs) / 1000;
-      expect(floor.batchBytesP50).toBeGreaterThanOrEqual(expected * 0.9);
+      expect(floor.batchBytesP50).toBeGreaterThanOrEqual(expected * 0.5);
       expect(floor.batchBytesP50).toBeLessThanOrEqual(expected * 4);
       expect(floor.p50Ms).toBeGreaterThan(0);
       expect(floor.p50Ms).toBeLessThanOrEqual(floor.p99Ms);

@@ -7,7 +7,7 @@ import { isInternalTopic, OFFSETS_TOPIC_CONFIGS, OFFSETS_TOPIC_NAME } from './gr
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './group/index.js';
 import type { ProducerIdManager } from './producer/producer-id-manager.js';
-import type { AdvertisedApi } from './router/request-router.js';
+import type { AdvertisedApi } from './router/advertised-apis.js';
 
 /** Where clients reach this broker: what Metadata and FindCoordinator advertise. */
 export interface AdvertisedEndpoint {
@@ -70,8 +70,6 @@ const OFFSETS_TOPIC_CREATE_WAIT_MS = 5_000;
 export class Broker {
   /** Set by the socket server once it listens (the bound port is known only then). */
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 0 };
-  /** Set by startBroker once the router exists: the ApiVersions table. */
-  advertisedApis: () => AdvertisedApi[] = () => [];
   /** Cluster mode's membership (set by startBroker before it listens), or null for a single broker. */
   cluster: ClusterNode | null = null;
   private readonly closingController = new AbortController();
@@ -86,6 +84,8 @@ export class Broker {
     readonly logger: Logger,
     /** Producer ids for InitProducerId, unique across restarts (KIP-98). */
     readonly producerIds: ProducerIdManager,
+    /** The ApiVersions table: the APIs and version ranges the handlers serve. */
+    readonly advertisedApis: readonly AdvertisedApi[],
   ) {}
 
   /** Aborted when the broker starts shutting down: long-polls return at once. */

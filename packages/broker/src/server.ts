@@ -15,6 +15,7 @@ import { type GroupServices, openGroupServices } from './group-wiring.js';
 import { API_HANDLERS } from './handlers/index.js';
 import { loadOrCreateMetaProperties } from './meta/meta-properties.js';
 import { SocketServer } from './network/socket-server.js';
+import { advertisedApisOf } from './router/advertised-apis.js';
 import { RequestRouter } from './router/request-router.js';
 
 /** Options of `startBroker`. Explicit fields win over the same keys in `config`. */
@@ -171,10 +172,9 @@ interface OpenedDataDir {
 async function serve(config: BrokerConfig, logger: Logger, opened: OpenedDataDir, startedAt: number): Promise<RunningBroker> {
   const { dataDir, clusterId, lock, logs, groups, cluster, store } = opened;
   const producerIds = new ProducerIdManager(store === null ? new LocalProducerIdBlockStore(dataDir) : new MetadataStoreProducerIdBlockStore(store));
-  const broker = new Broker(config, clusterId, logs, groups.coordinator, logger, producerIds);
+  const broker = new Broker(config, clusterId, logs, groups.coordinator, logger, producerIds, advertisedApisOf(API_HANDLERS));
   broker.cluster = cluster;
   const router = new RequestRouter(API_HANDLERS, broker, logger.child({ component: 'router' }));
-  broker.advertisedApis = () => router.advertisedApis();
   const server = new SocketServer(
     router,
     {

@@ -38,7 +38,8 @@ export { Cleaner, groupSegments, DedupeBufferTooSmallError, type CleanResult } f
 export { OffsetMap, OFFSET_MAP_ENTRY_BYTES, KEY_HASH_BYTES } from './cleaner/offset-map.js';
 export { cleanableRange, type CleanableRange } from './cleaner/cleanable-range.js';
 export { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './cleaner/segment-swap.js';
-export { retentionMsBreached, retentionSizeBreached, logStartOffsetBreached, applyRetention, type RetentionSegment } from './manager/retention.js';
+export { retentionMsBreached, retentionSizeBreached, applyRetention, type RetentionSegment } from './manager/retention.js';
+export { logStartOffsetBreached } from './log/log-start-breached.js';
 export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './manager/topic-name.js';
 export { ProducerStateManager, type ProducerBatchInfo, type ProducerUpdate, type ProducerCheck } from './producer/producer-state-manager.js';
 export { MAX_BATCHES_PER_PRODUCER, MAX_SEQUENCE, lastSequenceOf, type ProducerStateEntry, type BatchMetadata } from './producer/producer-state-entry.js';

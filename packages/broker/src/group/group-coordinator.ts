@@ -158,13 +158,13 @@ export class GroupCoordinator {
     return dropped;
   }
 
-  /** JoinGroup (Kafka protocol: JoinGroup v0-9). `context` supplies clientId/clientHost for member ids and DescribeGroups. */
+  /** JoinGroup (Kafka protocol: JoinGroup). `context` supplies clientId/clientHost for member ids and DescribeGroups. */
   joinGroup(req: JoinGroupRequest, version: number, context: GroupRequestContext = NO_CONTEXT): Promise<JoinGroupResponse> {
     if (this.closed) return Promise.resolve(joinGroupError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE, version));
     return this.rebalancer.joinGroup(req, version, context);
   }
 
-  /** SyncGroup (Kafka protocol: SyncGroup v0-5). */
+  /** SyncGroup (Kafka protocol: SyncGroup). */
   syncGroup(req: SyncGroupRequest): Promise<SyncGroupResponse> {
     if (this.closed) {
       return Promise.resolve({
@@ -178,27 +178,27 @@ export class GroupCoordinator {
     return this.rebalancer.syncGroup(req);
   }
 
-  /** Heartbeat (Kafka protocol: Heartbeat v0-4). */
+  /** Heartbeat (Kafka protocol: Heartbeat). */
   async heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
     if (this.closed) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     return this.rebalancer.heartbeat(req);
   }
 
-  /** LeaveGroup (Kafka protocol: LeaveGroup v0-5; `version` decides between `memberId` and `members`). */
+  /** LeaveGroup (Kafka protocol: LeaveGroup; `version` decides between `memberId` and `members`). */
   async leaveGroup(req: LeaveGroupRequest, version: number): Promise<LeaveGroupResponse> {
     if (this.closed) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     return this.rebalancer.leaveGroup(req, version);
   }
 
   /**
-   * DescribeGroups (Kafka protocol: DescribeGroups v0-5). An unknown group is error 0 with state
+   * DescribeGroups (Kafka protocol: DescribeGroups). An unknown group is error 0 with state
    * "Dead" (kafkajs `resetOffsets` relies on it); metadata and assignments only when Stable.
    */
   async describeGroups(groupIds: readonly string[]): Promise<DescribeGroupsResponse> {
     return { throttleTimeMs: 0, groups: groupIds.map((groupId) => this.describeGroup(groupId)) };
   }
 
-  /** ListGroups (Kafka protocol: ListGroups v0-5), with the v4 states filter (case-insensitive) and v5 types filter. */
+  /** ListGroups (Kafka protocol: ListGroups); a states filter (v4+ schema, case-insensitive) and a types filter (v5+) are honoured when the request carries them. */
   async listGroups(req: ListGroupsRequest = {}): Promise<ListGroupsResponse> {
     const states = new Set<ClassicGroupStateName | undefined>((req.statesFilter ?? []).map(parseClassicGroupState));
     const types = (req.typesFilter ?? []).map((t) => t.toLowerCase());
@@ -213,7 +213,7 @@ export class GroupCoordinator {
   }
 
   /**
-   * DeleteGroups (Kafka protocol: DeleteGroups v0-2): an Empty group and its committed offsets
+   * DeleteGroups (Kafka protocol: DeleteGroups): an Empty group and its committed offsets
    * are removed durably; NON_EMPTY_GROUP (68) for groups with members, GROUP_ID_NOT_FOUND (69)
    * for unknown ones. Duplicate ids are answered once.
    */
@@ -223,7 +223,7 @@ export class GroupCoordinator {
   }
 
   /**
-   * OffsetCommit (Kafka protocol: OffsetCommit v2-7). Commits from outside group management
+   * OffsetCommit (Kafka protocol: OffsetCommit). Commits from outside group management
    * (generation -1, memberId "", no instance id) are accepted only while the group has no
    * members; otherwise member and generation must be current (UNKNOWN_MEMBER_ID 25,
    * ILLEGAL_GENERATION 22, FENCED_INSTANCE_ID 82; REBALANCE_IN_PROGRESS 27 in
@@ -303,7 +303,7 @@ export class GroupCoordinator {
   }
 
   /**
-   * OffsetFetch (Kafka protocol: OffsetFetch v1-7). `topics` null = every partition the group
+   * OffsetFetch (Kafka protocol: OffsetFetch). `topics` null = every partition the group
    * has committed. A partition with nothing committed answers offset -1, leader epoch -1,
    * metadata "", error 0 (as for an unknown group).
    */

@@ -73,7 +73,7 @@ export class GroupRebalancer {
     );
   }
 
-  /** JoinGroup (Kafka protocol: JoinGroup v0-9; MEMBER_ID_REQUIRED from v4, static membership from v5). */
+  /** JoinGroup (Kafka protocol: JoinGroup; MEMBER_ID_REQUIRED from v4, static membership from v5). */
   joinGroup(req: JoinGroupRequest, version: number, context: GroupRequestContext): Promise<JoinGroupResponse> {
     const groupInstanceId = version >= 5 ? (req.groupInstanceId ?? null) : null;
     const memberId = req.memberId;
@@ -115,7 +115,7 @@ export class GroupRebalancer {
     return result;
   }
 
-  /** SyncGroup (Kafka protocol: SyncGroup v0-5). Followers wait for the leader's SyncGroup. */
+  /** SyncGroup (Kafka protocol: SyncGroup). Followers wait for the leader's SyncGroup. */
   syncGroup(req: SyncGroupRequest): Promise<SyncGroupResponse> {
     if (!isValidMembershipGroupId(req.groupId)) return Promise.resolve(syncGroupError(ErrorCode.INVALID_GROUP_ID));
     const group = this.registry.getGroup(req.groupId);
@@ -144,7 +144,7 @@ export class GroupRebalancer {
     }
   }
 
-  /** Heartbeat (Kafka protocol: Heartbeat v0-4); answers per `CLASSIC_GROUP_STATES[state].heartbeatErrorCode`. */
+  /** Heartbeat (Kafka protocol: Heartbeat); answers per `CLASSIC_GROUP_STATES[state].heartbeatErrorCode`. */
   heartbeat(req: HeartbeatRequest): HeartbeatResponse {
     return { throttleTimeMs: 0, errorCode: this.heartbeatErrorCode(req) };
   }

@@ -71,7 +71,7 @@ export type {
 } from '@sluice/protocol';
 
 /**
- * JoinGroup response (Kafka protocol: JoinGroup v0-9) as the coordinator builds it: the protocol
+ * JoinGroup response (Kafka protocol: JoinGroup) as the coordinator builds it: the protocol
  * type with `protocolName` widened to `| null`, because the schema makes it nullable from v7
  * (`nullableVersions: "7+"`) while the generated type says `string`. The coordinator answers
  * errors with null at v7+ and "" below (see `adaptJoinResponse`); the handler maps null to "" for
@@ -84,7 +84,7 @@ export type JoinGroupResponse = Omit<ProtocolJoinGroupResponse, 'protocolName'> 
 };
 
 /**
- * LeaveGroup response (Kafka protocol: LeaveGroup v0-5) as the coordinator answers it: `members`
+ * LeaveGroup response (Kafka protocol: LeaveGroup) as the coordinator answers it: `members`
  * (v3+ in the schema) is always present. Below v3 `errorCode` carries the single member's error
  * (as Kafka's `LeaveGroupResponse` does) and `members` is [].
  */

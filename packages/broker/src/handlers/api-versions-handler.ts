@@ -10,9 +10,9 @@ import type { ApiHandler } from '../router/api-handler.js';
 export const apiVersionsHandler: ApiHandler<ApiVersionsRequest, ApiVersionsResponse> = {
   api: ApiVersions,
   handle(_request, context) {
-    return { errorCode: ErrorCode.NONE, apiKeys: context.broker.advertisedApis(), throttleTimeMs: 0 };
+    return { errorCode: ErrorCode.NONE, apiKeys: [...context.broker.advertisedApis], throttleTimeMs: 0 };
   },
   errorResponse(_request, errorCode, context) {
-    return { errorCode, apiKeys: context.broker.advertisedApis(), throttleTimeMs: 0 };
+    return { errorCode, apiKeys: [...context.broker.advertisedApis], throttleTimeMs: 0 };
   },
 };

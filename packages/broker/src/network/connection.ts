@@ -4,18 +4,9 @@ import { fetchBufferPool } from '@sluice/storage';
 import type { Logger } from 'pino';
 import type { RequestRouter } from '../router/request-router.js';
 import { CloseConnection } from '../router/close-connection.js';
+import type { ConnectionInfo } from '../router/request-context.js';
 import { type BudgetWaiter, RequestBytesBudget } from './request-bytes-budget.js';
 import { allocateRequestFrame, releaseCompletedFrame } from './request-frame-pool.js';
-
-/** Identity of a client connection, passed to handlers (and to logs). */
-export interface ConnectionInfo {
-  /** Broker-unique connection id. */
-  readonly id: number;
-  /** `address:port` of the peer. */
-  readonly remote: string;
-  /** The peer's address alone (Kafka's clientHost). */
-  readonly host: string;
-}
 
 /** Limits of one connection, from the broker config. */
 export interface ConnectionLimits {

@@ -1,20 +1,9 @@
-import type { ApiDefinition, RequestHeader } from '@sluice/protocol';
-import type { ConnectionInfo } from '../network/connection.js';
-import type { Broker } from '../broker.js';
+import type { ApiDefinition } from '@sluice/protocol';
+import type { RequestContext } from './request-context.js';
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
 export type NoResponse = typeof NO_RESPONSE;
-
-/** What a handler knows about the request beyond its body. */
-export interface RequestContext {
-  readonly header: RequestHeader;
-  /** The request's API version (== header.requestApiVersion). */
-  readonly apiVersion: number;
-  readonly connection: ConnectionInfo;
-  /** The broker's state: config, logs, groups, cluster identity. */
-  readonly broker: Broker;
-}
 
 /**
  * The handler of one Kafka API: one file per API under handlers/ (Kafka `KafkaApis.handleX`,

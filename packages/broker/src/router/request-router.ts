@@ -11,9 +11,10 @@ import {
 } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker.js';
-import type { ConnectionInfo } from '../network/connection.js';
-import { type AnyApiHandler, NO_RESPONSE, type RequestContext } from './api-handler.js';
+import { type AdvertisedApi, advertisedApisOf } from './advertised-apis.js';
+import { type AnyApiHandler, NO_RESPONSE } from './api-handler.js';
 import { CloseConnection } from './close-connection.js';
+import type { ConnectionInfo, RequestContext } from './request-context.js';
 import { responseErrorNames } from './request-log.js';
 
 /** What the debug request log learns while a request is routed (only allocated at debug). */
@@ -23,13 +24,6 @@ interface RequestTrace {
   api: string;
   /** The response object (or NO_RESPONSE), once the handler answered. */
   response: unknown;
-}
-
-/** An API key and the version range the broker advertises for it (ApiVersions). */
-export interface AdvertisedApi {
-  readonly apiKey: number;
-  readonly minVersion: number;
-  readonly maxVersion: number;
 }
 
 /**
@@ -62,9 +56,7 @@ export class RequestRouter {
 
   /** The APIs and versions to put in an ApiVersions response, sorted by key. */
   advertisedApis(): AdvertisedApi[] {
-    return [...this.handlers.values()]
-      .map((h) => ({ apiKey: h.api.apiKey, minVersion: h.api.minVersion, maxVersion: h.api.maxVersion }))
-      .sort((a, b) => a.apiKey - b.apiKey);
+    return advertisedApisOf([...this.handlers.values()]);
   }
 
   /**

@@ -4,7 +4,7 @@ import { KafkaStorageError, OffsetOutOfRangeError } from '../errors.js';
 import type { LogConfig } from '../log-config.js';
 import { commitCleanedSegment, finishSwap, removeCleanedSegment } from '../cleaner/segment-swap.js';
 import { LogSegment } from '../segment/log-segment.js';
-import { logStartOffsetBreached } from '../manager/retention.js';
+import { logStartOffsetBreached } from './log-start-breached.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogFlusher } from './log-flusher.js';
 

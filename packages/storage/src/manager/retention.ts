@@ -1,6 +1,7 @@
 import type { LogSegment } from '../segment/log-segment.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { isDeleteRetained } from '../log-config.js';
+import { logStartOffsetBreached } from '../log/log-start-breached.js';
 
 /** What retention needs to know about a segment. */
 export interface RetentionSegment {
@@ -44,18 +45,6 @@ export function retentionSizeBreached<T extends RetentionSegment>(segments: read
     excess -= segment.sizeInBytes;
     deletable.push(segment);
   }
-  return deletable;
-}
-
-/**
- * Segments wholly below `logStartOffset` (Kafka `deleteLogStartOffsetBreachedSegments`): the
- * oldest segments whose next segment starts at or below it, so every record they hold is below
- * the log start (DeleteRecords moved it, KIP-107). Never the active (last) segment. Applies
- * whatever the cleanup.policy.
- */
-export function logStartOffsetBreached<T extends { readonly baseOffset: number }>(segments: readonly T[], logStartOffset: number): T[] {
-  const deletable: T[] = [];
-  for (let i = 0; i < segments.length - 1 && segments[i + 1]!.baseOffset <= logStartOffset; i++) deletable.push(segments[i]!);
   return deletable;
 }
 
