@@ -180,7 +180,7 @@ async function serve(config: BrokerConfig, logger: Logger, opened: OpenedDataDir
     {
       maxFrameBytes: config['socket.request.max.bytes'],
       maxInFlight: config['queued.max.requests'],
-      maxWriteBufferBytes: 16 * 1024 * 1024,
+      maxWriteBufferBytes: config['socket.write.buffer.max.bytes'],
       maxConnections: config['max.connections'],
       maxIdleMs: config['connections.max.idle.ms'],
       requestReceiveTimeoutMs: config['request.receive.timeout.ms'],

@@ -20,6 +20,5 @@ export interface ApiHandler<Req, Res> {
   errorResponse(request: Req, errorCode: number, context: RequestContext): Res;
 }
 
-/** Any handler, for the router's table. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Any handler, for the router's table (`any`: each handler's request and response types differ, and the router only passes them through). */
 export type AnyApiHandler = ApiHandler<any, any>;

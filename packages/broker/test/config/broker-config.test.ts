@@ -31,6 +31,8 @@ describe('resolveBrokerConfig', () => {
     expect(() => resolveBrokerConfig({ 'etcd.prefix': '/sluice/' })).toThrow(BrokerConfigError);
     expect(() => resolveBrokerConfig({ 'etcd.lease.ttl.ms': '500' })).toThrow(/etcd\.lease\.ttl\.ms=500/);
     expect(defaults['replica.socket.local.address']).toBe('');
+    expect(defaults['socket.write.buffer.max.bytes']).toBe(16 * 1024 * 1024);
+    expect(() => resolveBrokerConfig({ 'socket.write.buffer.max.bytes': '1000' })).toThrow(/socket\.write\.buffer\.max\.bytes=1000/);
     expect(resolveBrokerConfig({ 'replica.socket.local.address': '127.0.1.2' })['replica.socket.local.address']).toBe('127.0.1.2');
     expect(resolveBrokerConfig({ 'replica.socket.local.address': '::1' })['replica.socket.local.address']).toBe('::1');
     expect(() => resolveBrokerConfig({ 'replica.socket.local.address': 'broker-2' })).toThrow(/replica\.socket\.local\.address=broker-2: must be an IP address/);

@@ -178,7 +178,7 @@ export class Cleaner {
     isAborted: () => boolean,
   ): Promise<void> {
     const baseOffset = group[0]!.baseOffset;
-    const cleaned = await LogSegment.create(log.dir, baseOffset, log.logConfig, CLEANED_FILE_SUFFIX);
+    const cleaned = await LogSegment.create(log.dir, baseOffset, log.logConfig, context.nowMs, CLEANED_FILE_SUFFIX);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {

@@ -40,6 +40,8 @@ export interface LoadLogOptions {
   readonly logStartOffset: number;
   /** Whether the broker shut down cleanly (the clean-shutdown marker was present). */
   readonly cleanShutdown: boolean;
+  /** The log's clock now (ms): the creation time of a first segment made for an empty directory. */
+  readonly nowMs: number;
   readonly logger: Logger;
 }
 
@@ -113,7 +115,7 @@ export async function loadLog(options: LoadLogOptions): Promise<LoadedLog> {
   const stats = await Promise.all(bases.map((base) => statFile(segmentFilePath(dir, base, LOG_FILE_SUFFIX))));
   let segments = bases.map((base, i) => LogSegment.existing(dir, base, stats[i]?.size ?? 0, stats[i]?.mtimeMs ?? 0, config));
   if (segments.length === 0) {
-    segments = [await LogSegment.create(dir, Math.max(options.logStartOffset, 0), config)];
+    segments = [await LogSegment.create(dir, Math.max(options.logStartOffset, 0), config, options.nowMs)];
   }
 
   const recoveredEpochs: EpochEntry[] = [];

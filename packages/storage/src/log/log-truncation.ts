@@ -85,7 +85,7 @@ export async function restartLogAt(host: LogTruncationHost, offset: number): Pro
   try {
     // Renamed away first: a new segment may take the name of an old one.
     for (const segment of doomed) await host.retire(segment);
-    const segment = await LogSegment.create(host.dir, offset, host.config());
+    const segment = await LogSegment.create(host.dir, offset, host.config(), host.clock.now());
     host.setEnd([segment], offset, offset);
     host.hw.restartedAt(offset);
     host.flusher().restartedAt(offset);

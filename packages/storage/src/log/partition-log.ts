@@ -201,15 +201,16 @@ export class PartitionLog {
    */
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     const logger = options.logger.child({ component: 'partition-log', topic: options.topic, partition: options.partition });
+    const clock = options.clock ?? systemClock;
     const loaded = await loadLog({
       dir: options.dir,
       config: options.config,
       recoveryPoint: options.recoveryPoint ?? 0,
       logStartOffset: options.logStartOffset ?? 0,
       cleanShutdown: options.cleanShutdown ?? false,
+      nowMs: clock.now(),
       logger,
     });
-    const clock = options.clock ?? systemClock;
     const producers = await loadProducerState({ dir: options.dir, segments: loaded.segments, logEndOffset: loaded.logEndOffset, nowMs: clock.now(), logger });
     const epochCache = await loadLeaderEpochCache({ dir: options.dir, ...loaded, logger });
     return new PartitionLog(

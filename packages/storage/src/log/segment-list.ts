@@ -106,7 +106,7 @@ export class SegmentList {
     const old = host.segments()[host.segments().length - 1]!;
     await old.onBecomeInactive();
     snapshotProducers();
-    const segment = await LogSegment.create(host.dir, baseOffset, host.config());
+    const segment = await LogSegment.create(host.dir, baseOffset, host.config(), host.clock.now());
     host.setSegments([...host.segments(), segment]);
     host.flusher().markDirty(old);
     host.flusher().markDirDirty();

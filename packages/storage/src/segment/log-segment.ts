@@ -147,13 +147,14 @@ export class LogSegment {
   }
 
   /**
-   * Creates a new empty segment (files truncated/created) at `baseOffset`; with `fileSuffix`
+   * Creates a new empty segment (files truncated/created) at `baseOffset`, created at `nowMs`
+   * (the log's clock: its time until it has a time index entry); with `fileSuffix`
    * (the log cleaner's `.cleaned`) its files are named `<baseOffset>.log<fileSuffix>` and so on.
    * Index files a full disk cannot write now are written by a later flush. Throws
    * KafkaStorageError (→ 56) when the .log cannot be created (its descriptors are closed again).
    */
-  static async create(dir: string, baseOffset: number, config: SegmentIndexConfig, fileSuffix = ''): Promise<LogSegment> {
-    const segment = new LogSegment(dir, baseOffset, 0, Date.now(), config, true, fileSuffix);
+  static async create(dir: string, baseOffset: number, config: SegmentIndexConfig, nowMs: number, fileSuffix = ''): Promise<LogSegment> {
+    const segment = new LogSegment(dir, baseOffset, 0, nowMs, config, true, fileSuffix);
     try {
       await segment.logFile.use(async () => undefined);
       segment.offsetIndex.reset();

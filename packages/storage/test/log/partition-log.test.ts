@@ -214,6 +214,17 @@ describe('PartitionLog segments', () => {
     expect(fx.log.logSegments.length).toBe(2);
   });
 
+  it('dates new segments by the injected clock: an empty segment\'s time (the retention fallback) is the clock\'s, at open and after a full truncation', async () => {
+    const clock = new ManualClock(1_000);
+    fx.log = await openLog(fx.dir, { segmentMs: 10_000 }, { clock });
+    expect(await fx.log.logSegments[0]!.largestTimestamp()).toBe(1_000);
+    await fx.log.append(simpleBatch(1, 0));
+    clock.advance(20_000);
+    await fx.log.truncateFullyAndStartAt(100);
+    expect(fx.log.logSegments.map((s) => s.baseOffset)).toEqual([100]);
+    expect(await fx.log.logSegments[0]!.largestTimestamp()).toBe(21_000);
+  });
+
   it('rolls when the offset index is full', async () => {
     fx.log = await openLog(fx.dir, { indexIntervalBytes: 0, segmentIndexBytes: 8 * 4 });
     for (let i = 0; i < 20; i++) await fx.log.append(simpleBatch(1, i));
