@@ -251,7 +251,7 @@ export async function writeReport(results, outFile) {
   const loadsLinger0 = fixedRate.filter(linger0);
   const points = (list, key) => list.map((s) => ({ x: s.params.targetRecordsPerSec, y: s[key] }));
   await writeFile(join(docsDir, 'benchmarks/latency-vs-load.svg'), lineChart({
-    title: 'Sluice latency vs produce rate (100 B, 1 partition, acks=-1)', xLabel: 'target records/s', yLabel: 'ms',
+    title: 'Sluice latency vs produce rate (100 B, 1 partition, acks=-1)', xLabel: 'target records/s', yLabel: 'latency', yUnit: ' ms',
     series: [
       { name: 'produce p50', points: points(loads, 'produceP50Ms') },
       { name: 'produce p99', points: points(loads, 'produceP99Ms') },

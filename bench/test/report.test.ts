@@ -7,6 +7,11 @@ import { scenarioName, summarize } from '../../packages/cli/src/bench/index.js';
 
 // bench/report.mjs is plain JavaScript run by `npm run bench`; it imports the built cli (dist/),
 // which `npm test` builds first.
+const { lineChart, barChart, niceTicks } = (await import(pathToFileURL(`${process.cwd()}/bench/report-svg.mjs`).href)) as {
+  lineChart: (o: { title: string; xLabel: string; yLabel: string; yUnit?: string; series: Array<{ name: string; points: Array<{ x: number; y: number | null }> }> }) => string;
+  barChart: (o: { title: string; yLabel: string; categories: string[]; series: Array<{ name: string; values: Array<number | null> }> }) => string;
+  niceTicks: (max: number) => { step: number; top: number; ticks: number[] };
+};
 const { writeReport, targetStatus, runsText } = (await import(pathToFileURL(`${process.cwd()}/bench/report.mjs`).href)) as {
   writeReport: (results: unknown, outFile: string) => Promise<void>;
   targetStatus: (values: Array<number | null | undefined>, meets: (v: number) => boolean) => string;
@@ -86,8 +91,13 @@ describe('benchmark report (bench/report.mjs)', () => {
     const dashed = [...svg.matchAll(/<path d="([^"]+)"[^>]*stroke-dasharray/g)].map((m) => m[1]!);
     expect(dashed).toHaveLength(2);
     for (const d of dashed) expect(d.split('L')).toHaveLength(2);
+    // One number format per chart: every value label with the same two decimals.
     expect(svg).toContain('>3.06<');
-    expect(svg).toContain('>2.8<');
+    expect(svg).toContain('>2.80<');
+    // Round ticks: the y axis in 2 ms steps up to 10 ms, the x axis in steps of 10k records/s.
+    expect(svg).toContain('>10 ms<');
+    expect(svg).toContain('>50k<');
+    expect(svg).not.toMatch(/>\d+\.\d+ ms</);
     // Five legend entries do not fit one row of the 640 px chart: it grows by a row.
     expect(svg).toMatch(/<svg [^>]*height="336"/);
     expect(svg).toContain('end-to-end p99, linger.ms 0');
@@ -186,5 +196,29 @@ describe('benchmark report (bench/report.mjs)', () => {
     const generated = md.slice(0, md.indexOf('## Findings'));
     expect(generated).toContain('## Targets\n');
     expect(generated).not.toMatch(/issue \d|#\d|finding \d/i);
+  });
+
+  it('draws charts with round ticks, one number format, and value labels that do not overprint', () => {
+    expect(niceTicks(4.3e6).ticks).toEqual([0, 1e6, 2e6, 3e6, 4e6, 5e6]);
+    expect(niceTicks(88).ticks).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(niceTicks(9.5).step).toBe(2);
+
+    // Three series whose values at each x lie within a pixel or two of each other.
+    const svg = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', yUnit: ' ms', series: [10, 10.2, 10.4].map((y, i) => ({ name: `s${i}`, points: [{ x: 1e6, y }, { x: 2e6, y: y + 40 }] })) });
+    const labels = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)" font-size="10" fill=/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]) }));
+    expect(labels).toHaveLength(6);
+    for (const a of labels) for (const b of labels) if (a !== b && a.x === b.x) expect(Math.abs(a.y - b.y)).toBeGreaterThanOrEqual(11);
+    // Half-million steps: every x tick with the one decimal the step needs.
+    expect(svg).toContain('>0.5M<');
+    expect(svg).toContain('>1.0M<');
+    expect(svg).toContain('>20 ms<');
+    expect(svg).toContain('>10.0<');
+    expect(svg).toContain('>50.4<');
+
+    const bars = barChart({ title: 't', yLabel: 'records/s', categories: ['a', 'b'], series: [{ name: 'p', values: [3_567_894, 412_000] }] });
+    // Millions for every label of the chart, even a value below one million.
+    expect(bars).toContain('>3.57M<');
+    expect(bars).toContain('>0.41M<');
+    expect(bars).toContain('>4M<');
   });
 });
