@@ -5,7 +5,53 @@ const H = 320;
 const M = { top: 36, right: 20, bottom: 56, left: 84 };
 const COLORS = ['#3b6ea5', '#d07a2c', '#4c9a58', '#a0439a'];
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
-const fmt = (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : `${Math.round(v * 100) / 100}`);
+/** Height of one line of value labels (px): labels closer than this overprint. */
+const LABEL_GAP = 11;
+
+/**
+ * Round axis ticks from 0 to at least `max`: a step of 1, 2, 2.5 or 5 times a power of ten giving
+ * at most 6 intervals. Returns { step, top, ticks } in the data's units.
+ */
+export function niceTicks(max) {
+  const target = Math.max(max, 1e-9) / 5;
+  const power = 10 ** Math.floor(Math.log10(target));
+  const step = [1, 2, 2.5, 5, 10].map((f) => f * power).find((x) => x >= target);
+  const top = Math.ceil(max / step - 1e-9) * step;
+  const ticks = [];
+  for (let i = 0; i * step <= top + step / 1e6; i++) ticks.push(Math.round(i * step * 1e9) / 1e9);
+  return { step, top, ticks };
+}
+
+/**
+ * One number format for a chart whose values reach `max` and whose axis steps by `step`: the same
+ * suffix (M for millions, k for thousands, none below) for ticks and value labels, ticks with the
+ * decimals the step needs, value labels with three significant digits of `max`, `unit` appended to
+ * ticks (e.g. ' ms').
+ */
+export function chartFormat(max, step, unit = '') {
+  const [div, suffix] = max >= 1e6 ? [1e6, 'M'] : max >= 1e4 ? [1e3, 'k'] : [1, ''];
+  const decimalsFor = (x) => Math.max(0, Math.min(3, -Math.floor(Math.log10(x / div) + 1e-9)));
+  // Steps like 2.5 need one more decimal than their power of ten.
+  const tickDecimals = Number.isInteger(Math.round((step / div) * 1e6) / 1e6 / 10 ** -decimalsFor(step)) ? decimalsFor(step) : decimalsFor(step) + 1;
+  const labelDecimals = Math.max(0, Math.min(3, 2 - Math.floor(Math.log10(Math.max(max, 1e-9) / div))));
+  return {
+    tick: (v) => `${(v / div).toFixed(v === 0 ? 0 : tickDecimals)}${v === 0 ? '' : suffix}${unit}`,
+    label: (v) => `${(v / div).toFixed(labelDecimals)}${suffix}`,
+  };
+}
+
+/**
+ * Moves labels ({ y } in px, larger is lower) apart so no two are closer than LABEL_GAP, keeping
+ * their order and staying as near their wanted places as a top-down sweep allows; returns new y's
+ * in the input order.
+ */
+export function spreadLabels(ys, gap = LABEL_GAP) {
+  const order = ys.map((y, i) => ({ y, i })).sort((a, b) => a.y - b.y);
+  for (let k = 1; k < order.length; k++) if (order[k].y - order[k - 1].y < gap) order[k].y = order[k - 1].y + gap;
+  const out = [];
+  for (const o of order) out[o.i] = o.y;
+  return out;
+}
 
 const colorOf = (s, i) => COLORS[(s.colorIndex ?? i) % COLORS.length];
 
@@ -38,11 +84,11 @@ function legendRows(entries) {
   return { svg: svg.join('\n'), extraHeight: (rows.length - 1) * 16 };
 }
 
-function frame(title, yLabel, maxY, body, legend) {
+function frame(title, yLabel, yAxis, format, body, legend) {
   const ih = H - M.top - M.bottom;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const y = M.top + ih - f * ih;
-    return `<line x1="${M.left}" y1="${y}" x2="${W - M.right}" y2="${y}" stroke="#ddd"/><text x="${M.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${fmt(f * maxY)}</text>`;
+  const ticks = yAxis.ticks.map((v) => {
+    const y = M.top + ih - (v / yAxis.top) * ih;
+    return `<line x1="${M.left}" y1="${y}" x2="${W - M.right}" y2="${y}" stroke="#ddd"/><text x="${M.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${format.tick(v)}</text>`;
   });
   const leg = legendRows(legend);
   const height = H + leg.extraHeight;
@@ -57,9 +103,16 @@ ${leg.svg}
 `;
 }
 
-/** Grouped bars: categories on x, one bar per series; values null are left out. */
-export function barChart({ title, yLabel, categories, series }) {
-  const maxY = Math.max(1, ...series.flatMap((s) => s.values.filter((v) => v !== null))) * 1.1;
+/**
+ * Grouped bars: categories on x, one bar per series, each with its value above it; values null are
+ * left out. `yUnit` is appended to the y ticks (e.g. ' ms').
+ */
+export function barChart({ title, yLabel, categories, series, yUnit = '' }) {
+  const dataMax = Math.max(1, ...series.flatMap((s) => s.values.filter((v) => v !== null && v !== undefined)));
+  // Headroom above the tallest bar for its value label.
+  const yAxis = niceTicks(dataMax * 1.08);
+  const maxY = yAxis.top;
+  const format = chartFormat(dataMax, yAxis.step, yUnit);
   const iw = W - M.left - M.right;
   const ih = H - M.top - M.bottom;
   const groupW = iw / categories.length;
@@ -72,32 +125,50 @@ export function barChart({ title, yLabel, categories, series }) {
       const h = (v / maxY) * ih;
       const x = M.left + ci * groupW + groupW * 0.15 + si * barW;
       const y = M.top + ih - h;
-      bars.push(`<rect x="${x}" y="${y}" width="${barW - 2}" height="${h}" fill="${COLORS[si]}"/><text x="${x + barW / 2}" y="${y - 3}" text-anchor="middle" font-size="10">${fmt(v)}</text>`);
+      bars.push(`<rect x="${x}" y="${y}" width="${barW - 2}" height="${h}" fill="${colorOf(s, si)}"/><text x="${x + barW / 2}" y="${y - 3}" text-anchor="middle" font-size="10">${format.label(v)}</text>`);
     });
     bars.push(`<text x="${M.left + ci * groupW + groupW / 2}" y="${M.top + ih + 16}" text-anchor="middle" font-size="11">${esc(c)}</text>`);
   });
-  return frame(title, yLabel, maxY, bars.join('\n'), series.map((s, i) => ({ name: s.name, color: colorOf(s, i) })));
+  return frame(title, yLabel, yAxis, format, bars.join('\n'), series.map((s, i) => ({ name: s.name, color: colorOf(s, i) })));
 }
 
 /**
- * Lines over numeric x; points { x, y } with y null left out. A series may give `colorIndex`
- * (default its position) and `dashed` (a variant of another series drawn in the same color).
+ * Lines over numeric x; points { x, y } with y null left out, each labelled with its value (labels
+ * at one x pushed apart so none overprints). A series may give `colorIndex` (default its position)
+ * and `dashed` (a variant of another series drawn in the same color). `yUnit` is appended to the y
+ * ticks (e.g. ' ms'); x ticks are round values of the x axis, not the points' x.
  */
-export function lineChart({ title, xLabel, yLabel, series }) {
+export function lineChart({ title, xLabel, yLabel, series, yUnit = '' }) {
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
-  const maxX = Math.max(1, ...xs) * 1.05;
-  const maxY = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.y).filter((y) => y !== null))) * 1.1;
+  const xAxis = niceTicks(Math.max(1, ...xs));
+  const xFormat = chartFormat(Math.max(1, ...xs), xAxis.step);
+  const ys = series.flatMap((s) => s.points.map((p) => p.y).filter((y) => y !== null && y !== undefined));
+  const yAxis = niceTicks(Math.max(1, ...ys) * 1.05);
+  const format = chartFormat(Math.max(1, ...ys), yAxis.step, yUnit);
   const iw = W - M.left - M.right;
   const ih = H - M.top - M.bottom;
-  const px = (x) => M.left + (x / maxX) * iw;
-  const py = (y) => M.top + ih - (y / maxY) * ih;
-  const body = series.map((s, si) => {
-    const pts = s.points.filter((p) => p.y !== null);
+  // Room right of the last x for its labels.
+  const px = (x) => M.left + (x / xAxis.top) * (iw - 36);
+  const py = (y) => M.top + ih - (y / yAxis.top) * ih;
+  const drawn = series.map((s, si) => ({ s, color: colorOf(s, si), pts: s.points.filter((p) => p.y !== null && p.y !== undefined) }));
+  // Value labels sit right of their point; labels at the same x are spread apart vertically.
+  const labels = drawn.flatMap(({ color, pts }) => pts.map((p) => ({ x: p.x, y: py(p.y) + 4, text: format.label(p.y), color })));
+  for (const x of new Set(labels.map((l) => l.x))) {
+    const column = labels.filter((l) => l.x === x);
+    spreadLabels(column.map((l) => l.y)).forEach((y, i) => (column[i].y = y));
+  }
+  const body = drawn.map(({ s, color, pts }) => {
     const path = pts.map((p, i) => `${i ? 'L' : 'M'}${px(p.x).toFixed(1)} ${py(p.y).toFixed(1)}`).join(' ');
-    const color = colorOf(s, si);
-    const dots = pts.map((p) => `<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3" fill="${color}"/><text x="${px(p.x) + 4}" y="${py(p.y) - 5}" font-size="10">${fmt(p.y)}</text>`);
+    const dots = pts.map((p) => `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3" fill="${color}"/>`);
     return `<path d="${path}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>${dots.join('')}`;
   });
-  const xTicks = [...new Set(xs)].map((x) => `<text x="${px(x)}" y="${M.top + ih + 16}" text-anchor="middle" font-size="10">${fmt(x)}</text>`);
-  return frame(title, yLabel, maxY, `${body.join('\n')}\n${xTicks.join('\n')}\n<text x="${M.left + iw / 2}" y="${M.top + ih + 34}" text-anchor="middle" font-size="11">${esc(xLabel)}</text>`, series.map((s, i) => ({ name: s.name, color: colorOf(s, i), dashed: s.dashed === true })));
+  // Labels of the first x go left of their points, where no line runs; the others right. A white
+  // halo keeps a label readable where a line crosses it.
+  const firstX = Math.min(...labels.map((l) => l.x));
+  const labelSvg = labels.map((l) => {
+    const left = l.x === firstX && labels.some((o) => o.x !== firstX);
+    return `<text x="${(px(l.x) + (left ? -6 : 6)).toFixed(1)}" y="${l.y.toFixed(1)}" font-size="10" fill="${l.color}"${left ? ' text-anchor="end"' : ''} stroke="white" stroke-width="3" paint-order="stroke">${esc(l.text)}</text>`;
+  });
+  const xTicks = xAxis.ticks.map((x) => `<line x1="${px(x).toFixed(1)}" y1="${M.top + ih}" x2="${px(x).toFixed(1)}" y2="${M.top + ih + 4}" stroke="#999"/><text x="${px(x).toFixed(1)}" y="${M.top + ih + 16}" text-anchor="middle" font-size="10">${xFormat.tick(x)}</text>`);
+  return frame(title, yLabel, yAxis, format, `${body.join('\n')}\n${labelSvg.join('\n')}\n${xTicks.join('\n')}\n<text x="${M.left + iw / 2}" y="${M.top + ih + 34}" text-anchor="middle" font-size="11">${esc(xLabel)}</text>`, series.map((s, i) => ({ name: s.name, color: colorOf(s, i), dashed: s.dashed === true })));
 }

@@ -57,7 +57,10 @@ const durationMs = quick ? 1000 : 5000;
 const targetRuns = quick ? 1 : 3;
 const progress = process.stderr.isTTY ? 'bar' : 'none';
 const startedAt = new Date().toISOString();
-const results = { format: 'sluice-bench/1', startedAt, mode: quick ? 'quick' : 'full', machine: lib.machineInfo(), scenarios: [], summary: [], limits: {}, peers: {}, cluster: null, clients: {}, scale: {}, startup: {}, micro: [], profile: null };
+const results = { format: 'sluice-bench/1', startedAt, mode: quick ? 'quick' : 'full', machine: lib.machineInfo(), environment: lib.benchEnvironment(), scenarios: [], summary: [], limits: {}, peers: {}, cluster: null, clients: {}, scale: {}, startup: {}, micro: [], profile: null };
+// A data directory in memory makes every fdatasync free: say so before the figures are read as disk figures.
+if (results.environment.memoryBacked) log(`WARNING: ${results.environment.dataDir} is on ${results.environment.fileSystem}; disk figures of this run are memory figures (set TMPDIR to a directory on disk)`);
+log(`data under ${results.environment.dataDir} (${results.environment.fileSystem ?? 'file system unknown'}), load average ${results.environment.start.loadAverage.join(' ')}`);
 const safe = async (label, fn) => {
   const t0 = performance.now();
   try {
@@ -289,6 +292,8 @@ if (flag('profile')) {
   await rm(profileDir, { recursive: true, force: true });
 }
 
+results.environment = { ...results.environment, end: lib.loadSnapshot() };
+log(`load average at the end ${results.environment.end.loadAverage.join(' ')}`);
 const file = argv.includes('--output') ? resolve(argv[argv.indexOf('--output') + 1]) : join(root, `bench/results/bench-${startedAt.replace(/[:.]/g, '-')}.json`);
 await lib.writeResultsFile(file, results);
 log(`results: ${file}`);

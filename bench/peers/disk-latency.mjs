@@ -8,7 +8,7 @@
 //
 // Why: the latency target (produce p99 <= 5 ms at half of peak) is stated for records
 // that are on disk before they are acknowledged. fio gives the disk's bandwidth; this gives the
-// latency the same disk imposes at the rate the latency scenario runs, in the same run (finding 2).
+// latency the same disk imposes at the rate the latency scenario runs, in the same run.
 import { openSync, writeSync, fdatasync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatencyRecorder } from '../../packages/cli/dist/bench/latency-recorder.js';

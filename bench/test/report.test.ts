@@ -3,13 +3,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scenarioName } from '../../packages/cli/src/bench/index.js';
+import { scenarioName, summarize } from '../../packages/cli/src/bench/index.js';
 
 // bench/report.mjs is plain JavaScript run by `npm run bench`; it imports the built cli (dist/),
 // which `npm test` builds first.
-const { writeReport } = (await import(pathToFileURL(`${process.cwd()}/bench/report.mjs`).href)) as {
-  writeReport: (results: unknown, outFile: string) => Promise<void>;
+const { lineChart, barChart, niceTicks } = (await import(pathToFileURL(`${process.cwd()}/bench/report-svg.mjs`).href)) as {
+  lineChart: (o: { title: string; xLabel: string; yLabel: string; yUnit?: string; series: Array<{ name: string; points: Array<{ x: number; y: number | null }> }> }) => string;
+  barChart: (o: { title: string; yLabel: string; categories: string[]; series: Array<{ name: string; values: Array<number | null> }> }) => string;
+  niceTicks: (max: number) => { step: number; top: number; ticks: number[] };
 };
+const { writeReport, targetStatus, runsText } = (await import(pathToFileURL(`${process.cwd()}/bench/report.mjs`).href)) as {
+  writeReport: (results: unknown, outFile: string) => Promise<void>;
+  targetStatus: (values: Array<number | null | undefined>, meets: (v: number) => boolean) => string;
+  runsText: (values: Array<number | null | undefined>, d?: number, unit?: string) => string;
+};
+
+/** One run of a throughput scenario as bench/run.mjs keeps it in `scenarios` (fields the report reads). */
+function throughputRun(compression: 'none' | 'lz4', recordsPerSec: number, consumeRecordsPerSec: number, storedBytes?: number) {
+  const params = { partitions: 1, producers: 1, consumers: 0, acks: -1 as const, compression, catchUp: true, durationMs: 5000, warmupMs: 1000, recordSizeBytes: 100 };
+  const name = scenarioName(params);
+  const payloadBytes = recordsPerSec * 5 * 100;
+  return {
+    name, params: { ...params, name },
+    produce: { records: recordsPerSec * 5, payloadBytes, elapsedMs: 5000, recordsPerSec, mbPerSec: payloadBytes / 5e6 },
+    produceLatency: { p50Ms: 40, p99Ms: 90, p999Ms: 95, maxMs: 99, samples: 100 }, endToEndLatency: null,
+    ...(storedBytes === undefined ? {} : { storedBytes }),
+    consume: { records: recordsPerSec * 5, payloadBytes, elapsedMs: 3000, recordsPerSec: consumeRecordsPerSec, mbPerSec: consumeRecordsPerSec / 1e4 },
+    broker: { produce: { cpuMs: 1, cpuCores: 0.7, minorFaults: 0 }, consume: { cpuMs: 1, cpuCores: 0.2, minorFaults: 0 }, peakRssBytes: 100e6, readyMs: 200, startMs: 20 },
+    client: { cpuMs: 1, cpuCores: 0.5, minorFaults: 0 }, clientConsume: { cpuMs: 1, cpuCores: 1, minorFaults: 0 }, errors: [],
+  };
+}
 
 /** A fixed-rate latency scenario's summary row as bench/run.mjs writes it. */
 function latencyRow(rate: number, fraction: number, produceP99Ms: number, endToEndP99Ms: number, lingerMs?: number) {
@@ -68,8 +91,13 @@ describe('benchmark report (bench/report.mjs)', () => {
     const dashed = [...svg.matchAll(/<path d="([^"]+)"[^>]*stroke-dasharray/g)].map((m) => m[1]!);
     expect(dashed).toHaveLength(2);
     for (const d of dashed) expect(d.split('L')).toHaveLength(2);
+    // One number format per chart: every value label with the same two decimals.
     expect(svg).toContain('>3.06<');
-    expect(svg).toContain('>2.8<');
+    expect(svg).toContain('>2.80<');
+    // Round ticks: the y axis in 2 ms steps up to 10 ms, the x axis in steps of 10k records/s.
+    expect(svg).toContain('>10 ms<');
+    expect(svg).toContain('>50k<');
+    expect(svg).not.toMatch(/>\d+\.\d+ ms</);
     // Five legend entries do not fit one row of the 640 px chart: it grows by a row.
     expect(svg).toMatch(/<svg [^>]*height="336"/);
     expect(svg).toContain('end-to-end p99, linger.ms 0');
@@ -100,5 +128,97 @@ describe('benchmark report (bench/report.mjs)', () => {
 
     await writeReport(resultsFile({ cluster: { name: 'cluster', skipped: true, reason: 'etcd not healthy' } }), join(dir, 'skipped.md'));
     expect(await readFile(join(dir, 'skipped.md'), 'utf8')).toMatch(/## Cluster mode \(replication\)\nSkipped: etcd not healthy/);
+  });
+
+  it('shows min / median / max where a scenario ran several times, and meets a target only when the worst run meets it', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    // The second run produces below the 1,000,000 rec/s target; the median does not.
+    const scenarios = [throughputRun('none', 1_200_000, 2_500_000), throughputRun('none', 900_000, 2_100_000), throughputRun('none', 1_100_000, 2_300_000)];
+    await writeReport(resultsFile({ scenarios, summary: summarize(scenarios as never) }), join(dir, 'benchmarks.md'));
+
+    const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
+    expect(md).toContain('| Produce 100 B, 1 partition, acks=-1, Sluice client | >= 1,000,000 rec/s | 900,000 / 1,100,000 / 1,200,000 | median met; 2 of 3 runs met (runs 1, 3) |');
+    expect(md).toContain('| Consume 100 B catch-up, Sluice client | >= 2,000,000 rec/s | 2,100,000 / 2,300,000 / 2,500,000 | met |');
+    expect(md).toMatch(/\| 100B 1p acks=-1 none prod=1 cons=0 \| 3 \| 900,000 \/ 1,100,000 \/ 1,200,000 \|/);
+    expect(md).toContain('met by the median only: Produce 100 B, 1 partition, acks=-1, Sluice client');
+  });
+
+  it('says a target is missed when the median misses it, met when one run meets it, and not measured without runs', () => {
+    expect(targetStatus([4, 6, 7], (v) => v <= 5)).toBe('missed');
+    expect(targetStatus([4, 4.5, 7], (v) => v <= 5)).toBe('median met; 2 of 3 runs met (runs 1, 2)');
+    expect(targetStatus([3], (v) => v <= 5)).toBe('met');
+    expect(targetStatus([null, undefined], (v) => v <= 5)).toBe('not measured');
+    expect(runsText([3.25])).toBe('3');
+    expect(runsText([3.25, 1.5, 2], 2, ' ms')).toBe('1.5 / 2 / 3.25 ms');
+  });
+
+  it('renders the environment in "Machine and versions" and warns loudly when the data was in memory', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    const snap = (l: number) => ({ at: '2026-12-05T00:00:00.000Z', loadAverage: [l, 0.5, 0.25] });
+    await writeReport(resultsFile({ environment: { dataDir: '/var/tmp', fileSystem: 'ext4', memoryBacked: false, start: snap(0.1), end: snap(1.75) } }), join(dir, 'disk.md'));
+    const disk = await readFile(join(dir, 'disk.md'), 'utf8');
+    const machine = disk.slice(disk.indexOf('## Machine and versions'), disk.indexOf('## Targets'));
+    expect(machine).toContain('| data directory | /var/tmp on ext4 |');
+    expect(machine).toContain('| load average 1 / 5 / 15 min, start → end | 0.10 / 0.50 / 0.25 → 1.75 / 0.50 / 0.25 |');
+    expect(disk).not.toContain('Warning');
+
+    await writeReport(resultsFile({ environment: { dataDir: '/tmp', fileSystem: 'tmpfs', memoryBacked: true, start: snap(0.1), end: null } }), join(dir, 'tmpfs.md'));
+    const tmpfs = await readFile(join(dir, 'tmpfs.md'), 'utf8');
+    expect(tmpfs).toContain('| data directory | /tmp on **tmpfs, in memory: disk figures are memory figures** |');
+    expect(tmpfs.slice(tmpfs.indexOf('## Summary'), tmpfs.indexOf('## Machine'))).toContain('**Warning: the brokers\' data was on tmpfs (memory)');
+
+    await writeReport(resultsFile(), join(dir, 'old.md'));
+    expect(await readFile(join(dir, 'old.md'), 'utf8')).toContain('| environment | not recorded in this run |');
+  });
+
+  it('reports compressed rows with payload and stored bytes beside the uncompressed row, and says when stored bytes are missing', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    const scenarios = [throughputRun('none', 1_000_000, 2_000_000, 520e6), throughputRun('lz4', 2_000_000, 2_000_000, 50e6)];
+    await writeReport(resultsFile({ scenarios, summary: summarize(scenarios as never) }), join(dir, 'benchmarks.md'));
+    const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
+    const section = md.slice(md.indexOf('### Compression'), md.indexOf('![throughput vs record size]'));
+    expect(section).toContain('| 100B 1p acks=-1 none prod=1 cons=0 | 1 | 500 | 520 | 1.04 | 100 | 104 |');
+    expect(section).toContain('| 100B 1p acks=-1 lz4 prod=1 cons=0 | 1 | 1,000 | 50 | 0.05 | 200 | 10 |');
+    expect(section).not.toContain('not recorded');
+
+    const old = [throughputRun('lz4', 2_000_000, 2_000_000)];
+    await writeReport(resultsFile({ scenarios: old, summary: summarize(old as never) }), join(dir, 'old.md'));
+    const oldMd = await readFile(join(dir, 'old.md'), 'utf8');
+    expect(oldMd).toContain('| 100B 1p acks=-1 lz4 prod=1 cons=0 | 1 | 1,000 | - | - | 200 | - |');
+    expect(oldMd).toContain('Stored bytes were not recorded in this results file');
+  });
+
+  it('prints no issue numbers and no finding references outside the pasted findings', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    const scenarios = [throughputRun('none', 1_000_000, 2_000_000)];
+    await writeReport(resultsFile({ scenarios, summary: summarize(scenarios as never) }), join(dir, 'benchmarks.md'));
+    const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
+    const generated = md.slice(0, md.indexOf('## Findings'));
+    expect(generated).toContain('## Targets\n');
+    expect(generated).not.toMatch(/issue \d|#\d|finding \d/i);
+  });
+
+  it('draws charts with round ticks, one number format, and value labels that do not overprint', () => {
+    expect(niceTicks(4.3e6).ticks).toEqual([0, 1e6, 2e6, 3e6, 4e6, 5e6]);
+    expect(niceTicks(88).ticks).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(niceTicks(9.5).step).toBe(2);
+
+    // Three series whose values at each x lie within a pixel or two of each other.
+    const svg = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', yUnit: ' ms', series: [10, 10.2, 10.4].map((y, i) => ({ name: `s${i}`, points: [{ x: 1e6, y }, { x: 2e6, y: y + 40 }] })) });
+    const labels = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)" font-size="10" fill=/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]) }));
+    expect(labels).toHaveLength(6);
+    for (const a of labels) for (const b of labels) if (a !== b && a.x === b.x) expect(Math.abs(a.y - b.y)).toBeGreaterThanOrEqual(11);
+    // Half-million steps: every x tick with the one decimal the step needs.
+    expect(svg).toContain('>0.5M<');
+    expect(svg).toContain('>1.0M<');
+    expect(svg).toContain('>20 ms<');
+    expect(svg).toContain('>10.0<');
+    expect(svg).toContain('>50.4<');
+
+    const bars = barChart({ title: 't', yLabel: 'records/s', categories: ['a', 'b'], series: [{ name: 'p', values: [3_567_894, 412_000] }] });
+    // Millions for every label of the chart, even a value below one million.
+    expect(bars).toContain('>3.57M<');
+    expect(bars).toContain('>0.41M<');
+    expect(bars).toContain('>4M<');
   });
 });

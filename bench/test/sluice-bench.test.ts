@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '@sluice/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalBroker, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC, recordsDueBy, runCatchUpInWorker, idempotenceShares, producerIdsMemory } from '../../packages/cli/src/bench/index.js';
+import { benchEnvironment, externalBroker, fileSystemOf, machineInfo, runScenario, scenarioName, summarize, writeResultsFile, LatencyRecorder, readStamp, stampedValue, makePayload, runProduceLoad, WARMUP_STAMP_MAGIC, recordsDueBy, runCatchUpInWorker, idempotenceShares, producerIdsMemory } from '../../packages/cli/src/bench/index.js';
 import type { ScenarioSummary } from '../../packages/cli/src/bench/index.js';
 import { SluiceClient, type OutgoingRecord, type Producer } from '@sluice/client';
 import { recordBatches } from '@sluice/protocol';
@@ -56,6 +56,24 @@ describe('sluice bench harness', () => {
     expect(written.summary[0]).toMatchObject({ name: params.name, runs: 1, produceRecordsPerSec: result.produce.recordsPerSec });
     expect(written.summary[0].clientFaultsPerMbConsume).toBeCloseTo(result.clientConsume!.minorFaults! / (result.consume!.payloadBytes / 1e6), 2);
     expect(written.machine.node).toBe(process.version);
+  });
+
+  it('measures the bytes stored after the produce phase: at least the payload uncompressed, less than it with lz4', async () => {
+    const withDir = { ...externalBroker(broker.bootstrap, process.pid), dataDir };
+    const run = async (compression: 'none' | 'lz4') => {
+      const base = { recordSizeBytes: 100, partitions: 2, producers: 1, consumers: 0, acks: -1 as const, compression };
+      return runScenario(withDir, { ...base, name: scenarioName(base), recordCount: 3000, catchUp: false }, { progress: 'none' });
+    };
+    const plain = await run('none');
+    const lz4 = await run('lz4');
+    expect(plain.errors).toEqual([]);
+    expect(lz4.errors).toEqual([]);
+    // Batch and record headers come on top of the payload; the same letters in every record compress.
+    expect(plain.storedBytes).toBeGreaterThan(plain.produce.payloadBytes);
+    expect(lz4.storedBytes).toBeGreaterThan(0);
+    expect(lz4.storedBytes).toBeLessThan(lz4.produce.payloadBytes / 2);
+    // Without a data directory (a broker started elsewhere) nothing is measured.
+    expect((await runScenario(externalBroker(broker.bootstrap), { recordSizeBytes: 100, partitions: 1, producers: 1, consumers: 0, acks: -1, compression: 'none', name: 'no dir', recordCount: 10, catchUp: false }, { progress: 'none' })).storedBytes).toBeNull();
   });
 
   it('labels runs whose consumers check CRCs, and only those (the check is off by default)', () => {
@@ -245,5 +263,27 @@ describe('latency recorder and stamps', () => {
     expect(calls.filter((c) => !c.stamped && c.at >= 200 + 20)).toEqual([]);
     // Warm-up chunks carry the warm-up stamp, so the send path sees stamped values from the start.
     expect(calls.every((c) => c.stamped !== c.warmUpStamp)).toBe(true);
+  });
+});
+
+describe('benchmark environment', () => {
+  const mounts = ['/dev/vda / ext4 rw,relatime 0 0', 'tmpfs /tmp tmpfs rw 0 0', '/dev/vdb /tmp/disk xfs rw 0 0', '/dev/vdc /mnt/a\\040b btrfs rw 0 0', ''].join('\n');
+
+  it('finds the file system of a path from the longest mount point holding it', () => {
+    expect(fileSystemOf('/home/x', mounts)).toBe('ext4');
+    expect(fileSystemOf('/tmp', mounts)).toBe('tmpfs');
+    expect(fileSystemOf('/tmp/sluice-bench-1', mounts)).toBe('tmpfs');
+    expect(fileSystemOf('/tmp/disk/data', mounts)).toBe('xfs');
+    // A sibling whose name starts like a mount point is not inside it.
+    expect(fileSystemOf('/tmpfoo', mounts)).toBe('ext4');
+    expect(fileSystemOf('/mnt/a b/c', mounts)).toBe('btrfs');
+    expect(fileSystemOf('/x', '')).toBeNull();
+  });
+
+  it('takes the data directory, its file system and the load average at the start', () => {
+    const env = benchEnvironment();
+    expect(env.end).toBeNull();
+    expect(env.start.loadAverage).toHaveLength(3);
+    expect(env.memoryBacked).toBe(env.fileSystem === 'tmpfs' || env.fileSystem === 'ramfs');
   });
 });

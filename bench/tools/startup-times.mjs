@@ -1,10 +1,9 @@
 // Start-to-ready of `sluice broker`, measured from a small process of its own:
 //   node bench/tools/startup-times.mjs [--runs 3] [--data-dir DIR]   → one JSON line on stdout
 // Why a process of its own: spawning is fork + exec, and fork copies the parent's page tables,
-// so the parent's size shows in the figure. From `npm run bench`'s process late in a full run
-// the same broker read 297-309 ms on an empty data directory; spawned by a 58 MB process 193-205
-// ms, by one holding 1.6 GB 219-289 ms (2026-12-05). A shell or a service manager starting the
-// broker is small, so this measures from a small process.
+// so the parent's size shows in the figure, and `npm run bench`'s process is large late in a
+// full run. A shell or a service manager starting the broker is small, so this measures from a
+// small process.
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { median, spawnBroker } from '../../packages/cli/dist/bench/index.js';

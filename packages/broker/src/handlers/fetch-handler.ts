@@ -104,9 +104,8 @@ async function readAll(
         bytes += read.sizeInBytes;
         budget -= read.sizeInBytes;
         // The rest of the budget could not hold this partition's next batch: stop reading. Kafka
-        // reads on (its reads are index arithmetic); ours cost a header read each, and a request
-        // of 512 partitions paid ~500 empty reads per response once a 4 MiB budget was spent
-        // (0.86M instead of 1.55-2.88M records/s read, bench/findings.md finding 13). Consumers
+        // reads on (its reads are index arithmetic); ours cost a header read each, which a request
+        // of hundreds of partitions paid for every partition left once its budget was spent. Consumers
         // vary the order so that the partitions left out are served next (Kafka's and ours move
         // served partitions to the end, kafkajs shuffles them).
         if (read.sizeInBytes === 0 && limit < p.partitionMaxBytes && p.fetchOffset < read.highWatermark) budget = 0;

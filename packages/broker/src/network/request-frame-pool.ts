@@ -6,9 +6,9 @@ import { ApiKey, BufferPool, raiseMallocThresholdsOnce } from '@sluice/protocol'
  *
  * Why: a Produce of MBs arrives in 64 KiB reads and is copied into one frame buffer. A fresh
  * allocation of that size per request is a new mapping: the copy page-faults on every 4 KiB page
- * and V8 counts the memory as external, which drives garbage collections. At 512 partitions our
- * producer sends frames of 1-18 MB, and that copy plus GC took 32% of the broker's time on the
- * 2-core bench VM (bench/findings.md). Reused memory takes the copy at memory speed.
+ * and V8 counts the memory as external, which drives garbage collections; with many partitions
+ * our producer sends frames of several MB, and that copy plus GC took a large share of the
+ * broker's time (bench/findings.md). Reused memory takes the copy at memory speed.
  *
  * Only Produce frames come back (`releaseCompletedFrame`): its handler resolves after the log
  * wrote the batches (the write is awaited, acks=0 included) and keeps no view of them, whereas
@@ -17,8 +17,7 @@ import { ApiKey, BufferPool, raiseMallocThresholdsOnce } from '@sluice/protocol'
  *
  * Sizes trade speed for resident memory (the broker's peak RSS target is 250 MB): pooled from
  * 64 KiB to 8 MiB (power-of-two classes; most frames at 512 partitions are 1-9 MB), at most
- * 16 MiB idle. At 64 partitions with a catch-up read, peak RSS was 258 MiB with 32/64 MiB,
- * 224 MiB with 8/16 MiB and 193 MiB without the pool.
+ * 16 MiB idle: larger limits pushed the peak RSS at 64 partitions toward the target.
  */
 export const requestFramePool = new BufferPool(64 * 1024, 8 * 1024 * 1024, 16 * 1024 * 1024);
 
@@ -26,8 +25,8 @@ export const requestFramePool = new BufferPool(64 * 1024, 8 * 1024 * 1024, 16 * 
  * Lends a frame buffer of exactly `size` bytes (FrameDecoder's `allocate`). Before the first
  * frame above the pool's largest class, a fresh allocation each time, it raises glibc's malloc
  * thresholds (protocol framing/malloc-thresholds.ts), so those frames come from heap that earlier
- * ones freed instead of fresh mappings: at 512 partitions (frames of 1-18 MB) the broker took
- * 18,000-24,000 page faults per 5 s run instead of 32,000-61,000 (bench/findings.md, finding 1).
+ * ones freed instead of fresh mappings, which took the broker's page faults at 512 partitions down
+ * (bench/findings.md, "Partitions").
  */
 export function allocateRequestFrame(size: number): Buffer {
   if (size > requestFramePool.maxBufferBytes) raiseMallocThresholdsOnce();

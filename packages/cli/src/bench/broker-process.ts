@@ -14,6 +14,8 @@ export interface BenchBroker {
   readonly readyMs: number | null;
   /** The broker's own start time from its ready line (`startMs`); null when unknown. */
   readonly startMs: number | null;
+  /** The broker's data directory, to measure what it stored; null or absent for a broker we did not start. */
+  readonly dataDir?: string | null;
   /** Stops the broker (SIGTERM, clean shutdown) and removes its temporary data directory. No-op for an external broker. */
   stop(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function spawnBroker(options: SpawnBrokerOptions = {}): Promise<Ben
       pid: child.pid!,
       readyMs: Math.round(readyMs * 10) / 10,
       startMs: ready.startMs,
+      dataDir,
       stop: async () => {
         await stopChild(child);
         if (ownDir) await rm(dataDir, { recursive: true, force: true });
@@ -74,7 +77,7 @@ export async function spawnBroker(options: SpawnBrokerOptions = {}): Promise<Ben
 
 /** A broker started elsewhere (`--bootstrap-server`): no process figures, nothing to stop. */
 export function externalBroker(bootstrap: string, pid: number | null = null): BenchBroker {
-  return { bootstrap, pid, readyMs: null, startMs: null, stop: async () => undefined };
+  return { bootstrap, pid, readyMs: null, startMs: null, dataDir: null, stop: async () => undefined };
 }
 
 function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<{ listen: string; startMs: number | null }> {

@@ -12,10 +12,10 @@ export { createProgress, type Progress, type ProgressMode } from './progress.js'
 export { runProduceLoad, recordsDueBy, type ProduceLoadOptions, type ProduceLoadResult } from './produce-load.js';
 export { runConsumeLoad, type ConsumeLoadOptions, type ConsumeLoadResult } from './consume-load.js';
 export { runCatchUpInWorker, type ReaderSetup } from './reader-worker.js';
-export { runScenario, type RunScenarioOptions } from './scenario.js';
+export { runScenario, topicLogBytes, type RunScenarioOptions } from './scenario.js';
 export { throughput, type BenchCompression, type ScenarioParams, type ScenarioResult, type Throughput, type ProcessFigures } from './scenario-types.js';
 export { expandMatrix, runMatrix, runRepeated, brokerFor, scenarioName, summarize, type BenchMatrixOptions, type ScenarioSummary } from './matrix.js';
 export { producerIdsMemory, type ProducerIdsOptions, type ProducerIdsResult } from './producer-ids.js';
 export { idempotenceShares, type IdempotenceShare } from './idempotence-share.js';
-export { machineInfo, type MachineInfo } from './machine.js';
+export { benchEnvironment, fileSystemOf, loadSnapshot, machineInfo, type BenchEnvironment, type LoadSnapshot, type MachineInfo } from './machine.js';
 export { writeResultsFile, defaultResultsPath, type BenchResultsFile } from './results-file.js';

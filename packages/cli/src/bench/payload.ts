@@ -35,9 +35,8 @@ export function makePayload(sizeBytes: number): Buffer {
  * The magic of a stamp written during a warm-up ("SLTW"): `readStamp` ignores it. Why stamp the
  * warm-up at all: the producer's hot path then sees stamped values from its first chunk. When
  * stamping began only once the warm-up ended, the first stamped value deoptimized the
- * producer's compiled send path (`--trace-deopt`), and at 2,000,000 records/s the recompile
- * stalled the producer 40-80 ms right at the start of the measured window, leaving a backlog
- * of 100-300 ms latencies for about 500 ms (bench/findings.md).
+ * producer's compiled send path (`--trace-deopt`), and at high rates the recompile stalled the
+ * producer right at the start of the measured window, leaving a backlog of late records.
  */
 export const WARMUP_STAMP_MAGIC = 0x534c5457; // "SLTW"
 

@@ -14,7 +14,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
 /**
  * CPU time (user plus system, ms) and minor page faults of `pid` since it started, or null.
  * A minor fault is a page mapped without disk I/O: above all the first touch of memory the
- * process allocated afresh (bench/findings.md: on the bench VM each costs 10-20 us).
+ * process allocated afresh, each a trip into the kernel.
  */
 export function processStat(pid: number): { cpuMs: number; minorFaults: number } | null {
   let stat: string;

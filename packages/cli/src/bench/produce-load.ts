@@ -24,9 +24,8 @@ export interface ProduceLoadOptions {
   /**
    * Under a target rate: the first `rampUpMs` (ms, within the warm-up) raise the rate linearly
    * from 0 to the target instead of starting at it. Why: a fresh producer, broker and reader
-   * compile their hot paths during the first second; at 2,000,000 records/s a full-rate start
-   * left a backlog (latencies of 0.3-1.3 s) that lasted up to 4.5 s, into the measured window
-   * (bench/findings.md). Default 0.
+   * compile their hot paths during the first second; at high rates a full-rate start left a
+   * backlog that lasted into the measured window. Default 0.
    */
   readonly rampUpMs?: number;
   /** Stamp the first record of every chunk (after the warm-up) for end-to-end latency. Default true. */

@@ -134,9 +134,8 @@ export async function startReadAlong(setup: Omit<ReaderSetup, 'catchUpRecords'>)
  * resolves with its totals (`elapsedMs` from the worker's first poll to its last record;
  * `endToEnd` empty). Why a worker: the reader gets a heap of its own, as a consuming application
  * apart from the producer would. On the main thread, after a flat-out produce phase, V8 kept
- * starting mark-compacts every 25-30 ms while the consumer read (a young generation grown to
- * its maximum by the producer against a small old-generation limit), on the consumer's critical
- * path; bench/findings.md finding 3. `progress` gets the worker's running totals. Rejects with
+ * starting mark-compacts while the consumer read (a young generation grown to its maximum by the
+ * producer against a small old-generation limit), on the consumer's critical path. `progress` gets the worker's running totals. Rejects with
  * an Error when the worker fails.
  */
 export async function runCatchUpInWorker(setup: ReaderSetup & { readonly catchUpRecords: number }, progress?: Progress): Promise<ConsumeLoadResult> {

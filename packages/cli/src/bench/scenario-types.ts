@@ -82,6 +82,13 @@ export interface ScenarioResult {
   readonly produceLatency: LatencySummary;
   /** Produce → consume latency of sampled records (null without consumers during produce). */
   readonly endToEndLatency: LatencySummary | null;
+  /**
+   * Bytes of the topic's `.log` segment files right after the produce phase: record batches as
+   * stored (batch headers plus records, compressed when the producer compressed), which is also
+   * what the producer sent less request framing. Null for an external broker; absent in results
+   * written before it was measured.
+   */
+  readonly storedBytes?: number | null;
   /** Catch-up consume throughput (null when not run). */
   readonly consume: Throughput | null;
   readonly broker: {

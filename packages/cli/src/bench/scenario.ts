@@ -1,3 +1,5 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SluiceClient, type Producer } from '@sluice/client';
 import type { BenchBroker } from './broker-process.js';
 import { makePayload } from './payload.js';
@@ -91,6 +93,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
     }
     const brokerProduce = brokerMeter?.stop() ?? UNKNOWN_PROCESS_FIGURES;
     const clientProduce = clientMeter.stop();
+    const storedBytes = broker.dataDir ? await topicLogBytes(broker.dataDir, topic, params.partitions) : null;
 
     let consume = null;
     let brokerConsume = null;
@@ -126,6 +129,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       produce: throughput(produced.ackedRecords, produced.payloadBytes, produced.elapsedMs),
       produceLatency: produced.latency.summary(),
       endToEndLatency: readAlongResult ? readAlongResult.endToEndRecorder.summary() : null,
+      storedBytes,
       consume,
       broker: {
         produce: brokerProduce,
@@ -141,4 +145,23 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
   } finally {
     await Promise.allSettled([...producers.map((p) => p.close()), admin.close(), readAlong?.terminate()]);
   }
+}
+
+/**
+ * Total size (bytes) of the `.log` segment files of `topic`'s partitions under a broker's data
+ * directory (`<dataDir>/<topic>-<partition>/`); a partition directory that is missing counts 0.
+ */
+export async function topicLogBytes(dataDir: string, topic: string, partitions: number): Promise<number> {
+  let total = 0;
+  for (let p = 0; p < partitions; p++) {
+    const dir = join(dataDir, `${topic}-${p}`);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names.filter((n) => n.endsWith('.log'))) total += (await stat(join(dir, name))).size;
+  }
+  return total;
 }

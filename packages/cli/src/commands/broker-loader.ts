@@ -32,11 +32,9 @@ export function isBundleFresh(bundlePath: string, buildInfoFiles: readonly strin
 
 /**
  * Loads `sluice broker`'s code: the bundle when it is fresh, else the modules tsc wrote (the
- * same code, compiled once). Why: Node 20's ESM loader spends about 0.5-1 ms per module on
- * resolution, stat and URL handling; the broker's ~190 modules (131 of them @sluice's, which
- * the bundle inlines) took ~135 ms to load on the 2-core reference machine, the bundle (with
- * only npm dependencies left as separate files) ~67 ms, out of a 300 ms spawn-to-ready target
- * (docs/benchmarks.md).
+ * same code, compiled once). Why: Node 20's ESM loader pays resolution, stat and URL handling
+ * per module, and inlining @sluice's modules into one bundle (npm dependencies stay separate
+ * files) halves the load time, a large part of the spawn-to-ready target.
  */
 export async function loadBrokerMain(): Promise<BrokerMain> {
   if (isBundleFresh(BROKER_BUNDLE, BUILD_INFO_FILES)) return (await import(pathToFileURL(BROKER_BUNDLE).href)) as BrokerMain;

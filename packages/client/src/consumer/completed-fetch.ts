@@ -19,8 +19,7 @@ const NO_DATA = Buffer.alloc(0);
  * (Kafka consumer `CompletedFetch`). Why not decode the whole fetch at once: a 4 MiB fetch of
  * 100-byte records is 40,000 record objects alive together, which the young-generation
  * collector copies again and again; decoding per batch keeps what is alive to one batch and
- * the records the application holds (bench/findings.md: about half the consumer's CPU per
- * record at 100 B).
+ * the records the application holds.
  *
  * Records before the fetch offset (a fetch starts on a batch boundary) and control batches are
  * skipped. `nextRecordOffset` is the offset of the next record to hand out; once every batch is

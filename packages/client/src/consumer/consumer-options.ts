@@ -9,11 +9,8 @@ import type { AssignorName } from './assignors/index.js';
  * tens of MiB takes long enough to drain that V8 promotes it (it survives two scavenges of the
  * records decoded from it), so responses are then freed only by mark-compacts, many at once;
  * glibc hands that much freed heap back to the kernel (above its trim threshold, see the protocol
- * package's malloc-thresholds.ts), and the next responses fault on every 4 KiB page. On the bench
- * VM a catch-up of 8 partitions at 4 MiB each read 0.97-2.43M records/s of 100 B at 85-417 faults
- * per MB with 50 MiB allowed per response, and 2.76-4.71M at 5-8 with 4 MiB and the rotation below
- * (bench/findings.md, finding 13). A response of a few MiB still amortizes a round trip over
- * thousands of records.
+ * package's malloc-thresholds.ts), and the next responses fault on every 4 KiB page. A response
+ * of a few MiB still amortizes a round trip over thousands of records.
  */
 export const DEFAULT_FETCH_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -65,8 +62,7 @@ export interface ConsumerOptions {
    * (on disk, in a copy of the data directory) is caught before the application sees it.
    * Default false, as librdkafka's and kcat's (Kafka's Java consumer defaults to true): the broker
    * checks every batch's CRC when it is produced and the log tail's after an unclean shutdown, and
-   * the check is a pass over every byte read: 1 KiB catch-ups read about 6% less with it
-   * (bench/findings.md finding 14).
+   * the check is a pass over every byte read on the consumer's thread.
    */
   readonly checkCrcs?: boolean;
   /** Retry policy of group, commit and offset-lookup requests (retry.ts). */

@@ -92,7 +92,7 @@ export class Fetcher {
     const out: FetchedPartition[] = [];
     // Cached leaders and open connections are taken without awaiting, so a prefetch's request
     // is written before the caller goes on decoding: each await lets the microtasks queued
-    // before it run first (bench/findings.md, finding 3).
+    // before it run first.
     for (const position of positions) {
       let leaderId = this.cluster.cachedLeaderId(position.topic, position.partition);
       if (leaderId === undefined) {
@@ -138,8 +138,7 @@ export class Fetcher {
         rackId: '',
       },
       // Flushed: the consumer prefetches before decoding the last response, and a corked Fetch
-      // would wait for that decoding (the end of the tick), p50 0.3-0.4 ms of a 2.2 ms round
-      // in a 1 KiB catch-up (bench/findings.md, finding 3).
+      // would wait for that decoding (the end of the tick), a sizeable part of each round trip.
       { timeoutMs: maxWaitMs + this.cluster.requestTimeoutMs, flush: true },
     );
     if ((response.errorCode ?? 0) !== ErrorCode.NONE) throw errorFromCode(response.errorCode!, { detail: 'Fetch' });

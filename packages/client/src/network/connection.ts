@@ -61,8 +61,7 @@ export interface RequestOptions {
    * the requests of a tick share one writev. A tick ends only once the microtask queue is
    * empty, so a request written amid a chain of microtasks waits for all of them: the
    * consumer's prefetch uses this. Not the default: writing the first request of every tick at
-   * once took the latency benchmark's produce p99 from 19-25 to 54-104 ms at 1,700,000 rec/s
-   * (3 interleaved pairs, bench/findings.md finding 3).
+   * once gives up the shared writev and raised the latency benchmark's produce p99.
    */
   readonly flush?: boolean;
 }

@@ -57,9 +57,7 @@ const INITIAL_BUFFER_BYTES = 4096;
 /**
  * Batch buffers of 64 KiB to 16 MiB, reused once a batch is acknowledged (at most 16 MiB idle,
  * per process). Why: at the default 1 MB batch size every batch was fresh memory, page-faulted in
- * as records were copied into it; at 1,000,000 records/s of 100 B (a 5 s `sluice bench` run with
- * a consumer reading along) the benchmark process took 85,000-108,000 page faults, 69,000-76,000
- * with the pool, and its produce p99 fell from 18-86 ms to 13-17 ms (bench/findings.md).
+ * as records were copied into it, which showed in the produce latency tail.
  */
 export const batchBufferPool = new BufferPool(64 * 1024, 16 * 1024 * 1024, 16 * 1024 * 1024);
 

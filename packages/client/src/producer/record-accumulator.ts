@@ -54,8 +54,8 @@ export class RecordAccumulator {
    *
    * A new batch is allocated at `batchSizeBytes` at once after a full batch of the partition, or
    * when `expectFull` says the caller's traffic fills whole batches (the sticky partitioner after
-   * a switch); otherwise it starts at 4 KiB and grows by doubling, copying as it goes (5.5% of the
-   * producer at 512 partitions before `expectFull`, bench/findings.md).
+   * a switch); otherwise it starts at 4 KiB and grows by doubling, copying as it goes, which
+   * cost the producer visibly at many partitions.
    */
   append(
     topic: string,

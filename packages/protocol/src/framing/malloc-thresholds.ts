@@ -4,8 +4,8 @@
  * Why: a frame's Buffer is allocated with malloc (Node's ArrayBuffer allocator) and freed when V8
  * collects it, many at a time. glibc returns the top of its heap to the kernel once more than its
  * trim threshold is free there, so when a consumer allocates a 4 MiB Fetch response every few ms,
- * each new response lands in memory the kernel must back again: one minor fault per 4 KiB page,
- * 10-20 us each on the 2-core bench VM (bench/findings.md, "Consume 1 KiB"). glibc raises its
+ * each new response lands in memory the kernel must back again: one minor fault per 4 KiB page
+ * (bench/findings.md, "Consume 1 KiB"). glibc raises its
  * thresholds by itself when a chunk it had mmapped is freed (mallopt(3), M_MMAP_THRESHOLD: the mmap
  * threshold becomes that chunk's size and the trim threshold twice it), but only up to
  * DEFAULT_MMAP_THRESHOLD_MAX, 32 MiB on 64-bit; a 4 MiB response alone sets them to 4 and 8 MiB,
@@ -22,9 +22,8 @@
 /**
  * Frames of at least this many bytes trigger the raise (bytes): glibc's default mmap threshold
  * (M_MMAP_THRESHOLD, 128 KiB), above which every allocation starts as fresh mmapped memory. A
- * consumer on Kafka's default max.partition.fetch.bytes (1 MiB) gets responses just under 1 MiB;
- * with a 1 MiB trigger they never raised it and took 54-164 faults per MB (bench/findings.md,
- * finding 12).
+ * consumer on Kafka's default max.partition.fetch.bytes (1 MiB) gets responses just under 1 MiB,
+ * which a 1 MiB trigger never caught.
  */
 export const LARGE_FRAME_BYTES = 128 * 1024;
 

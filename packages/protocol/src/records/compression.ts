@@ -17,16 +17,11 @@ import { XERIAL_BLOCK_SIZE, frameXerial, isXerialFramed, unframeXerial } from '.
  * - lz4 (3): the LZ4 frame format with independent blocks (KIP-57; Java rejects linked blocks),
  *   no checksums; any valid frame is accepted on read. `lz4-napi` (napi-rs, lz4_flex). Decompressed
  *   on the calling thread (the other codecs on libuv's pool): outputs written on the pool's
- *   threads kept landing in fresh memory (`perf`: the faults were in memmove/memset on those
- *   threads, whose malloc arenas are not the main thread's), so a 100 B lz4 catch-up took 56-104
- *   page faults per MB and read 2.96-3.51M rec/s; decompressing on the calling thread, 17-25 and
- *   4.13-4.93M (bench/findings.md, finding 11). Frames with independent blocks are split here
- *   (lz4-frame.ts) and each block goes to the library's block decoder, whose output is allocated
- *   once at its size: the library's frame decoder zero-fills a buffer of the frame's block
- *   maximum (4 MiB in lz4_flex's own frames of 1 MB batches) and grows its output by doubling,
- *   each growth a copy into memory that was often fresh (`perf`: 94% of a catch-up's page faults;
- *   108-189 per MB and 168-293 MB/s when the consumer's next Fetch overlapped the decoding, 6-9
- *   and 378-494 MB/s block by block, finding 11). Linked blocks, dictionaries and skippable frames
+ *   threads, whose malloc arenas are not the main thread's, kept landing in fresh memory. Frames
+ *   with independent blocks are split here (lz4-frame.ts) and each block goes to the library's
+ *   block decoder, whose output is allocated once at its size: the library's frame decoder
+ *   zero-fills a buffer of the frame's block maximum and grows its output by doubling, each growth
+ *   a copy into memory that was often fresh. Linked blocks, dictionaries and skippable frames
  *   still go to the frame decoder.
  * - zstd (4): standard zstd frames, level 3 as Kafka's default; frames without a content size
  *   (Java's streaming output) and concatenated frames are accepted. `@mongodb-js/zstd` 1.x

@@ -6,8 +6,7 @@ import { BufferPool } from '@sluice/protocol';
  *
  * Why: a Fetch reads up to `max.partition.fetch.bytes` (often MiBs) from a segment into a Buffer
  * that lives only until the socket has taken it; reusing that memory saves a fresh allocation
- * per Fetch (catch-up consume of 1 KiB records, 4 MiB fetches, interleaved runs on the 2-core
- * bench VM: median 308 -> 416 MB/s; bench/findings.md). Kafka avoids the copy altogether with
+ * (and its page faults) per Fetch. Kafka avoids the copy altogether with
  * sendfile(2), which Node does not offer for sockets. Defaults: pooled from 64 KiB to 16 MiB, at
  * most 32 MiB idle.
  */

@@ -459,8 +459,7 @@ export class LogSegment {
    * when the batch is not `offset`'s).
    *
    * Why: `findBatch` then `read` are two trips per Fetch; in a catch-up, where each Fetch starts
-   * where the last ended, the first (a 64 KiB header read) took p50 0.14 / p90 0.38 ms of the
-   * p50 0.55 ms between the Fetch's arrival and its response write (bench/findings.md, finding 3).
+   * where the last ended, the first (a 64 KiB header read) was a large share of a Fetch's time.
    */
   private async readAtFetchEnd(offset: number, endPosition: number, maxBytes: number, minOneBatch: boolean): Promise<BatchesRead | null> {
     const position = maxBytes > 0 ? this.fetchEnds.get(offset) : undefined;
