@@ -28,6 +28,7 @@
 //
 // Prints one JSON line per measurement and a markdown table of the figures at the end; --json
 // also writes every row and the summaries as one JSON object (bench/run.mjs's `cluster` section).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -74,7 +75,7 @@ const LATENCY_LOAD_FRACTION = 0.25;
 /** Linger values (ms) of the latency rows: 0, the latency-minded setting, and the producer's default. */
 const LATENCY_LINGERS_MS = [0, 5];
 const log = (msg) => process.stderr.write(`[replication] ${msg}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 
 // ---- processes, and their cleanup on every exit path ----
 

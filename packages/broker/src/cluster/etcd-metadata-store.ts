@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { Campaign, Etcd3, IKeyValue, Lease } from 'etcd3';
 import type { Logger } from 'pino';
@@ -356,8 +357,4 @@ export class EtcdMetadataStore implements MetadataStore {
     this.lease?.release();
     this.client.close();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startLineProcess } from '../../../../test-support/line-process.js';
 
 /** The compiled CLI: process tests run the real `sluice broker` command, as a user would. */
 export const SLUICE_BIN = fileURLToPath(new URL('../../../cli/dist/bin/sluice.js', import.meta.url));
@@ -33,42 +34,31 @@ export interface SpawnBrokerOptions {
 export async function spawnBroker(dataDir: string, extraArgs: string[] = [], timeoutMs = 15_000, options: SpawnBrokerOptions = {}): Promise<BrokerProcess> {
   if (!existsSync(SLUICE_BIN)) throw new Error(`${SLUICE_BIN} is missing: run \`npm run build\` first (npm test does)`);
   const args = [SLUICE_BIN, 'broker', '--data-dir', dataDir, '--port', String(options.port ?? 0), ...extraArgs];
-  const child =
+  let ready: (listen: string) => void = () => undefined;
+  const readyLine = new Promise<string>((resolve) => (ready = resolve));
+  const onLine = (line: string) => {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; listen?: string };
+      if (entry.msg === 'sluice broker ready' && entry.listen) ready(entry.listen);
+    } catch {
+      // not JSON: ignore
+    }
+  };
+  const proc =
     options.maxOpenFiles === undefined
-      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('bash', ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const listen = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`broker not ready after ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    let buffered = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buffered += c.toString();
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        lines.push(line);
-        try {
-          const entry = JSON.parse(line) as { msg?: string; listen?: string };
-          if (entry.msg === 'sluice broker ready' && entry.listen) {
-            clearTimeout(timer);
-            resolve(entry.listen);
-          }
-        } catch {
-          // not JSON: ignore
-        }
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`broker exited (${code}) before it was ready; stderr: ${stderr}`));
-    });
-  });
+      ? startLineProcess(process.execPath, args, { onLine })
+      : startLineProcess('bash', ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...args], { onLine });
+  let timer: NodeJS.Timeout | undefined;
+  const listen = await Promise.race([
+    readyLine,
+    proc.exited.then((code) => Promise.reject(new Error(`broker exited (${code}) before it was ready; stderr: ${proc.stderr()}`))),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        proc.child.kill('SIGKILL');
+        reject(new Error(`broker not ready after ${timeoutMs} ms; stderr: ${proc.stderr()}`));
+      }, timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  const { child, exited, lines } = proc;
   return { port: Number(listen.split(':').pop()), bootstrap: listen, child, exited, lines };
 }

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startLineProcess } from '../../../../test-support/line-process.js';
 import type { ConsumedRecord } from './groups.js';
 
 /** The child-process consumer script (plain JS: it runs with `node`, no build). */
@@ -20,33 +21,20 @@ export interface GroupConsumerProcess {
 
 /** Spawns a child consumer of `topic` in `groupId` with `sessionTimeoutMs`. Always `kill()` it. */
 export function spawnGroupConsumer(bootstrap: string, topic: string, groupId: string, sessionTimeoutMs: number): GroupConsumerProcess {
-  const child = spawn(process.execPath, [GROUP_CONSUMER_SCRIPT, bootstrap, topic, groupId, String(sessionTimeoutMs)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const records: ConsumedRecord[] = [];
   let memberId = '';
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
+  const child = startLineProcess(process.execPath, [GROUP_CONSUMER_SCRIPT, bootstrap, topic, groupId, String(sessionTimeoutMs)], {
+    onLine: (line) => {
       const entry = JSON.parse(line) as { event: string; memberId?: string } & ConsumedRecord;
       if (entry.event === 'join') memberId = entry.memberId!;
       else if (entry.event === 'message') records.push({ partition: entry.partition, offset: entry.offset, value: entry.value });
-    }
+    },
   });
-  child.stderr!.resume();
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   return {
-    child,
+    child: child.child,
     records,
     memberId: () => memberId,
-    exited,
-    kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      return exited;
-    },
+    exited: child.exited,
+    kill: () => child.stop('SIGKILL'),
   };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AssignerProtocol, type Admin, type Consumer, type Kafka } from 'kafkajs';
 
 /**
@@ -26,10 +27,6 @@ export async function waitUntil<T>(
   }
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** One member of a described group, its assignment decoded as the kafkajs "consumer" protocol. */
 export interface DescribedMember {

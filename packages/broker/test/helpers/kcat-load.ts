@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { startLineProcess } from '../../../../test-support/line-process.js';
 import type { TestCluster } from './cluster-harness.js';
 
 /** A running `kcat -P` (librdkafka, acks=all, idempotent) fed keyed lines on stdin. */
@@ -18,24 +18,21 @@ export interface KcatLoad {
  * order. Bounded at 5,000 ticks (100,000 lines).
  */
 export function startKcatLoad(cluster: TestCluster, topic: string, prefix: string): KcatLoad {
-  const producer = spawn(
+  const producer = startLineProcess(
     'kcat',
     ['-P', '-E', '-b', cluster.bootstrap().join(','), '-t', topic, '-K', ':', '-X', 'acks=all', '-X', 'enable.idempotence=true', '-X', 'linger.ms=5', '-X', 'message.timeout.ms=120000'],
-    { stdio: ['pipe', 'ignore', 'pipe'] },
+    { stdin: true, stderrLimit: 8000 },
   );
-  let stderr = '';
-  producer.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8000)));
-  producer.stdin.on('error', () => undefined);
-  const exited = new Promise<number | string>((resolve) => producer.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const stdin = producer.child.stdin!;
   let written = 0;
   let writing = true;
   const writer = (async () => {
     for (let tick = 0; writing && tick < 5000; tick++) {
-      producer.stdin.write(Array.from({ length: 20 }, (_, j) => `k${(written + j) % 30}:${prefix}-${written + j}\n`).join(''));
+      stdin.write(Array.from({ length: 20 }, (_, j) => `k${(written + j) % 30}:${prefix}-${written + j}\n`).join(''));
       written += 20;
       await new Promise((r) => setTimeout(r, 20));
     }
-    producer.stdin.end();
+    stdin.end();
   })();
   return {
     written: () => written,
@@ -43,11 +40,11 @@ export function startKcatLoad(cluster: TestCluster, topic: string, prefix: strin
       writing = false;
       await writer;
       let timer: NodeJS.Timeout | undefined;
-      const code = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r(`still running after ${timeoutMs} ms`), timeoutMs)))]);
+      const code = await Promise.race([producer.exited, new Promise<string>((r) => (timer = setTimeout(() => r(`still running after ${timeoutMs} ms`), timeoutMs)))]);
       clearTimeout(timer);
-      return { code, stderr };
+      return { code, stderr: producer.stderr() };
     },
-    kill: () => producer.kill('SIGKILL'),
+    kill: () => void producer.stop('SIGKILL'),
   };
 }
 

@@ -1,7 +1,7 @@
 import { buildRecordBatchSync, ErrorCode, Produce } from '@sluice/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrokerProcess, spawnBroker } from '../helpers/broker-process.js';
-import { sleep } from '../helpers/groups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RawClient } from '../helpers/raw-client.js';
 import { readAll } from '../helpers/read-all.js';
 import { tempDir } from '../helpers/temp-dir.js';

@@ -12,7 +12,8 @@ import {
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
-import { committedUpToHighWatermark, sleep, startRecordingConsumer, waitUntil, type RecordingConsumer } from '../helpers/groups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { committedUpToHighWatermark, startRecordingConsumer, waitUntil, type RecordingConsumer } from '../helpers/groups.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const BYSTANDER_TOPIC = 'bystander-topic';

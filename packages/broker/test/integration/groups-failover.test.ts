@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
@@ -7,7 +8,6 @@ import {
   committedUpToHighWatermark,
   describeGroup,
   isStableAndCovering,
-  sleep,
   startRecordingConsumer,
   waitUntil,
   type RecordingConsumer,

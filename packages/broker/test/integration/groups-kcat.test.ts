@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
 import { committedOffsets, describeGroup, highWatermarks, isStableAndCovering, produceNumbered, waitUntil } from '../helpers/groups.js';
 import { kcat, requireKcat } from '../helpers/kcat.js';
-import { spawnKcat, type KcatStream } from '../helpers/kcat-stream.js';
+import { type LineProcess, startLineProcess } from '../../../../test-support/line-process.js';
 
 const TOPIC = 'kcat-groups';
 const PARTITIONS = 3;
@@ -37,7 +37,7 @@ describe('kcat balanced consumers (librdkafka) use the group coordinator (issue 
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] });
   });
-  const streams: KcatStream[] = [];
+  const streams: LineProcess[] = [];
   afterAll(async () => {
     for (const k of streams) await k.stop('SIGKILL');
     await admin?.disconnect();
@@ -85,8 +85,8 @@ describe('kcat balanced consumers (librdkafka) use the group coordinator (issue 
   );
 
   /** A long-running kcat member of `groupId` on `topic`; `-u` so lines arrive as consumed. */
-  function kcatMember(groupId: string, topic: string, extra: string[] = []): KcatStream {
-    const k = spawnKcat([
+  function kcatMember(groupId: string, topic: string, extra: string[] = []): LineProcess {
+    const k = startLineProcess('kcat', [
       '-b', broker.bootstrap, '-G', groupId, '-q', '-u',
       '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=300',
       ...extra, '-f', '%p %o %s\n', topic,

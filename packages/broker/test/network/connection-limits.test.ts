@@ -11,7 +11,7 @@ import {
 } from '@sluice/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
-import { sleep } from '../helpers/groups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RawClient } from '../helpers/raw-client.js';
 
 /** A plain socket with a promise of its close (the broker's, in these tests). */

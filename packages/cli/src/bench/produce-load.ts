@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutgoingRecord, Producer } from '@sluice/client';
 import { LatencyRecorder } from './latency-recorder.js';
 import { stampedValue } from './payload.js';
@@ -134,10 +135,6 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
     report();
   }
   return { ackedRecords: acked, payloadBytes: acked * payload.length, elapsedMs: lastAckAt - startedAt, latency, errors };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { diskStats, injectDiskFault } from '../../src/io/disk.js';
 import { GroupCommit } from '../../src/log/group-commit.js';
@@ -8,7 +9,6 @@ import { openLog } from '../helpers/open-log.js';
 
 const fx = useLogFixture();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('GroupCommit', () => {
   it('runs one flush at a time and resolves each request only after a flush that started after it', async () => {
