@@ -67,13 +67,21 @@ const OVER_LIMIT = 1;
 
 /**
  * What the disk limit is, from `results.limits.fio`: the fio settings of the point it came from
- * (bench/peers/fio.mjs sweep) or, in results from before the sweep, the one fixed setting.
+ * (bench/peers/fio.mjs sweep) or, in results from before the sweep, the one fixed setting; with
+ * `cadence` (`results.limits.brokerCadence`) the broker's own writes per fdatasync beside it.
  */
-export function fioLimitText(fio) {
+export function fioLimitText(fio, cadence = null) {
   if (!fio) return 'not measured';
   if (fio.skipped) return `skipped: ${fio.reason}`;
   if (!fio.limitLabel) return `${n(fio.mbPerSec, 1)} MB/s (${fio.args ?? 'fio, fdatasync per 1 MiB'}; one fixed setting, not the broker's cadence)`;
-  return `${n(fio.mbPerSec, 1)} MB/s, from fio ${fio.limitLabel}: the best of the sweep's points that write at least 1 MiB and fdatasync at least every 4 writes, as the broker's group commit does`;
+  return `${n(fio.mbPerSec, 1)} MB/s, from fio ${fio.limitLabel}: the best of the sweep's points that write at least 1 MiB and at most 2 MiB per fdatasync, as the broker's group commit does${brokerCadenceText(cadence)}`;
+}
+
+/** The broker's measured write cadence (bench/peers/broker-cadence.mjs) as a clause, or ''. */
+function brokerCadenceText(cadence) {
+  if (!cadence) return '';
+  if (cadence.skipped) return ` (the broker's own cadence was not counted: ${cadence.reason})`;
+  return ` (the broker under a flat-out ${recordLabel(cadence.recordSizeBytes)} produce at ${n(cadence.mbPerSec, 1)} MB/s: ${n(cadence.writesPerFdatasync, 2)} writes per fdatasync, ${n(cadence.bytesPerFdatasync / 1e6, 2)} MB of payload per fdatasync, perf stat)`;
 }
 
 /** The sweep's points as one line: "bs=… fdatasync=… ioengine=…: N MB/s" (matching ones marked). */
@@ -286,7 +294,7 @@ export async function writeReport(results, outFile) {
 
   const m = results.machine;
   const peersRows = [
-    [fio?.limitLabel ? `Disk limit: fio sequential write, ${fio.limitLabel}` : 'fio sequential write, fdatasync per 1 MiB', n(val(fio, 'writesPerSec')) + ' writes/s', n(val(fio, 'mbPerSec'), 1), '-', '-', fio?.reason ?? (fio?.sweep ? `${fioLimitText(fio)}. Sweep: ${fioSweepText(fio)}` : fio?.args ?? '')],
+    [fio?.limitLabel ? `Disk limit: fio sequential write, ${fio.limitLabel}` : 'fio sequential write, fdatasync per 1 MiB', n(val(fio, 'writesPerSec')) + ' writes/s', n(val(fio, 'mbPerSec'), 1), '-', '-', fio?.reason ?? (fio?.sweep ? `${fioLimitText(fio, results.limits?.brokerCadence)}. Sweep: ${fioSweepText(fio)}` : fio?.args ?? '')],
     ['Node loopback TCP (2 processes)', '-', n(val(loopback, 'mbPerSec'), 1), '-', '-', loopback?.reason ?? (loopback?.runs?.length > 1 ? `median of ${loopback.runs.length} measurements (one at the start, one before each 1 KiB run): ${loopback.runs.map((r) => n(r, 1)).join(', ')}; the scenario table's % loopback divides by this median, the 1 KiB target pairs each run with the measurement right before it` : '')],
     ['Redis Streams XADD, 100 B, pipeline 1000', n(val(redis, 'recordsPerSec')), n(val(redis, 'mbPerSec'), 1), n(val(redis, 'brokerCpuCores'), 2), mb(val(redis, 'brokerPeakRssBytes')), redis?.reason ?? `p50/p99 per pipeline ${n(val(redis, 'p50Ms'), 1)}/${n(val(redis, 'p99Ms'), 1)} ms, appendfsync everysec`],
     ['NATS JetStream publish, 100 B, 1000 pending acks', n(val(nats, 'recordsPerSec')), n(val(nats, 'mbPerSec'), 2), n(val(nats, 'brokerCpuCores'), 2), mb(val(nats, 'brokerPeakRssBytes')), nats?.reason ?? `publish p50/p99 ${n(val(nats, 'publishP50Ms'), 1)}/${n(val(nats, 'publishP99Ms'), 1)} ms; pull consumer ${n(val(nats, 'consumeRecordsPerSec'))} rec/s`],
@@ -338,7 +346,7 @@ ${table(['what', 'records/s', 'MB/s', 'server CPU', 'server peak RSS MiB', 'note
 
 ## Sluice scenarios (Sluice's own client)
 Columns: produce records/s and MB/s; ratio to Redis XADD, NATS JetStream publish and kcat (all 100 B);
-share of the disk limit (${fioLimitText(fio)}); produce latency p50/p99/p99.9 (chunk handed to the producer →
+share of the disk limit (${fio?.limitLabel ? `fio ${fio.limitLabel}, ` : ''}see "Limits and peers"); produce latency p50/p99/p99.9 (chunk handed to the producer →
 acknowledged); end-to-end p50/p99 (handed to the producer → read by a consumer in a worker thread of
 the benchmark process; only the fixed-rate latency scenarios read along — throughput scenarios run the
 producer alone, then read everything back, also in a worker thread of its own (finding 3), as Kafka's

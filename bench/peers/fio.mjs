@@ -4,37 +4,40 @@
 //
 // Why a sweep: one fixed setting (1 MiB writes, an fdatasync after each, one at a time) is not
 // what the broker does, and the broker beat it by far. A Sluice partition writes each produce
-// request's batch (the producer's batch.size, 1,000,000 bytes, or several coalesced) in one
-// writev and group-commits: one fdatasync in flight, covering every write that landed while the
-// previous one ran, and the next write goes on meanwhile. The points that match that cadence —
-// writes of at least 1 MiB, an fdatasync at most every 4 writes, serial or with one write
-// overlapping the sync (io_uring, iodepth 2) — give the limit: the best of them. Smaller writes
-// and rarer syncs are measured for context only.
+// request's batch (the producer's batch.size, 1,000,000 bytes, or two or so coalesced) in one
+// writev and group-commits: one fdatasync in flight, covering the write or two that landed while
+// the previous one ran, and the next write goes on meanwhile (bench/peers/broker-cadence.mjs
+// counts the broker's writes and fdatasyncs under load). The points that match that cadence —
+// writes of at least 1 MiB and at most 2 MiB per fdatasync, serial or with one write overlapping
+// the sync (io_uring, iodepth 2) — give the limit: the best of them. Smaller writes and rarer
+// syncs are measured for context only.
 import { runProcess, hasCommand, skipped, tempDir, round } from './util.mjs';
 
 /** Write sizes (bytes) and fdatasync intervals (writes) of the serial sweep. */
 export const SWEEP_BLOCK_BYTES = [64 * 1024, 256 * 1024, 1024 * 1024];
 export const SWEEP_SYNC_EVERY = [1, 4, 16];
-/** Smallest write and largest sync interval that match the broker's group commit (see above). */
+/** Smallest write and most bytes per fdatasync that match the broker's group commit (see above). */
 export const BROKER_MIN_BLOCK_BYTES = 1024 * 1024;
-export const BROKER_MAX_WRITES_PER_SYNC = 4;
+export const BROKER_MAX_BYTES_PER_SYNC = 2 * 1024 * 1024;
 
 /**
  * The sweep's points: every block size × sync interval with ioengine=sync (one write or sync at a
- * time), then 1 MiB writes with an fdatasync after each and one write in flight beside it
- * (io_uring, iodepth 2), as the broker overlaps its next write with the group commit's fdatasync.
- * Each point is { blockBytes, syncEvery, ioengine, iodepth }.
+ * time); then, at the broker's cadence, 2 MiB writes with an fdatasync after each, and 1 MiB and
+ * 2 MiB ones with one write in flight beside the fdatasync (io_uring, iodepth 2), as the broker
+ * overlaps its next write with the group commit's fdatasync. Each point is
+ * { blockBytes, syncEvery, ioengine, iodepth }.
  */
 export function sweepPoints() {
   const points = [];
   for (const blockBytes of SWEEP_BLOCK_BYTES) for (const syncEvery of SWEEP_SYNC_EVERY) points.push({ blockBytes, syncEvery, ioengine: 'sync', iodepth: 1 });
-  points.push({ blockBytes: 1024 * 1024, syncEvery: 1, ioengine: 'io_uring', iodepth: 2 });
+  points.push({ blockBytes: 2 * 1024 * 1024, syncEvery: 1, ioengine: 'sync', iodepth: 1 });
+  for (const blockBytes of [1024 * 1024, 2 * 1024 * 1024]) points.push({ blockBytes, syncEvery: 1, ioengine: 'io_uring', iodepth: 2 });
   return points;
 }
 
-/** Whether a sweep point writes and syncs at least as the broker does (the limit's candidates). */
+/** Whether a sweep point writes and syncs as the broker does (the limit's candidates). */
 export function matchesBrokerCadence(point) {
-  return point.blockBytes >= BROKER_MIN_BLOCK_BYTES && point.syncEvery <= BROKER_MAX_WRITES_PER_SYNC;
+  return point.blockBytes >= BROKER_MIN_BLOCK_BYTES && point.blockBytes * point.syncEvery <= BROKER_MAX_BYTES_PER_SYNC;
 }
 
 /** fio's short form of a point, e.g. "bs=1M fdatasync=4 ioengine=sync". */
@@ -59,7 +62,7 @@ export function pickLimit(points) {
  * `limitLabel` naming the limit's fio settings; `skipped` when fio is missing or no matching
  * point ran.
  */
-export async function fioSequentialWrite({ sizeMiB = 2048, runtimeSec = 7, points = sweepPoints() } = {}) {
+export async function fioSequentialWrite({ sizeMiB = 2048, runtimeSec = 6, points = sweepPoints() } = {}) {
   const name = 'fio sequential write with fdatasync, sweep of write size and sync cadence';
   if (!(await hasCommand('fio'))) return skipped(name, 'fio not installed (scripts/install-bench-tools.sh)');
   const { dir, remove } = await tempDir('fio');

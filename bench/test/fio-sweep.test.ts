@@ -22,6 +22,9 @@ const { matchesBrokerCadence, pickLimit, pointLabel, sweepPoints } = (await impo
   pointLabel: (p: SweepPoint) => string;
   sweepPoints: () => SweepPoint[];
 };
+const { parsePerfCounts } = (await import(pathToFileURL(`${process.cwd()}/bench/peers/broker-cadence.mjs`).href)) as {
+  parsePerfCounts: (text: string) => { fdatasyncs: number; writes: number } | null;
+};
 const { filesystemOf, loadRates, rateAt } = (await import(pathToFileURL(`${process.cwd()}/bench/latency-load.mjs`).href)) as {
   filesystemOf: (path: string, mountsText?: string | null) => Mount | null;
   loadRates: (peak: number, fractions?: number[]) => { fraction: number; recordsPerSec: number }[];
@@ -31,18 +34,30 @@ const { filesystemOf, loadRates, rateAt } = (await import(pathToFileURL(`${proce
 describe('fio sweep (bench/peers/fio.mjs)', () => {
   it('sweeps write size by sync interval, plus 1 MiB writes overlapping their fdatasync', () => {
     const labels = sweepPoints().map(pointLabel);
-    expect(labels).toHaveLength(10);
+    expect(labels).toHaveLength(12);
     expect(labels).toContain('bs=64k fdatasync=1 ioengine=sync');
     expect(labels).toContain('bs=1M fdatasync=16 ioengine=sync');
+    expect(labels).toContain('bs=2M fdatasync=1 ioengine=sync');
     expect(labels).toContain('bs=1M fdatasync=1 ioengine=io_uring iodepth=2');
+    expect(labels).toContain('bs=2M fdatasync=1 ioengine=io_uring iodepth=2');
   });
 
-  it('takes the limit only from points at the broker cadence (>= 1 MiB writes, an fdatasync at most every 4), however fast the others', () => {
+  it('takes the limit only from points at the broker cadence (>= 1 MiB writes, <= 2 MiB per fdatasync), however fast the others', () => {
     const point = (blockBytes: number, syncEvery: number, mbPerSec: number, skipped = false) => ({ blockBytes, syncEvery, ioengine: 'sync', iodepth: 1, mbPerSec, skipped });
-    const sweep = [point(65536, 16, 5000), point(1048576, 16, 4000), point(1048576, 1, 300), point(1048576, 4, 450), point(1048576, 4, 9000, true)];
-    expect(sweep.map(matchesBrokerCadence)).toEqual([false, false, true, true, true]);
-    expect(pickLimit(sweep)).toMatchObject({ blockBytes: 1048576, syncEvery: 4, mbPerSec: 450 });
+    const sweep = [point(65536, 16, 5000), point(1048576, 4, 4000), point(262144, 4, 3000), point(1048576, 1, 300), point(2097152, 1, 450), point(2097152, 1, 9000, true)];
+    expect(sweep.map(matchesBrokerCadence)).toEqual([false, false, false, true, true, true]);
+    expect(pickLimit(sweep)).toMatchObject({ blockBytes: 2097152, syncEvery: 1, mbPerSec: 450 });
     expect(pickLimit([point(65536, 1, 100)])).toBeNull();
+  });
+});
+
+describe('broker write cadence (bench/peers/broker-cadence.mjs)', () => {
+  it('adds pwritev and pwrite64 into writes and reads fdatasyncs from perf stat -x, output', () => {
+    const text = ['411,,syscalls:sys_enter_fdatasync,4004921870,100.00,,', '320,,syscalls:sys_enter_pwritev,4004921870,100.00,,', '117,,syscalls:sys_enter_pwrite64,4004921870,100.00,,'].join('\n');
+    expect(parsePerfCounts(text)).toEqual({ fdatasyncs: 411, writes: 437 });
+    // Without permission perf prints <not supported> / <not counted> instead of a number.
+    expect(parsePerfCounts(text.replace('411,', '<not counted>,'))).toBeNull();
+    expect(parsePerfCounts('')).toBeNull();
   });
 });
 

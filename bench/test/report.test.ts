@@ -29,8 +29,8 @@ function throughputRow(recordSizeBytes: number, produceRecordsPerSec: number, co
 /** A fio sweep result as bench/peers/fio.mjs returns it: the limit is the fastest broker-cadence point. */
 function fioSweep() {
   const point = (label: string, blockBytes: number, syncEvery: number, mbPerSec: number, matchesBroker: boolean) => ({ label, blockBytes, syncEvery, ioengine: 'sync', iodepth: 1, matchesBroker, mbPerSec, writesPerSec: mbPerSec, args: '' });
-  const sweep = [point('bs=64k fdatasync=1 ioengine=sync', 65536, 1, 150, false), point('bs=1M fdatasync=1 ioengine=sync', 1048576, 1, 300, true), point('bs=1M fdatasync=4 ioengine=sync', 1048576, 4, 400, true), point('bs=1M fdatasync=16 ioengine=sync', 1048576, 16, 900, false)];
-  return { name: 'fio', ...sweep[2]!, limitLabel: 'bs=1M fdatasync=4 ioengine=sync', sweep };
+  const sweep = [point('bs=64k fdatasync=1 ioengine=sync', 65536, 1, 150, false), point('bs=1M fdatasync=1 ioengine=sync', 1048576, 1, 300, true), point('bs=2M fdatasync=1 ioengine=sync', 2097152, 1, 400, true), point('bs=1M fdatasync=16 ioengine=sync', 1048576, 16, 900, false)];
+  return { name: 'fio', ...sweep[2]!, limitLabel: 'bs=2M fdatasync=1 ioengine=sync', sweep };
 }
 
 /** A results file of bench/run.mjs with no scenarios; `extra` adds sections. */
@@ -120,11 +120,13 @@ describe('benchmark report (bench/report.mjs)', () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
     // 100 B: 500,000 rec/s = 50 MB/s (12.5% of 400); 1 KiB: 420,000 rec/s = 430 MB/s (107.5%).
     const summary = [throughputRow(100, 500_000, 2_000_000), throughputRow(1024, 420_000, 300_000)];
-    await writeReport(resultsFile({ summary, limits: { fio: fioSweep() } }), join(dir, 'benchmarks.md'));
+    const brokerCadence = { name: 'cadence', recordSizeBytes: 1024, mbPerSec: 180.9, writesPerSec: 85.5, fdatasyncsPerSec: 78.5, writesPerFdatasync: 1.09, bytesPerFdatasync: 2_304_713 };
+    await writeReport(resultsFile({ summary, limits: { fio: fioSweep(), brokerCadence } }), join(dir, 'benchmarks.md'));
     const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
     expect(md).toContain('| Produce 1 KiB, share of the disk limit');
-    expect(md).toContain('107.5% (430.1 of 400 MB/s, fio bs=1M fdatasync=4 ioengine=sync) | met |');
-    expect(md).toContain('Disk limit: fio sequential write, bs=1M fdatasync=4 ioengine=sync');
+    expect(md).toContain('107.5% (430.1 of 400 MB/s, fio bs=2M fdatasync=1 ioengine=sync) | met |');
+    expect(md).toContain('| Disk limit: fio sequential write, bs=2M fdatasync=1 ioengine=sync | 400 writes/s | 400 |');
+    expect(md).toContain('(the broker under a flat-out 1 KiB produce at 180.9 MB/s: 1.09 writes per fdatasync, 2.3 MB of payload per fdatasync, perf stat)');
     expect(md).toContain('bs=1M fdatasync=16 ioengine=sync: 900 MB/s');
     expect(md).toContain('bs=1M fdatasync=1 ioengine=sync (broker cadence): 300 MB/s');
     // Only the 1 KiB row exceeds the limit: it alone is marked and explained.
