@@ -102,10 +102,10 @@ export function overLimitNote(summary, fio) {
   if (over.length === 0) return '';
   const matching = (fio.sweep ?? []).filter((p) => p.matchesBroker && !p.skipped);
   const spread = matching.length > 1 ? `; the points at the broker's cadence ranged from ${n(Math.min(...matching.map((p) => p.mbPerSec)), 1)} to ${n(Math.max(...matching.map((p) => p.mbPerSec)), 1)} MB/s in this run` : '';
-  return `Above 100% of the disk limit: ${over.map((s) => `\`${s.name}\` ${n((s.produceMbPerSec / limit) * 100, 1)}%`).join(', ')}. ${fio.limitLabel ? 'The limit is the best fio point at the broker\'s write size and sync cadence, so these rows beat the disk as fio measured it: fio runs seconds, minutes before, on a disk shared with other work (its bandwidth moves between measurements' + spread + '), and the broker coalesces writes that arrive while an fdatasync runs into larger ones than any point of the sweep.' : 'This results file predates the fio sweep: its limit synced every 1 MiB, one write at a time, more often than the broker\'s group commit.'}`;
+  return `Above 100% of the disk limit: ${over.map((s) => `\`${s.name}\` ${n((s.produceMbPerSec / limit) * 100, 1)}%`).join(', ')}. ${fio.limitLabel ? 'The limit is the best fio point at the broker\'s write size and sync cadence, so these rows beat the disk as fio measured it: fio ran minutes earlier on a disk shared with other work, whose bandwidth moves between measurements' + spread + ', and under a heavier load the broker coalesces more of the writes that arrive during an fdatasync than the sweep\'s points at its cadence write per sync.' : 'This results file predates the fio sweep: its limit synced every 1 MiB, one write at a time, more often than the broker\'s group commit.'}`;
 }
 
-/** Median of two summaries' figure as on / off ("-" when either is missing). */
+/** One summary's figure as a share of another's, in percent ("-" when either is missing). */
 const shareText = (on, off, key) => (on?.[key] && off?.[key] ? `${n((on[key] / off[key]) * 100, 1)}%` : '-');
 
 /**
