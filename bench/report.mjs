@@ -134,6 +134,108 @@ ${table(['lease TTL', 'detection', 'kills', 'failover p50', 'p99', 'max', 'elect
 Three brokers, etcd and the client share this machine's ${cores ?? '?'} cores, so RF 3 pays three times the disk and CPU on one machine.`;
 }
 
+/** The share above which a row of "% of the disk limit" gets an explanation. */
+const OVER_LIMIT = 1;
+
+/**
+ * What the disk limit is, from `results.limits.fio`: the fio settings of the point it came from
+ * (bench/peers/fio.mjs sweep) or, in results from before the sweep, the one fixed setting; with
+ * `cadence` (`results.limits.brokerCadence`) the broker's own writes per fdatasync beside it.
+ */
+export function fioLimitText(fio, cadence = null) {
+  if (!fio) return 'not measured';
+  if (fio.skipped) return `skipped: ${fio.reason}`;
+  if (!fio.limitLabel) return `${n(fio.mbPerSec, 1)} MB/s (${fio.args ?? 'fio, fdatasync per 1 MiB'}; one fixed setting, not the broker's cadence)`;
+  return `${n(fio.mbPerSec, 1)} MB/s, from fio ${fio.limitLabel}: the best of the sweep's points that write at least 1 MiB and at most 2 MiB per fdatasync, as the broker's group commit does${brokerCadenceText(cadence)}`;
+}
+
+/** The broker's measured write cadence (bench/peers/broker-cadence.mjs) as a clause, or ''. */
+function brokerCadenceText(cadence) {
+  if (!cadence) return '';
+  if (cadence.skipped) return ` (the broker's own cadence was not counted: ${cadence.reason})`;
+  return ` (the broker under a flat-out ${recordLabel(cadence.recordSizeBytes)} produce at ${n(cadence.mbPerSec, 1)} MB/s: ${n(cadence.writesPerFdatasync, 2)} writes per fdatasync, ${n(cadence.bytesPerFdatasync / 1e6, 2)} MB of payload per fdatasync, perf stat)`;
+}
+
+/** The sweep's points as one line: "bs=… fdatasync=… ioengine=…: N MB/s" (matching ones marked). */
+function fioSweepText(fio) {
+  const sweep = fio?.sweep ?? [];
+  return sweep.map((p) => `${p.label}${p.matchesBroker ? ' (broker cadence)' : ''}: ${p.skipped ? 'failed' : `${n(p.mbPerSec, 1)} MB/s`}`).join('; ');
+}
+
+/**
+ * The explanation under the scenario table for rows whose produce MB/s exceeds the disk limit
+ * (`fio.mbPerSec`), or '' when none does: with the limit taken at the broker's cadence, such a
+ * row means the broker really beat the disk as fio measured it.
+ */
+export function overLimitNote(summary, fio) {
+  const limit = fio && !fio.skipped ? fio.mbPerSec : null;
+  if (!limit) return '';
+  const over = summary.filter((s) => s.produceMbPerSec && s.produceMbPerSec / limit > OVER_LIMIT);
+  if (over.length === 0) return '';
+  const matching = (fio.sweep ?? []).filter((p) => p.matchesBroker && !p.skipped);
+  const spread = matching.length > 1 ? `; the points at the broker's cadence ranged from ${n(Math.min(...matching.map((p) => p.mbPerSec)), 1)} to ${n(Math.max(...matching.map((p) => p.mbPerSec)), 1)} MB/s in this run` : '';
+  return `Above 100% of the disk limit: ${over.map((s) => `\`${s.name}\` ${n((s.produceMbPerSec / limit) * 100, 1)}%`).join(', ')}. ${fio.limitLabel ? 'The limit is the best fio point at the broker\'s write size and sync cadence, so these rows beat the disk as fio measured it: fio ran minutes earlier on a disk shared with other work, whose bandwidth moves between measurements' + spread + ', and under a heavier load the broker coalesces more of the writes that arrive during an fdatasync than the sweep\'s points at its cadence write per sync.' : 'This results file predates the fio sweep: its limit synced every 1 MiB, one write at a time, more often than the broker\'s group commit.'}`;
+}
+
+/** One summary's figure as a share of another's, in percent ("-" when either is missing). */
+const shareText = (on, off, key) => (on?.[key] && off?.[key] ? `${n((on[key] / off[key]) * 100, 1)}%` : '-');
+
+/**
+ * The "Java client defaults" table: catch-up consume with check.crcs on beside off (100 B, 1 KiB)
+ * and produce with a 16 KiB batch.size beside the default 1,000,000 bytes, from the summary rows
+ * (bench/run.mjs). '' when the results hold none of them.
+ */
+export function javaDefaultsSection(summary, isBase) {
+  const base = (size) => summary.find((s) => isBase(s) && s.params.partitions === 1 && s.params.recordSizeBytes === size) ?? null;
+  const rows = [];
+  for (const size of [100, 1024]) {
+    const on = summary.find((s) => s.params.checkCrcs === true && s.params.partitions === 1 && s.params.recordSizeBytes === size && s.params.targetRecordsPerSec === undefined);
+    if (!on) continue;
+    const off = base(size);
+    rows.push([`Consume ${recordLabel(size)} catch-up, check.crcs off (Sluice default)`, String(off?.runs ?? '-'), n(off?.consumeRecordsPerSec), n(off?.consumeMbPerSec, 1), '-', '']);
+    rows.push([`Consume ${recordLabel(size)} catch-up, check.crcs on (Java consumer default)`, String(on.runs), n(on.consumeRecordsPerSec), n(on.consumeMbPerSec, 1), '-', `${shareText(on, off, 'consumeRecordsPerSec')} of off`]);
+  }
+  const small = summary.find((s) => s.params.batchSizeBytes === 16384 && s.params.partitions === 1 && s.params.targetRecordsPerSec === undefined);
+  if (small) {
+    const off = base(small.params.recordSizeBytes);
+    rows.push([`Produce ${recordLabel(small.params.recordSizeBytes)}, batch.size 1,000,000 (Sluice default, librdkafka-like)`, String(off?.runs ?? '-'), n(off?.produceRecordsPerSec), n(off?.produceMbPerSec, 1), off ? `${n(off.produceP50Ms, 2)} / ${n(off.produceP99Ms, 2)}` : '-', '']);
+    rows.push([`Produce ${recordLabel(small.params.recordSizeBytes)}, batch.size 16,384 (Java producer default)`, String(small.runs), n(small.produceRecordsPerSec), n(small.produceMbPerSec, 1), `${n(small.produceP50Ms, 2)} / ${n(small.produceP99Ms, 2)}`, `${shareText(small, off, 'produceRecordsPerSec')} of 1,000,000`]);
+  }
+  if (rows.length === 0) return '';
+  return `### Java client defaults beside Sluice's
+1 partition, acks=-1, one run each of the Java-default rows (the Sluice-default rows are the medians above).
+
+${table(['row', 'runs', 'records/s', 'MB/s', 'produce p50 / p99 ms', 'share'], rows)}
+`;
+}
+
+/**
+ * The "Latency against load" section from the fixed-rate summary rows (with `loadFraction`) and
+ * `results.latencyLoad`: produce and end-to-end p50/p99 per load and linger.ms, and the goal
+ * (produce p99 <= 5 ms at a quarter of peak with linger.ms 0, on a disk) judged on the worst run
+ * of `scenarios`. Results without fixed-rate rows say so.
+ */
+export function latencyLoadSection(summary, scenarios, latencyLoad) {
+  const rows = summary.filter((s) => s.loadFraction !== undefined).sort((a, b) => a.loadFraction - b.loadFraction || (a.params.lingerMs ?? 5) - (b.params.lingerMs ?? 5));
+  if (rows.length === 0) return 'Not measured in this run.';
+  const goal = latencyLoad?.goal ?? { p99Ms: 5, fraction: 0.25, lingerMs: 0 };
+  const fs = latencyLoad?.dataFilesystem ?? null;
+  const onMemory = fs !== null && (fs.fsType === 'tmpfs' || fs.fsType === 'ramfs');
+  const goalRuns = scenarios.filter((r) => r.loadFraction === goal.fraction && (r.params.lingerMs ?? 5) === goal.lingerMs);
+  const worst = goalRuns.reduce((w, r) => (w === null || r.produceLatency.p99Ms > w.produceLatency.p99Ms ? r : w), null);
+  let status;
+  if (worst === null) status = `not measured (no run at ${goal.fraction * 100}% of peak with linger.ms ${goal.lingerMs})`;
+  else if (onMemory) status = `not judged: the brokers wrote to ${fs.fsType} (${fs.mountPoint}), not a disk; worst run ${n(worst.produceLatency.p99Ms, 2)} ms`;
+  else status = `**${worst.produceLatency.p99Ms <= goal.p99Ms ? 'met' : 'missed'}**: worst of ${goalRuns.length} run${goalRuns.length === 1 ? '' : 's'} ${n(worst.produceLatency.p99Ms, 2)} ms at ${n(worst.params.targetRecordsPerSec)} rec/s${fs ? ` (data on ${fs.fsType}, ${fs.device})` : ''}`;
+  const tableRows = rows.map((s) => [`${n(s.loadFraction * 100)}%`, n(s.params.targetRecordsPerSec), String(s.params.lingerMs ?? 5), String(s.runs), `${n(s.produceP50Ms, 2)} / ${n(s.produceP99Ms, 2)}`, `${n(s.endToEndP50Ms, 2)} / ${n(s.endToEndP99Ms, 2)}`, s.errors.length ? String(s.errors.length) : '0']);
+  const peak = latencyLoad ? `${n(latencyLoad.peakRecordsPerSec)} rec/s${latencyLoad.peakMeasured ? ' (the 100 B, 1 partition produce median of this run)' : ' (assumed: the throughput section did not run)'}` : 'the 100 B, 1 partition produce median';
+  return `100 B records to 1 partition, acks=-1, a consumer reading along; rates are shares of the peak, ${peak}.
+Goal: produce p99 <= ${goal.p99Ms} ms at ${goal.fraction * 100}% of peak with linger.ms ${goal.lingerMs}, on a disk (not tmpfs), from the worst run: ${status}.
+
+${table(['load', 'rate (records/s)', 'linger.ms', 'runs', 'produce p50 / p99 ms', 'end-to-end p50 / p99 ms', 'errors'], tableRows)}
+`;
+}
+
 /** Renders the markdown and writes it to `outFile`, with charts beside it in benchmarks/. */
 export async function writeReport(results, outFile) {
   const docsDir = dirname(outFile);
@@ -152,11 +254,12 @@ export async function writeReport(results, outFile) {
     : 'this run recorded latencies from the first record on, with no warm-up left out';
   const find = (pred) => S.find(pred) ?? null;
   /** Per-run values of figure `f` for summary row `s`, in run order (results.scenarios keeps every run). */
-  const runsOf = (s, f) => (s ? (results.scenarios ?? []).filter((r) => r.name === s.name).map(f) : []);
+  const runsOf = (s, f) => (s ? (results.scenarios ?? []).filter((r) => r.name === s.name).map(f).filter((v) => v !== undefined && v !== null && !Number.isNaN(v)) : []);
   /** The runs' values, or the summary's median alone when the file kept no runs of that scenario. */
   const orMedian = (values, summaryValue) => (values.length > 0 ? values : summaryValue === null || summaryValue === undefined ? [] : [summaryValue]);
-  // Rows that set idempotence explicitly are the on/off pairs (run.mjs), not the base scenarios.
-  const isBase = (s) => s.params.producers === 1 && s.params.compression === 'none' && s.params.acks === -1 && s.params.targetRecordsPerSec === undefined && s.params.idempotent === undefined;
+  // Rows that set idempotence explicitly are the on/off pairs (run.mjs), and rows with check.crcs or
+  // a batch size the Java-default rows: none of them is a base scenario.
+  const isBase = (s) => s.params.producers === 1 && s.params.compression === 'none' && s.params.acks === -1 && s.params.targetRecordsPerSec === undefined && s.params.idempotent === undefined && s.params.checkCrcs !== true && s.params.batchSizeBytes === undefined;
   const headline = find((s) => isBase(s) && s.params.recordSizeBytes === 100 && s.params.partitions === 1);
   const kib = find((s) => isBase(s) && s.params.recordSizeBytes === 1024 && s.params.partitions === 1);
   const p8 = find((s) => isBase(s) && s.params.recordSizeBytes === 100 && s.params.partitions === 8);
@@ -204,26 +307,37 @@ export async function writeReport(results, outFile) {
   const linger0Text = (key) => (halfLinger0?.[key] != null ? `; with linger.ms 0: ${n(halfLinger0[key], 2)} ms` : '');
 
   // Figures measured in several runs show min / median / max; a target is met when its worst run meets it.
-  const produceRuns = orMedian(runsOf(headline, (r) => r.produce.recordsPerSec), headline?.produceRecordsPerSec);
-  const kibFioShares = val(fio, 'mbPerSec') && kib ? orMedian(runsOf(kib, (r) => (r.produce.mbPerSec / fio.mbPerSec) * 100), (kib.produceMbPerSec / fio.mbPerSec) * 100) : [];
+  const produceRuns = orMedian(runsOf(headline, (r) => r.produce?.recordsPerSec), headline?.produceRecordsPerSec);
+  const kibFioShares = val(fio, 'mbPerSec') && kib ? orMedian(runsOf(kib, (r) => (r.produce?.mbPerSec / fio.mbPerSec) * 100), (kib.produceMbPerSec / fio.mbPerSec) * 100) : [];
   const consumeRuns = orMedian(runsOf(headline, (r) => r.consume?.recordsPerSec), headline?.consumeRecordsPerSec);
-  const halfP99Runs = orMedian(runsOf(half, (r) => r.produceLatency.p99Ms), half?.produceP99Ms);
+  const halfP99Runs = orMedian(runsOf(half, (r) => r.produceLatency?.p99Ms), half?.produceP99Ms);
   const halfE2eRuns = orMedian(runsOf(half, (r) => r.endToEndLatency?.p99Ms), half?.endToEndP99Ms);
   // Each 512-partition run against the 8-partition median: the worst 512 run decides.
-  const p512Shares = p8 && p512 ? orMedian(runsOf(p512, (r) => (r.produce.recordsPerSec / p8.produceRecordsPerSec) * 100), (p512.produceRecordsPerSec / p8.produceRecordsPerSec) * 100) : [];
+  const p512Shares = p8 && p512 ? orMedian(runsOf(p512, (r) => (r.produce?.recordsPerSec / p8.produceRecordsPerSec) * 100), (p512.produceRecordsPerSec / p8.produceRecordsPerSec) * 100) : [];
   const kcatRuns = val(kcat, 'runs') ?? (val(kcat, 'recordsPerSec') === null ? [] : [kcat.recordsPerSec]);
   const emptyRuns = emptyStart ? emptyStart.runs?.map((r) => r.readyMs) ?? [emptyStart.readyMs] : [];
   const withData = startup.withData && !startup.withData.skipped ? startup.withData : null;
   const withDataRuns = withData ? withData.runs?.map((r) => r.readyMs) ?? [withData.readyMs] : [];
+  // The latency-against-load goal, judged on the worst linger.ms 0 run at a quarter of peak (run.mjs).
+  const quarterRuns = (results.scenarios ?? []).filter((r) => r.loadFraction === 0.25 && r.params.lingerMs === 0);
+  const quarterWorst = quarterRuns.length ? Math.max(...quarterRuns.map((r) => r.produceLatency.p99Ms)) : null;
+  const dataFs = results.latencyLoad?.dataFilesystem ?? null;
+  const quarterOnMemory = dataFs !== null && (dataFs.fsType === 'tmpfs' || dataFs.fsType === 'ramfs');
+  const quarterGoal = {
+    measured: quarterWorst === null ? '-' : `${n(quarterWorst, 2)} ms at ${n(quarterRuns[0].params.targetRecordsPerSec)} rec/s (${quarterRuns.length} run${quarterRuns.length === 1 ? '' : 's'})${quarterOnMemory ? `, on ${dataFs.fsType}` : ''}`,
+    status: quarterWorst === null || quarterOnMemory ? 'not measured' : ok(quarterWorst <= 5),
+  };
+
   const targets = [
     ['Produce 100 B, 1 partition, acks=-1, Sluice client', '>= 1,000,000 rec/s', runsText(produceRuns), targetStatus(produceRuns, (v) => v >= 1e6)],
     ['  vs Redis Streams XADD', '>= 4x', ratio(headline?.produceRecordsPerSec, val(redis, 'recordsPerSec')), ok(val(redis, 'recordsPerSec') && headline ? headline.produceRecordsPerSec >= 4 * redis.recordsPerSec : null)],
     ['  vs NATS JetStream publish', '>= 8x', ratio(headline?.produceRecordsPerSec, val(nats, 'recordsPerSec')), ok(val(nats, 'recordsPerSec') && headline ? headline.produceRecordsPerSec >= 8 * nats.recordsPerSec : null)],
     ['Produce 100 B, kcat -P -l', '>= 1,000,000 rec/s', runsText(kcatRuns), targetStatus(kcatRuns, (v) => v >= 1e6)],
-    ['Produce 1 KiB, share of fio fdatasync bandwidth', '>= 80%', kibFioShares.length ? `${runsText(kibFioShares, 1, '%')} (median ${n(kib.produceMbPerSec, 1)} of ${n(fio.mbPerSec, 1)} MB/s)` : '-', targetStatus(kibFioShares, (v) => v >= 80)],
+    ['Produce 1 KiB, share of the disk limit (fio at the broker\'s write size and sync cadence)', '>= 80%', kibFioShares.length ? `${runsText(kibFioShares, 1, '%')} (median ${n(kib.produceMbPerSec, 1)} of ${n(fio.mbPerSec, 1)} MB/s${fio.limitLabel ? `, fio ${fio.limitLabel}` : ''})` : '-', targetStatus(kibFioShares, (v) => v >= 80)],
     ['Consume 100 B catch-up, Sluice client', '>= 2,000,000 rec/s', runsText(consumeRuns), targetStatus(consumeRuns, (v) => v >= 2e6)],
     ['Consume 1 KiB, share of Node loopback bandwidth', '>= 50%', kibShare === null ? '-' : kibShareText, targetStatus(pairedShares ?? [kibShare], (v) => v >= 0.5)],
     ['Produce p99 at half of peak rate', '<= 5 ms', half ? `${runsText(halfP99Runs, 2, ' ms')} at ${n(half.params.targetRecordsPerSec)} rec/s${linger0Text('produceP99Ms')}${floorP99Text}` : '-', targetStatus(halfP99Runs, (v) => v <= 5)],
+    ['Produce p99 at a quarter of peak, linger.ms 0, on disk (worst run)', '<= 5 ms', quarterGoal.measured, quarterGoal.status],
     ['End-to-end p99 at half of peak rate', '<= 10 ms', half ? `${runsText(halfE2eRuns, 2, ' ms')}${linger0Text('endToEndP99Ms')}` : '-', targetStatus(halfE2eRuns, (v) => v <= 10)],
     ['Produce 100 B, idempotence on as a share of off, 1 and 512 partitions', '>= 95%', sharesText || '-', ok([1, 512].every((p) => shareOf(p)) ? [1, 512].every((p) => shareOf(p).share >= 0.95) : null)],
     ['512 partitions vs 8 (produce rec/s; each 512 run against the 8 median)', '>= 70%', p512Shares.length ? runsText(p512Shares, 1, '%') : '-', targetStatus(p512Shares, (v) => v >= 70)],
@@ -267,7 +381,7 @@ export async function writeReport(results, outFile) {
 
   const m = results.machine;
   const peersRows = [
-    ['fio sequential write, fdatasync per 1 MiB', n(val(fio, 'writesPerSec')) + ' writes/s', n(val(fio, 'mbPerSec'), 1), '-', '-', fio?.reason ?? fio?.args ?? ''],
+    [fio?.limitLabel ? `Disk limit: fio sequential write, ${fio.limitLabel}` : 'fio sequential write, fdatasync per 1 MiB', n(val(fio, 'writesPerSec')) + ' writes/s', n(val(fio, 'mbPerSec'), 1), '-', '-', fio?.reason ?? (fio?.sweep ? `${fioLimitText(fio, results.limits?.brokerCadence)}. Sweep: ${fioSweepText(fio)}` : fio?.args ?? '')],
     ['Node loopback TCP (2 processes)', '-', n(val(loopback, 'mbPerSec'), 1), '-', '-', loopback?.reason ?? (loopback?.runs?.length > 1 ? `median of ${loopback.runs.length} measurements (one at the start, one before each 1 KiB run): ${loopback.runs.map((r) => n(r, 1)).join(', ')}; the scenario table's % loopback divides by this median, the 1 KiB target pairs each run with the measurement right before it` : '')],
     ['Redis Streams XADD, 100 B, pipeline 1000', n(val(redis, 'recordsPerSec')), n(val(redis, 'mbPerSec'), 1), n(val(redis, 'brokerCpuCores'), 2), mb(val(redis, 'brokerPeakRssBytes')), redis?.reason ?? `p50/p99 per pipeline ${n(val(redis, 'p50Ms'), 1)}/${n(val(redis, 'p99Ms'), 1)} ms, appendfsync everysec`],
     ['NATS JetStream publish, 100 B, 1000 pending acks', n(val(nats, 'recordsPerSec')), n(val(nats, 'mbPerSec'), 2), n(val(nats, 'brokerCpuCores'), 2), mb(val(nats, 'brokerPeakRssBytes')), nats?.reason ?? `publish p50/p99 ${n(val(nats, 'publishP50Ms'), 1)}/${n(val(nats, 'publishP99Ms'), 1)} ms; pull consumer ${n(val(nats, 'consumeRecordsPerSec'))} rec/s`],
@@ -279,9 +393,9 @@ export async function writeReport(results, outFile) {
   // Result files from before the fault counts (2026-12-04 10:50) lack the column's figures.
   const withFaults = S.some((s) => typeof s.clientFaultsPerMbConsume === 'number');
   const scenRows = S.map((s) => [
-    s.name, String(s.runs), runsText(orMedian(runsOf(s, (r) => r.produce.recordsPerSec), s.produceRecordsPerSec)), n(s.produceMbPerSec, 1),
+    s.name, String(s.runs), runsText(orMedian(runsOf(s, (r) => r.produce?.recordsPerSec), s.produceRecordsPerSec)), n(s.produceMbPerSec, 1),
     ratio(s.produceRecordsPerSec, val(redis, 'recordsPerSec')), ratio(s.produceRecordsPerSec, val(nats, 'recordsPerSec')), ratio(s.produceRecordsPerSec, val(kcat, 'recordsPerSec')),
-    val(fio, 'mbPerSec') ? `${n((s.produceMbPerSec / fio.mbPerSec) * 100, 1)}%` : '-',
+    val(fio, 'mbPerSec') ? `${n((s.produceMbPerSec / fio.mbPerSec) * 100, 1)}%${s.produceMbPerSec / fio.mbPerSec > OVER_LIMIT ? ' (see below)' : ''}` : '-',
     `${n(s.produceP50Ms, 2)} / ${n(s.produceP99Ms, 2)} / ${n(s.produceP999Ms, 2)}`, `${n(s.endToEndP50Ms, 2)} / ${n(s.endToEndP99Ms, 2)}`,
     runsText(orMedian(runsOf(s, (r) => r.consume?.recordsPerSec), s.consumeRecordsPerSec)), n(s.consumeMbPerSec, 1), val(loopback, 'mbPerSec') && s.consumeMbPerSec ? `${n((s.consumeMbPerSec / loopback.mbPerSec) * 100, 1)}%` : '-',
     `${n(s.brokerCpuCoresProduce, 2)} / ${n(s.brokerCpuCoresConsume, 2)}`, mb(s.brokerPeakRssBytes),
@@ -306,7 +420,7 @@ export async function writeReport(results, outFile) {
     ...(env?.memoryBacked ? [`- **Warning: the brokers' data was on ${env.fileSystem} (memory); fdatasync cost nothing, so no disk figure below is a disk figure.**`] : []),
     `- Targets: ${metCount} of ${measuredCount} measured met by every run${partly.length ? `; met by the median only: ${partly.join('; ')}` : ''}${missed.length ? `; missed: ${missed.join('; ')}` : ''}.`,
     `- Produce 100 B, 1 partition, acks=-1 (records/s, min / median / max): ${runsText(produceRuns)}; catch-up consume ${runsText(consumeRuns)}.`,
-    `- Produce 1 KiB: ${runsText(orMedian(runsOf(kib, (r) => r.produce.mbPerSec), kib?.produceMbPerSec), 1)} MB/s against fio's ${n(val(fio, 'mbPerSec'), 1)} MB/s with an fdatasync per 1 MiB.`,
+    `- Produce 1 KiB: ${runsText(orMedian(runsOf(kib, (r) => r.produce?.mbPerSec), kib?.produceMbPerSec), 1)} MB/s against a disk limit of ${n(val(fio, 'mbPerSec'), 1)} MB/s${fio?.limitLabel ? ` (fio ${fio.limitLabel}, the broker's write size and sync cadence)` : ''}.`,
     half ? `- At half of peak (${n(half.params.targetRecordsPerSec)} rec/s): produce p99 ${runsText(halfP99Runs, 2, ' ms')}, end-to-end p99 ${runsText(halfE2eRuns, 2, ' ms')}.` : null,
     `- ${m.cpuModel} x ${m.cpuCores}, Node ${m.node}, kernel ${m.kernel}${env ? `; data on ${env.fileSystem ?? 'an unknown file system'}, load average ${env.start.loadAverage[0].toFixed(2)} at the start and ${env.end ? env.end.loadAverage[0].toFixed(2) : '-'} at the end` : ''}.`,
   ].filter(Boolean);
@@ -338,7 +452,7 @@ ${table(['what', 'records/s', 'MB/s', 'server CPU', 'server peak RSS MiB', 'note
 
 ## Sluice scenarios (Sluice's own client)
 Columns: produce records/s (min / median / max over the runs; the other columns are medians) and MB/s; ratio to Redis XADD, NATS JetStream publish and kcat (all 100 B);
-share of fio fdatasync bandwidth; produce latency p50/p99/p99.9 (chunk handed to the producer →
+share of the disk limit (${fio?.limitLabel ? `fio ${fio.limitLabel}, ` : ''}see "Limits and peers"); produce latency p50/p99/p99.9 (chunk handed to the producer →
 acknowledged); end-to-end p50/p99 (handed to the producer → read by a consumer in a worker thread of
 the benchmark process; only the fixed-rate latency scenarios read along — throughput scenarios run the
 producer alone, then read everything back, also in a worker thread of its own, as Kafka's
@@ -346,13 +460,17 @@ producer-perf-test and consumer-perf-test do as two programs;
 ${warmupNote}).
 Records are unkeyed and placed by the producer's sticky partitioner (KIP-480), as producer-perf-test's;
 the producer's linger.ms is its default of 5 ms (Kafka's since 4.0) but in the scenarios named
-\`linger=0\` (fixed-rate runs at a quarter and half of peak, the setting for lowest latency: with
+\`linger=0\` (fixed-rate runs at 10%, a quarter and half of peak, the setting for lowest latency: with
 5 ms a record waits for its batch up to 5 ms wherever batches do not fill sooner; the targets are
 read from the default runs);
 catch-up consume records/s (min / median / max), MB/s and share of Node loopback bandwidth; broker CPU produce/consume;
 broker peak RSS (MiB)${withFaults ? '; minor page faults of the benchmark process per MB read in the catch-up (each pass over freshly allocated memory costs about 256 per MB)' : ''}.
 
-${table(['scenario', 'runs', 'produce rec/s', 'MB/s', 'x Redis', 'x NATS', 'x kcat', '% fio', 'produce p50/p99/p99.9', 'e2e p50/p99', 'consume rec/s', 'consume MB/s', '% loopback', 'broker CPU', 'peak RSS', ...(withFaults ? ['client faults/MB'] : [])], scenRows)}
+${table(['scenario', 'runs', 'produce rec/s', 'MB/s', 'x Redis', 'x NATS', 'x kcat', '% disk limit', 'produce p50/p99/p99.9', 'e2e p50/p99', 'consume rec/s', 'consume MB/s', '% loopback', 'broker CPU', 'peak RSS', ...(withFaults ? ['client faults/MB'] : [])], scenRows)}
+
+${overLimitNote(S, fio)}
+
+${javaDefaultsSection(S, isBase)}
 
 ### Compression
 Payload is what the producer was handed (record values); stored is the topic's log segment bytes after
@@ -365,6 +483,8 @@ ${compRows.length > 0 && (results.scenarios ?? []).every((r) => r.storedBytes ==
 
 ![throughput vs partitions](benchmarks/throughput-vs-partitions.svg)
 
+### Latency against load
+${latencyLoadSection(S, results.scenarios ?? [], results.latencyLoad)}
 ![latency vs load](benchmarks/latency-vs-load.svg)
 
 ## Cluster mode (replication)

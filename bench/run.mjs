@@ -1,8 +1,9 @@
 // `npm run bench`: the whole benchmark suite in one run, so every ratio compares figures taken
 // on the same machine minutes apart. Order: machine limits (fio, Node loopback), peers (Redis
 // Streams, NATS JetStream), Sluice scenarios with its own client (medians of 3 runs where the
-// targets ask; idempotence off and on in pairs at 1 and 512 partitions), the disk's latency floor
-// and latency against load, a three-broker cluster (replication cost, latency with replication,
+// targets ask; idempotence off and on in pairs at 1 and 512 partitions; the Java clients'
+// check.crcs and 16 KiB batch.size beside Sluice's defaults), the disk's latency floor and
+// latency against load (10%, 25% and 50% of peak, linger.ms 0 and 5; rates in results.latencyLoad), a three-broker cluster (replication cost, latency with replication,
 // failover; bench/cluster/replication.mjs), kcat and kafkajs as producers, idle connections and
 // 10,000 producer ids, start-up, micro-benchmarks, and optionally a broker CPU profile.
 // Writes bench/results/bench-<time>.json and regenerates docs/benchmarks.md (bench/report.mjs).
@@ -41,9 +42,11 @@ if (want('peers') || want('limits')) {
 
 const lib = await import(join(root, 'packages/cli/dist/bench/index.js'));
 const { fioSequentialWrite } = await import('./peers/fio.mjs');
+const { brokerWriteCadence } = await import('./peers/broker-cadence.mjs');
 const { nodeLoopbackBandwidth } = await import('./peers/loopback.mjs');
 const { runProcess } = await import('./peers/util.mjs');
 const { diskLatencyFloor } = await import('./peers/disk-latency.mjs');
+const { LOAD_FRACTIONS, LOAD_LINGERS_MS, GOAL_FRACTION, GOAL_P99_MS, loadRates, rateAt, filesystemOf } = await import('./latency-load.mjs');
 const { recordBodySizeInBytes, sizeOfVarint } = await import(join(root, 'packages/protocol/dist/index.js'));
 const { redisStreamsXadd } = await import('./peers/redis.mjs');
 const { natsJetStream } = await import('./peers/nats.mjs');
@@ -57,7 +60,7 @@ const durationMs = quick ? 1000 : 5000;
 const targetRuns = quick ? 1 : 3;
 const progress = process.stderr.isTTY ? 'bar' : 'none';
 const startedAt = new Date().toISOString();
-const results = { format: 'sluice-bench/1', startedAt, mode: quick ? 'quick' : 'full', machine: lib.machineInfo(), environment: lib.benchEnvironment(), scenarios: [], summary: [], limits: {}, peers: {}, cluster: null, clients: {}, scale: {}, startup: {}, micro: [], profile: null };
+const results = { format: 'sluice-bench/1', startedAt, mode: quick ? 'quick' : 'full', machine: lib.machineInfo(), environment: lib.benchEnvironment(), scenarios: [], summary: [], limits: {}, peers: {}, latencyLoad: null, cluster: null, clients: {}, scale: {}, startup: {}, micro: [], profile: null };
 // A data directory in memory makes every fdatasync free: say so before the figures are read as disk figures.
 if (results.environment.memoryBacked) log(`WARNING: ${results.environment.dataDir} is on ${results.environment.fileSystem}; disk figures of this run are memory figures (set TMPDIR to a directory on disk)`);
 log(`data under ${results.environment.dataDir} (${results.environment.fileSystem ?? 'file system unknown'}), load average ${results.environment.start.loadAverage.join(' ')}`);
@@ -93,7 +96,11 @@ const runScenario = async (params, runs) => {
 };
 
 if (want('limits')) {
-  results.limits.fio = await safe('fio', () => fioSequentialWrite(quick ? { sizeMiB: 256, runtimeSec: 3 } : { sizeMiB: 2048, runtimeSec: 10 }));
+  // A sweep of write size and fdatasync cadence (bench/peers/fio.mjs): 12 points, about 75 s in a
+  // full run, about 8 s with --quick; the limit is the best point matching the broker's cadence,
+  // and the broker's own cadence under a flat-out 1 KiB produce is counted beside it.
+  results.limits.fio = await safe('fio sweep', () => fioSequentialWrite(quick ? { sizeMiB: 128, runtimeSec: 1 } : { sizeMiB: 2048, runtimeSec: 6 }));
+  results.limits.brokerCadence = await safe('broker write cadence', () => brokerWriteCadence(lib, { durationMs: quick ? 3000 : 6000 }));
   results.limits.loopback = await safe('node loopback', () => nodeLoopbackBandwidth({ durationMs: quick ? 1000 : 5000 }));
 }
 // Node's loopback bandwidth swings with the VM (1.9-3.7 GB/s in 5 s measurements minutes apart,
@@ -128,6 +135,11 @@ if (want('sluice')) {
       for (const idempotent of [false, true]) await runScenario(scenario({ partitions, idempotent, catchUp: false }), 1);
     }
   }
+  // Beside the rows above, the Java clients' defaults: consumers that check every batch's CRC-32C
+  // (check.crcs, on by default there; off in the Sluice consumer) for the 100 B and 1 KiB
+  // catch-ups, and the producer's 16 KiB batch.size (librdkafka-like 1 MB batches above).
+  for (const recordSizeBytes of [100, 1024]) await runScenario(scenario({ recordSizeBytes, checkCrcs: true }), 1);
+  await runScenario(scenario({ batchSizeBytes: 16384 }), 1);
   if (!quick) {
     for (const compression of ['lz4', 'zstd']) await runScenario(scenario({ compression }), 1);
     await runScenario(scenario({ acks: 1 }), 1);
@@ -136,25 +148,27 @@ if (want('sluice')) {
 }
 if (want('latency')) {
   const peak = headline?.produceRecordsPerSec ?? 100_000;
+  const loads = loadRates(peak, quick ? [GOAL_FRACTION] : LOAD_FRACTIONS);
+  // The rates, the peak they came from and the brokers' filesystem, for the report's goal and for
+  // any peer to be run at the same rates.
+  results.latencyLoad = { peakRecordsPerSec: peak, peakMeasured: headline !== null, loads, lingersMs: LOAD_LINGERS_MS, goal: { p99Ms: GOAL_P99_MS, fraction: GOAL_FRACTION, lingerMs: 0 }, dataFilesystem: filesystemOf(tmpdir()) };
   // The disk's latency floor at the half-of-peak rate, right before the latency runs: records
   // appended and group-committed in 1 ms batches and in 5 ms ones (the producer's linger.ms; at
   // half of peak a 1,000,000-byte batch fills in about as long). A 100 B record as the log
   // stores it mid-batch (offset delta in the thousands, a timestamp delta of a few ms).
-  const rateAt = (fraction) => Math.max(1000, Math.round((peak * fraction) / 1000) * 1000);
   const recordBody = recordBodySizeInBytes(null, Buffer.alloc(100), 5000, 2);
-  results.limits.diskLatency = await safe('disk latency floor', () => diskLatencyFloor({ recordsPerSec: rateAt(0.5), recordBytes: sizeOfVarint(recordBody) + recordBody, durationMs: quick ? 1000 : 6000 }));
-  for (const fraction of quick ? [0.5] : [0.25, 0.5, 0.75]) {
-    const rate = rateAt(fraction);
-    // Longer, with a 3 s warm-up whose first half ramps the rate up from 0 (scenario.ts): a fresh
+  results.limits.diskLatency = await safe('disk latency floor', () => diskLatencyFloor({ recordsPerSec: rateAt(peak, 0.5), recordBytes: sizeOfVarint(recordBody) + recordBody, durationMs: quick ? 1000 : 6000 }));
+  for (const { fraction, recordsPerSec: rate } of loads) {
+    // 10 s, with a 3 s warm-up whose first half ramps the rate up from 0 (scenario.ts): a fresh
     // producer's first ~500 ms (JIT) at the full rate left a backlog that kept latencies raised
-    // until ~1.25 s at 1,000,000 rec/s and up to 4.5 s at 2,000,000 (per-250 ms buckets,
-    // 2026-12-04), and the target is about steady state (OpenMessaging Benchmark warms up for a minute).
+    // for seconds at high rates, and the goal is about steady state (OpenMessaging Benchmark
+    // warms up for a minute). One run per load and linger: 6 runs in a full run.
     const latency = quick ? {} : { durationMs: 10_000, warmupMs: 3000, rampUpMs: 1500 };
-    await runScenario(scenario({ targetRecordsPerSec: rate, consumers: 1, catchUp: false, ...latency }), fraction === 0.5 ? targetRuns : 1);
-    // The same load with linger.ms 0 (Kafka's default before 4.0; what a latency-minded user
-    // sets): at the default 5 ms, a record waits up to 5 ms for its batch wherever batches do not
-    // fill sooner, which alone takes the produce p99 budget below about half of peak.
-    if (!quick && fraction <= 0.5) await runScenario(scenario({ targetRecordsPerSec: rate, consumers: 1, catchUp: false, lingerMs: 0, ...latency }), 1);
+    // linger.ms 0 first (Kafka's default before 4.0; what a latency-minded user sets), then the
+    // producer's default 5, which holds a record up to 5 ms wherever batches do not fill sooner.
+    for (const lingerMs of LOAD_LINGERS_MS) {
+      await runScenario(scenario({ targetRecordsPerSec: rate, consumers: 1, catchUp: false, ...(lingerMs === 5 ? {} : { lingerMs }), ...latency }), 1);
+    }
     for (const r of results.scenarios) if (r.params.targetRecordsPerSec === rate) r.loadFraction = fraction;
   }
 }

@@ -41,6 +41,21 @@ function latencyRow(rate: number, fraction: number, produceP99Ms: number, endToE
   return { name, params: { ...params, name }, runs: 1, produceRecordsPerSec: rate, produceMbPerSec: rate / 1e4, produceP50Ms: 1, produceP99Ms, produceP999Ms: produceP99Ms + 1, endToEndP50Ms: 1, endToEndP99Ms, consumeRecordsPerSec: null, consumeMbPerSec: null, brokerCpuCoresProduce: 0.5, brokerCpuCoresConsume: null, clientFaultsPerMbConsume: null, brokerPeakRssBytes: 70e6, produceRecordsPerSecRuns: [rate], errors: [], loadFraction: fraction };
 }
 
+/** A throughput scenario's summary row (1 partition, acks=-1) as bench/run.mjs writes it; `over` sets params such as checkCrcs. */
+function throughputRow(recordSizeBytes: number, produceRecordsPerSec: number, consumeRecordsPerSec: number, over: Record<string, unknown> = {}) {
+  const params = { partitions: 1, producers: 1, consumers: 0, acks: -1 as const, compression: 'none' as const, catchUp: true, durationMs: 5000, warmupMs: 1000, recordSizeBytes, ...over };
+  const name = scenarioName(params);
+  const mbps = (rate: number) => (rate * recordSizeBytes) / 1e6;
+  return { name, params: { ...params, name }, runs: 1, produceRecordsPerSec, produceMbPerSec: mbps(produceRecordsPerSec), produceP50Ms: 2, produceP99Ms: 4, produceP999Ms: 5, endToEndP50Ms: null, endToEndP99Ms: null, consumeRecordsPerSec, consumeMbPerSec: mbps(consumeRecordsPerSec), brokerCpuCoresProduce: 0.9, brokerCpuCoresConsume: 0.5, clientFaultsPerMbConsume: null, brokerPeakRssBytes: 80e6, produceRecordsPerSecRuns: [produceRecordsPerSec], errors: [] };
+}
+
+/** A fio sweep result as bench/peers/fio.mjs returns it: the limit is the fastest broker-cadence point. */
+function fioSweep() {
+  const point = (label: string, blockBytes: number, syncEvery: number, mbPerSec: number, matchesBroker: boolean) => ({ label, blockBytes, syncEvery, ioengine: 'sync', iodepth: 1, matchesBroker, mbPerSec, writesPerSec: mbPerSec, args: '' });
+  const sweep = [point('bs=64k fdatasync=1 ioengine=sync', 65536, 1, 150, false), point('bs=1M fdatasync=1 ioengine=sync', 1048576, 1, 300, true), point('bs=2M fdatasync=1 ioengine=sync', 2097152, 1, 400, true), point('bs=1M fdatasync=16 ioengine=sync', 1048576, 16, 900, false)];
+  return { name: 'fio', ...sweep[2]!, limitLabel: 'bs=2M fdatasync=1 ioengine=sync', sweep };
+}
+
 /** A results file of bench/run.mjs with no scenarios; `extra` adds sections. */
 function resultsFile(extra: Record<string, unknown> = {}) {
   return { format: 'sluice-bench/1', startedAt: '2026-12-05T00:00:00.000Z', mode: 'full', machine: { node: 'v20', v8: '11', cpuModel: 'cpu', cpuCores: 2, memoryBytes: 1e9, kernel: 'k', platform: 'linux-x64', tools: {} }, scenarios: [], summary: [], limits: {}, peers: {}, clients: {}, scale: {}, startup: {}, micro: [], profile: null, ...extra };
@@ -220,5 +235,77 @@ describe('benchmark report (bench/report.mjs)', () => {
     expect(bars).toContain('>3.57M<');
     expect(bars).toContain('>0.41M<');
     expect(bars).toContain('>4M<');
+  });
+
+  it('takes the disk limit from the fio sweep point at the broker cadence, names its settings, and explains rows above 100%', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    // 100 B: 500,000 rec/s = 50 MB/s (12.5% of 400); 1 KiB: 420,000 rec/s = 430 MB/s (107.5%).
+    const summary = [throughputRow(100, 500_000, 2_000_000), throughputRow(1024, 420_000, 300_000)];
+    const brokerCadence = { name: 'cadence', recordSizeBytes: 1024, mbPerSec: 180.9, writesPerSec: 85.5, fdatasyncsPerSec: 78.5, writesPerFdatasync: 1.09, bytesPerFdatasync: 2_304_713 };
+    await writeReport(resultsFile({ summary, limits: { fio: fioSweep(), brokerCadence } }), join(dir, 'benchmarks.md'));
+    const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
+    expect(md).toContain('| Produce 1 KiB, share of the disk limit');
+    expect(md).toContain('107.5% (median 430.1 of 400 MB/s, fio bs=2M fdatasync=1 ioengine=sync) | met |');
+    expect(md).toContain('| Disk limit: fio sequential write, bs=2M fdatasync=1 ioengine=sync | 400 writes/s | 400 |');
+    expect(md).toContain('(the broker under a flat-out 1 KiB produce at 180.9 MB/s: 1.09 writes per fdatasync, 2.3 MB of payload per fdatasync, perf stat)');
+    expect(md).toContain('bs=1M fdatasync=16 ioengine=sync: 900 MB/s');
+    expect(md).toContain('bs=1M fdatasync=1 ioengine=sync (broker cadence): 300 MB/s');
+    // Only the 1 KiB row exceeds the limit: it alone is marked and explained.
+    expect(md).toContain('| 107.5% (see below) |');
+    expect(md).toContain('| 12.5% |');
+    expect(md).toMatch(/Above 100% of the disk limit: `1024B 1p acks=-1 none prod=1 cons=0` 107\.5%\. The limit is the best fio point/);
+    expect(md).toContain('ranged from 300 to 400 MB/s');
+
+    await writeReport(resultsFile({ summary: [throughputRow(100, 500_000, 2_000_000)], limits: { fio: fioSweep() } }), join(dir, 'under.md'));
+    expect(await readFile(join(dir, 'under.md'), 'utf8')).not.toContain('Above 100%');
+  });
+
+  it('renders check.crcs and 16 KiB batch.size rows beside the Sluice defaults, and keeps them out of the targets', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    // The Java-default rows come first, so a lookup that did not exclude them would take them.
+    const summary = [
+      throughputRow(100, 900_000, 1_500_000, { checkCrcs: true }),
+      throughputRow(1024, 150_000, 250_000, { checkCrcs: true }),
+      throughputRow(100, 400_000, 2_600_000, { batchSizeBytes: 16384 }),
+      throughputRow(100, 1_000_000, 3_000_000),
+      throughputRow(1024, 200_000, 500_000),
+    ];
+    await writeReport(resultsFile({ summary }), join(dir, 'benchmarks.md'));
+    const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
+    expect(md).toContain('| Consume 100 B catch-up, Sluice client | >= 2,000,000 rec/s | 3,000,000 | met |');
+    const section = md.slice(md.indexOf("### Java client defaults beside Sluice's"));
+    expect(section).toContain('| Consume 100 B catch-up, check.crcs off (Sluice default) | 1 | 3,000,000 | 300 | - |  |');
+    expect(section).toContain('| Consume 100 B catch-up, check.crcs on (Java consumer default) | 1 | 1,500,000 | 150 | - | 50% of off |');
+    expect(section).toContain('| Consume 1 KiB catch-up, check.crcs on (Java consumer default) | 1 | 250,000 | 256 | - | 50% of off |');
+    expect(section).toContain('| Produce 100 B, batch.size 16,384 (Java producer default) | 1 | 400,000 | 40 | 2 / 4 | 40% of 1,000,000 |');
+    expect(section.indexOf('check.crcs off (Sluice default)')).toBeLessThan(section.indexOf('check.crcs on (Java consumer default)'));
+
+    await writeReport(resultsFile({ summary: [throughputRow(100, 1_000_000, 3_000_000)] }), join(dir, 'none.md'));
+    expect(await readFile(join(dir, 'none.md'), 'utf8')).not.toContain('Java client defaults');
+  });
+
+  it('renders latency against load per load and linger, and judges the quarter-of-peak goal on the worst linger 0 run on a disk', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    const summary = [latencyRow(100_000, 0.1, 2.1, 3, 0), latencyRow(100_000, 0.1, 6.5, 7), latencyRow(250_000, 0.25, 4.2, 5, 0), latencyRow(250_000, 0.25, 8, 9)];
+    // Two runs at the goal's load and linger: the median passes, the worst does not.
+    const run = (p99Ms: number) => ({ name: summary[2]!.name, params: summary[2]!.params, loadFraction: 0.25, produceLatency: { p50Ms: 1, p99Ms, p999Ms: p99Ms, maxMs: p99Ms, samples: 1 } });
+    const latencyLoad = { peakRecordsPerSec: 1_000_000, peakMeasured: true, loads: [{ fraction: 0.1, recordsPerSec: 100_000 }, { fraction: 0.25, recordsPerSec: 250_000 }], lingersMs: [0, 5], goal: { p99Ms: 5, fraction: 0.25, lingerMs: 0 }, dataFilesystem: { mountPoint: '/', fsType: 'ext4', device: '/dev/vda' } };
+    await writeReport(resultsFile({ summary, scenarios: [run(4.2), run(5.4)], latencyLoad }), join(dir, 'benchmarks.md'));
+    const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
+    const section = md.slice(md.indexOf('### Latency against load'));
+    expect(section).toContain('the peak, 1,000,000 rec/s (the 100 B, 1 partition produce median of this run)');
+    expect(section).toContain('**missed**: worst of 2 runs 5.4 ms at 250,000 rec/s (data on ext4, /dev/vda)');
+    expect(section).toContain('| 10% | 100,000 | 0 | 1 | 1 / 2.1 | 1 / 3 | 0 |');
+    expect(section).toContain('| 25% | 250,000 | 5 | 1 | 1 / 8 | 1 / 9 | 0 |');
+    expect(md).toContain('| Produce p99 at a quarter of peak, linger.ms 0, on disk (worst run) | <= 5 ms | 5.4 ms at 250,000 rec/s (2 runs) | missed |');
+
+    await writeReport(resultsFile({ summary, scenarios: [run(4.2)], latencyLoad }), join(dir, 'met.md'));
+    expect(await readFile(join(dir, 'met.md'), 'utf8')).toContain('**met**: worst of 1 run 4.2 ms');
+
+    // On tmpfs fdatasync costs nothing: the goal is not judged there.
+    await writeReport(resultsFile({ summary, scenarios: [run(4.2)], latencyLoad: { ...latencyLoad, dataFilesystem: { mountPoint: '/tmp', fsType: 'tmpfs', device: 'tmpfs' } } }), join(dir, 'tmpfs.md'));
+    const tmpfs = await readFile(join(dir, 'tmpfs.md'), 'utf8');
+    expect(tmpfs).toContain('not judged: the brokers wrote to tmpfs (/tmp), not a disk');
+    expect(tmpfs).toMatch(/\| Produce p99 at a quarter of peak, linger\.ms 0, on disk \(worst run\) \| <= 5 ms \| 4\.2 ms at 250,000 rec\/s \(1 run\), on tmpfs \| not measured \|/);
   });
 });
