@@ -87,7 +87,7 @@ export function setDiskIo(impl: DiskIo): DiskIo {
 }
 
 /** Syscall counters since process start (tests take deltas). */
-export const diskStats = { writes: 0, fdatasyncs: 0, fsyncs: 0, reads: 0 };
+export const diskStats = { writes: 0, fdatasyncs: 0, fsyncs: 0, reads: 0, readBytes: 0 };
 
 /** open(2) flags: read-write, create if missing, never truncate. */
 export const READ_WRITE_CREATE = fs.constants.O_RDWR | fs.constants.O_CREAT;
@@ -148,7 +148,11 @@ export function writeAt(fd: number, filePath: string, buffer: Buffer, position: 
 export function readAt(fd: number, filePath: string, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
     diskStats.reads++;
-    io.read(fd, buffer, offset, length, position, (err, n) => (err ? reject(fail('read', filePath, err)) : resolve(n)));
+    io.read(fd, buffer, offset, length, position, (err, n) => {
+      if (err) return reject(fail('read', filePath, err));
+      diskStats.readBytes += n;
+      resolve(n);
+    });
   });
 }
 
