@@ -1,6 +1,6 @@
 // Frame decoding (int32 size prefix) as the broker's socket reader does it: 64 KiB socket chunks
 // carrying 1 KiB frames (frames inside one chunk are subarrays; those crossing chunks are copied).
-import { FrameDecoder } from '../../packages/protocol/dist/framing/index.js';
+import { FrameDecoder } from '../../packages/protocol/dist/index.js';
 import { runIfMain } from '../micro/harness.mjs';
 
 export const concept = 'frame decoding';

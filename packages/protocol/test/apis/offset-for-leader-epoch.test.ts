@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   ApiKey,
-  CONSUMER_REPLICA_ID,
-  DEBUGGING_REPLICA_ID,
   OffsetForLeaderEpoch,
   Reader,
   Writer,
   getApi,
   isFlexible,
-  type MessageCodec,
   type OffsetForLeaderEpochRequest,
   type OffsetForLeaderEpochResponse,
 } from '@sluice/protocol';
+import { CONSUMER_REPLICA_ID, DEBUGGING_REPLICA_ID } from '../../src/apis/offset-for-leader-epoch.js';
+import type { MessageCodec } from '../../src/schema/message-codec.js';
 import { arr, cat, int16, int32, int64, str } from './golden-bytes.js';
 
 function encode<T>(codec: MessageCodec<T>, version: number, value: T): Buffer {

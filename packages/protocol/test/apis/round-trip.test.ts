@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  API_DEFINITIONS,
-  PRODUCE_MIN_DECODABLE_VERSION,
-  Reader,
-  SchemaError,
-  Writer,
-  parseVersionRange,
-  type MessageCodec,
-  type MessageSpec,
-} from '@sluice/protocol';
+import { API_DEFINITIONS, PRODUCE_MIN_DECODABLE_VERSION, Reader, SchemaError, Writer } from '@sluice/protocol';
+import { parseVersionRange } from '../../src/schema/versions.js';
+import type { MessageCodec } from '../../src/schema/message-codec.js';
+import type { MessageSpec } from '../../src/schema/spec.js';
 import { fieldNamesInOrder, randomMessage, seededRandom } from './spec-values.js';
 
 const SAMPLES_PER_VERSION = 8;

@@ -1,5 +1,5 @@
-import type { FieldSpec, MessageSpec } from '@sluice/protocol';
-import { inVersionRange } from '@sluice/protocol';
+import type { FieldSpec, MessageSpec } from '../../src/schema/spec.js';
+import { inVersionRange } from '../../src/schema/versions.js';
 
 /**
  * Builds representative values from a message spec for one version: every field that exists in

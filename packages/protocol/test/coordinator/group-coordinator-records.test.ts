@@ -5,12 +5,11 @@ import {
   encodeGroupMetadataValue,
   encodeOffsetCommitKey,
   encodeOffsetCommitValue,
-  javaStringHashCode,
-  kafkaAbs,
   offsetsPartitionFor,
   SchemaError,
   UnsupportedVersionError,
 } from '../../src/index.js';
+import { javaStringHashCode, kafkaAbs } from '../../src/coordinator/offsets-partitioner.js';
 
 /** Golden bytes assembled field by field from the Kafka JSON schemas (big-endian, classic encodings). */
 const int16 = (n: number) => {

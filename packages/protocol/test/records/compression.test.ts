@@ -5,17 +5,16 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  COMPRESSION_NAMES,
   CompressionType,
   CorruptRecordError,
   UnsupportedCompressionTypeError,
-  XERIAL_BLOCK_SIZE,
-  XERIAL_HEADER_SIZE,
   compress,
   decompress,
   formatCompressionType,
   parseCompressionType,
 } from '@sluice/protocol';
+import { COMPRESSION_NAMES } from '../../src/records/compression.js';
+import { XERIAL_BLOCK_SIZE, XERIAL_HEADER_SIZE } from '../../src/records/snappy-xerial.js';
 import { compressibleText, randomBytes, seededRandom } from './helpers.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { CompressionType, CorruptRecordError, compress, decompress, parseLz4Frames } from '@sluice/protocol';
+import { CompressionType, CorruptRecordError, compress, decompress } from '@sluice/protocol';
+import { parseLz4Frames } from '../../src/records/lz4-frame.js';
 import { compressibleText, randomBytes, seededRandom } from './helpers.js';
 
 const lz4 = createRequire(import.meta.url)('lz4-napi') as { compressSync(data: Buffer): Buffer };

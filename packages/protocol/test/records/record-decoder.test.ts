@@ -1,6 +1,7 @@
 import { deepStrictEqual } from 'node:assert';
 import { describe, expect, it } from 'vitest';
-import { CorruptRecordError, NO_RECORD_HEADERS, Writer, decodeRecords, decodeRecordsInto, writeRecord, type RecordInput } from '@sluice/protocol';
+import { CorruptRecordError, Writer, decodeRecords, decodeRecordsInto, writeRecord, type RecordInput } from '@sluice/protocol';
+import { NO_RECORD_HEADERS } from '../../src/records/record-decoder.js';
 
 const CONTEXT = { baseOffset: 1000, baseTimestamp: 1_700_000_000_000, logAppendTime: null };
 

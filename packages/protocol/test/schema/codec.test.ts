@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  NonNullableFieldError,
-  Reader,
-  SchemaError,
-  UnsupportedVersionError,
-  Writer,
-  inVersionRange,
-  messageCodec,
-  parseVersionRange,
-  type MessageSpec,
-} from '@sluice/protocol';
+import { NonNullableFieldError, Reader, SchemaError, UnsupportedVersionError, Writer } from '@sluice/protocol';
+import { inVersionRange, parseVersionRange } from '../../src/schema/versions.js';
+import { messageCodec } from '../../src/schema/message-codec.js';
+import type { MessageSpec } from '../../src/schema/spec.js';
 
 /** A made-up message exercising every primitive, a tagged struct and a version-gated field. */
 const SampleSpec: MessageSpec = {

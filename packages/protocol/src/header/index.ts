@@ -1,4 +1,0 @@
-/** Request and response headers, and whole-frame encoders. */
-export * from './request-header.js';
-export * from './response-header.js';
-export * from './frames.js';
