@@ -13,13 +13,11 @@ describe('bounds', () => {
   it('keeps a storm of 10,000 empty-id JoinGroups within the pending bound, and other groups work meanwhile', async () => {
     kit = await makeCoordinatorKit({ groupMaxPendingMembers: 100 });
     const { memberIds, generationId } = await formStableGroup(kit, 'victim', ['a']);
-    const started = performance.now();
     const codes = new Map<number, number>();
     for (let i = 0; i < 10_000; i++) {
       const r = await kit.coordinator.joinGroup(joinRequest('storm', '', `bot${i}`), 5, { clientId: `bot${i}`, clientHost: 'h' });
       codes.set(r.errorCode, (codes.get(r.errorCode) ?? 0) + 1);
     }
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(codes.get(ErrorCode.MEMBER_ID_REQUIRED)).toBe(100);
     expect(codes.get(ErrorCode.COORDINATOR_NOT_AVAILABLE)).toBe(9_900);
     // The pending ids expire with the session timeout; then the group is collectable and the storm left nothing.

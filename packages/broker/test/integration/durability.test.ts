@@ -8,6 +8,7 @@ import {
 } from '@sluice/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrokerProcess, spawnBroker } from '../helpers/broker-process.js';
+import { waitUntil } from '../helpers/groups.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { readAll } from '../helpers/read-all.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -99,7 +100,7 @@ describe('durability across restarts and crashes', () => {
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 800));
+    await waitUntil('acknowledged produces before the kill', () => acknowledged.size > 200, 20_000, 10);
     broker.child.kill('SIGKILL');
     stop = true;
     await broker.exited;
