@@ -12,7 +12,8 @@ export { FdCache, CachedFile, openFiles, defaultMaxOpenFiles, DEFAULT_MAX_OPEN_F
 export { fetchBufferPool } from './io/fetch-buffer-pool.js';
 export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './segment/offset-index.js';
 export { TimeIndex, TIME_INDEX_ENTRY_SIZE, type TimestampOffset } from './segment/time-index.js';
-export { LogSegment, type SegmentIndexConfig } from './segment/log-segment.js';
+export { LogSegment } from './segment/log-segment.js';
+export type { SegmentIndexConfig } from './segment/segment-indexes.js';
 export type { BatchLocation } from './segment/segment-reader.js';
 export { segmentFileStem, LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX } from './segment/segment-files.js';
 export { PartitionLog, type AppendInfo, type AppendOptions, type ReadOptions, type ReadResult, type PartitionLogOptions } from './log/partition-log.js';
