@@ -48,3 +48,4 @@ export { MAX_BATCHES_PER_PRODUCER, MAX_SEQUENCE, lastSequenceOf, type ProducerSt
 export { SNAPSHOT_FILE_SUFFIX, snapshotFilePath, encodeProducerSnapshot, decodeProducerSnapshot } from './producer/producer-snapshot-file.js';
 export { PRODUCER_ID_BLOCK_FILE, readNextProducerIdBlockStart, writeNextProducerIdBlockStart } from './manager/producer-id-block-file.js';
 export { DataDirLock, DataDirLockedError, DATA_DIR_LOCK_FILE } from './manager/data-dir-lock.js';
+export { InconsistentNodeIdError, loadOrCreateMetaProperties, type MetaProperties } from './manager/meta-properties.js';
