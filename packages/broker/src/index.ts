@@ -15,6 +15,6 @@ export {
 } from './config/broker-config.js';
 export { BrokerConfigError, type ConfigKey } from './config/config-def.js';
 export { renderConfigurationDoc } from './config/config-docs.js';
-export { renderProtocolTable } from './protocol-docs.js';
+export { renderProtocolTable } from './handlers/protocol-docs.js';
 export { logConfigDefaults } from './config/log-config-defaults.js';
 export { TOPIC_CONFIG_BROKER_SYNONYMS } from './config/log-config-defaults.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { crc32cImplementation } from '@sluice/protocol';
-import { DataDirLock, defaultMaxOpenFiles, LogManager } from '@sluice/storage';
+import { DataDirLock, defaultMaxOpenFiles, loadOrCreateMetaProperties, LogManager } from '@sluice/storage';
 import { pino, type Logger } from 'pino';
 import { Broker } from './broker.js';
 import { ClusterNode } from './cluster/cluster-node.js';
@@ -11,9 +11,8 @@ import type { MetadataStore } from './cluster/metadata-store.js';
 import { LocalProducerIdBlockStore, ProducerIdManager } from './producer/producer-id-manager.js';
 import { type BrokerConfig, type BrokerConfigInput, resolveBrokerConfig } from './config/broker-config.js';
 import { logConfigDefaults } from './config/log-config-defaults.js';
-import { type GroupServices, openGroupServices } from './group-wiring.js';
+import { type GroupServices, openGroupServices } from './group/group-services.js';
 import { API_HANDLERS } from './handlers/index.js';
-import { loadOrCreateMetaProperties } from './meta/meta-properties.js';
 import { SocketServer } from './network/socket-server.js';
 import { advertisedApisOf } from './router/advertised-apis.js';
 import { RequestRouter } from './router/request-router.js';

@@ -12,7 +12,9 @@ export { FdCache, CachedFile, openFiles, defaultMaxOpenFiles, DEFAULT_MAX_OPEN_F
 export { fetchBufferPool } from './io/fetch-buffer-pool.js';
 export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './segment/offset-index.js';
 export { TimeIndex, TIME_INDEX_ENTRY_SIZE, type TimestampOffset } from './segment/time-index.js';
-export { LogSegment, type BatchLocation, type SegmentIndexConfig } from './segment/log-segment.js';
+export { LogSegment } from './segment/log-segment.js';
+export type { SegmentIndexConfig } from './segment/segment-indexes.js';
+export type { BatchLocation } from './segment/segment-reader.js';
 export { segmentFileStem, LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX } from './segment/segment-files.js';
 export { PartitionLog, type AppendInfo, type AppendOptions, type ReadOptions, type ReadResult, type PartitionLogOptions } from './log/partition-log.js';
 export { LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEndOffset } from './log/leader-epoch-cache.js';
@@ -46,3 +48,4 @@ export { MAX_BATCHES_PER_PRODUCER, MAX_SEQUENCE, lastSequenceOf, type ProducerSt
 export { SNAPSHOT_FILE_SUFFIX, snapshotFilePath, encodeProducerSnapshot, decodeProducerSnapshot } from './producer/producer-snapshot-file.js';
 export { PRODUCER_ID_BLOCK_FILE, readNextProducerIdBlockStart, writeNextProducerIdBlockStart } from './manager/producer-id-block-file.js';
 export { DataDirLock, DataDirLockedError, DATA_DIR_LOCK_FILE } from './manager/data-dir-lock.js';
+export { InconsistentNodeIdError, loadOrCreateMetaProperties, type MetaProperties } from './manager/meta-properties.js';

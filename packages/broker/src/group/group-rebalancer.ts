@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@sluice/protocol';
 import { ClassicGroup } from './classic-group.js';
 import { ClassicGroupMember, copyProtocols, protocolsSizeInBytes } from './classic-group-member.js';
-import { CLASSIC_GROUP_STATES, ClassicGroupState, canRebalance } from './classic-group-state.js';
+import { CLASSIC_GROUP_STATES, ClassicGroupState } from './classic-group-state.js';
 import type { GroupCoordinatorConfig } from './group-coordinator-config.js';
 import type { GroupLogger } from './group-logger.js';
 import type { Scheduler } from './scheduler.js';
@@ -29,28 +29,17 @@ import {
   syncGroupAnswer,
   syncGroupError,
 } from './group-responses.js';
-import { MemberSessions } from './member-sessions.js';
+import { RebalancePhases, type GroupRegistry } from './rebalance-phases.js';
 
 const EMPTY = Buffer.alloc(0);
 
-/** How the rebalancer reaches the coordinator's group table. */
-export interface GroupRegistry {
-  getGroup(groupId: string): ClassicGroup | undefined;
-  /** The group, created Empty if new; undefined when `group.max.groups` is reached. */
-  getOrCreateGroup(groupId: string): ClassicGroup | undefined;
-  /** The group may have become removable (Empty, no members, pending ids or offsets). */
-  noteMaybeCollectable(group: ClassicGroup): void;
-  /** Persist the group's metadata: a rebalance completed (Stable) or it became Empty (Kafka `storeGroup`). */
-  storeGroup(group: ClassicGroup): void;
-}
-
-
 /**
- * The rebalance protocol of classic groups: JoinGroup, SyncGroup, Heartbeat, LeaveGroup and the
+ * The rebalance protocol of classic groups: JoinGroup, SyncGroup, Heartbeat and LeaveGroup; the
  * timers behind them (session expiry, rebalance timeout, initial rebalance delay, pending member
- * expiry, pending SyncGroup expiry). This is the membership half of Kafka's `GroupCoordinator`
- * (GroupCoordinator.scala `handleJoinGroup` ... `onCompleteJoin`), with its decisions per state
- * read from `CLASSIC_GROUP_STATES`.
+ * expiry, pending SyncGroup expiry) and member removal are {@link RebalancePhases}. Together
+ * they are the membership half of Kafka's `GroupCoordinator` (GroupCoordinator.scala
+ * `handleJoinGroup` ... `onCompleteJoin`), with decisions per state read from
+ * `CLASSIC_GROUP_STATES`. It knows the coordinator only as a {@link GroupRegistry}.
  *
  * Parked requests: a JoinGroup waiting for the rebalance and a follower's SyncGroup waiting for
  * the leader's are promises whose resolver the member holds; every path that drops a member, a
@@ -60,7 +49,8 @@ export interface GroupRegistry {
  * atomically with respect to timers and other requests.
  */
 export class GroupRebalancer {
-  private readonly sessions: MemberSessions;
+  /** Timer-driven phases and member removal (see {@link RebalancePhases}). */
+  private readonly phases: RebalancePhases;
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -68,9 +58,7 @@ export class GroupRebalancer {
     private readonly logger: GroupLogger,
     private readonly registry: GroupRegistry,
   ) {
-    this.sessions = new MemberSessions(scheduler, (group, member) =>
-      this.removeMemberAndUpdateGroup(group, member, 'session timeout expired'),
-    );
+    this.phases = new RebalancePhases(config, scheduler, logger, registry);
   }
 
   /** JoinGroup (Kafka protocol: JoinGroup; MEMBER_ID_REQUIRED from v4, static membership from v5). */
@@ -103,14 +91,14 @@ export class GroupRebalancer {
     let result: Promise<JoinGroupResponse>;
     if (!group.acceptsJoiningMember(memberId, this.config.groupMaxSize)) {
       const known = group.get(memberId);
-      if (known !== undefined) this.removeMemberAndUpdateGroup(group, known, 'group.max.size reached');
+      if (known !== undefined) this.phases.removeMemberAndUpdateGroup(group, known, 'group.max.size reached');
       result = Promise.resolve(joinGroupError('', ErrorCode.GROUP_MAX_SIZE_REACHED, version));
     } else if (memberId === '') {
       result = this.doNewMemberJoin(group, join);
     } else {
       result = this.doCurrentMemberJoin(group, memberId, join);
     }
-    if (group.is(ClassicGroupState.PreparingRebalance)) this.tryCompleteJoin(group);
+    if (group.is(ClassicGroupState.PreparingRebalance)) this.phases.tryCompleteJoin(group);
     this.registry.noteMaybeCollectable(group);
     return result;
   }
@@ -168,27 +156,15 @@ export class GroupRebalancer {
 
   /** Refreshes a member's session (heartbeats, syncs and offset commits all count as liveness). */
   touch(group: ClassicGroup, member: ClassicGroupMember, timeoutMs: number = member.sessionTimeoutMs): void {
-    this.sessions.touch(group, member, timeoutMs);
+    this.phases.touch(group, member, timeoutMs);
   }
 
   /**
-   * Takes a group out of service (deleted, evicted, coordinator closing): cancels its timers,
-   * answers parked requests with `errorCode` and moves it to Dead.
+   * Takes a group out of service (deleted, evicted, coordinator closing): see
+   * {@link RebalancePhases.shutdownGroup}.
    */
   shutdownGroup(group: ClassicGroup, errorCode: number): void {
-    group.joinTimer?.cancel();
-    group.joinTimer = null;
-    group.syncTimer?.cancel();
-    group.syncTimer = null;
-    for (const timer of group.pendingMembers.values()) timer.cancel();
-    group.pendingMembers.clear();
-    for (const member of group.members.values()) {
-      member.heartbeatTimer?.cancel();
-      member.heartbeatTimer = null;
-      group.completeJoin(member, joinGroupError(member.memberId, errorCode, 0));
-      member.completeSync(syncGroupError(errorCode));
-    }
-    group.transitionTo(ClassicGroupState.Dead, this.scheduler.nowMs());
+    this.phases.shutdownGroup(group, errorCode);
   }
 
   // ---- JoinGroup -------------------------------------------------------------------------
@@ -212,7 +188,7 @@ export class GroupRebalancer {
       if (group.pendingMembers.size >= this.config.groupMaxPendingMembers) {
         return Promise.resolve(joinGroupError('', ErrorCode.COORDINATOR_NOT_AVAILABLE, version));
       }
-      const timer = this.scheduler.schedule(req.sessionTimeoutMs, () => this.expirePendingMember(group, newMemberId));
+      const timer = this.scheduler.schedule(req.sessionTimeoutMs, () => this.phases.expirePendingMember(group, newMemberId));
       group.pendingMembers.set(newMemberId, timer);
       return Promise.resolve(joinGroupError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED, version));
     }
@@ -273,7 +249,7 @@ export class GroupRebalancer {
     const parked = parkJoin(version, (resolve) => group.add(member, resolve));
     // A new member cannot heartbeat while its JoinGroup is parked; bound how long it may sit there.
     this.touch(group, member, this.config.groupNewMemberJoinTimeoutMs);
-    this.maybePrepareRebalance(group, `member ${memberId} joined`);
+    this.phases.maybePrepareRebalance(group, `member ${memberId} joined`);
     return parked;
   }
 
@@ -283,7 +259,7 @@ export class GroupRebalancer {
     const parked = parkJoin(join.version, (resolve) =>
       group.updateMember(member, copyProtocols(join.req.protocols), join.rebalanceTimeoutMs, join.req.sessionTimeoutMs, resolve),
     );
-    this.maybePrepareRebalance(group, `member ${member.memberId} rejoined`);
+    this.phases.maybePrepareRebalance(group, `member ${member.memberId} rejoined`);
     return parked;
   }
 
@@ -329,12 +305,12 @@ export class GroupRebalancer {
             members: [],
           });
         } else {
-          this.maybePrepareRebalance(group, `static member ${newMemberId} rejoined with changed protocols`);
+          this.phases.maybePrepareRebalance(group, `static member ${newMemberId} rejoined with changed protocols`);
         }
         break;
       case ClassicGroupState.CompletingRebalance:
         // The leader may be assigning to the old id; start over so the new id gets an assignment.
-        this.prepareRebalance(group, `static member ${newMemberId} replaced during CompletingRebalance`);
+        this.phases.prepareRebalance(group, `static member ${newMemberId} replaced during CompletingRebalance`);
         break;
       case ClassicGroupState.PreparingRebalance:
         break; // parked with everyone else
@@ -342,126 +318,6 @@ export class GroupRebalancer {
         throw new Error(`static member ${oldMemberId} found in ${group.state} group ${group.groupId}`);
     }
     return parked;
-  }
-
-  private expirePendingMember(group: ClassicGroup, memberId: string): void {
-    if (group.is(ClassicGroupState.Dead) || !group.pendingMembers.delete(memberId)) return;
-    this.logger.debug({ groupId: group.groupId, memberId }, 'pending member expired');
-    if (group.is(ClassicGroupState.PreparingRebalance)) this.tryCompleteJoin(group);
-    this.registry.noteMaybeCollectable(group);
-  }
-
-  // ---- Rebalance -------------------------------------------------------------------------
-
-  private maybePrepareRebalance(group: ClassicGroup, reason: string): void {
-    if (canRebalance(group.state)) this.prepareRebalance(group, reason);
-  }
-
-  /** Kafka `prepareRebalance`: cancel parked SyncGroups, move to PreparingRebalance, start the join timer. */
-  private prepareRebalance(group: ClassicGroup, reason: string): void {
-    if (group.is(ClassicGroupState.CompletingRebalance)) this.resetAndPropagateAssignmentError(group, ErrorCode.REBALANCE_IN_PROGRESS);
-    group.syncTimer?.cancel();
-    group.syncTimer = null;
-    group.pendingSyncMembers.clear();
-    const wasEmpty = group.is(ClassicGroupState.Empty);
-    group.transitionTo(ClassicGroupState.PreparingRebalance, this.scheduler.nowMs());
-    this.logger.info({ groupId: group.groupId, generationId: group.generationId, reason }, 'preparing to rebalance group');
-    group.joinTimer?.cancel();
-    if (wasEmpty) {
-      // Kafka `InitialDelayedJoin`: wait group.initial.rebalance.delay.ms for more members; each
-      // arrival extends the wait by up to that delay, within the rebalance timeout.
-      const delayMs = this.config.groupInitialRebalanceDelayMs;
-      group.initialDelayActive = true;
-      group.newMemberAdded = false;
-      group.initialDelayRemainingMs = Math.max(group.rebalanceTimeoutMs - delayMs, 0);
-      group.joinTimer = this.scheduler.schedule(delayMs, () => this.onInitialDelayExpired(group, delayMs));
-    } else {
-      group.initialDelayActive = false;
-      group.joinTimer = this.scheduler.schedule(group.rebalanceTimeoutMs, () => this.onJoinTimeout(group));
-      this.tryCompleteJoin(group);
-    }
-  }
-
-  private onInitialDelayExpired(group: ClassicGroup, delayMs: number): void {
-    group.joinTimer = null;
-    if (!group.is(ClassicGroupState.PreparingRebalance)) return;
-    if (group.newMemberAdded && group.initialDelayRemainingMs > 0) {
-      group.newMemberAdded = false;
-      const nextDelayMs = Math.min(this.config.groupInitialRebalanceDelayMs, group.initialDelayRemainingMs);
-      group.initialDelayRemainingMs = Math.max(group.initialDelayRemainingMs - delayMs, 0);
-      group.joinTimer = this.scheduler.schedule(nextDelayMs, () => this.onInitialDelayExpired(group, nextDelayMs));
-      return;
-    }
-    group.initialDelayActive = false;
-    this.onCompleteJoin(group);
-  }
-
-  private onJoinTimeout(group: ClassicGroup): void {
-    group.joinTimer = null;
-    if (group.is(ClassicGroupState.PreparingRebalance)) this.onCompleteJoin(group);
-  }
-
-  /** Completes the join phase early when every member rejoined (not during the initial delay). */
-  private tryCompleteJoin(group: ClassicGroup): void {
-    if (group.is(ClassicGroupState.PreparingRebalance) && !group.initialDelayActive && group.hasAllMembersJoined()) {
-      group.joinTimer?.cancel();
-      group.joinTimer = null;
-      this.onCompleteJoin(group);
-    }
-  }
-
-  /**
-   * Kafka `onCompleteJoin`: drop dynamic members that did not rejoin, elect a leader among those
-   * that did, start the next generation and answer every parked JoinGroup (member metadata to the
-   * leader only). Then every member owes a SyncGroup within the rebalance timeout.
-   */
-  private onCompleteJoin(group: ClassicGroup): void {
-    group.joinTimer?.cancel();
-    group.joinTimer = null;
-    group.initialDelayActive = false;
-    for (const member of group.notYetRejoinedMembers()) {
-      if (member.groupInstanceId !== null) continue; // static members keep their place across a restart
-      this.logger.info({ groupId: group.groupId, memberId: member.memberId }, 'removing member that did not rejoin');
-      this.dropMember(group, member);
-    }
-    if (group.is(ClassicGroupState.Dead)) return;
-    if (!group.maybeElectNewJoinedLeader() && group.members.size > 0) {
-      // Only static members that have not rejoined remain: wait for them (or their session expiry).
-      group.joinTimer = this.scheduler.schedule(group.rebalanceTimeoutMs, () => this.onJoinTimeout(group));
-      return;
-    }
-    const now = this.scheduler.nowMs();
-    group.initNextGeneration(now);
-    if (group.is(ClassicGroupState.Empty)) {
-      this.logger.info({ groupId: group.groupId, generationId: group.generationId }, 'group is now empty');
-      this.registry.storeGroup(group);
-      this.registry.noteMaybeCollectable(group);
-      return;
-    }
-    this.logger.info(
-      { groupId: group.groupId, generationId: group.generationId, protocolName: group.protocolName, members: group.members.size },
-      'stabilized group',
-    );
-    const leaderMetadata = group.currentMemberMetadata();
-    for (const member of group.members.values()) {
-      group.completeJoin(member, generationJoinResponse(group, member, leaderMetadata));
-      member.isNew = false;
-      this.touch(group, member);
-    }
-    const generationId = group.generationId;
-    group.syncTimer = this.scheduler.schedule(group.rebalanceTimeoutMs, () => this.onSyncTimeout(group, generationId));
-  }
-
-  /** Kafka `onExpirePendingSync`: members that never sent SyncGroup in this generation are removed. */
-  private onSyncTimeout(group: ClassicGroup, generationId: number): void {
-    group.syncTimer = null;
-    if (generationId !== group.generationId || group.pendingSyncMembers.size === 0) return;
-    if (!group.is(ClassicGroupState.CompletingRebalance) && !group.is(ClassicGroupState.Stable)) return;
-    for (const memberId of [...group.pendingSyncMembers]) {
-      const member = group.get(memberId);
-      if (member !== undefined) this.dropMember(group, member);
-    }
-    this.prepareRebalance(group, 'members did not send SyncGroup in time');
   }
 
   // ---- SyncGroup -------------------------------------------------------------------------
@@ -486,8 +342,8 @@ export class GroupRebalancer {
           'rejecting leader assignment larger than group.member.assignment.max.bytes',
         );
         // As Kafka does when it cannot store a group assignment: fail the SyncGroups and rebalance.
-        this.resetAndPropagateAssignmentError(group, ErrorCode.MESSAGE_TOO_LARGE);
-        this.maybePrepareRebalance(group, 'leader assignment too large');
+        this.phases.resetAndPropagateAssignmentError(group, ErrorCode.MESSAGE_TOO_LARGE);
+        this.phases.maybePrepareRebalance(group, 'leader assignment too large');
         return;
       }
       byMember.set(a.memberId, a.assignment);
@@ -499,25 +355,10 @@ export class GroupRebalancer {
     }
     group.transitionTo(ClassicGroupState.Stable, this.scheduler.nowMs());
     this.registry.storeGroup(group);
-    this.propagateAssignment(group, ErrorCode.NONE);
+    this.phases.propagateAssignment(group, ErrorCode.NONE);
   }
 
-  private resetAndPropagateAssignmentError(group: ClassicGroup, errorCode: number): void {
-    for (const member of group.members.values()) member.assignment = EMPTY;
-    this.propagateAssignment(group, errorCode);
-  }
-
-  private propagateAssignment(group: ClassicGroup, errorCode: number): void {
-    for (const member of group.members.values()) {
-      if (!member.isAwaitingSync) continue;
-      member.completeSync(
-        errorCode === ErrorCode.NONE ? syncGroupAnswer(group, member) : syncGroupError(errorCode),
-      );
-      this.touch(group, member);
-    }
-  }
-
-  // ---- Heartbeat, LeaveGroup, expiry ------------------------------------------------------
+  // ---- Heartbeat, LeaveGroup -------------------------------------------------------------
 
   private heartbeatErrorCode(req: HeartbeatRequest): number {
     if (!isValidMembershipGroupId(req.groupId)) return ErrorCode.INVALID_GROUP_ID;
@@ -540,47 +381,22 @@ export class GroupRebalancer {
       // Administrative removal of a static member by instance id alone.
       const current = groupInstanceId === null ? undefined : group.staticMemberId(groupInstanceId);
       if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-      this.removeMemberAndUpdateGroup(group, group.get(current)!, 'static member removed by LeaveGroup');
+      this.phases.removeMemberAndUpdateGroup(group, group.get(current)!, 'static member removed by LeaveGroup');
       return ErrorCode.NONE;
     }
     const pendingTimer = group.pendingMembers.get(identity.memberId);
     if (pendingTimer !== undefined) {
       pendingTimer.cancel();
       group.pendingMembers.delete(identity.memberId);
-      if (group.is(ClassicGroupState.PreparingRebalance)) this.tryCompleteJoin(group);
+      if (group.is(ClassicGroupState.PreparingRebalance)) this.phases.tryCompleteJoin(group);
       return ErrorCode.NONE;
     }
     const error = group.validateCurrentMember(identity.memberId, groupInstanceId);
     if (error !== ErrorCode.NONE) return error;
-    this.removeMemberAndUpdateGroup(group, group.get(identity.memberId)!, 'member left the group');
+    this.phases.removeMemberAndUpdateGroup(group, group.get(identity.memberId)!, 'member left the group');
     return ErrorCode.NONE;
   }
 
-  /** Kafka `removeMemberAndUpdateGroup`: drop the member, then rebalance or complete the join as the state says. */
-  private removeMemberAndUpdateGroup(group: ClassicGroup, member: ClassicGroupMember, reason: string): void {
-    this.logger.info({ groupId: group.groupId, memberId: member.memberId, reason }, 'removing member');
-    this.dropMember(group, member);
-    switch (CLASSIC_GROUP_STATES[group.state].onMemberRemoved) {
-      case 'prepare-rebalance':
-        this.maybePrepareRebalance(group, reason);
-        break;
-      case 'try-complete-join':
-        this.tryCompleteJoin(group);
-        break;
-      case 'nothing':
-        break;
-    }
-    this.registry.noteMaybeCollectable(group);
-  }
-
-  /** Removes a member, cancelling its timer and answering its parked requests with UNKNOWN_MEMBER_ID. */
-  private dropMember(group: ClassicGroup, member: ClassicGroupMember): void {
-    member.heartbeatTimer?.cancel();
-    member.heartbeatTimer = null;
-    group.completeJoin(member, joinGroupError('', ErrorCode.UNKNOWN_MEMBER_ID, 0));
-    member.completeSync(syncGroupError(ErrorCode.UNKNOWN_MEMBER_ID));
-    group.remove(member.memberId);
-  }
 }
 
 interface JoinArgs {

@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreatePartitions, ErrorCode } from '@sluice/protocol';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

@@ -7,7 +7,7 @@ import * as checks from '../helpers/cluster-checks.js';
 import { createTopic, metadata, partitionsOf, withClient } from '../helpers/cluster-checks.js';
 import { type TestCluster, startCluster } from '../helpers/cluster-harness.js';
 import { waitUntil } from '../helpers/groups.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 import { checkKcatLines, startKcatLoad } from '../helpers/kcat-load.js';
 import { readAll } from '../helpers/read-all.js';
 

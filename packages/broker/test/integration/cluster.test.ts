@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLUICE_BIN } from '../helpers/broker-process.js';
 import { type TestCluster, startCluster } from '../helpers/cluster-harness.js';
 import { waitUntil } from '../helpers/groups.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { collectProcess } from '../../../../test-support/run-process.js';
+import { collectProcess, kcat, requireKcat } from '../../../../test-support/run-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** The lease TTL the test cluster runs with (the shortest etcd grants). */

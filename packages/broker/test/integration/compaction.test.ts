@@ -2,7 +2,7 @@ import { buildRecordBatchSync, ErrorCode, Produce } from '@sluice/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 /** One record as kcat prints it with `-f '%o|%k|%S|%s\n'` (%S is -1 for a null value). */

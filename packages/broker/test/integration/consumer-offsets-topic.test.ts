@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
 import { spawnBroker, type BrokerProcess } from '../helpers/broker-process.js';
 import { produceNumbered } from '../helpers/groups.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

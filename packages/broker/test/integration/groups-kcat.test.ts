@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
 import { committedOffsets, describeGroup, highWatermarks, isStableAndCovering, produceNumbered, waitUntil } from '../helpers/groups.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 import { type LineProcess, startLineProcess } from '../../../../test-support/line-process.js';
 
 const TOPIC = 'kcat-groups';

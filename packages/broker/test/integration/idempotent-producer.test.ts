@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startResponseDroppingProxy } from '../../../../test-support/response-dropping-proxy.js';
 import { type BrokerProcess, spawnBroker } from '../helpers/broker-process.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 
 describe('kafkajs against the broker', () => {
   let broker: TestBroker;

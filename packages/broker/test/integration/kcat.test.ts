@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { batchCompression, batchSizeInBytes } from '@sluice/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** Lines of a real log file when the machine has one, else a generated log of the same shape. */

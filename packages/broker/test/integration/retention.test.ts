@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { buildRecordBatchSync, CreateTopics, ErrorCode, Fetch, ListOffsets, Produce } from '@sluice/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
-import { kcat, requireKcat } from '../helpers/kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 async function listOffset(client: RawClient, topic: string, timestamp: number): Promise<number> {

@@ -4,7 +4,7 @@ import { batchCompression, formatCompressionType, recordBatches } from '@sluice/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompressionCodec, ConsumedRecord, Consumer } from '../../src/index.js';
 import { startTestCluster, type TestCluster } from '../helpers/test-broker.js';
-import { kcat, requireKcat } from './kcat.js';
+import { kcat, requireKcat } from '../../../../test-support/run-process.js';
 
 /**
  * Interop with librdkafka through kcat (issue 4): records kcat writes with each codec are read

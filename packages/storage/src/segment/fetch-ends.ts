@@ -7,7 +7,7 @@ const MAX_FETCH_ENDS = 64;
 /**
  * Where recent fetch reads of one segment ended: the offset the next read of that consumer will
  * ask for -> the byte position of the batch there, so that read needs no index lookup or header
- * walk (`LogSegment.readBatchesFrom`). A bounded LRU; a wrong guess is checked and forgotten.
+ * walk (`SegmentReader.readBatchesFrom`). A bounded LRU; a wrong guess is checked and forgotten.
  */
 export class FetchEnds {
   private readonly ends = new Map<number, number>();

@@ -1,85 +1,24 @@
-import {
-  batchLastOffset,
-  batchLastOffsetDelta,
-  batchSizeInBytes,
-  BASE_OFFSET_OFFSET,
-  LAST_OFFSET_DELTA_OFFSET,
-  readInt64At,
-  RECORD_BATCH_OVERHEAD,
-} from '@sluice/protocol';
-import {
-  closeFile,
-  fdatasync,
-  openFile,
-  readAt,
-  readFullyAt,
-  removeFile,
-  renamePath,
-  statFile,
-  truncateFd,
-  writevAt,
-} from '../io/disk.js';
+import { batchLastOffsetDelta, readInt64At } from '@sluice/protocol';
+import { fdatasync, readFullyAt, removeFile, renamePath, statFile, truncateFd, writevAt } from '../io/disk.js';
 import { openFiles, type CachedFile } from '../io/fd-cache.js';
-import { fetchBufferPool } from '../io/fetch-buffer-pool.js';
 import type { LogConfig } from '../log-config.js';
 import { CorruptSegmentError } from '../errors.js';
-import { checkedBatches, hasBaseOffset, maxTimestampOrMax, scanBatchHeaders } from './batch-scanner.js';
-import { FetchEnds } from './fetch-ends.js';
-import { OffsetIndex } from './offset-index.js';
-import {
-  DELETED_FILE_SUFFIX,
-  INDEX_FILE_SUFFIX,
-  LOG_FILE_SUFFIX,
-  segmentFilePath,
-  TIME_INDEX_FILE_SUFFIX,
-} from './segment-files.js';
-import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
-
-/** What `LogSegment.readBatchesFrom` settled (see there). */
-export interface SegmentFetchRead {
-  /** False when the segment holds no whole batch at or after the offset asked for. */
-  readonly found: boolean;
-  /** Whole batches, a view of `fetchBufferPool` memory; empty when none are returned. */
-  readonly data: Buffer;
-  /** File position of the first batch found (bytes); -1 when none was. */
-  readonly position: number;
-  /** Last offset of the last batch in `data`; -1 when `data` is empty. */
-  readonly lastOffset: number;
-}
-
-/**
- * A `SegmentFetchRead` before its last offset is read: `lastBatchAt` is where the last batch of
- * `data` starts in it (bytes), -1 when `data` is empty.
- */
-type BatchesRead = Omit<SegmentFetchRead, 'lastOffset'> & { readonly lastBatchAt: number };
-
-const EMPTY = Buffer.alloc(0);
-const NOT_FOUND: BatchesRead = { found: false, data: EMPTY, position: -1, lastBatchAt: -1 };
-
-/** Where a batch was found in a segment: its byte position, size and last offset. */
-export interface BatchLocation {
-  readonly position: number;
-  readonly sizeInBytes: number;
-  readonly lastOffset: number;
-}
+import { scanBatchHeaders } from './batch-scanner.js';
+import type { OffsetIndex } from './offset-index.js';
+import { DELETED_FILE_SUFFIX, LOG_FILE_SUFFIX, segmentFilePath } from './segment-files.js';
+import { SegmentIndexes, type SegmentIndexConfig, type SegmentIndexesMark } from './segment-indexes.js';
+import type { TimeIndex } from './time-index.js';
+import { SegmentReader, type BatchLocation, type SegmentFetchRead } from './segment-reader.js';
 
 /**
  * A segment's append state between two writes, taken by {@link LogSegment.appendMark} before
  * batches are planned, restored by {@link LogSegment.rollbackAppend} when their write fails.
  */
-export interface SegmentAppendMark {
+export interface SegmentAppendMark extends SegmentIndexesMark {
   /** The readable size then, which was also the write position (bytes). */
   readonly size: number;
-  readonly bytesSinceLastIndexEntry: number;
-  readonly maxTimestampSoFar: number;
-  readonly offsetOfMaxTimestampSoFar: number;
-  readonly offsetIndexEntries: number;
-  readonly timeIndexEntries: number;
   readonly firstAppendMs: number | null;
 }
-
-/** Index-related settings a segment needs (from the topic's {@link LogConfig}). */
-export type SegmentIndexConfig = Pick<LogConfig, 'indexIntervalBytes' | 'segmentIndexBytes'>;
 
 /**
  * One segment of a partition log (Kafka `LogSegment`): `<baseOffset>.log` with its sparse
@@ -103,23 +42,15 @@ export class LogSegment {
   size: number;
   /** Size including batches planned by the append path but not yet written. */
   private writePosition: number;
-  readonly offsetIndex: OffsetIndex;
-  readonly timeIndex: TimeIndex;
-  private indexesLoaded: boolean;
-  private loadingIndexes: Promise<void> | null = null;
+  /** The sparse indexes and the append state behind their entries (see {@link SegmentIndexes}). */
+  private readonly indexes: SegmentIndexes;
   private readonly logFile: CachedFile;
   private logPath: string;
-  private bytesSinceLastIndexEntry = 0;
-  /** Largest batch maxTimestamp seen in this segment (ms), -1 when none; valid once indexes are loaded. */
-  private maxTimestampSoFar = -1;
-  private offsetOfMaxTimestampSoFar: number;
-  /** Cached largest timestamp of an unloaded inactive segment (from its time index file). */
-  private largestTimestampCache: number | null = null;
   /** When the first append to this segment object happened (ms, the injected clock), or null. */
   firstAppendMs: number | null = null;
   private refs = 0;
-  /** Where recent fetch reads ended (`readAtFetchEnd`). */
-  private readonly fetchEnds = new FetchEnds();
+  /** Lookups and fetch reads (see {@link SegmentReader}). */
+  private readonly reader = new SegmentReader(this);
   private deleted = false;
   private onIdle: (() => void) | null = null;
 
@@ -130,7 +61,7 @@ export class LogSegment {
     sizeInBytes: number,
     /** Log file mtime (ms), the time retention fallback when there is no time index entry. */
     private readonly mtimeMs: number,
-    private readonly config: SegmentIndexConfig,
+    config: SegmentIndexConfig,
     indexesLoaded: boolean,
     /** Appended to every file name: '' for a segment of the log, `.cleaned` for one the log cleaner writes. */
     fileSuffix = '',
@@ -140,10 +71,17 @@ export class LogSegment {
     this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX) + fileSuffix;
     // A new segment (indexes trivially loaded) creates its .log; an existing one never truncates it.
     this.logFile = openFiles.file(this.logPath, indexesLoaded ? 'w+' : 'r+', 'r+');
-    this.offsetIndex = new OffsetIndex(segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX) + fileSuffix, baseOffset, config.segmentIndexBytes);
-    this.timeIndex = new TimeIndex(segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX) + fileSuffix, baseOffset, config.segmentIndexBytes);
-    this.indexesLoaded = indexesLoaded;
-    this.offsetOfMaxTimestampSoFar = baseOffset;
+    this.indexes = new SegmentIndexes(this, dir, baseOffset, config, indexesLoaded, fileSuffix);
+  }
+
+  /** The sparse offset index (`.index`). */
+  get offsetIndex(): OffsetIndex {
+    return this.indexes.offsetIndex;
+  }
+
+  /** The sparse time index (`.timeindex`). */
+  get timeIndex(): TimeIndex {
+    return this.indexes.timeIndex;
   }
 
   /**
@@ -191,55 +129,14 @@ export class LogSegment {
     return this.logFile.use((fd) => readFullyAt(fd, this.logPath, buffer, offset, length, position));
   }
 
-  /**
-   * Loads both indexes from their files if not done yet; an index that fails its sanity check
-   * is rebuilt by walking the batch headers of the log (Kafka rebuilds on `sanityCheck` failure).
-   */
+  /** See {@link SegmentIndexes.ensureLoaded}. */
   ensureIndexesLoaded(): Promise<void> {
-    if (this.indexesLoaded) return Promise.resolve();
-    this.loadingIndexes ??= this.loadIndexes();
-    return this.loadingIndexes;
-  }
-
-  private async loadIndexes(): Promise<void> {
-    const [offsetsOk, timesOk] = await Promise.all([this.offsetIndex.load(this.size), this.timeIndex.load(this.size)]);
-    const lastTime = this.timeIndex.lastEntry();
-    if (offsetsOk && timesOk && (lastTime !== null || this.size === 0 || this.offsetIndex.entries === 0)) {
-      if (lastTime) {
-        this.maxTimestampSoFar = lastTime.timestamp;
-        this.offsetOfMaxTimestampSoFar = lastTime.offset;
-      }
-    } else {
-      await this.rebuildIndexes();
-    }
-    this.indexesLoaded = true;
-  }
-
-  /** Rebuilds both indexes from the log's batch headers (no CRC check; the data is trusted). */
-  private async rebuildIndexes(): Promise<void> {
-    this.resetIndexes();
-    const planned = this.writePosition;
-    this.writePosition = 0;
-    await this.logFile.use((fd) =>
-      scanBatchHeaders(fd, this.logPath, 0, this.size, (buf, at, _position, sizeInBytes) => {
-        const baseOffset = readInt64At(buf, at + BASE_OFFSET_OFFSET);
-        const maxTimestamp = maxTimestampOrMax(buf, at);
-        // A damaged maxTimestamp is left out of the index; reads of that batch refuse it by its CRC.
-        this.planBatch(baseOffset + buf.readInt32BE(at + LAST_OFFSET_DELTA_OFFSET), maxTimestamp === Number.MAX_SAFE_INTEGER ? -1 : maxTimestamp, sizeInBytes);
-      }),
-    );
-    this.writePosition = planned;
-    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
+    return this.indexes.ensureLoaded();
   }
 
   /** Drops all index entries and per-segment append state (recovery rebuilds them). */
   resetIndexes(): void {
-    this.offsetIndex.reset();
-    this.timeIndex.reset();
-    this.bytesSinceLastIndexEntry = 0;
-    this.maxTimestampSoFar = -1;
-    this.offsetOfMaxTimestampSoFar = this.baseOffset;
-    this.indexesLoaded = true;
+    this.indexes.reset();
   }
 
   /** Starts a full re-validation: no index entries, append position 0 (see `recoverSegment`). */
@@ -253,13 +150,7 @@ export class LogSegment {
    * active segment): keeps index entries for earlier batches and the max timestamp they record.
    */
   prepareReplayFrom(position: number, firstOffsetAtPosition: number): void {
-    this.offsetIndex.truncateToEntries(this.offsetIndex.entriesBeforePosition(position));
-    this.timeIndex.truncateToEntries(this.timeIndex.entriesBeforeOffset(firstOffsetAtPosition));
-    const lastTime = this.timeIndex.lastEntry();
-    this.maxTimestampSoFar = lastTime?.timestamp ?? -1;
-    this.offsetOfMaxTimestampSoFar = lastTime?.offset ?? this.baseOffset;
-    const lastOffsetEntry = this.offsetIndex.lastEntry();
-    this.bytesSinceLastIndexEntry = lastOffsetEntry ? position - lastOffsetEntry.position : position;
+    this.indexes.prepareReplayFrom(position, firstOffsetAtPosition);
     this.writePosition = position;
   }
 
@@ -272,32 +163,15 @@ export class LogSegment {
    */
   planBatch(lastOffset: number, maxTimestamp: number, sizeInBytes: number): number {
     const position = this.writePosition;
-    if (maxTimestamp > this.maxTimestampSoFar) {
-      this.maxTimestampSoFar = maxTimestamp;
-      this.offsetOfMaxTimestampSoFar = lastOffset;
-    }
-    if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
-      this.offsetIndex.append(lastOffset, position);
-      this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
-      this.bytesSinceLastIndexEntry = 0;
-    }
+    this.indexes.addBatch(lastOffset, maxTimestamp, sizeInBytes, position);
     this.writePosition += sizeInBytes;
-    this.bytesSinceLastIndexEntry += sizeInBytes;
     return position;
   }
 
   /** The append state now, when nothing planned is unwritten (asserted): see {@link rollbackAppend}. */
   appendMark(): SegmentAppendMark {
     if (this.writePosition !== this.size) throw new RangeError(`segment ${this.logPath} has ${this.writePosition - this.size} planned bytes unwritten`);
-    return {
-      size: this.size,
-      bytesSinceLastIndexEntry: this.bytesSinceLastIndexEntry,
-      maxTimestampSoFar: this.maxTimestampSoFar,
-      offsetOfMaxTimestampSoFar: this.offsetOfMaxTimestampSoFar,
-      offsetIndexEntries: this.offsetIndex.entries,
-      timeIndexEntries: this.timeIndex.entries,
-      firstAppendMs: this.firstAppendMs,
-    };
+    return { size: this.size, ...this.indexes.mark(), firstAppendMs: this.firstAppendMs };
   }
 
   /**
@@ -308,11 +182,7 @@ export class LogSegment {
    */
   async rollbackAppend(mark: SegmentAppendMark): Promise<void> {
     if (this.size !== mark.size) throw new RangeError(`segment ${this.logPath} grew since the mark`);
-    this.offsetIndex.truncateToEntries(mark.offsetIndexEntries);
-    this.timeIndex.truncateToEntries(mark.timeIndexEntries);
-    this.bytesSinceLastIndexEntry = mark.bytesSinceLastIndexEntry;
-    this.maxTimestampSoFar = mark.maxTimestampSoFar;
-    this.offsetOfMaxTimestampSoFar = mark.offsetOfMaxTimestampSoFar;
+    this.indexes.restore(mark);
     this.firstAppendMs = mark.firstAppendMs;
     this.writePosition = mark.size;
     await this.logFile.use((fd) => truncateFd(fd, this.logPath, mark.size));
@@ -335,181 +205,47 @@ export class LogSegment {
     return (
       this.writePosition + appendBytes > config.segmentBytes ||
       (this.firstAppendMs !== null && nowMs - this.firstAppendMs > config.segmentMs) ||
-      this.offsetIndex.isFull() ||
-      this.timeIndex.isFull() ||
+      this.indexes.isFull() ||
       lastOffset - this.baseOffset > 0x7fff_ffff
     );
   }
 
-  /**
-   * Kafka `onBecomeInactiveSegment`: final time index entry, index bytes written to the files
-   * (deferred on a full disk; see `SparseIndex.flush`: the fsync of a later group commit or close
-   * must write them).
-   */
-  async onBecomeInactive(): Promise<void> {
-    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
-    await Promise.all([this.offsetIndex.flush(true), this.timeIndex.flush(true)]);
+  /** Kafka `onBecomeInactiveSegment`: see {@link SegmentIndexes.onBecomeInactive}. */
+  onBecomeInactive(): Promise<void> {
+    return this.indexes.onBecomeInactive();
   }
 
   /**
-   * Largest record timestamp in the segment (ms) for time-based retention: from memory when the
-   * indexes are loaded, else the last entry of the .timeindex file (12 bytes read, no index
-   * load), else the log file's mtime (Kafka's fallback).
+   * Largest record timestamp in the segment (ms) for time-based retention, the log file's mtime
+   * when it has none: see {@link SegmentIndexes.largestTimestamp}.
    */
-  async largestTimestamp(): Promise<number> {
-    if (this.indexesLoaded) return this.maxTimestampSoFar >= 0 ? this.maxTimestampSoFar : this.mtimeMs;
-    if (this.largestTimestampCache !== null) return this.largestTimestampCache;
-    let largest = this.mtimeMs;
-    const st = await statFile(this.timeIndex.filePath);
-    if (st && st.size >= TIME_INDEX_ENTRY_SIZE && st.size % TIME_INDEX_ENTRY_SIZE === 0) {
-      const fd = await openFile(this.timeIndex.filePath, 'r');
-      try {
-        const entry = Buffer.alloc(TIME_INDEX_ENTRY_SIZE);
-        if ((await readAt(fd, this.timeIndex.filePath, entry, 0, TIME_INDEX_ENTRY_SIZE, st.size - TIME_INDEX_ENTRY_SIZE)) === TIME_INDEX_ENTRY_SIZE) {
-          const high = entry.readInt32BE(0);
-          if (high >= 0 && high < 0x20_0000) largest = readInt64At(entry, 0);
-        }
-      } finally {
-        await closeFile(fd, this.timeIndex.filePath);
-      }
-    }
-    this.largestTimestampCache = largest;
-    return largest;
+  largestTimestamp(): Promise<number> {
+    return this.indexes.largestTimestamp(this.mtimeMs);
   }
 
   /** Largest timestamp if already known without I/O (active or loaded segments), else null. */
   knownMaxTimestamp(): number | null {
-    return this.indexesLoaded ? this.maxTimestampSoFar : null;
+    return this.indexes.knownMaxTimestamp();
   }
 
-  /**
-   * The first batch whose last offset is >= `offset`, among bytes below `endPosition`: sparse
-   * offset index lookup, then a walk of batch headers. Null when the segment has none.
-   */
-  async findBatch(offset: number, endPosition: number): Promise<BatchLocation | null> {
-    await this.ensureIndexesLoaded();
-    const start = Math.min(this.offsetIndex.lookup(offset).position, endPosition);
-    let found: BatchLocation | null = null;
-    const stop = await this.logFile.use((fd) =>
-      scanBatchHeaders(fd, this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
-        const lastOffset = readInt64At(buf, at) + batchLastOffsetDelta(buf, at);
-        if (lastOffset < offset) return true;
-        found = { position, sizeInBytes, lastOffset };
-        return false;
-      }),
-    );
-    if (stop.damage !== null) throw new CorruptSegmentError(this.logPath, stop.position, offset, stop.damage);
-    return found;
+  /** See {@link SegmentReader.findBatch}. */
+  findBatch(offset: number, endPosition: number): Promise<BatchLocation | null> {
+    return this.reader.findBatch(offset, endPosition);
   }
 
-  /**
-   * A fetch's read from this segment (Kafka `LogSegment.read`): the whole batches, starting with
-   * the first whose last offset is >= `offset`, that fit in `maxBytes` below `endPosition`. When
-   * that first batch is larger than `maxBytes`, the result is it alone if `minOneBatch` (KIP-74),
-   * else no bytes. `found` is false when the segment has no whole batch at or after `offset`
-   * below `endPosition`. `data` may be a view of memory lent by `fetchBufferPool` (io/fetch-buffer-pool.ts).
-   *
-   * When an earlier read ended where `offset` begins, one read from there (`readAtFetchEnd`);
-   * otherwise `findBatch`, then `read`.
-   *
-   * Every batch returned passed its CRC-32C check (`checkedBatches`): the read stops before the
-   * first damaged batch, and throws CorruptSegmentError (→ KAFKA_STORAGE_ERROR 56) when that is
-   * the first batch, or when the headers before `endPosition` do not frame.
-   */
-  async readBatchesFrom(offset: number, endPosition: number, maxBytes: number, minOneBatch: boolean): Promise<SegmentFetchRead> {
-    const read = (await this.readAtFetchEnd(offset, endPosition, maxBytes, minOneBatch)) ?? (await this.findAndRead(offset, endPosition, maxBytes, minOneBatch));
-    const { found, data, position, lastBatchAt } = read;
-    if (lastBatchAt < 0) return { found, data, position, lastOffset: -1 };
-    const lastOffset = batchLastOffset(data, lastBatchAt);
-    this.fetchEnds.remember(lastOffset + 1, position + data.length);
-    return { found, data, position, lastOffset };
+  /** A fetch's read from this segment: see {@link SegmentReader.readBatchesFrom}. */
+  readBatchesFrom(offset: number, endPosition: number, maxBytes: number, minOneBatch: boolean): Promise<SegmentFetchRead> {
+    return this.reader.readBatchesFrom(offset, endPosition, maxBytes, minOneBatch);
   }
 
-  private async findAndRead(offset: number, endPosition: number, maxBytes: number, minOneBatch: boolean): Promise<BatchesRead> {
-    const first = await this.findBatch(offset, endPosition);
-    if (first === null) return NOT_FOUND;
-    if (first.sizeInBytes > maxBytes) {
-      const data = minOneBatch ? this.checkedRead(offset, first.position, await this.read(first.position, first.sizeInBytes, true)) : EMPTY;
-      return { found: true, data, position: first.position, lastBatchAt: data.length > 0 ? 0 : -1 };
-    }
-    const chunk = await this.read(first.position, Math.min(maxBytes, endPosition - first.position), true);
-    const whole = checkedBatches(chunk);
-    if (whole.damagedAt === 0) this.refuseDamaged(offset, first.position, chunk, whole.damage);
-    return { found: true, data: chunk.subarray(0, whole.length), position: first.position, lastBatchAt: whole.lastBatchAt };
+  /** See {@link SegmentReader.findBatchByTimestamp}. */
+  findBatchByTimestamp(timestampMs: number, start: number, endPosition: number): Promise<BatchLocation | null> {
+    return this.reader.findBatchByTimestamp(timestampMs, start, endPosition);
   }
 
-  /** `data`, one whole batch read at `position`, if it passes its check; else CorruptSegmentError. */
-  private checkedRead(offset: number, position: number, data: Buffer): Buffer {
-    const whole = checkedBatches(data);
-    if (whole.length !== data.length) this.refuseDamaged(offset, position, data, whole.damage || 'the file ends inside the batch');
-    return data;
-  }
-
-  /** Hands `chunk` back to the pool and throws CorruptSegmentError for the damaged batch at `position`. */
-  private refuseDamaged(offset: number, position: number, chunk: Buffer, damage: string): never {
-    fetchBufferPool.release(chunk);
-    throw new CorruptSegmentError(this.logPath, position, offset, damage);
-  }
-
-  /**
-   * `readBatchesFrom` from where an earlier fetch read ended at `offset`: one trip to libuv's
-   * thread pool, two when the batch there is larger than `maxBytes` and `minOneBatch` asks for
-   * it whole. Null when no read ended there, when `maxBytes` is 0 (a Fetch's partition_max_bytes
-   * may be), or the bytes there are not a whole batch starting at `offset` (the hint is dropped
-   * when the batch is not `offset`'s).
-   *
-   * Why: `findBatch` then `read` are two trips per Fetch; in a catch-up, where each Fetch starts
-   * where the last ended, the first (a 64 KiB header read) was a large share of a Fetch's time.
-   */
-  private async readAtFetchEnd(offset: number, endPosition: number, maxBytes: number, minOneBatch: boolean): Promise<BatchesRead | null> {
-    const position = maxBytes > 0 ? this.fetchEnds.get(offset) : undefined;
-    if (position === undefined) return null;
-    // Batches before `position` all end below `offset`: none at or after it unless one starts here.
-    if (endPosition - position < RECORD_BATCH_OVERHEAD) return NOT_FOUND;
-    const chunk = await this.read(position, Math.min(maxBytes, endPosition - position), true);
-    if (chunk.length < RECORD_BATCH_OVERHEAD || !hasBaseOffset(chunk, offset)) {
-      fetchBufferPool.release(chunk);
-      this.fetchEnds.forget(offset);
-      return null;
-    }
-    const whole = checkedBatches(chunk);
-    if (whole.length > 0) return { found: true, data: chunk.subarray(0, whole.length), position, lastBatchAt: whole.lastBatchAt };
-    const size = batchSizeInBytes(chunk, 0);
-    fetchBufferPool.release(chunk);
-    // Damaged, malformed, or cut off by endPosition: findBatch's walk and findAndRead decide.
-    if (whole.damagedAt === 0 || size <= maxBytes || position + size > endPosition) return null;
-    const data = minOneBatch ? this.checkedRead(offset, position, await this.read(position, size, true)) : EMPTY;
-    return { found: true, data, position, lastBatchAt: data.length > 0 ? 0 : -1 };
-  }
-
-  /** Notes that a batch with baseOffset `offset` starts at byte `position` (a fetch read ended there). */
-
-  /**
-   * The first batch at or after byte `start` whose maxTimestamp is >= `timestampMs`, below
-   * `endPosition`; null when none.
-   */
-  async findBatchByTimestamp(timestampMs: number, start: number, endPosition: number): Promise<BatchLocation | null> {
-    let found: BatchLocation | null = null;
-    const stop = await this.logFile.use((fd) =>
-      scanBatchHeaders(fd, this.logPath, start, endPosition, (buf, at, position, sizeInBytes) => {
-        if (maxTimestampOrMax(buf, at) < timestampMs) return true;
-        found = { position, sizeInBytes, lastOffset: readInt64At(buf, at) + batchLastOffsetDelta(buf, at) };
-        return false;
-      }),
-    );
-    if (stop.damage !== null) throw new CorruptSegmentError(this.logPath, stop.position, -1, `looking for timestamp ${timestampMs}: ${stop.damage}`);
-    return found;
-  }
-
-  /**
-   * Reads `length` bytes at `position` (fewer only if the file is shorter). With `pooled`, the
-   * Buffer may be lent by `fetchBufferPool` (io/fetch-buffer-pool.ts): for Fetch reads, whose
-   * memory the broker hands back once the socket has written it.
-   */
-  async read(position: number, length: number, pooled = false): Promise<Buffer> {
-    const buf = pooled ? fetchBufferPool.acquire(length) : Buffer.allocUnsafe(length);
-    const n = await this.readInto(buf, 0, length, position);
-    return n === length ? buf : buf.subarray(0, n);
+  /** See {@link SegmentReader.read}. */
+  read(position: number, length: number, pooled = false): Promise<Buffer> {
+    return this.reader.read(position, length, pooled);
   }
 
   /** fdatasync of the .log. */
@@ -519,19 +255,18 @@ export class LogSegment {
 
   /** Writes pending index entries and fdatasyncs both index files (`deferOnNoSpace`: see `SparseIndex.flushAndSync`). */
   async flushAndSyncIndexes(deferOnNoSpace = false): Promise<void> {
-    await Promise.all([this.offsetIndex.flushAndSync(deferOnNoSpace), this.timeIndex.flushAndSync(deferOnNoSpace)]);
+    await this.indexes.flushAndSync(deferOnNoSpace);
   }
 
   /** Writes pending index entries (no fsync; deferred on a full disk, see `SparseIndex.flush`). */
   async flushIndexes(): Promise<void> {
-    if (!this.indexesLoaded) return;
-    await Promise.all([this.offsetIndex.flush(true), this.timeIndex.flush(true)]);
+    await this.indexes.flush();
   }
 
   /** Cuts the .log at `sizeInBytes` (recovery of a torn or corrupt tail). */
   async truncateTo(sizeInBytes: number): Promise<void> {
     await this.logFile.use((fd) => truncateFd(fd, this.logPath, sizeInBytes));
-    this.fetchEnds.clear();
+    this.reader.forgetFetchEnds();
     this.size = sizeInBytes;
     this.writePosition = sizeInBytes;
   }
@@ -568,7 +303,7 @@ export class LogSegment {
     if (this.writePosition !== this.size) throw new RangeError(`segment ${this.logPath} has ${this.writePosition - this.size} planned bytes unwritten`);
     this.size = Math.min(this.size, position);
     this.writePosition = this.size;
-    this.fetchEnds.clear();
+    this.reader.forgetFetchEnds();
   }
 
   /**
@@ -581,8 +316,7 @@ export class LogSegment {
   async truncateToPosition(position: number): Promise<void> {
     this.hideFrom(position);
     await this.logFile.use((fd) => truncateFd(fd, this.logPath, this.size));
-    await this.rebuildIndexes();
-    this.indexesLoaded = true;
+    await this.indexes.rebuild();
     await this.flushIndexes();
     await this.syncLog();
   }
@@ -614,8 +348,7 @@ export class LogSegment {
     await Promise.all(paths.map(async (p) => ((await statFile(p)) ? renamePath(p, p + DELETED_FILE_SUFFIX) : undefined)));
     this.logPath += DELETED_FILE_SUFFIX;
     this.logFile.rename(this.logPath);
-    this.offsetIndex.renamed(this.offsetIndex.filePath + DELETED_FILE_SUFFIX);
-    this.timeIndex.renamed(this.timeIndex.filePath + DELETED_FILE_SUFFIX);
+    this.indexes.renamed(DELETED_FILE_SUFFIX);
     const unlinked = new Promise<void>((resolve, reject) => {
       const finish = (): void => {
         this.onIdle = null;
@@ -632,6 +365,6 @@ export class LogSegment {
 
   /** Closes the log and index files (index entries are flushed by the caller first). */
   async close(): Promise<void> {
-    await Promise.all([this.logFile.close(), this.offsetIndex.close(), this.timeIndex.close()]);
+    await Promise.all([this.logFile.close(), this.indexes.close()]);
   }
 }

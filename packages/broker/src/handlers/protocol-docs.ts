@@ -1,4 +1,4 @@
-import { API_HANDLERS } from './handlers/index.js';
+import { API_HANDLERS } from './index.js';
 
 /**
  * Renders the generated API table of docs/protocol.md from the router's handler table: what

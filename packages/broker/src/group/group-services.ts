@@ -1,15 +1,12 @@
 import type { LogManager } from '@sluice/storage';
 import type { Logger } from 'pino';
-import type { CoordinatorOwnership } from './cluster/coordinator-ownership.js';
-import type { BrokerConfig } from './config/broker-config.js';
-import {
-  ensureOffsetsTopic,
-  GROUP_COORDINATOR_CONFIG_DEFS,
-  GroupCoordinator,
-  type GroupCoordinatorConfig,
-  GroupMetadataManager,
-  migrateLegacyOffsetLog,
-} from './group/index.js';
+import type { CoordinatorOwnership } from '../cluster/coordinator-ownership.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { GroupCoordinator } from './group-coordinator.js';
+import { GROUP_COORDINATOR_CONFIG_DEFS, type GroupCoordinatorConfig } from './group-coordinator-config.js';
+import { GroupMetadataManager } from './group-metadata-manager.js';
+import { migrateLegacyOffsetLog } from './offsets-migration.js';
+import { ensureOffsetsTopic } from './offsets-topic.js';
 
 /** The coordinator with the group metadata manager it owns, closed in the right order. */
 export interface GroupServices {

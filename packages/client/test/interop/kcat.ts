@@ -1,1 +1,0 @@
-export { kcat, requireKcat, type ProcessResult as KcatResult } from '../../../../test-support/run-process.js';
