@@ -32,6 +32,16 @@ export function withBootstrapServer<T>(yargs: Argv<T>): Argv<T & BootstrapArgs> 
   }) as Argv<T & BootstrapArgs>;
 }
 
+/** Adds `--format text|json` (default text), as the listing and describing commands have. */
+export function withTextOrJsonFormat<T>(yargs: Argv<T>): Argv<T & { format: 'text' | 'json' }> {
+  return yargs.option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }) as Argv<T & { format: 'text' | 'json' }>;
+}
+
+/** Adds `--validate-only`: the broker checks the change without making it (CreateTopics, CreatePartitions, AlterConfigs). */
+export function withValidateOnly<T>(yargs: Argv<T>): Argv<T & { 'validate-only': boolean }> {
+  return yargs.option('validate-only', { type: 'boolean', default: false, describe: 'Check the change on the broker without making it' }) as Argv<T & { 'validate-only': boolean }>;
+}
+
 /**
  * A client for `--bootstrap-server`. Connects lazily, so this never fails for a reachable-or-not
  * broker; throws TypeError (printed as one line) for a malformed address list.

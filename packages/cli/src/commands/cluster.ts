@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { CLI_RETRY, clientFromArgs, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
+import { CLI_RETRY, clientFromArgs, withBootstrapServer, withTextOrJsonFormat, type BootstrapArgs } from '../client/client-args.js';
 import { cliVersion } from '../cluster/cli-version.js';
 import { clusterStatus } from '../cluster/cluster-status.js';
 import { formatClusterInfo, formatClusterStatus } from '../cluster/format-cluster.js';
@@ -11,7 +11,7 @@ interface ClusterArgs extends BootstrapArgs {
 
 /** Adds `--bootstrap-server` and `--format text|json` (as `groups describe` has). */
 function withClusterOptions(yargs: Argv): Argv<ClusterArgs> {
-  return withBootstrapServer(yargs).option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }) as Argv<ClusterArgs>;
+  return withTextOrJsonFormat(withBootstrapServer(yargs)) as Argv<ClusterArgs>;
 }
 
 /** One Metadata request for every topic, through an admin client closed afterwards. */

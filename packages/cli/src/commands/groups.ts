@@ -1,6 +1,6 @@
 import type { Admin, ResetTarget } from '@sluice/client';
 import type { Argv, CommandModule } from 'yargs';
-import { CLI_RETRY, clientFromArgs, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
+import { CLI_RETRY, clientFromArgs, withBootstrapServer, withTextOrJsonFormat, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
 import { integerArg } from '../client/parse-args.js';
 import { parseTimeSpec } from '../client/time-spec.js';
@@ -55,9 +55,8 @@ const describe: CommandModule<object, DescribeArgs> = {
   command: 'describe <group>',
   describe: 'Show a group: state, members, and per partition the committed offset, log end offset and lag',
   builder: (yargs: Argv) =>
-    withBootstrapServer(yargs)
+    withTextOrJsonFormat(withBootstrapServer(yargs))
       .positional('group', { type: 'string', demandOption: true, describe: 'Group id' })
-      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
       .example('$0 groups describe indexer', 'Lag per partition of group "indexer"')
       .example('$0 groups describe indexer --format json', 'The same as JSON') as Argv<DescribeArgs>,
   handler: async (args) => {

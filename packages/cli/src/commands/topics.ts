@@ -1,6 +1,6 @@
 import { DELETE_UP_TO_HIGH_WATERMARK, type Admin } from '@sluice/client';
 import type { Argv, CommandModule } from 'yargs';
-import { CLI_RETRY, clientFromArgs, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
+import { CLI_RETRY, clientFromArgs, withBootstrapServer, withValidateOnly, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
 import { integerArg, parseKeyValues } from '../client/parse-args.js';
 import { formatTable } from '../output/table.js';
@@ -101,11 +101,10 @@ const alterConfig: CommandModule<object, AlterConfigArgs> = {
   command: 'alter-config <topic>',
   describe: 'Set or delete topic configs (the others are kept); they apply at once, no restart',
   builder: (yargs: Argv) =>
-    withBootstrapServer(yargs)
+    withValidateOnly(withBootstrapServer(yargs))
       .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
       .option('set', { type: 'string', array: true, default: [], describe: 'Config to set, key=value (repeatable)' })
       .option('delete', { type: 'string', array: true, default: [], describe: 'Config to remove: back to the broker default (repeatable)' })
-      .option('validate-only', { type: 'boolean', default: false, describe: 'Check the change on the broker without making it' })
       .example('$0 topics alter-config logs --set retention.ms=86400000', 'Keep one day')
       .example('$0 topics alter-config logs --delete retention.ms --set cleanup.policy=compact', 'Broker default retention, compacted') as Argv<AlterConfigArgs>,
   handler: async (args) => {
@@ -124,10 +123,9 @@ const addPartitions: CommandModule<object, AddPartitionsArgs> = {
   command: 'add-partitions <topic>',
   describe: 'Grow a topic to a new total partition count (records stay where they are: keys map to other partitions from now on)',
   builder: (yargs: Argv) =>
-    withBootstrapServer(yargs)
+    withValidateOnly(withBootstrapServer(yargs))
       .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
       .option('partitions', { type: 'number', demandOption: true, describe: 'The new total partition count, above the current one' })
-      .option('validate-only', { type: 'boolean', default: false, describe: 'Check the change on the broker without making it' })
       .example('$0 topics add-partitions logs --partitions 6', 'Six partitions in all (kafka-topics.sh --alter --partitions 6)') as Argv<AddPartitionsArgs>,
   handler: async (args) => {
     const count = integerArg(args.partitions, '--partitions', 1);
