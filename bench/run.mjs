@@ -47,6 +47,7 @@ const { diskLatencyFloor } = await import('./peers/disk-latency.mjs');
 const { recordBodySizeInBytes, sizeOfVarint } = await import(join(root, 'packages/protocol/dist/index.js'));
 const { redisStreamsXadd } = await import('./peers/redis.mjs');
 const { natsJetStream } = await import('./peers/nats.mjs');
+const { rabbitmqStreams } = await import('./peers/rabbitmq.mjs');
 const { kcatProduceConsume } = await import('./peers/kcat.mjs');
 const { kafkajsProduce } = await import('./peers/kafkajs.mjs');
 const { idleConnectionCost } = await import('./tools/idle-connections.mjs');
@@ -113,6 +114,7 @@ if (want('peers')) {
   const peerMs = quick ? 1000 : 5000;
   results.peers.redisAlways = await safe('redis appendfsync always', () => redisStreamsXadd({ appendfsync: 'always', durationMs: peerMs, probeRequests: quick ? 50_000 : 100_000 }));
   results.peers.redis = await safe('redis appendfsync everysec', () => redisStreamsXadd({ appendfsync: 'everysec', durationMs: peerMs, probeRequests: quick ? 50_000 : 100_000 }));
+  results.peers.rabbitmq = await safe('rabbitmq streams', () => rabbitmqStreams({ durationMs: peerMs }));
   results.peers.nats = await safe('nats', () => natsJetStream({ durationMs: peerMs }));
 }
 

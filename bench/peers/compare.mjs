@@ -11,7 +11,7 @@
 export const PEERS = [
   { key: 'redisAlways', label: 'Redis Streams XADD, 100 B, pipeline 1000, appendfsync always', goal: 4 },
   { key: 'redis', label: 'Redis Streams XADD, 100 B, pipeline 1000, appendfsync everysec', goal: 4 },
-  { key: 'rabbitmq', label: 'RabbitMQ stream publish, 100 B, publisher confirms', goal: null },
+  { key: 'rabbitmq', label: 'RabbitMQ stream publish, 100 B, 10,000 pending confirms', goal: null },
   { key: 'nats', label: 'NATS JetStream publish, 100 B, 1000 pending acks', goal: 8 },
 ];
 

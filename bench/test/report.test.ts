@@ -108,7 +108,7 @@ describe('benchmark report (bench/report.mjs)', () => {
     expect(md).toContain('|   vs Redis Streams XADD, 100 B, pipeline 1000, appendfsync everysec (not like for like: appendfsync everysec: fsynced once a second) | - | 4.00x | context |');
     expect(md).toContain('|   vs NATS JetStream publish, 100 B, 1000 pending acks (not like for like: syncs every 2 min by default; this server has no per-ack sync setting) | - | 100.00x | context |');
     expect(md).toMatch(/\| NATS JetStream publish, 100 B, 1000 pending acks \| 20,000 \| 2 \| 0\.11 \| [\d.]+ \| [^|]*server 0\.11 of a core, client 0\.95: the client was the bottleneck, not the server \|/);
-    expect(md).toContain('| RabbitMQ stream publish, 100 B, publisher confirms | - | - | - | - | skipped: rabbitmq-server did not start |');
+    expect(md).toContain('| RabbitMQ stream publish, 100 B, 10,000 pending confirms | - | - | - | - | skipped: rabbitmq-server did not start |');
     // The scenario table's peer column divides by the like-for-like peer.
     expect(md).toMatch(/\| 100B 1p acks=-1 \| 1 \| 2,000,000 \| [\d.]+ \| 8\.00x \|/);
   });
