@@ -17,6 +17,7 @@ import { bottleneck, coresBusy } from './bottleneck.mjs';
 /** The server script itself: /usr/sbin/rabbitmq-server is a wrapper that switches to the rabbitmq user and its /var/lib directory. */
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
+/** What a publisher confirm of a RabbitMQ stream promises about the message, for labels. */
 export const RABBITMQ_DURABILITY = {
   fsyncBeforeAck: false,
   text: 'no explicit fsync: a confirm means written to the OS page cache (a quorum of replicas; one node here), on disk when the OS writes it back',
@@ -168,19 +169,32 @@ export async function rabbitmqStreams({ durationMs = 5000, window = 10_000, maxC
   // (with the server's log) instead of the whole benchmark.
   let clientError = null;
   let wake = null;
+  let failWith;
+  const failure = new Promise((_resolve, reject) => (failWith = reject));
+  failure.catch(() => undefined);
+  const describe = (error) => new Error(`rabbitmq-stream-js-client: ${error.message}; server log: ${node?.output().slice(-1500) ?? '-'}`);
   const onUncaught = (error) => {
     clientError = error;
+    failWith(describe(error));
     wake?.();
   };
   process.on('uncaughtException', onUncaught);
   const check = () => {
-    if (clientError) throw new Error(`rabbitmq-stream-js-client: ${clientError.message}; server log: ${node?.output().slice(-1500)}`);
+    if (clientError) throw describe(clientError);
+  };
+  // Each request of the client either answers, fails the row with the client's error, or times out after 30 s.
+  const guard = (promise, what) => {
+    let timer;
+    const timeout = new Promise((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer from RabbitMQ in 30 s; server log: ${node?.output().slice(-1500) ?? '-'}`)), 30_000);
+    });
+    return Promise.race([promise, failure, timeout]).finally(() => clearTimeout(timer));
   };
   try {
     node = await startNode(dir);
-    client = await rabbit.connect({ hostname: '127.0.0.1', port: node.streamPort, username: 'guest', password: 'guest', vhost: '/' });
-    await client.createStream({ stream: 'bench' });
-    const publisher = await client.declarePublisher({ stream: 'bench', maxChunkLength });
+    client = await guard(rabbit.connect({ hostname: '127.0.0.1', port: node.streamPort, username: 'guest', password: 'guest', vhost: '/' }), 'connect');
+    await guard(client.createStream({ stream: 'bench' }), 'create stream');
+    const publisher = await guard(client.declarePublisher({ stream: 'bench', maxChunkLength }), 'declare publisher');
     const payload = Buffer.alloc(valueBytes, 0x61);
     const sentAt = new Map();
     const latencies = [];
@@ -216,7 +230,7 @@ export async function rabbitmqStreams({ durationMs = 5000, window = 10_000, maxC
       if (sampled) sentAt.set(publishingId, t);
       sent++;
     }
-    await publisher.flush();
+    await guard(publisher.flush(), 'flush');
     const drainDeadline = performance.now() + 30_000;
     while (confirmed + failed < sent && performance.now() < drainDeadline) {
       await Promise.race([waitForConfirms(), sleep(100)]);
@@ -225,15 +239,15 @@ export async function rabbitmqStreams({ durationMs = 5000, window = 10_000, maxC
     const publishMs = lastConfirm - startedAt;
     const serverCpuCores = coresBusy(processCpuMs(node.pid) - cpuBefore, publishMs);
     const clientCpuCores = coresBusy(selfCpuMs() - clientCpuBefore, publishMs);
-    await publisher.close();
+    await guard(publisher.close(), 'close publisher');
 
     let read = 0;
     let readAll;
     const allRead = new Promise((resolve) => (readAll = resolve));
     const consumeStart = performance.now();
-    const consumer = await client.declareConsumer({ stream: 'bench', offset: rabbit.Offset.first() }, () => {
+    const consumer = await guard(client.declareConsumer({ stream: 'bench', offset: rabbit.Offset.first() }, () => {
       if (++read >= confirmed) readAll();
-    });
+    }), 'declare consumer');
     const consumeDeadline = performance.now() + 60_000;
     while (read < confirmed && performance.now() < consumeDeadline) {
       await Promise.race([allRead, sleep(100)]);
