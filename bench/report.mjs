@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median } from '../packages/cli/dist/bench/latency-recorder.js';
 import { barChart, lineChart } from './report-svg.mjs';
 import { PEERS, cpuNote, likeForLikePeer, peerDurability } from './peers/compare.mjs';
+import { BUSY_CORES, IDLE_SERVER_CORES } from './peers/bottleneck.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const n = (v, d = 0) => (v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 }));
@@ -275,6 +276,12 @@ ${table(['item', 'value'], [
 ${table(['target', 'goal', 'measured', 'status'], targets)}
 
 ## Limits and peers (same run)
+Each peer row says what its acknowledgement promises: Sluice fdatasyncs before every acks=-1 answer, so
+only a peer that also waits for an fsync before it acknowledges compares like with like, and the headline
+ratio above is against the fastest of those; the others are context. Server CPU is cores busy over the
+publish phase; a row whose server stayed under ${IDLE_SERVER_CORES} of a core while its client used at least ${BUSY_CORES}
+says the client was the bottleneck (the figure then measures the client library, not the server).
+
 ${table(['what', 'records/s', 'MB/s', 'server CPU', 'server peak RSS MiB', 'notes'], peersRows)}
 
 ## Sluice scenarios (Sluice's own client)
