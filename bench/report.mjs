@@ -9,6 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median } from '../packages/cli/dist/bench/latency-recorder.js';
 import { barChart, lineChart } from './report-svg.mjs';
+import { PEERS, cpuNote, likeForLikePeer, peerDurability } from './peers/compare.mjs';
+import { BUSY_CORES, IDLE_SERVER_CORES } from './peers/bottleneck.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const n = (v, d = 0) => (v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 }));
@@ -236,6 +238,52 @@ ${table(['load', 'rate (records/s)', 'linger.ms', 'runs', 'produce p50 / p99 ms'
 `;
 }
 
+/**
+ * Target rows comparing Sluice's headline produce rate (records/s) with the peers: the ratio
+ * against `best` (likeForLikePeer: an fsync before each acknowledgement, as Sluice's acks=-1)
+ * carries its family's goal; every other measured peer follows as context, labelled with its
+ * durability, with no status, as a ratio against a peer that acknowledges before its fsync
+ * does not compare like with like.
+ */
+export function peerTargetRows(sluiceRecordsPerSec, peers, best) {
+  const goalText = (goal) => (goal ? `>= ${goal}x` : '-');
+  const rows = [
+    best
+      ? [`  vs ${best.label} (like for like: ${peerDurability(best.key, best.peer).text})`, goalText(best.goal), ratio(sluiceRecordsPerSec, best.peer.recordsPerSec), best.goal && sluiceRecordsPerSec ? ok(sluiceRecordsPerSec >= best.goal * best.peer.recordsPerSec) : ok(null)]
+      : ['  vs a peer with an fsync before each acknowledgement (like for like)', '-', 'no such peer measured in this run', ok(null)],
+  ];
+  for (const p of PEERS) {
+    const peer = peers?.[p.key];
+    if (p.key === best?.key || !peer || peer.skipped) continue;
+    const durability = peerDurability(p.key, peer);
+    rows.push([`  vs ${p.label} (not like for like${durability ? `: ${durability.text}` : ''})`, '-', ratio(sluiceRecordsPerSec, peer.recordsPerSec), 'context']);
+  }
+  return rows;
+}
+
+/**
+ * The peer rows of the "Limits and peers" table: records/s, MB/s, server CPU (cores), server
+ * peak RSS (MiB) and notes (durability, latencies, which side was the bottleneck); a skipped
+ * peer shows its reason. Peers this run did not measure are left out.
+ */
+export function peerRows(peers) {
+  const rows = [];
+  for (const p of PEERS) {
+    const peer = peers?.[p.key];
+    if (!peer) continue;
+    if (peer.skipped) {
+      rows.push([p.label, '-', '-', '-', '-', `skipped: ${peer.reason}`]);
+      continue;
+    }
+    const latency = peer.p50Ms !== undefined
+      ? `p50/p99 per pipeline ${n(peer.p50Ms, 1)}/${n(peer.p99Ms, 1)} ms`
+      : `publish p50/p99 ${n(peer.publishP50Ms, 1)}/${n(peer.publishP99Ms, 1)} ms${peer.consumeRecordsPerSec ? `; consumer ${n(peer.consumeRecordsPerSec)} rec/s` : ''}`;
+    const notes = [peerDurability(p.key, peer)?.text, latency, cpuNote(peer)].filter(Boolean).join('; ');
+    rows.push([p.label, n(peer.recordsPerSec), n(peer.mbPerSec, 2), n(peer.brokerCpuCores, 2), mb(peer.brokerPeakRssBytes), notes]);
+  }
+  return rows;
+}
+
 /** Renders the markdown and writes it to `outFile`, with charts beside it in benchmarks/. */
 export async function writeReport(results, outFile) {
   const docsDir = dirname(outFile);
@@ -270,7 +318,9 @@ export async function writeReport(results, outFile) {
   const half = find((s) => s.loadFraction === 0.5 && defaultLinger(s));
   const halfLinger0 = find((s) => s.loadFraction === 0.5 && linger0(s));
   const { fio, loopback, diskLatency } = results.limits ?? {};
-  const { redis, nats } = results.peers ?? {};
+  const peers = results.peers ?? {};
+  // The headline peer: the fastest whose acknowledgement waits for an fsync, as Sluice's acks=-1 does.
+  const best = likeForLikePeer(peers);
   const { kcat, kafkajs } = results.clients ?? {};
   const val = (x, k) => (x && !x.skipped ? x[k] ?? null : null);
   const peakRss = Math.max(0, ...S.map((s) => s.brokerPeakRssBytes ?? 0));
@@ -330,8 +380,7 @@ export async function writeReport(results, outFile) {
 
   const targets = [
     ['Produce 100 B, 1 partition, acks=-1, Sluice client', '>= 1,000,000 rec/s', runsText(produceRuns), targetStatus(produceRuns, (v) => v >= 1e6)],
-    ['  vs Redis Streams XADD', '>= 4x', ratio(headline?.produceRecordsPerSec, val(redis, 'recordsPerSec')), ok(val(redis, 'recordsPerSec') && headline ? headline.produceRecordsPerSec >= 4 * redis.recordsPerSec : null)],
-    ['  vs NATS JetStream publish', '>= 8x', ratio(headline?.produceRecordsPerSec, val(nats, 'recordsPerSec')), ok(val(nats, 'recordsPerSec') && headline ? headline.produceRecordsPerSec >= 8 * nats.recordsPerSec : null)],
+    ...peerTargetRows(headline?.produceRecordsPerSec, peers, best),
     ['Produce 100 B, kcat -P -l', '>= 1,000,000 rec/s', runsText(kcatRuns), targetStatus(kcatRuns, (v) => v >= 1e6)],
     ['Produce 1 KiB, share of the disk limit (fio at the broker\'s write size and sync cadence)', '>= 80%', kibFioShares.length ? `${runsText(kibFioShares, 1, '%')} (median ${n(kib.produceMbPerSec, 1)} of ${n(fio.mbPerSec, 1)} MB/s${fio.limitLabel ? `, fio ${fio.limitLabel}` : ''})` : '-', targetStatus(kibFioShares, (v) => v >= 80)],
     ['Consume 100 B catch-up, Sluice client', '>= 2,000,000 rec/s', runsText(consumeRuns), targetStatus(consumeRuns, (v) => v >= 2e6)],
@@ -383,8 +432,7 @@ export async function writeReport(results, outFile) {
   const peersRows = [
     [fio?.limitLabel ? `Disk limit: fio sequential write, ${fio.limitLabel}` : 'fio sequential write, fdatasync per 1 MiB', n(val(fio, 'writesPerSec')) + ' writes/s', n(val(fio, 'mbPerSec'), 1), '-', '-', fio?.reason ?? (fio?.sweep ? `${fioLimitText(fio, results.limits?.brokerCadence)}. Sweep: ${fioSweepText(fio)}` : fio?.args ?? '')],
     ['Node loopback TCP (2 processes)', '-', n(val(loopback, 'mbPerSec'), 1), '-', '-', loopback?.reason ?? (loopback?.runs?.length > 1 ? `median of ${loopback.runs.length} measurements (one at the start, one before each 1 KiB run): ${loopback.runs.map((r) => n(r, 1)).join(', ')}; the scenario table's % loopback divides by this median, the 1 KiB target pairs each run with the measurement right before it` : '')],
-    ['Redis Streams XADD, 100 B, pipeline 1000', n(val(redis, 'recordsPerSec')), n(val(redis, 'mbPerSec'), 1), n(val(redis, 'brokerCpuCores'), 2), mb(val(redis, 'brokerPeakRssBytes')), redis?.reason ?? `p50/p99 per pipeline ${n(val(redis, 'p50Ms'), 1)}/${n(val(redis, 'p99Ms'), 1)} ms, appendfsync everysec`],
-    ['NATS JetStream publish, 100 B, 1000 pending acks', n(val(nats, 'recordsPerSec')), n(val(nats, 'mbPerSec'), 2), n(val(nats, 'brokerCpuCores'), 2), mb(val(nats, 'brokerPeakRssBytes')), nats?.reason ?? `publish p50/p99 ${n(val(nats, 'publishP50Ms'), 1)}/${n(val(nats, 'publishP99Ms'), 1)} ms; pull consumer ${n(val(nats, 'consumeRecordsPerSec'))} rec/s`],
+    ...peerRows(peers),
     ['Disk latency floor at half of peak (append + group-commit fdatasync, no network)', n(val(diskLatency, 'recordsPerSec')), n(val(diskLatency, 'bytesPerSec') && diskLatency.bytesPerSec / 1e6, 1), '-', '-', diskLatency?.reason ?? (floors ? `record p50/p99/p99.9/max from arrival to durable: ${floors.map((f) => `${f.batchIntervalMs} ms batches (median ${n(f.batchBytesP50 / 1000)} KB, ${n(f.fdatasyncs)} fdatasyncs) ${n(f.p50Ms, 2)}/${n(f.p99Ms, 2)}/${n(f.p999Ms, 2)}/${n(f.maxMs, 2)} ms`).join('; ')}; ${n(diskLatency.recordBytes)} bytes per 100 B record as stored` : '')],
     ['kcat -P -l to Sluice, 100 B, acks=all', n(val(kcat, 'recordsPerSec')), n(val(kcat, 'mbPerSec'), 1), n(val(kcat, 'brokerCpuCoresProduce'), 2), '-', kcat?.reason ?? `kcat -C from Sluice: ${n(val(kcat, 'consumeRecordsPerSec'))} rec/s; runs ${(kcat?.runs ?? []).map((r) => n(r)).join(', ')}`],
     ['kcat -P -l to Sluice, 1 KiB, acks=all', n(val(results.clients?.kcat1k, 'recordsPerSec')), n(val(results.clients?.kcat1k, 'mbPerSec'), 1), n(val(results.clients?.kcat1k, 'brokerCpuCoresProduce'), 2), '-', results.clients?.kcat1k ? `kcat -C: ${n(val(results.clients.kcat1k, 'consumeMbPerSec'), 1)} MB/s` : ''],
@@ -394,7 +442,7 @@ export async function writeReport(results, outFile) {
   const withFaults = S.some((s) => typeof s.clientFaultsPerMbConsume === 'number');
   const scenRows = S.map((s) => [
     s.name, String(s.runs), runsText(orMedian(runsOf(s, (r) => r.produce?.recordsPerSec), s.produceRecordsPerSec)), n(s.produceMbPerSec, 1),
-    ratio(s.produceRecordsPerSec, val(redis, 'recordsPerSec')), ratio(s.produceRecordsPerSec, val(nats, 'recordsPerSec')), ratio(s.produceRecordsPerSec, val(kcat, 'recordsPerSec')),
+    ratio(s.produceRecordsPerSec, best?.peer.recordsPerSec), ratio(s.produceRecordsPerSec, val(kcat, 'recordsPerSec')),
     val(fio, 'mbPerSec') ? `${n((s.produceMbPerSec / fio.mbPerSec) * 100, 1)}%${s.produceMbPerSec / fio.mbPerSec > OVER_LIMIT ? ' (see below)' : ''}` : '-',
     `${n(s.produceP50Ms, 2)} / ${n(s.produceP99Ms, 2)} / ${n(s.produceP999Ms, 2)}`, `${n(s.endToEndP50Ms, 2)} / ${n(s.endToEndP99Ms, 2)}`,
     runsText(orMedian(runsOf(s, (r) => r.consume?.recordsPerSec), s.consumeRecordsPerSec)), n(s.consumeMbPerSec, 1), val(loopback, 'mbPerSec') && s.consumeMbPerSec ? `${n((s.consumeMbPerSec / loopback.mbPerSec) * 100, 1)}%` : '-',
@@ -448,10 +496,16 @@ ${table(['item', 'value'], [
 ${table(['target', 'goal', 'measured', 'status'], targets)}
 
 ## Limits and peers (same run)
+Each peer row says what its acknowledgement promises: Sluice fdatasyncs before every acks=-1 answer, so
+only a peer that also waits for an fsync before it acknowledges compares like with like, and the headline
+ratio above is against the fastest of those; the others are context. Server CPU is cores busy over the
+publish phase; a row whose server stayed under ${IDLE_SERVER_CORES} of a core while its client used at least ${BUSY_CORES}
+says the client was the bottleneck (the figure then measures the client library, not the server).
+
 ${table(['what', 'records/s', 'MB/s', 'server CPU', 'server peak RSS MiB', 'notes'], peersRows)}
 
 ## Sluice scenarios (Sluice's own client)
-Columns: produce records/s (min / median / max over the runs; the other columns are medians) and MB/s; ratio to Redis XADD, NATS JetStream publish and kcat (all 100 B);
+Columns: produce records/s (min / median / max over the runs; the other columns are medians) and MB/s; ratio to ${best ? `the like-for-like peer (${best.label}: an fsync before each acknowledgement, as Sluice's acks=-1)` : 'the like-for-like peer (none measured in this run)'} and to kcat (all 100 B);
 share of the disk limit (${fio?.limitLabel ? `fio ${fio.limitLabel}, ` : ''}see "Limits and peers"); produce latency p50/p99/p99.9 (chunk handed to the producer →
 acknowledged); end-to-end p50/p99 (handed to the producer → read by a consumer in a worker thread of
 the benchmark process; only the fixed-rate latency scenarios read along — throughput scenarios run the
@@ -466,7 +520,7 @@ read from the default runs);
 catch-up consume records/s (min / median / max), MB/s and share of Node loopback bandwidth; broker CPU produce/consume;
 broker peak RSS (MiB)${withFaults ? '; minor page faults of the benchmark process per MB read in the catch-up (each pass over freshly allocated memory costs about 256 per MB)' : ''}.
 
-${table(['scenario', 'runs', 'produce rec/s', 'MB/s', 'x Redis', 'x NATS', 'x kcat', '% disk limit', 'produce p50/p99/p99.9', 'e2e p50/p99', 'consume rec/s', 'consume MB/s', '% loopback', 'broker CPU', 'peak RSS', ...(withFaults ? ['client faults/MB'] : [])], scenRows)}
+${table(['scenario', 'runs', 'produce rec/s', 'MB/s', 'x like-for-like peer', 'x kcat', '% disk limit', 'produce p50/p99/p99.9', 'e2e p50/p99', 'consume rec/s', 'consume MB/s', '% loopback', 'broker CPU', 'peak RSS', ...(withFaults ? ['client faults/MB'] : [])], scenRows)}
 
 ${overLimitNote(S, fio)}
 

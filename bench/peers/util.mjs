@@ -27,10 +27,10 @@ export function freePort() {
 /**
  * Spawns `command args` and resolves once a line of stdout or stderr matches `readyPattern`
  * (rejects on exit or after `timeoutMs`). Returns { child, pid, stop } where stop() sends
- * SIGTERM (SIGKILL after 10 s) and resolves on exit.
+ * SIGTERM (SIGKILL after 10 s) and resolves on exit. `env` replaces the child's environment.
  */
-export function startProcess(command, args, readyPattern, timeoutMs = 20_000) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startProcess(command, args, readyPattern, timeoutMs = 20_000, { env = process.env } = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   const stop = () =>
     new Promise((resolve) => {

@@ -135,6 +135,40 @@ describe('benchmark report (bench/report.mjs)', () => {
     expect(section).not.toMatch(/issue \d/i);
   });
 
+  it('takes the headline peer ratio against the fastest peer with an fsync before each ack, lists the others as labelled context, and names a client-bound server', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    const headline = { ...latencyRow(0, 0, 5, 5), loadFraction: undefined, name: '100B 1p acks=-1', params: { partitions: 1, producers: 1, consumers: 0, acks: -1, compression: 'none', catchUp: true, durationMs: 5000, warmupMs: 1000, recordSizeBytes: 100, name: '100B 1p acks=-1' }, produceRecordsPerSec: 2_000_000 };
+    const peers = {
+      redisAlways: { name: 'Redis Streams XADD (appendfsync always)', recordsPerSec: 250_000, mbPerSec: 25, p50Ms: 20, p99Ms: 60, brokerCpuCores: 0.6, clientCpuCores: 0.1, bottleneck: 'neither', brokerPeakRssBytes: 80e6, durability: { fsyncBeforeAck: true, text: 'appendfsync always: fsync before each reply' } },
+      redis: { name: 'Redis Streams XADD (appendfsync everysec)', recordsPerSec: 500_000, mbPerSec: 50, p50Ms: 15, p99Ms: 30, brokerCpuCores: 0.9, clientCpuCores: 0.1, bottleneck: 'server', brokerPeakRssBytes: 80e6, durability: { fsyncBeforeAck: false, text: 'appendfsync everysec: fsynced once a second' } },
+      nats: { name: 'NATS JetStream', recordsPerSec: 20_000, mbPerSec: 2, publishP50Ms: 35, publishP99Ms: 90, consumeRecordsPerSec: 100_000, brokerCpuCores: 0.11, clientCpuCores: 0.95, bottleneck: 'client', brokerPeakRssBytes: 30e6, durability: { fsyncBeforeAck: false, text: 'syncs every 2 min by default; this server has no per-ack sync setting' } },
+      rabbitmq: { name: 'RabbitMQ streams', skipped: true, reason: 'rabbitmq-server did not start' },
+    };
+    await writeReport(resultsFile({ summary: [headline], peers }), join(dir, 'benchmarks.md'));
+
+    const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
+    expect(md).toContain('|   vs Redis Streams XADD, 100 B, pipeline 1000, appendfsync always (like for like: appendfsync always: fsync before each reply) | >= 4x | 8.00x | met |');
+    expect(md).toContain('|   vs Redis Streams XADD, 100 B, pipeline 1000, appendfsync everysec (not like for like: appendfsync everysec: fsynced once a second) | - | 4.00x | context |');
+    expect(md).toContain('|   vs NATS JetStream publish, 100 B, 1000 pending acks (not like for like: syncs every 2 min by default; this server has no per-ack sync setting) | - | 100.00x | context |');
+    expect(md).toMatch(/\| NATS JetStream publish, 100 B, 1000 pending acks \| 20,000 \| 2 \| 0\.11 \| [\d.]+ \| [^|]*server 0\.11 of a core, client 0\.95: the client was the bottleneck, not the server \|/);
+    expect(md).toContain('| RabbitMQ stream publish, 100 B, 10,000 pending confirms | - | - | - | - | skipped: rabbitmq-server did not start |');
+    // The scenario table's peer column divides by the like-for-like peer.
+    expect(md).toMatch(/\| 100B 1p acks=-1 \| 1 \| 2,000,000 \| [\d.]+ \| 8\.00x \|/);
+  });
+
+  it('renders peers of older results files (no durability, no client CPU): no like-for-like peer, the old rows as context', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    const peers = {
+      redis: { name: 'Redis Streams XADD (appendfsync everysec)', recordsPerSec: 500_000, mbPerSec: 50, p50Ms: 15, p99Ms: 30, brokerCpuCores: 0.98, brokerPeakRssBytes: 300e6, settings: { appendfsync: 'everysec' } },
+      nats: { name: 'NATS JetStream (file storage)', recordsPerSec: 20_000, mbPerSec: 2, publishP50Ms: 35, publishP99Ms: 90, consumeRecordsPerSec: 100_000, brokerCpuCores: 0.23, brokerPeakRssBytes: 30e6 },
+    };
+    await writeReport(resultsFile({ peers }), join(dir, 'old.md'));
+    const md = await readFile(join(dir, 'old.md'), 'utf8');
+    expect(md).toContain('|   vs a peer with an fsync before each acknowledgement (like for like) | - | no such peer measured in this run | not measured |');
+    expect(md).toMatch(/\|   vs Redis Streams XADD, [^|]*everysec \(not like for like: appendfsync everysec[^|]*\) \| - \| - \| context \|/);
+    expect(md).toMatch(/\| NATS JetStream publish, 100 B, 1000 pending acks \| 20,000 \| 2 \| 0\.23 \| [\d.]+ \| syncs every 2 min by default \(sync_interval\), not per acknowledgement; publish p50\/p99 35\/90 ms; consumer 100,000 rec\/s \|/);
+  });
+
   it('renders results files without a cluster section (older runs) and a skipped one', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
     const old = resultsFile();
