@@ -1,6 +1,7 @@
 // `npm run bench`: the whole benchmark suite in one run, so every ratio compares figures taken
-// on the same machine minutes apart. Order: machine limits (fio, Node loopback), peers (Redis
-// Streams, NATS JetStream), Sluice scenarios with its own client (medians of 3 runs where the
+// on the same machine minutes apart. Order: machine limits (a fio sweep at the broker's write
+// size and sync cadence, Node loopback), peers (Redis Streams at appendfsync always and everysec,
+// NATS JetStream, RabbitMQ streams), Sluice scenarios with its own client (medians of 3 runs where the
 // targets ask; idempotence off and on in pairs at 1 and 512 partitions; the Java clients'
 // check.crcs and 16 KiB batch.size beside Sluice's defaults), the disk's latency floor and
 // latency against load (10%, 25% and 50% of peak, linger.ms 0 and 5; rates in results.latencyLoad), a three-broker cluster (replication cost, latency with replication,

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { GROUP_COORDINATOR_CONFIG_DEFS } from '../group/group-coordinator-config.js';
 import { parseCleanupPolicy } from '@sluice/storage';
+import { type ListenerAddress, parseListener } from './listeners.js';
 import { atLeast, BrokerConfigError, type ConfigKey, checkConfigValue, parseConfigValue, unlimitedOrAtLeast } from './config-def.js';
 
 /**
@@ -12,11 +13,11 @@ import { atLeast, BrokerConfigError, type ConfigKey, checkConfigValue, parseConf
  * defaults of every topic; a topic's own configs (CreateTopics `configs`) override them.
  */
 export const BROKER_CONFIG_KEYS = [
-  key('host', 'string', '127.0.0.1', 'Address the listener binds to.'),
+  key('host', 'string', '127.0.0.1', 'Address the listener binds to. Kafka\'s listeners=PLAINTEXT://host:port sets this and port.'),
   key('port', 'int', 9092, 'TCP port of the listener; 0 picks an ephemeral port.', (v) =>
     v >= 0 && v <= 65535 ? null : 'must be 0..65535',
   ),
-  key('advertised.host', 'string', '', 'Host advertised to clients in Metadata and FindCoordinator; empty means the bind host (127.0.0.1 when binding 0.0.0.0 or ::).'),
+  key('advertised.host', 'string', '', 'Host advertised to clients in Metadata and FindCoordinator; empty means the bind host (127.0.0.1 when binding 0.0.0.0 or ::). Kafka\'s advertised.listeners=PLAINTEXT://host:port sets this and advertised.port.'),
   key('advertised.port', 'int', -1, 'Port advertised to clients; -1 means the bound port.'),
   key('log.level', 'string', 'info', 'Level of the broker\'s log (pino JSON lines on stdout): fatal, error, warn, info, debug or trace. At debug the broker logs one line per request (API, version, client id, correlation id, request and response bytes, ms, the non-zero error codes of the response) and one per connection closed, with the reason. Only for the logger startBroker creates; an embedder passing its own logger sets its level. Sluice key; Kafka configures log4j instead.', undefined, ['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   key('log.dir', 'string', './data', 'Data directory holding topic partitions, offsets and meta.properties.'),
@@ -54,7 +55,7 @@ export const BROKER_CONFIG_KEYS = [
   key('request.receive.timeout.ms', 'int', 30000, 'Close a connection whose request has not fully arrived this long after its first byte did (slow or stalled senders) (ms); -1 never. Sluice key; Kafka has none.', unlimitedOrAtLeast(1)),
   key('queued.max.request.bytes', 'long', 268435456, 'Bytes all connections together may hold for requests still arriving (bytes); a connection starting a frame beyond it stops being read until others complete (backpressure); -1 unlimited. Kafka\'s default is -1.', unlimitedOrAtLeast(1024)),
   key('shutdown.drain.timeout.ms', 'int', 10000, 'At shutdown, how long the broker keeps answering requests received before it stopped reading, before it closes the remaining connections (ms). Sluice key; Kafka has none.', atLeast(0)),
-  key('fetch.max.wait.ms.cap', 'int', 30000, 'Upper bound on a Fetch long-poll, whatever max_wait_ms the client asks (ms).', atLeast(0)),
+  key('fetch.max.wait.ms.cap', 'int', 30000, 'Upper bound on a Fetch long-poll, whatever max_wait_ms the client asks (ms). Sluice key: Kafka honours any max_wait_ms, which lets one client hold a request (and its memory) as long as it likes.', atLeast(0)),
   key('log.segment.bytes', 'int', 1073741824, 'Default segment.bytes: roll the active segment at this size (bytes).', atLeast(1024)),
   key('log.roll.ms', 'long', 604800000, 'Default segment.ms: roll the active segment after this age (ms).', atLeast(1)),
   key('log.retention.ms', 'long', 604800000, 'Default retention.ms: delete segments older than this (ms); -1 keeps forever.', unlimitedOrAtLeast(0)),
@@ -77,7 +78,7 @@ export const BROKER_CONFIG_KEYS = [
   key('log.max.open.files', 'int', -1, 'Segment and index files the broker holds open at once (Sluice bound; Kafka has no such key): the least recently used idle one is closed to open another, so partitions are not limited by the descriptor limit. -1 derives it: half the soft RLIMIT_NOFILE (ulimit -n), at most 5000.', (v) =>
     v === -1 || v >= 16 ? null : 'must be -1 (derived from ulimit -n) or >= 16',
   ),
-  key('log.fsync.policy', 'string', 'acks-all', 'When appended bytes are fdatasync\'d before the Produce is answered: acks-all (only for acks=-1, with group commit), always (also acks=1), never (page cache only; the OS writes back).', undefined, ['acks-all', 'always', 'never']),
+  key('log.fsync.policy', 'string', 'acks-all', 'When appended bytes are fdatasync\'d before the Produce is answered: acks-all (only for acks=-1, with group commit), always (also acks=1), never (page cache only; the OS writes back). Sluice key: Kafka never syncs before answering (log.flush.interval.* flush on a schedule instead), so its keys cannot say this.', undefined, ['acks-all', 'always', 'never']),
   groupKey('group.initial.rebalance.delay.ms'),
   groupKey('group.min.session.timeout.ms'),
   groupKey('group.max.session.timeout.ms'),
@@ -128,13 +129,27 @@ const BY_NAME = new Map<string, ConfigKey<unknown>>(BROKER_CONFIG_KEYS.map((k) =
 
 /**
  * Resolves a full BrokerConfig from defaults and overrides (strings are parsed, typed values checked).
- * Kafka's alternative units are accepted too: `log.retention.hours|minutes`, `log.roll.hours`.
+ * Kafka's alternative units are accepted too: `log.retention.hours|minutes`, `log.roll.hours`;
+ * and Kafka's `listeners` / `advertised.listeners` (one `PLAINTEXT://host:port`) set `host`/`port`
+ * and `advertised.host`/`advertised.port`.
  * Throws BrokerConfigError naming the key for an unknown key or a bad value.
  */
 export function resolveBrokerConfig(overrides: BrokerConfigInput = {}): BrokerConfig {
   const out: Record<string, unknown> = {};
   for (const k of BROKER_CONFIG_KEYS) out[k.name] = k.default;
   for (const [name, raw] of Object.entries(overrides)) {
+    const listener = LISTENER_SYNONYMS[name];
+    if (listener) {
+      let parsed: ListenerAddress;
+      try {
+        parsed = parseListener(String(raw));
+      } catch (err) {
+        throw new BrokerConfigError(name, raw, (err as Error).message);
+      }
+      out[listener.host] = parsed.host;
+      out[listener.port] = checkConfigValue(BY_NAME.get(listener.port)!, parsed.port);
+      continue;
+    }
     const alias = UNIT_ALIASES[name];
     if (alias) {
       const target = BY_NAME.get(alias.target)!;
@@ -152,6 +167,12 @@ export function resolveBrokerConfig(overrides: BrokerConfigInput = {}): BrokerCo
   }
   return out as BrokerConfig;
 }
+
+/** Kafka's listener keys, each setting Sluice's host and port pair (one PLAINTEXT listener). */
+const LISTENER_SYNONYMS: Record<string, { host: string; port: string }> = {
+  listeners: { host: 'host', port: 'port' },
+  'advertised.listeners': { host: 'advertised.host', port: 'advertised.port' },
+};
 
 const UNIT_ALIASES: Record<string, { target: string; factor: number }> = {
   'log.retention.hours': { target: 'log.retention.ms', factor: 3_600_000 },

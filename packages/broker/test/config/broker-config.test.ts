@@ -38,6 +38,17 @@ describe('resolveBrokerConfig', () => {
     expect(() => resolveBrokerConfig({ 'replica.socket.local.address': 'broker-2' })).toThrow(/replica\.socket\.local\.address=broker-2: must be an IP address/);
   });
 
+  it("accepts Kafka's listeners and advertised.listeners (one PLAINTEXT listener) and names what it refuses", () => {
+    const c = resolveBrokerConfig({ listeners: 'PLAINTEXT://0.0.0.0:19092', 'advertised.listeners': 'PLAINTEXT://kafka-1.example:29092' });
+    expect([c.host, c.port, c['advertised.host'], c['advertised.port']]).toEqual(['0.0.0.0', 19092, 'kafka-1.example', 29092]);
+    expect(resolveBrokerConfig({ listeners: 'PLAINTEXT://:9093' }).host).toBe('0.0.0.0');
+    expect(resolveBrokerConfig({ listeners: 'plaintext://[::1]:9094' })).toMatchObject({ host: '::1', port: 9094 });
+    expect(() => resolveBrokerConfig({ listeners: 'SSL://0.0.0.0:9093' })).toThrow(/listeners=SSL:\/\/0\.0\.0\.0:9093: only PLAINTEXT is served/);
+    expect(() => resolveBrokerConfig({ listeners: 'PLAINTEXT://a:1,PLAINTEXT://b:2' })).toThrow(/one listener/);
+    expect(() => resolveBrokerConfig({ 'advertised.listeners': 'kafka-1:9092' })).toThrow(/advertised\.listeners=kafka-1:9092: expected PLAINTEXT:\/\/host:port/);
+    expect(() => resolveBrokerConfig({ listeners: 'PLAINTEXT://h:70000' })).toThrow(/out of range/);
+  });
+
   it("accepts Kafka's unit variants", () => {
     expect(resolveBrokerConfig({ 'log.retention.hours': '2' })['log.retention.ms']).toBe(7_200_000);
     expect(resolveBrokerConfig({ 'log.retention.minutes': 5 })['log.retention.ms']).toBe(300_000);

@@ -1,14 +1,15 @@
 import { ErrorCode, KafkaProtocolError } from '@sluice/protocol';
 import { ClientClosedError, OffsetOutOfRangeError, isRetriable } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../network/list-offsets.js';
 import { backoffMs, retry, retryPolicy, sleep, type RetryPolicy } from '../network/retry.js';
 import { assignorByName } from './assignors/index.js';
 import { DEFAULT_FETCH_RESPONSE_BYTES, type ConsumerOptions } from './consumer-options.js';
 import { CompletedFetch } from './completed-fetch.js';
 import { Fetcher, type ConsumedRecord, type FetchedPartition } from './fetcher.js';
 import { GroupMembership } from './group-membership.js';
-import { commitOffsets, fetchCommittedOffsets, type TopicPartitionOffset } from './offset-commits.js';
+import { commitOffsets, type TopicPartitionOffset } from './offset-commits.js';
+import { resolveMissingPositions } from './position-resolver.js';
 import { SubscriptionState, partitionKey, type PartitionPosition, type TopicPartition } from './subscription-state.js';
 
 /**
@@ -376,45 +377,9 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     }
   }
 
-  /** Looks up every missing position: committed offsets first, then the reset policy. */
-  private async resolvePositions(): Promise<void> {
-    const missing = this.state.missing();
-    const groupId = this.options.groupId;
-    const needCommitted = missing.filter((p) => p.reset === 'committed');
-    if (needCommitted.length > 0 && groupId !== undefined) {
-      const committed = await fetchCommittedOffsets(this.cluster, groupId, needCommitted);
-      const byKey = new Map(committed.map((c) => [partitionKey(c.topic, c.partition), c.offset]));
-      for (const p of needCommitted) {
-        const offset = byKey.get(partitionKey(p.topic, p.partition)) ?? -1;
-        if (offset >= 0) p.offset = offset;
-        else p.reset = this.resetPolicy(p);
-      }
-    }
-    const lookups = this.state.missing();
-    if (lookups.length === 0) return;
-    const queries = lookups.map((p) => {
-      const reset = p.reset === 'committed' ? this.resetPolicy(p) : p.reset;
-      const timestamp = reset === 'earliest' ? EARLIEST_TIMESTAMP : reset === 'latest' ? LATEST_TIMESTAMP : (reset as { timestamp: number }).timestamp;
-      return { topic: p.topic, partition: p.partition, timestamp };
-    });
-    const answers = await listOffsets(this.cluster, queries);
-    const ends = queries.some((q) => q.timestamp >= 0)
-      ? await listOffsets(this.cluster, queries.filter((q) => q.timestamp >= 0).map((q) => ({ ...q, timestamp: LATEST_TIMESTAMP })))
-      : new Map();
-    for (const p of lookups) {
-      const key = partitionKey(p.topic, p.partition);
-      const answer = answers.get(key);
-      if (answer === undefined) continue;
-      // A timestamp after every record: nothing at or after it yet, so start at the log end.
-      p.offset = answer.offset >= 0 ? answer.offset : (ends.get(key)?.offset ?? null);
-    }
-  }
-
-  private resetPolicy(p?: PartitionPosition): 'earliest' | 'latest' {
-    if (this.autoOffsetReset === 'none') {
-      throw new OffsetOutOfRangeError(p?.topic ?? '', p?.partition ?? -1, -1, 'no committed offset and autoOffsetReset is none');
-    }
-    return this.autoOffsetReset;
+  /** Looks up every missing position (position-resolver.ts). */
+  private resolvePositions(): Promise<void> {
+    return resolveMissingPositions(this.cluster, this.state, this.options.groupId, this.autoOffsetReset);
   }
 
   private async seekAll(tps: readonly TopicPartition[] | undefined, timestamp: number): Promise<void> {
