@@ -235,6 +235,23 @@ export function latencyLoadSection(summary, scenarios, latencyLoad) {
 Goal: produce p99 <= ${goal.p99Ms} ms at ${goal.fraction * 100}% of peak with linger.ms ${goal.lingerMs}, on a disk (not tmpfs), from the worst run: ${status}.
 
 ${table(['load', 'rate (records/s)', 'linger.ms', 'runs', 'produce p50 / p99 ms', 'end-to-end p50 / p99 ms', 'errors'], tableRows)}
+${redisAtRatesText(latencyLoad?.redisAlways)}`;
+}
+
+/**
+ * The like-for-like peer at the latency rates (bench/peers/redis-latency.mjs): per rate the
+ * achieved records/s, XADD latency p50 / p99 / max (ms) from when each command was due, and
+ * whether the rate was sustained; empty when not measured (older results files).
+ */
+export function redisAtRatesText(redis) {
+  if (!redis) return '';
+  if (redis.skipped) return `\nRedis at the same rates: skipped: ${redis.reason}\n`;
+  const rows = redis.rows.map((r) => [n(r.targetRecordsPerSec), n(r.achievedRecordsPerSec), `${n(r.p50Ms, 2)} / ${n(r.p99Ms, 2)} / ${n(r.maxMs, 2)}`, r.sustained ? 'yes' : 'no', String(r.errors)]);
+  const clientBound = redis.rows.some((r) => !r.sustained) && redis.serverCpuCores < 0.5;
+  return `
+${redis.name}, the same rates through ${redis.settings.client}; latency from when each XADD was due to its reply; server ${n(redis.serverCpuCores, 2)} of a core over all rates${clientBound ? ' (a rate not sustained with the server under half a core: the Node client, not Redis, is the limit there)' : ''}.
+
+${table(['rate (records/s)', 'achieved records/s', 'XADD p50 / p99 / max ms', 'sustained', 'errors'], rows)}
 `;
 }
 

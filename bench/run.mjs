@@ -50,6 +50,7 @@ const { diskLatencyFloor } = await import('./peers/disk-latency.mjs');
 const { LOAD_FRACTIONS, LOAD_LINGERS_MS, GOAL_FRACTION, GOAL_P99_MS, loadRates, rateAt, filesystemOf } = await import('./latency-load.mjs');
 const { recordBodySizeInBytes, sizeOfVarint } = await import(join(root, 'packages/protocol/dist/index.js'));
 const { redisStreamsXadd } = await import('./peers/redis.mjs');
+const { redisLatencyAtRates } = await import('./peers/redis-latency.mjs');
 const { natsJetStream } = await import('./peers/nats.mjs');
 const { rabbitmqStreams } = await import('./peers/rabbitmq.mjs');
 const { kcatProduceConsume } = await import('./peers/kcat.mjs');
@@ -181,6 +182,10 @@ if (want('latency')) {
     }
     for (const r of results.scenarios) if (r.params.targetRecordsPerSec === rate) r.loadFraction = fraction;
   }
+  // The like-for-like peer at the same rates: Redis with an fsync before each reply.
+  results.latencyLoad.redisAlways = await safe('redis appendfsync always at the latency rates', () =>
+    redisLatencyAtRates({ rates: loads.map((l) => l.recordsPerSec), appendfsync: 'always', ...(quick ? { durationMs: 2000, warmupMs: 500 } : { durationMs: 10_000, warmupMs: 3000 }) }),
+  );
 }
 if (want('cluster')) {
   // A process of its own, as the script is also run alone: it starts etcd and three brokers and

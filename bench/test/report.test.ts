@@ -12,8 +12,9 @@ const { lineChart, barChart, niceTicks } = (await import(pathToFileURL(`${proces
   barChart: (o: { title: string; yLabel: string; categories: string[]; series: Array<{ name: string; values: Array<number | null> }> }) => string;
   niceTicks: (max: number) => { step: number; top: number; ticks: number[] };
 };
-const { writeReport, targetStatus, runsText } = (await import(pathToFileURL(`${process.cwd()}/bench/report.mjs`).href)) as {
+const { writeReport, targetStatus, runsText, redisAtRatesText } = (await import(pathToFileURL(`${process.cwd()}/bench/report.mjs`).href)) as {
   writeReport: (results: unknown, outFile: string) => Promise<void>;
+  redisAtRatesText: (redis: unknown) => string;
   targetStatus: (values: Array<number | null | undefined>, meets: (v: number) => boolean) => string;
   runsText: (values: Array<number | null | undefined>, d?: number, unit?: string) => string;
 };
@@ -341,5 +342,14 @@ describe('benchmark report (bench/report.mjs)', () => {
     const tmpfs = await readFile(join(dir, 'tmpfs.md'), 'utf8');
     expect(tmpfs).toContain('not judged: the brokers wrote to tmpfs (/tmp), not a disk');
     expect(tmpfs).toMatch(/\| Produce p99 at a quarter of peak, linger\.ms 0, on disk \(worst run\) \| <= 5 ms \| 4\.2 ms at 250,000 rec\/s \(1 run\), on tmpfs \| not measured \|/);
+  });
+  it('renders Redis at the latency rates with achieved rate, latency and whether each rate was sustained, naming the client as the limit when the server idled', () => {
+    const row = (target: number, achieved: number, p99: number, sustained: boolean) => ({ targetRecordsPerSec: target, achievedRecordsPerSec: achieved, p50Ms: 1.5, p99Ms: p99, maxMs: p99 + 1, samples: 10, errors: 0, sustained });
+    const text = redisAtRatesText({ name: 'Redis Streams XADD at fixed rates (appendfsync always)', rows: [row(100_000, 99_950, 4.2, true), row(400_000, 101_000, 3615, false)], serverCpuCores: 0.32, settings: { client: 'node-redis, one connection' } });
+    expect(text).toContain('| 100,000 | 99,950 | 1.5 / 4.2 / 5.2 | yes | 0 |');
+    expect(text).toContain('| 400,000 | 101,000 | 1.5 / 3,615 / 3,616 | no | 0 |');
+    expect(text).toContain('the Node client, not Redis, is the limit there');
+    expect(redisAtRatesText({ name: 'x', skipped: true, reason: 'redis-server not installed' })).toContain('skipped: redis-server not installed');
+    expect(redisAtRatesText(undefined)).toBe('');
   });
 });
