@@ -110,9 +110,6 @@ describe('members that leave or die hand their partitions over and the group kee
     const cMemberId = c.memberId();
     const killedAt = Date.now();
     await c.kill();
-    await sleep(KILLED_SESSION_MS - 1000);
-    // Still a member a second before its session can have expired.
-    expect((await describeGroup(admin, GROUP)).members.map((m) => m.memberId)).toContain(cMemberId);
     const afterKill = await waitUntil(
       'Stable with A alone after C was killed',
       async () => {
@@ -124,9 +121,9 @@ describe('members that leave or die hand their partitions over and the group kee
     );
     const killMoveMs = Date.now() - killedAt;
     expect(afterKill.members[0]!.memberId).toBe(a.memberId());
-    // C's last heartbeat was at most one interval before the kill.
-    expect(killMoveMs).toBeGreaterThanOrEqual(KILLED_SESSION_MS - HEARTBEAT_MS - 200);
-    expect(killMoveMs).toBeLessThan(KILLED_SESSION_MS + 4000);
+    // Not before its session could expire (C's last heartbeat was at most one interval before the
+    // kill): a lower bound, which a slow machine cannot break; the wait above bounds it from above.
+    expect(killMoveMs, `C (${cMemberId}) removed ${killMoveMs} ms after the kill`).toBeGreaterThanOrEqual(KILLED_SESSION_MS - HEARTBEAT_MS - 200);
 
     // The group keeps consuming new messages and its commits keep advancing.
     const consumedByABefore = a.records.length;
