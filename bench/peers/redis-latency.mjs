@@ -8,7 +8,8 @@
 import { createClient } from 'redis';
 import { processCpuMs } from './proc.mjs';
 import { coresBusy } from './bottleneck.mjs';
-import { freePort, hasCommand, skipped, startProcess, tempDir, round } from './util.mjs';
+import { startRedisServer } from './redis.mjs';
+import { hasCommand, skipped, round } from './util.mjs';
 
 /** Commands outstanding at most; more wait to be issued (counted as late, never dropped). */
 const MAX_IN_FLIGHT = 20_000;
@@ -76,13 +77,7 @@ async function fixedRateRun(client, { rate, durationMs, warmupMs, value }) {
 export async function redisLatencyAtRates({ rates, appendfsync = 'always', durationMs = 10_000, warmupMs = 3000, valueBytes = 100 }) {
   const name = `Redis Streams XADD at fixed rates (appendfsync ${appendfsync})`;
   if (!(await hasCommand('redis-server'))) return skipped(name, 'redis-server not installed');
-  const { dir, remove } = await tempDir('redis-latency');
-  const port = await freePort();
-  const server = await startProcess(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', appendfsync, '--save', '', '--daemonize', 'no'],
-    /Ready to accept connections/,
-  );
+  const { port, server, stop } = await startRedisServer(appendfsync);
   const client = createClient({ socket: { host: '127.0.0.1', port } });
   client.on('error', () => undefined);
   try {
@@ -100,7 +95,6 @@ export async function redisLatencyAtRates({ rates, appendfsync = 'always', durat
     };
   } finally {
     await client.quit().catch(() => undefined);
-    await server.stop();
-    await remove();
+    await stop();
   }
 }

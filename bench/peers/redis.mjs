@@ -43,13 +43,7 @@ export async function redisStreamsXadd({ appendfsync = 'everysec', durationMs = 
   if (!durability) throw new Error(`unknown appendfsync ${appendfsync}`);
   const name = `Redis Streams XADD (appendfsync ${appendfsync})`;
   if (!(await hasCommand('redis-server')) || !(await hasCommand('redis-benchmark'))) return skipped(name, 'redis-server / redis-benchmark not installed');
-  const { dir, remove } = await tempDir('redis');
-  const port = await freePort();
-  const server = await startProcess(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', appendfsync, '--save', '', '--daemonize', 'no'],
-    /Ready to accept connections/,
-  );
+  const { port, server, stop } = await startRedisServer(appendfsync);
   try {
     const value = 'x'.repeat(valueBytes);
     const probe = await xaddRun(port, { requests: probeRequests, clients, pipeline, value, timeoutMs: 120_000 });
@@ -75,7 +69,29 @@ export async function redisStreamsXadd({ appendfsync = 'everysec', durationMs = 
       settings: { durationMs, probeRequests, requests, clients, pipeline, valueBytes, appendonly: 'yes', appendfsync },
     };
   } finally {
-    await server.stop();
-    await remove();
+    await stop();
   }
+}
+
+/**
+ * Starts redis-server on an ephemeral 127.0.0.1 port with the append-only file on (`appendfsync`
+ * always, everysec or no) in a temp directory; resolves once it accepts connections. `stop()`
+ * kills it and removes the directory.
+ */
+export async function startRedisServer(appendfsync) {
+  const { dir, remove } = await tempDir('redis');
+  const port = await freePort();
+  const server = await startProcess(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', appendfsync, '--save', '', '--daemonize', 'no'],
+    /Ready to accept connections/,
+  );
+  return {
+    port,
+    server,
+    async stop() {
+      await server.stop();
+      await remove();
+    },
+  };
 }
