@@ -164,6 +164,20 @@ export class Broker {
   }
 
   /**
+   * {@link leaderLog} with, in cluster mode, the leader state found by the same lookup (for
+   * Produce's ISR and high watermark, Fetch's follower progress); `leader` is undefined for a
+   * single broker. Same errors as {@link leaderLog}.
+   */
+  async leaderOf(topic: string, partition: number): Promise<{ log: PartitionLog; leader: LeaderPartition | undefined } | number> {
+    if (this.cluster === null) {
+      const log = this.logs.getPartition(topic, partition);
+      return log === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : { log, leader: undefined };
+    }
+    const leading = await this.cluster.leading(topic, partition);
+    return typeof leading === 'number' ? leading : { log: leading.log, leader: leading };
+  }
+
+  /**
    * Finds a topic, creating it with `num.partitions` partitions when auto-creation is enabled and
    * `allowAutoCreate` (Metadata v4+ carries the client's wish; Produce always allows it).
    * A 'created' topic is complete (its logs open) when this resolves: Metadata lists it at once.

@@ -88,12 +88,13 @@ class IncarnationWatch {
 
   private connect(): void {
     if (this.stopped) return;
+    const retryMs = this.options.retryMs ?? 1000;
     let refused = false;
     let connected = false;
     let openedAtMs = 0;
     const socket = net.connect({ host: this.broker.host, port: this.broker.port, ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}) });
     this.socket = socket;
-    socket.setTimeout(this.options.retryMs ?? 1000);
+    socket.setTimeout(retryMs);
     socket.once('connect', () => {
       connected = true;
       openedAtMs = performance.now();
@@ -115,7 +116,6 @@ class IncarnationWatch {
         this.options.onDead(this.broker);
         return;
       }
-      const retryMs = this.options.retryMs ?? 1000;
       let delayMs = retryMs;
       if (connected) {
         // An open connection ended (the process exiting, or an idle timeout): ask again at once. A

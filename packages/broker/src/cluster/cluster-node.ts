@@ -287,13 +287,19 @@ export class ClusterNode {
     return this.current.partitions.get(partitionKey(topic, partition))?.value;
   }
 
-  /**
-   * The log of a partition this broker leads, or the error a client gets: UNKNOWN_TOPIC_OR_PARTITION 3
-   * when the cluster has no such partition, NOT_LEADER_OR_FOLLOWER 6 when another broker leads
-   * it, this broker's lease is lost, or the state says another leader. Waits for a local open of
-   * the topic under way.
-   */
+  /** The log of a partition this broker leads, or the error a client gets (see {@link leading}). */
   async leaderLog(topic: string, partition: number): Promise<PartitionLog | number> {
+    const leading = await this.leading(topic, partition);
+    return typeof leading === 'number' ? leading : leading.log;
+  }
+
+  /**
+   * The leader state (with its log) of a partition this broker leads at the current leader
+   * epoch, or the error a client gets: UNKNOWN_TOPIC_OR_PARTITION 3 when the cluster has no such
+   * partition, NOT_LEADER_OR_FOLLOWER 6 when another broker leads it, this broker's lease is
+   * lost, or the state says another leader. Waits for a local open of the topic under way.
+   */
+  async leading(topic: string, partition: number): Promise<LeaderPartition | number> {
     const assignment = this.current.topics.get(topic);
     if (assignment === undefined || partition < 0 || partition >= assignment.replicas.length) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const state = this.partitionState(topic, partition);
@@ -301,8 +307,9 @@ export class ClusterNode {
     await this.opening.get(topic)?.catch(() => undefined);
     // Served only once this broker has become leader at the current epoch (replicated high watermark in place).
     const leading = this.replicas.leaderPartition(topic, partition);
-    if (leading === undefined || leading.leaderEpoch !== this.partitionState(topic, partition)?.leaderEpoch) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    return leading.log;
+    // The lease clock again: the open above may have taken a while.
+    if (leading === undefined || !this.mayLead() || leading.leaderEpoch !== this.partitionState(topic, partition)?.leaderEpoch) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return leading;
   }
 
   /** The leader state of a partition this broker leads at the current epoch, or undefined. */

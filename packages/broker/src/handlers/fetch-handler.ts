@@ -63,13 +63,13 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
  * (replica_id >= 0, cluster mode) report their progress to the leader here.
  */
 async function fetchTarget(broker: Broker, topic: string, p: FetchRequest['topics'][number]['partitions'][number], replicaId: number): Promise<{ log: PartitionLog; upTo: 'high-watermark' | 'log-end' } | number> {
-  const log = await broker.leaderLog(topic, p.partition);
-  if (typeof log === 'number') return log;
+  const target = await broker.leaderOf(topic, p.partition);
+  if (typeof target === 'number') return target;
+  const { log, leader } = target;
   const epochError = broker.checkLeaderEpoch(topic, p.partition, p.currentLeaderEpoch);
   if (epochError !== ErrorCode.NONE) return epochError;
-  if (replicaId < 0 || broker.cluster === null) return { log, upTo: 'high-watermark' };
-  const leader = broker.leaderPartition(topic, p.partition);
-  if (leader === undefined || !leader.onFollowerFetch(replicaId, p.fetchOffset)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  if (replicaId < 0 || leader === undefined) return { log, upTo: 'high-watermark' };
+  if (!leader.onFollowerFetch(replicaId, p.fetchOffset)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   return { log, upTo: 'log-end' };
 }
 

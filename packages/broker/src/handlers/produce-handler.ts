@@ -78,9 +78,9 @@ async function appendPartition(
   acks: number,
   timeoutMs: number,
 ): Promise<PartitionResponse> {
-  const log = await broker.leaderLog(topic, index);
-  if (typeof log === 'number') return partitionError(index, log, null);
-  const leader = broker.leaderPartition(topic, index);
+  const target = await broker.leaderOf(topic, index);
+  if (typeof target === 'number') return partitionError(index, target, null);
+  const { log, leader } = target;
   if (acks === -1) {
     const isr = leader === undefined ? 1 : leader.state.isr.length;
     const required = log.logConfig.minInsyncReplicas;
