@@ -7,7 +7,8 @@ import { requirePythonModules, runPythonJson } from '../helpers/python-process.j
 /**
  * Issue 25's done-means: the admin clients of kafka-python (python3-kafka 2.0.2) and
  * confluent-kafka (python3-confluent-kafka 1.7 over librdkafka) run their config, partition and
- * topic calls against Sluice as against Kafka, and produce and consume through it. Neither python
+ * topic calls against Sluice as against Kafka, list (kafka-python also describes and deletes)
+ * consumer groups, and produce and consume through it. Neither python
  * admin client has delete_records in these versions: records are deleted with kafkajs and the
  * python clients read the moved log start offset back (ListOffsets).
  * Scripts: test/integration/python/*.py, each printing one JSON object.
@@ -111,11 +112,27 @@ describe('python admin clients (kafka-python, confluent-kafka) against the broke
     });
   });
 
+  /** What each client's `groups` phase prints for `${topic}-group` after its round trip (group: that name). */
+  const groupsPhase = {
+    'kafka-python': (topic: string, group: string) => ({
+      listed: [[group, 'consumer']],
+      described: [ErrorCode.NONE, group, 'Empty', 'consumer', 0],
+      // commit() commits every assigned partition's position: the empty partition 1 at 0.
+      offsets: [
+        [topic, 0, 5],
+        [topic, 1, 0],
+      ],
+      deleted: [[group, ErrorCode.NONE]],
+      listedAfterDelete: [],
+    }),
+    'confluent-kafka': (_topic: string, group: string) => ({ listed: [[group, 'Empty', 'consumer', 0, ErrorCode.NONE]] }),
+  };
+
   for (const [client, script] of [
     ['kafka-python', 'kafka_python_client.py'],
     ['confluent-kafka', 'confluent_kafka_client.py'],
   ] as const) {
-    it(`${client} produces and consumes in a group; after kafkajs deletes records it reads the new log start offset`, async () => {
+    it(`${client} produces and consumes in a group, lists (and describes, deletes) groups; after kafkajs deletes records it reads the new log start offset`, async () => {
       const topic = `${client}-roundtrip`;
       await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
       const roundtrip = await runPythonJson(script, ['roundtrip', broker.bootstrap, topic]);
@@ -126,6 +143,10 @@ describe('python admin clients (kafka-python, confluent-kafka) against the broke
       expect(roundtrip['sentOffsets'] ?? roundtrip['deliveredOffsets']).toEqual([0, 1, 2, 3, 4]);
       const groupOffsets = await admin.fetchOffsets({ groupId: `${topic}-group`, topics: [topic] });
       expect(groupOffsets[0]!.partitions.find((p) => p.partition === 0)!.offset).toBe('5');
+      expect(await runPythonJson(script, ['groups', broker.bootstrap, topic])).toEqual(groupsPhase[client](topic, `${topic}-group`));
+      const groupsLeft = (await admin.listGroups()).groups.map((g) => g.groupId);
+      if (client === 'kafka-python') expect(groupsLeft).not.toContain(`${topic}-group`);
+      else expect(groupsLeft).toContain(`${topic}-group`);
 
       expect(await runPythonJson<Watermarks>(script, ['offsets', broker.bootstrap, topic])).toEqual({ beginning: [0, 0], end: [5, 0] });
       await deleteRecords(topic, 3);

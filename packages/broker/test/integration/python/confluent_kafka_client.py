@@ -8,6 +8,7 @@ Usage: confluent_kafka_client.py PHASE BOOTSTRAP TOPIC
              list_topics, delete_topics.
   roundtrip  Producer sends 5 records to partition 0; a Consumer in a group (subscribe) reads
              them and commits synchronously.
+  groups     AdminClient.list_groups: TOPIC-group with its state, protocol type and members.
   offsets    Consumer.get_watermark_offsets of every partition (ListOffsets).
 Prints one JSON object on stdout; the test asserts on it. confluent-kafka 1.7's AdminClient has
 no delete_records and no describe_log_dirs, so neither is called here.
@@ -92,6 +93,13 @@ def roundtrip_phase():
     return {'unflushed': remaining, 'deliveredOffsets': delivered, 'consumed': values, 'committed': committed}
 
 
+def groups_phase():
+    admin = AdminClient({'bootstrap.servers': BOOTSTRAP, 'client.id': 'confluent-kafka-groups'})
+    group = TOPIC + '-group'
+    listed = [g for g in admin.list_groups(timeout=TIMEOUT_S) if g.id == group]
+    return {'listed': [[g.id, g.state, g.protocol_type, len(g.members), g.error.code() if g.error else 0] for g in listed]}
+
+
 def offsets_phase():
     consumer = Consumer({'bootstrap.servers': BOOTSTRAP, 'group.id': TOPIC + '-offsets'})
     partitions = sorted(consumer.list_topics(TOPIC, timeout=TIMEOUT_S).topics[TOPIC].partitions)
@@ -100,5 +108,5 @@ def offsets_phase():
     return {'beginning': [m[0] for m in marks], 'end': [m[1] for m in marks]}
 
 
-PHASES = {'admin': admin_phase, 'roundtrip': roundtrip_phase, 'offsets': offsets_phase}
+PHASES = {'admin': admin_phase, 'roundtrip': roundtrip_phase, 'groups': groups_phase, 'offsets': offsets_phase}
 print(json.dumps(PHASES[PHASE]()))

@@ -6,6 +6,8 @@ Usage: kafka_python_client.py PHASE BOOTSTRAP TOPIC
              (grow to 3, then shrink to 2: INVALID_PARTITIONS), describe_topics, delete_topics.
   roundtrip  KafkaProducer sends 5 records to partition 0; a KafkaConsumer in a group reads them
              and commits.
+  groups     KafkaAdminClient: list_consumer_groups, describe_consumer_groups,
+             list_consumer_group_offsets, then delete_consumer_groups of TOPIC-group.
   offsets    KafkaConsumer.beginning_offsets / end_offsets of every partition (ListOffsets).
 Prints one JSON object on stdout; the test asserts on it. kafka-python 2.0.2 has no
 delete_records and no describe_log_dirs, so neither is called here.
@@ -89,6 +91,24 @@ def roundtrip_phase():
     return {'sentOffsets': [m.offset for m in sent], 'consumed': values, 'committed': committed}
 
 
+def groups_phase():
+    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP, client_id='kafka-python-groups')
+    group = TOPIC + '-group'
+    listed = sorted(g for g in admin.list_consumer_groups() if g[0] == group)
+    described = admin.describe_consumer_groups([group])[0]
+    offsets = admin.list_consumer_group_offsets(group)
+    deleted = admin.delete_consumer_groups([group])
+    after = [g for g in admin.list_consumer_groups() if g[0] == group]
+    admin.close()
+    return {
+        'listed': [list(g) for g in listed],
+        'described': [described.error_code, described.group, described.state, described.protocol_type, len(described.members)],
+        'offsets': sorted([tp.topic, tp.partition, om.offset] for tp, om in offsets.items()),
+        'deleted': [[g, err.errno] for g, err in deleted],
+        'listedAfterDelete': after,
+    }
+
+
 def offsets_phase():
     consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, client_id='kafka-python-offsets')
     partitions = [TopicPartition(TOPIC, p) for p in sorted(consumer.partitions_for_topic(TOPIC))]
@@ -98,5 +118,5 @@ def offsets_phase():
     return {'beginning': [begin[tp] for tp in partitions], 'end': [end[tp] for tp in partitions]}
 
 
-PHASES = {'admin': admin_phase, 'roundtrip': roundtrip_phase, 'offsets': offsets_phase}
+PHASES = {'admin': admin_phase, 'roundtrip': roundtrip_phase, 'groups': groups_phase, 'offsets': offsets_phase}
 print(json.dumps(PHASES[PHASE]()))
