@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSource, ErrorCode } from '@sluice/protocol';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
@@ -22,14 +23,34 @@ interface Watermarks {
 
 const BROKER_RETENTION_MS = 86_400_000;
 
+/** The broker's debug line for one request (router component). */
+interface RequestLine {
+  msg: string;
+  api?: string;
+  apiVersion?: number;
+  clientId?: string;
+}
+
 describe('python admin clients (kafka-python, confluent-kafka) against the broker', () => {
   let broker: TestBroker;
   let admin: Admin;
+  /** Every request the broker served, from its debug log: which versions each client chose. */
+  const requests: RequestLine[] = [];
+  /** `{ api: [versions sent, sorted] }` of the requests from `clientId` to the APIs named. */
+  function versionsSent(clientId: string, apis: readonly string[]): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const api of apis) {
+      const versions = new Set(requests.filter((r) => r.clientId === clientId && r.api === api).map((r) => r.apiVersion!));
+      out[api] = [...versions].sort((a, b) => a - b);
+    }
+    return out;
+  }
 
   beforeAll(async () => {
     requirePythonModules(['kafka', 'confluent_kafka']);
     // A broker-level default the topic describes must report as STATIC_BROKER_CONFIG.
-    broker = await startTestBroker({ 'log.retention.ms': BROKER_RETENTION_MS });
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void requests.push(JSON.parse(line) as RequestLine) });
+    broker = await startTestBroker({ 'log.retention.ms': BROKER_RETENTION_MS }, undefined, logger);
     admin = new Kafka({ clientId: 'python-admin-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
   });
@@ -72,6 +93,10 @@ describe('python admin clients (kafka-python, confluent-kafka) against the broke
       deleteTopics: [['kp-admin-scratch', ErrorCode.NONE]],
       topicsAfterDelete: ['kp-admin'],
     });
+    // kafka-python picks min(its newest, ours) per API from ApiVersions.
+    expect(versionsSent('kafka-python-admin', ['CreateTopics', 'DescribeConfigs', 'AlterConfigs', 'CreatePartitions', 'DeleteTopics'])).toEqual({
+      CreateTopics: [3], DescribeConfigs: [2], AlterConfigs: [1], CreatePartitions: [1], DeleteTopics: [3],
+    });
     expect((await admin.fetchTopicMetadata({ topics: ['kp-admin'] })).topics[0]!.partitions).toHaveLength(3);
     expect(await admin.describeConfigs({ resources: [{ type: 2, name: 'kp-admin', configNames: ['retention.ms'] }], includeSynonyms: false }))
       .toMatchObject({ resources: [{ configEntries: [{ configName: 'retention.ms', configValue: '7200000' }] }] });
@@ -110,6 +135,29 @@ describe('python admin clients (kafka-python, confluent-kafka) against the broke
       deleteTopicsMissing: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       topicsAfterDelete: ['ck-admin'],
     });
+    // librdkafka 2.0.2's newest versions of these.
+    expect(versionsSent('confluent-kafka-admin', ['CreateTopics', 'DescribeConfigs', 'AlterConfigs', 'CreatePartitions', 'DeleteTopics'])).toEqual({
+      CreateTopics: [4], DescribeConfigs: [1], AlterConfigs: [0], CreatePartitions: [0], DeleteTopics: [1],
+    });
+  });
+
+  it('kafka-python told an old broker version (no ApiVersions) uses ListOffsets v0 and OffsetCommit v0 (0.8.1) or v1 (0.8.2)', async () => {
+    const topic = 'kafka-python-old';
+    await admin.createTopics({ topics: [{ topic }] });
+    const producer = new Kafka({ clientId: 'python-admin-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [0, 1, 2, 3, 4, 5].map((i) => ({ value: `v${i}` })) });
+    await producer.disconnect();
+    await deleteRecords(topic, 2);
+    const committed = async () => (await admin.fetchOffsets({ groupId: `${topic}-old`, topics: [topic] }))[0]!.partitions[0]!.offset;
+
+    expect(await runPythonJson('kafka_python_client.py', ['old', broker.bootstrap, topic, '0.8.1', '4'])).toEqual({ beginning: 2, end: 6 });
+    expect(await committed()).toBe('4');
+    expect(versionsSent('kafka-python-0.8.1', ['ListOffsets', 'OffsetCommit'])).toEqual({ ListOffsets: [0], OffsetCommit: [0] });
+
+    expect(await runPythonJson('kafka_python_client.py', ['old', broker.bootstrap, topic, '0.8.2', '5'])).toEqual({ beginning: 2, end: 6 });
+    expect(await committed()).toBe('5');
+    expect(versionsSent('kafka-python-0.8.2', ['ListOffsets', 'OffsetCommit'])).toEqual({ ListOffsets: [0], OffsetCommit: [1] });
   });
 
   /** What each client's `groups` phase prints for `${topic}-group` after its round trip (group: that name). */

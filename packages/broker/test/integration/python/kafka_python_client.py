@@ -9,6 +9,11 @@ Usage: kafka_python_client.py PHASE BOOTSTRAP TOPIC
   groups     KafkaAdminClient: list_consumer_groups, describe_consumer_groups,
              list_consumer_group_offsets, then delete_consumer_groups of TOPIC-group.
   offsets    KafkaConsumer.beginning_offsets / end_offsets of every partition (ListOffsets).
+  old API_VERSION OFFSET
+             A KafkaConsumer told the broker version (e.g. 0.8.1, 0.8.2: no ApiVersions) finds
+             partition 0's end and beginning by seek and position (ListOffsets v0) and commits
+             OFFSET for group TOPIC-old (OffsetCommit v0 for 0.8.1, v1 for 0.8.2); client id
+             kafka-python-API_VERSION.
 Prints one JSON object on stdout; the test asserts on it. kafka-python 2.0.2 has no
 delete_records and no describe_log_dirs, so neither is called here.
 """
@@ -17,6 +22,7 @@ import sys
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 from kafka.errors import KafkaError
 from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTopic
 
@@ -118,5 +124,20 @@ def offsets_phase():
     return {'beginning': [begin[tp] for tp in partitions], 'end': [end[tp] for tp in partitions]}
 
 
-PHASES = {'admin': admin_phase, 'roundtrip': roundtrip_phase, 'groups': groups_phase, 'offsets': offsets_phase}
+def old_phase():
+    api_version = tuple(int(x) for x in sys.argv[4].split('.'))
+    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=TOPIC + '-old', api_version=api_version,
+                             enable_auto_commit=False, client_id='kafka-python-' + sys.argv[4])
+    tp = TopicPartition(TOPIC, 0)
+    consumer.assign([tp])
+    consumer.seek_to_end(tp)
+    end = consumer.position(tp)
+    consumer.seek_to_beginning(tp)
+    beginning = consumer.position(tp)
+    consumer.commit({tp: OffsetAndMetadata(int(sys.argv[5]), 'old')})
+    consumer.close()
+    return {'beginning': beginning, 'end': end}
+
+
+PHASES = {'admin': admin_phase, 'roundtrip': roundtrip_phase, 'groups': groups_phase, 'offsets': offsets_phase, 'old': old_phase}
 print(json.dumps(PHASES[PHASE]()))
