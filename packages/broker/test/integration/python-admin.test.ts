@@ -134,6 +134,16 @@ describe('python admin clients (kafka-python, confluent-kafka) against the broke
       deleteTopics: null,
       deleteTopicsMissing: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       topicsAfterDelete: ['ck-admin'],
+      errors: {
+        replicationFactor3: ErrorCode.INVALID_REPLICATION_FACTOR,
+        badName: ErrorCode.INVALID_TOPIC_EXCEPTION,
+        badConfig: ErrorCode.INVALID_CONFIG,
+        unknownConfig: ErrorCode.INVALID_CONFIG,
+        describeMissing: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        // Broker configs are static (docs/protocol.md).
+        alterBroker: ErrorCode.INVALID_REQUEST,
+        deleteInternal: ErrorCode.INVALID_TOPIC_EXCEPTION,
+      },
     });
     // librdkafka 2.0.2's newest versions of these.
     expect(versionsSent('confluent-kafka-admin', ['CreateTopics', 'DescribeConfigs', 'AlterConfigs', 'CreatePartitions', 'DeleteTopics'])).toEqual({

@@ -5,7 +5,7 @@ Usage: confluent_kafka_client.py PHASE BOOTSTRAP TOPIC
   admin      AdminClient: create_topics (validate_only, then for real, then again:
              TOPIC_ALREADY_EXISTS), describe_configs, alter_configs (a valid and an invalid
              value), create_partitions (grow to 3, then shrink to 2: INVALID_PARTITIONS),
-             list_topics, delete_topics.
+             list_topics, delete_topics; then the error codes of bad requests.
   roundtrip  Producer sends 5 records to partition 0; a Consumer in a group (subscribe) reads
              them and commits synchronously.
   groups     AdminClient.list_groups: TOPIC-group with its state, protocol type and members.
@@ -68,6 +68,16 @@ def admin_phase():
     out['deleteTopics'] = one_result(admin.delete_topics([scratch], operation_timeout=TIMEOUT_S))
     out['deleteTopicsMissing'] = one_result(admin.delete_topics([TOPIC + '-missing'], operation_timeout=TIMEOUT_S))
     out['topicsAfterDelete'] = sorted(t for t in admin.list_topics(timeout=TIMEOUT_S).topics if t.startswith(TOPIC))
+    create = lambda topic: one_result(admin.create_topics([topic], operation_timeout=TIMEOUT_S))
+    out['errors'] = {
+        'replicationFactor3': create(NewTopic(TOPIC + '-rf3', 1, 3)),
+        'badName': create(NewTopic(TOPIC + ' bad!', 1, 1)),
+        'badConfig': create(NewTopic(TOPIC + '-cfg', 1, 1, config={'cleanup.policy': 'nope'})),
+        'unknownConfig': create(NewTopic(TOPIC + '-cfg', 1, 1, config={'no.such.key': '1'})),
+        'describeMissing': one_result(admin.describe_configs([ConfigResource('topic', TOPIC + '-missing')])),
+        'alterBroker': one_result(admin.alter_configs([ConfigResource('broker', '0', set_config={'log.retention.ms': '1000'})])),
+        'deleteInternal': one_result(admin.delete_topics(['__consumer_offsets'], operation_timeout=TIMEOUT_S)),
+    }
     return out
 
 
