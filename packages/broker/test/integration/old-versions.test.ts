@@ -114,7 +114,7 @@ describe('old protocol versions (issue 25)', () => {
         let joined = false;
         consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
         await consumer.run({ autoCommit: false, eachMessage: async () => {} });
-        for (let i = 0; i < 100 && !joined; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+        for (let i = 0; i < 300 && !joined; i++) await new Promise((resolve) => setTimeout(resolve, 100));
         expect(joined).toBe(true);
         expect(await commit(0, groupId, 6)).toBe(ErrorCode.NONE);
         expect((await fetched(groupId)).committedOffset).toBe(6);
