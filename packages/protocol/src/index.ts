@@ -96,6 +96,10 @@ export {
 } from './apis/create-partitions.js';
 export { type DeleteRecordsRequest, type DeleteRecordsResponse, DeleteRecords } from './apis/delete-records.js';
 export {
+  type DescribeLogDirsRequest, type DescribeLogDirsResponse, type DescribeLogDirsResult, type DescribeLogDirsTopic,
+  type DescribeLogDirsPartition, DescribeLogDirs,
+} from './apis/describe-log-dirs.js';
+export {
   type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse, OffsetForLeaderEpoch,
 } from './apis/offset-for-leader-epoch.js';
 

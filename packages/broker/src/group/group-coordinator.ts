@@ -1,4 +1,4 @@
-import { ErrorCode } from '@sluice/protocol';
+import { ErrorCode, OffsetCommit, type OffsetCommitRequestPartition } from '@sluice/protocol';
 import { ClassicGroup } from './classic-group.js';
 import { CLASSIC_GROUP_STATES, ClassicGroupState, parseClassicGroupState, type ClassicGroupStateName } from './classic-group-state.js';
 import { groupCoordinatorConfig, type GroupCoordinatorConfig } from './group-coordinator-config.js';
@@ -231,8 +231,13 @@ export class GroupCoordinator {
    * CompletingRebalance). Per partition: UNKNOWN_TOPIC_OR_PARTITION (3), OFFSET_METADATA_TOO_LARGE
    * (12). Answered after fdatasync; NOT_COORDINATOR (16) if the write to `__consumer_offsets` failed, INVALID_COMMIT_OFFSET_SIZE (28) for a batch over its max.message.bytes (Kafka's
    * mapping of a storage error). Any int64 offset is stored, negative sentinels included.
+   *
+   * `apiVersion` 0 (no generation or member id): stored without the membership checks, even
+   * while the group has members, as Kafka stored v0 commits (in ZooKeeper, beside the group).
+   * v1: a partition's `commitTimestamp` other than -1 is stored as its commit time (which offset
+   * expiry counts from, `offsets.retention.minutes`); -1, and every later version, means now.
    */
-  async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
+  async commitOffsets(req: OffsetCommitRequest, apiVersion = OffsetCommit.maxVersion): Promise<OffsetCommitResponse> {
     const respondAll = (errorCode: number): OffsetCommitResponse => ({
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
@@ -248,13 +253,13 @@ export class GroupCoordinator {
       group = this.getOrCreateGroup(req.groupId);
       if (group === undefined) return respondAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
-    const error = this.validateOffsetCommit(group, generationId, req.memberId, groupInstanceId);
+    const error = apiVersion === 0 ? ErrorCode.NONE : this.validateOffsetCommit(group, generationId, req.memberId, groupInstanceId);
     if (error !== ErrorCode.NONE) {
       this.maybeCollectable.add(group.groupId);
       return respondAll(error);
     }
 
-    const commitTimestampMs = this.scheduler.nowMs();
+    const nowMs = this.scheduler.nowMs();
     const entries: OffsetCommitEntry[] = [];
     const response: OffsetCommitResponse = { throttleTimeMs: 0, topics: [] };
     const accepted: OffsetCommitResponsePartition[] = [];
@@ -274,7 +279,7 @@ export class GroupCoordinator {
             committedOffset: p.committedOffset,
             committedLeaderEpoch: Number.isInteger(p.committedLeaderEpoch) ? p.committedLeaderEpoch! : -1,
             metadata: p.committedMetadata ?? '',
-            commitTimestampMs,
+            commitTimestampMs: commitTimestampOf(p, apiVersion, nowMs),
           });
           accepted.push(result);
         }
@@ -546,4 +551,10 @@ export class GroupCoordinator {
       this.scheduleRetentionCheck();
     });
   }
+}
+
+/** The commit time (ms) to store for one partition of an OffsetCommit: v1's explicit timestamp, else now. */
+function commitTimestampOf(p: OffsetCommitRequestPartition, apiVersion: number, nowMs: number): number {
+  const t = p.commitTimestamp;
+  return apiVersion === 1 && t !== undefined && t !== -1 && Number.isSafeInteger(t) ? t : nowMs;
 }

@@ -11,7 +11,7 @@ type CreatableTopic = CreateTopicsRequest['topics'][number];
 type TopicResult = CreateTopicsResponse['topics'][number];
 
 /**
- * CreateTopics v2-4 (Kafka protocol: CreateTopics; v4 accepts -1 partitions/replication factor as
+ * CreateTopics v0-4 (Kafka protocol: CreateTopics; v1 adds validate_only and the error message, v4 accepts -1 partitions/replication factor as
  * the broker default, KIP-464). Per topic: TOPIC_ALREADY_EXISTS 36, INVALID_TOPIC_EXCEPTION 17,
  * INVALID_PARTITIONS 37, INVALID_REPLICATION_FACTOR 38 (one broker: only 1 or -1),
  * INVALID_REPLICA_ASSIGNMENT 39, INVALID_CONFIG 40 (topic configs such as retention.ms and

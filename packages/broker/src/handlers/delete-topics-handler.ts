@@ -6,11 +6,11 @@ import { storageErrorCode } from './storage-error-code.js';
 type TopicResult = DeleteTopicsResponse['responses'][number];
 
 /**
- * DeleteTopics v1-3 (Kafka protocol: DeleteTopics). Removes the topic's partitions and files;
+ * DeleteTopics v0-3 (Kafka protocol: DeleteTopics; v1 adds the throttle time to the response). Removes the topic's partitions and files;
  * in cluster mode from the metadata store, after which every broker holding a replica stops
  * serving and copying it and deletes its files (ClusterNode.deleteTopic).
  * UNKNOWN_TOPIC_OR_PARTITION 3 for a topic that does not exist, TOPIC_DELETION_DISABLED 73 when
- * `delete.topic.enable` is false, INVALID_TOPIC_EXCEPTION 17 for an internal topic
+ * `delete.topic.enable` is false (INVALID_REQUEST 42 before v3, which added that code, as Kafka), INVALID_TOPIC_EXCEPTION 17 for an internal topic
  * (`__consumer_offsets`: deleting it would drop every group's offsets; Kafka's tools refuse too).
  */
 export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> = {
@@ -20,7 +20,8 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
     const responses: TopicResult[] = [];
     for (const name of request.topicNames ?? []) {
       if (!broker.config['delete.topic.enable']) {
-        responses.push({ name, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'delete.topic.enable is false' });
+        const errorCode = context.apiVersion < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED;
+        responses.push({ name, errorCode, errorMessage: 'delete.topic.enable is false' });
         continue;
       }
       if (isInternalTopic(name)) {

@@ -16,6 +16,7 @@ import { alterConfigsHandler } from './alter-configs-handler.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs-handler.js';
 import { createPartitionsHandler } from './create-partitions-handler.js';
 import { deleteRecordsHandler } from './delete-records-handler.js';
+import { describeLogDirsHandler } from './describe-log-dirs-handler.js';
 import { fetchHandler } from './fetch-handler.js';
 import { findCoordinatorHandler } from './find-coordinator-handler.js';
 import { initProducerIdHandler } from './init-producer-id-handler.js';
@@ -49,5 +50,6 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   incrementalAlterConfigsHandler,
   createPartitionsHandler,
   deleteRecordsHandler,
+  describeLogDirsHandler,
   offsetForLeaderEpochHandler,
 ];

@@ -2,8 +2,9 @@ import { OffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } fro
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * OffsetCommit v2-7 (Kafka protocol: OffsetCommit; v5 drops the retention time, v7 adds
- * group.instance.id). Any int64 offset is stored, negative sentinels included; generation -1 with
+ * OffsetCommit v0-7 (Kafka protocol: OffsetCommit; v0 has no generation or member id and is
+ * stored without membership checks, v1 adds them and a per-partition commit timestamp, v2 the
+ * retention time, dropped in v5, v7 adds group.instance.id; see GroupCoordinator.commitOffsets). Any int64 offset is stored, negative sentinels included; generation -1 with
  * no member id commits for a group without members (admin tools, standalone consumers). Answered
  * after the commit is fdatasync'd (group commit across concurrent commits).
  */
@@ -13,7 +14,7 @@ export const offsetCommitHandler: ApiHandler<OffsetCommitRequest, OffsetCommitRe
     // Cluster mode: only the leader of the group's __consumer_offsets partition coordinates it.
     const notCoordinator = context.broker.coordinatorError(request.groupId);
     if (notCoordinator !== 0) return this.errorResponse(request, notCoordinator, context);
-    return context.broker.groups.commitOffsets(request);
+    return context.broker.groups.commitOffsets(request, context.apiVersion);
   },
   errorResponse(request, errorCode) {
     return {

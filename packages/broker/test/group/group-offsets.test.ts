@@ -121,6 +121,55 @@ describe('committing and fetching offsets', () => {
     expect(kit.store.fetch('g', 't', 0)?.committedOffset).toBe(5);
   });
 
+  it('stores OffsetCommit v0 commits (no generation, no member id) even while the group has members, as Kafka did', async () => {
+    await formStableGroup(kit, 'g', ['a']);
+    // The v0 decoder leaves the v1+ fields at their defaults.
+    const v0 = { groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: simpleCommit('g', [['t', 0, 7]]).topics };
+    expect(errorCodes(await kit.coordinator.commitOffsets(v0, 0))).toEqual([0]);
+    expect(kit.store.fetch('g', 't', 0)?.committedOffset).toBe(7);
+    // The same request at v1 or later is checked against the members.
+    expect(errorCodes(await kit.coordinator.commitOffsets(v0, 1))).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(errorCodes(await kit.coordinator.commitOffsets(v0, 2))).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(kit.store.fetch('g', 't', 0)?.committedOffset).toBe(7);
+    expect(kit.coordinator.groupState('g')).toBe('Stable');
+    // Per partition checks still apply at v0.
+    expect(errorCodes(await kit.coordinator.commitOffsets({ ...v0, topics: simpleCommit('g', [['t', 9, 1]]).topics }, 0))).toEqual([
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    ]);
+    // A v0 commit may create the group.
+    expect(errorCodes(await kit.coordinator.commitOffsets({ ...v0, groupId: 'fresh' }, 0))).toEqual([0]);
+    expect(kit.store.fetch('fresh', 't', 0)?.committedOffset).toBe(7);
+  });
+
+  it('stores OffsetCommit v1 per-partition commit timestamps; -1 (and any later version) means now', async () => {
+    const { memberIds, generationId } = await formStableGroup(kit, 'g', ['a']);
+    const nowMs = kit.scheduler.nowMs();
+    const dayAgoMs = nowMs - 86_400_000;
+    const v1 = {
+      groupId: 'g',
+      generationIdOrMemberEpoch: generationId,
+      memberId: memberIds[0]!,
+      groupInstanceId: null,
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            { partitionIndex: 0, committedOffset: 3, commitTimestamp: dayAgoMs, committedMetadata: null },
+            { partitionIndex: 1, committedOffset: 4, commitTimestamp: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    };
+    expect(errorCodes(await kit.coordinator.commitOffsets(v1, 1))).toEqual([0, 0]);
+    expect(kit.store.fetch('g', 't', 0)).toMatchObject({ committedOffset: 3, commitTimestampMs: dayAgoMs });
+    expect(kit.store.fetch('g', 't', 1)).toMatchObject({ committedOffset: 4, commitTimestampMs: nowMs });
+    // v2+ has no commit timestamp: a stray value is ignored.
+    expect(errorCodes(await kit.coordinator.commitOffsets(v1, 2))).toEqual([0, 0]);
+    expect(kit.store.fetch('g', 't', 0)?.commitTimestampMs).toBe(nowMs);
+    // v1 checks membership like v2+.
+    expect(errorCodes(await kit.coordinator.commitOffsets({ ...v1, memberId: 'stranger' }, 1))).toEqual([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.UNKNOWN_MEMBER_ID]);
+  });
+
   it('rejects a commit with a generation for an unknown group with ILLEGAL_GENERATION', async () => {
     const r = await kit.coordinator.commitOffsets({ ...simpleCommit('g', [['t', 0, 5]]), generationIdOrMemberEpoch: 3, memberId: 'm' });
     expect(errorCodes(r)).toEqual([ErrorCode.ILLEGAL_GENERATION]);

@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildRecordBatchSync, DeleteRecords, ErrorCode, FindCoordinator, OffsetFetch, Produce } from '@sluice/protocol';
+import { buildRecordBatchSync, DeleteRecords, DescribeLogDirs, ErrorCode, FindCoordinator, OffsetFetch, Produce } from '@sluice/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as checks from '../helpers/cluster-checks.js';
-import { createTopic, metadata, partitionsOf, withClient } from '../helpers/cluster-checks.js';
+import { addressOf, createTopic, metadata, partitionsOf, withClient } from '../helpers/cluster-checks.js';
 import { type TestCluster, startCluster } from '../helpers/cluster-harness.js';
 import { waitUntil } from '../helpers/groups.js';
 import { kcat, requireKcat } from '../../../../test-support/run-process.js';
@@ -53,6 +53,20 @@ describe('cluster mode: replicated partitions (three brokers, replication factor
     await replicasIdentical('r3', 6);
     const records = await readTopic('r3', 6);
     expect([...records.values()].flat()).toHaveLength(300);
+  });
+
+  it('DescribeLogDirs on every broker lists its copy of each partition, leader or follower, the same size everywhere, offset lag 0', async () => {
+    const sizes = new Map<number, number[]>();
+    for (const [nodeId, b] of cluster.brokers) {
+      const response = await withClient(addressOf(cluster, nodeId), (c) => c.send(DescribeLogDirs, 1, { topics: [{ topic: 'r3', partitions: [0, 1, 2, 3, 4, 5] }] }));
+      expect(response.results.map((r) => [r.errorCode, r.logDir])).toEqual([[ErrorCode.NONE, path.resolve(b.dataDir)]]);
+      const partitions = response.results[0]!.topics.find((t) => t.name === 'r3')!.partitions;
+      expect(partitions.map((p) => [p.partitionIndex, p.offsetLag, p.isFutureKey])).toEqual([0, 1, 2, 3, 4, 5].map((i) => [i, 0, false]));
+      sizes.set(nodeId, partitions.map((p) => p.partitionSize));
+    }
+    const [first, ...others] = [...sizes.values()];
+    for (const s of others) expect(s).toEqual(first);
+    expect(first!.every((size) => size > 0)).toBe(true);
   });
 
   it('moves the followers\' log start offset with the leader\'s (DeleteRecords)', async () => {

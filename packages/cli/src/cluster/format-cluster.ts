@@ -1,4 +1,4 @@
-import type { ClusterDescription } from '@sluice/client';
+import type { BrokerLogDirs, ClusterDescription } from '@sluice/client';
 import { errorInfo } from '@sluice/protocol';
 import { formatTable } from '../output/table.js';
 import type { ClusterStatus, PartitionProblem } from './cluster-status.js';
@@ -43,4 +43,21 @@ export function formatClusterStatus(status: ClusterStatus): string {
 export function formatClusterInfo(description: ClusterDescription, version: string): string {
   const rows = description.brokers.map((b) => [b.nodeId, `${b.host}:${b.port}`, b.rack ?? '-', b.nodeId === description.controllerId ? 'yes' : '-']);
   return `Sluice CLI version: ${version}\n` + clusterHeader(description.clusterId, description.controllerId) + '\n' + formatTable(['BROKER', 'HOST:PORT', 'RACK', 'CONTROLLER'], rows);
+}
+
+/**
+ * The text of `sluice cluster log-dirs`: per broker and directory a `Broker N: PATH` line (with
+ * the error name when the directory is offline), then TOPIC PARTITION SIZE OFFSET-LAG FUTURE
+ * (SIZE in bytes), or "no partition logs".
+ */
+export function formatLogDirs(brokers: readonly BrokerLogDirs[]): string {
+  const sections: string[] = [];
+  for (const b of brokers) {
+    for (const dir of b.logDirs) {
+      const title = `Broker ${b.brokerId}: ${dir.path}${dir.errorCode === 0 ? '' : ` (${errorInfo(dir.errorCode).name})`}\n`;
+      const rows = dir.replicas.map((r) => [r.topic, r.partition, r.sizeInBytes, r.offsetLag, r.isFuture ? 'yes' : '-']);
+      sections.push(title + (rows.length === 0 ? 'no partition logs\n' : formatTable(['TOPIC', 'PARTITION', 'SIZE', 'OFFSET-LAG', 'FUTURE'], rows)));
+    }
+  }
+  return sections.join('\n');
 }

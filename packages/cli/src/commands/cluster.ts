@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { CLI_RETRY, clientFromArgs, withBootstrapServer, withTextOrJsonFormat, type BootstrapArgs } from '../client/client-args.js';
 import { cliVersion } from '../cluster/cli-version.js';
 import { clusterStatus } from '../cluster/cluster-status.js';
-import { formatClusterInfo, formatClusterStatus } from '../cluster/format-cluster.js';
+import { formatClusterInfo, formatClusterStatus, formatLogDirs } from '../cluster/format-cluster.js';
 import { writeOut } from '../output/write-out.js';
 
 interface ClusterArgs extends BootstrapArgs {
@@ -56,7 +56,36 @@ const info: CommandModule<object, ClusterArgs> = {
   },
 };
 
-/** `sluice cluster status|info` from one Metadata request (Kafka `kafka-cluster.sh`, `kafka-topics.sh --under-replicated-partitions`). */
+interface LogDirsArgs extends ClusterArgs {
+  topic: string[];
+}
+
+const logDirs: CommandModule<object, LogDirsArgs> = {
+  command: 'log-dirs',
+  describe: "Show each broker's log directory and the size and offset lag of every partition log in it",
+  builder: (yargs: Argv) =>
+    withClusterOptions(yargs)
+      .option('topic', { type: 'string', array: true, default: [], describe: 'Only the partitions of this topic (repeatable)' })
+      .example('$0 cluster log-dirs', 'Every partition log of every broker, with its size in bytes')
+      .example('$0 cluster log-dirs --topic orders --format json', "The logs of topic orders, as JSON") as Argv<LogDirsArgs>,
+  handler: async (args) => {
+    const admin = clientFromArgs(args, 'sluice-cluster').admin({ retry: CLI_RETRY });
+    let brokers;
+    try {
+      brokers = await admin.describeLogDirs();
+    } finally {
+      await admin.close();
+    }
+    // DescribeLogDirs filters by partition, not topic: whole topics are picked here.
+    const topics = new Set(args.topic);
+    if (topics.size > 0) {
+      brokers = brokers.map((b) => ({ ...b, logDirs: b.logDirs.map((d) => ({ ...d, replicas: d.replicas.filter((r) => topics.has(r.topic)) })) }));
+    }
+    await writeOut(args.format === 'json' ? JSON.stringify(brokers) + '\n' : formatLogDirs(brokers));
+  },
+};
+
+/** `sluice cluster status|info` from one Metadata request and `log-dirs` from DescribeLogDirs (Kafka `kafka-cluster.sh`, `kafka-topics.sh --under-replicated-partitions`, `kafka-log-dirs.sh --describe`). */
 export const clusterCommand: CommandModule = {
   command: 'cluster <command>',
   describe: 'Show the brokers, controller and partition health of a cluster',
@@ -64,8 +93,10 @@ export const clusterCommand: CommandModule = {
     yargs
       .command(status)
       .command(info)
-      .demandCommand(1, 'Name a cluster command: status or info')
+      .command(logDirs)
+      .demandCommand(1, 'Name a cluster command: status, info or log-dirs')
       .example('$0 cluster status', 'Partitions led and held per broker; under-replicated and offline partitions')
-      .example('$0 cluster info', 'Cluster id, controller, brokers and the CLI version'),
+      .example('$0 cluster info', 'Cluster id, controller, brokers and the CLI version')
+      .example('$0 cluster log-dirs', 'Size and offset lag of every partition log, per broker (kafka-log-dirs.sh --describe)'),
   handler: () => undefined,
 };

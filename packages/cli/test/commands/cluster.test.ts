@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { startCliTestBroker, type CliTestBroker } from '../helpers/cli-broker.js';
 import { ensureCliBuilt, runCli } from '../helpers/cli-process.js';
 
@@ -68,6 +69,28 @@ describe('sluice cluster against a single broker', () => {
     );
     const json = await runCli(['cluster', 'info', ...bs(), '--format', 'json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ version, clusterId: broker.running.broker.clusterId, controllerId: 0, brokers: [{ nodeId: 0 }] });
+  });
+
+  it('log-dirs: the data directory with the size and offset lag of each partition log (DescribeLogDirs); --topic filters, json too', async () => {
+    const produced = await runCli(['produce', 'audit', ...bs(), '--partition', '1'], { input: 'one\ntwo\nthree\n' });
+    expect(produced.code, produced.stderr).toBe(0);
+    const logs = broker.running.broker.logs;
+    const logDir = resolve(broker.running.broker.config['log.dir']);
+    const result = await runCli(['cluster', 'log-dirs', ...bs(), '--topic', 'audit', '--topic', 'orders']);
+    expect(result.code, result.stderr).toBe(0);
+    const [title, ...table] = result.stdout.trimEnd().split('\n');
+    expect(title).toBe(`Broker 0: ${logDir}`);
+    const expected = [['audit', 0], ['audit', 1], ['orders', 0], ['orders', 1], ['orders', 2], ['orders', 3]].map(([t, p]) => [
+      String(t), String(p), String(logs.getPartition(t as string, p as number)!.sizeInBytes), '0', '-',
+    ]);
+    expect(table.map((l) => l.split(/\s+/))).toEqual([['TOPIC', 'PARTITION', 'SIZE', 'OFFSET-LAG', 'FUTURE'], ...expected]);
+    expect(Number(expected[1]![2])).toBeGreaterThan(0);
+    const json = await runCli(['cluster', 'log-dirs', ...bs(), '--topic', 'audit', '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { brokerId: 0, logDirs: [{ path: logDir, errorCode: 0, replicas: expected.slice(0, 2).map(([topic, p, size]) => ({ topic, partition: Number(p), sizeInBytes: Number(size), offsetLag: 0, isFuture: false })) }] },
+    ]);
+    const none = await runCli(['cluster', 'log-dirs', ...bs(), '--topic', 'no-such-topic']);
+    expect(none.stdout).toBe(`Broker 0: ${logDir}\nno partition logs\n`);
   });
 
   it('reports an unreachable broker in one line with exit code 1', async () => {

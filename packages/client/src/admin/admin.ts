@@ -15,6 +15,7 @@ import {
 } from './groups-admin.js';
 import { describeCluster, type ClusterDescription } from './cluster-admin.js';
 import { alterTopicConfigs, describeTopicConfigs, type ConfigEntry } from './configs-admin.js';
+import { describeLogDirs, type BrokerLogDirs } from './log-dirs-admin.js';
 import {
   createPartitions,
   createTopics,
@@ -115,6 +116,15 @@ export class Admin {
    */
   describeCluster(): Promise<ClusterDescription> {
     return this.run(() => describeCluster(this.cluster));
+  }
+
+  /**
+   * Each broker's log directories with the size (bytes) and offset lag of every partition log in
+   * them (DescribeLogDirs; Kafka `Admin.describeLogDirs`); `brokerIds` default every live broker,
+   * `topics` (`{ topic: [partitions] }`) limits the partitions. Sorted by broker id.
+   */
+  describeLogDirs(options: { brokerIds?: readonly number[]; topics?: Readonly<Record<string, readonly number[]>> } = {}): Promise<BrokerLogDirs[]> {
+    return this.run(() => describeLogDirs(this.cluster, options.brokerIds, options.topics));
   }
 
   /** Every group of every broker, sorted by id. */

@@ -1,3 +1,5 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaProtocolError } from '@sluice/protocol';
 import { GroupNotEmptyError, OffsetOutOfRangeError, UnknownTopicError } from '../../src/index.js';
@@ -162,5 +164,41 @@ describe('admin', () => {
       isInternal: false,
       partitions: [0, 1].map((partition) => ({ partition, errorCode: 0, leader: 0, replicas: [0], isr: [0] })),
     });
+  });
+
+  it('describes the log directory: each partition log with its size on disk, offset lag 0, not a future log (DescribeLogDirs)', async () => {
+    const admin = cluster.client.admin();
+    await admin.createTopics([{ topic: 'dirs', numPartitions: 2 }]);
+    const producer = cluster.client.producer();
+    await producer.sendBatch(Array.from({ length: 10 }, (_, i) => ({ topic: 'dirs', partition: 0, value: `record ${i}`.padEnd(100, '.') })));
+    await producer.close();
+    const logDir = resolve(cluster.broker.broker.config['log.dir']);
+    /** Bytes of the partition's segment files, read from disk. */
+    const onDisk = async (partition: number) => {
+      const dir = join(logDir, `dirs-${partition}`);
+      let total = 0;
+      for (const f of await readdir(dir)) if (f.endsWith('.log')) total += (await stat(join(dir, f))).size;
+      return total;
+    };
+
+    const [all] = await admin.describeLogDirs();
+    expect(all!.brokerId).toBe(0);
+    expect(all!.logDirs.map((d) => [d.path, d.errorCode])).toEqual([[logDir, 0]]);
+    const replicas = all!.logDirs[0]!.replicas;
+    const dirs = replicas.filter((r) => r.topic === 'dirs');
+    expect(dirs).toEqual([
+      { topic: 'dirs', partition: 0, sizeInBytes: await onDisk(0), offsetLag: 0, isFuture: false },
+      { topic: 'dirs', partition: 1, sizeInBytes: 0, offsetLag: 0, isFuture: false },
+    ]);
+    expect(dirs[0]!.sizeInBytes).toBeGreaterThan(1000);
+    // Internal topics are listed too (every log the broker holds).
+    expect(replicas.filter((r) => r.topic === '__consumer_offsets').length).toBe(cluster.broker.broker.logs.topics().get('__consumer_offsets')!.partitions);
+
+    // A filter: only the hosted partitions asked for; unknown topics and partitions are left out.
+    const [filtered] = await admin.describeLogDirs({ brokerIds: [0], topics: { dirs: [1, 7], 'no-such-topic': [0] } });
+    expect(filtered!.logDirs[0]!.replicas).toEqual([{ topic: 'dirs', partition: 1, sizeInBytes: 0, offsetLag: 0, isFuture: false }]);
+    const unknownBroker = await admin.describeLogDirs({ brokerIds: [42] }).catch((e: unknown) => e);
+    expect((unknownBroker as KafkaProtocolError).type).toBe('BROKER_NOT_AVAILABLE');
+    await admin.close();
   });
 });

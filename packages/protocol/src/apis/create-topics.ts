@@ -1,8 +1,9 @@
 /**
  * CreateTopics (API key 19): create topics with a partition count, replication factor and configs.
- * Kafka protocol: CreateTopics v2-v4 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: CreateTopics v0-v4 advertised; fields declared with their upstream ranges.
  *
- * Version 0-1: not advertised (v1 adds validateOnly and ErrorMessage).
+ * Version 0: initial version.
+ * Version 1: adds validateOnly; the response adds ErrorMessage.
  * Version 2: the response adds ThrottleTimeMs.
  * Version 3: same as 2.
  * Version 4: NumPartitions and ReplicationFactor may be -1, the broker default (KIP-464).
@@ -145,11 +146,11 @@ export const CreateTopicsResponseSpec: MessageSpec = {
   ],
 };
 
-/** CreateTopics: advertised v2-v4; first flexible version upstream is v5. */
+/** CreateTopics: advertised v0-v4; first flexible version upstream is v5. */
 export const CreateTopics: ApiDefinition<CreateTopicsRequest, CreateTopicsResponse> = defineApi<CreateTopicsRequest, CreateTopicsResponse>({
   apiKey: 19,
   name: 'CreateTopics',
-  minVersion: 2,
+  minVersion: 0,
   maxVersion: 4,
   flexibleFrom: 5,
   requestSpec: CreateTopicsRequestSpec,

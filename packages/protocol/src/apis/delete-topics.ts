@@ -1,8 +1,8 @@
 /**
  * DeleteTopics (API key 20): delete topics by name.
- * Kafka protocol: DeleteTopics v1-v3 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: DeleteTopics v0-v3 advertised; fields declared with their upstream ranges.
  *
- * Version 0: not advertised.
+ * Version 0: initial version.
  * Version 1: the response adds ThrottleTimeMs.
  * Version 2: same as 1.
  * Version 3: TOPIC_DELETION_DISABLED may be returned.
@@ -82,11 +82,11 @@ export const DeleteTopicsResponseSpec: MessageSpec = {
   ],
 };
 
-/** DeleteTopics: advertised v1-v3; first flexible version upstream is v4. */
+/** DeleteTopics: advertised v0-v3; first flexible version upstream is v4. */
 export const DeleteTopics: ApiDefinition<DeleteTopicsRequest, DeleteTopicsResponse> = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>({
   apiKey: 20,
   name: 'DeleteTopics',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 3,
   flexibleFrom: 4,
   requestSpec: DeleteTopicsRequestSpec,

@@ -1,8 +1,8 @@
 /**
  * ListOffsets (API key 2): find the offset for a timestamp (-1 latest, -2 earliest) per partition.
- * Kafka protocol: ListOffsets v1-v5 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: ListOffsets v0-v5 advertised; fields declared with their upstream ranges.
  *
- * Version 0: not advertised (MaxNumOffsets and the OldStyleOffsets array).
+ * Version 0: MaxNumOffsets and the OldStyleOffsets array (Sarama's default, Burrow, kafka-go).
  * Version 1: one offset per partition; the response adds Timestamp and Offset.
  * Version 2: adds IsolationLevel; the response adds ThrottleTimeMs.
  * Version 3: same as 2.
@@ -123,11 +123,11 @@ export const ListOffsetsResponseSpec: MessageSpec = {
   ],
 };
 
-/** ListOffsets: advertised v1-v5; first flexible version upstream is v6. */
+/** ListOffsets: advertised v0-v5; first flexible version upstream is v6. */
 export const ListOffsets: ApiDefinition<ListOffsetsRequest, ListOffsetsResponse> = defineApi<ListOffsetsRequest, ListOffsetsResponse>({
   apiKey: 2,
   name: 'ListOffsets',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 5,
   flexibleFrom: 6,
   requestSpec: ListOffsetsRequestSpec,

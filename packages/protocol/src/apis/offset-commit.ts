@@ -1,8 +1,9 @@
 /**
  * OffsetCommit (API key 8): store a consumer group's committed offsets.
- * Kafka protocol: OffsetCommit v2-v7 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: OffsetCommit v0-v7 advertised; fields declared with their upstream ranges.
  *
- * Version 0-1: not advertised (v1 adds GenerationIdOrMemberEpoch, MemberId, CommitTimestamp).
+ * Version 0: group id and offsets only (Kafka stored them in ZooKeeper, without group checks).
+ * Version 1: adds GenerationIdOrMemberEpoch, MemberId, CommitTimestamp.
  * Version 2: adds RetentionTimeMs; drops CommitTimestamp.
  * Version 3: the response adds ThrottleTimeMs.
  * Version 4: same as 3.
@@ -118,11 +119,11 @@ export const OffsetCommitResponseSpec: MessageSpec = {
   ],
 };
 
-/** OffsetCommit: advertised v2-v7; first flexible version upstream is v8. */
+/** OffsetCommit: advertised v0-v7; first flexible version upstream is v8. */
 export const OffsetCommit: ApiDefinition<OffsetCommitRequest, OffsetCommitResponse> = defineApi<OffsetCommitRequest, OffsetCommitResponse>({
   apiKey: 8,
   name: 'OffsetCommit',
-  minVersion: 2,
+  minVersion: 0,
   maxVersion: 7,
   flexibleFrom: 8,
   requestSpec: OffsetCommitRequestSpec,

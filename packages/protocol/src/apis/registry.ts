@@ -8,6 +8,7 @@ import { DeleteRecords } from './delete-records.js';
 import { DeleteTopics } from './delete-topics.js';
 import { DescribeConfigs } from './describe-configs.js';
 import { DescribeGroups } from './describe-groups.js';
+import { DescribeLogDirs } from './describe-log-dirs.js';
 import { Fetch } from './fetch.js';
 import { FindCoordinator } from './find-coordinator.js';
 import { Heartbeat } from './heartbeat.js';
@@ -53,6 +54,7 @@ export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown
       OffsetForLeaderEpoch,
       DescribeConfigs,
       AlterConfigs,
+      DescribeLogDirs,
       CreatePartitions,
       DeleteGroups,
       IncrementalAlterConfigs,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlterConfigs, CreatePartitions, DeleteRecords, DescribeConfigs, IncrementalAlterConfigs, Reader, Writer, type ApiDefinition } from '@sluice/protocol';
+import { AlterConfigs, CreatePartitions, DeleteRecords, DescribeConfigs, DescribeLogDirs, IncrementalAlterConfigs, Reader, Writer, type ApiDefinition } from '@sluice/protocol';
 import { arr, bool, cat, int16, int32, int64, int8, str } from './golden-bytes.js';
 
 function encode<T>(codec: { encode(w: Writer, v: number, value: T): void }, version: number, value: T): Buffer {
@@ -113,5 +113,27 @@ describe('DeleteRecords (21) golden bytes from DeleteRecordsRequest/Response.jso
     const value = { throttleTimeMs: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 1, lowWatermark: 42, errorCode: 0 }, { partitionIndex: 3, lowWatermark: -1, errorCode: 1 }] }] };
     const bytes = cat(int32(0), arr([cat(str('t'), arr([cat(int32(1), int64(42), int16(0)), cat(int32(3), int64(-1), int16(1))]))]));
     for (const v of [0, 1]) expectGolden(DeleteRecords, 'response', v, value, bytes);
+  });
+});
+
+describe('DescribeLogDirs (35) golden bytes from DescribeLogDirsRequest/Response.json', () => {
+  it('advertises v0-v1 (v2 is the first flexible version)', () => {
+    expect([DescribeLogDirs.minVersion, DescribeLogDirs.maxVersion, DescribeLogDirs.flexibleFrom]).toEqual([0, 1, 2]);
+  });
+
+  it('request v0/v1: a nullable array of topics (name, int32 partition array); null means all', () => {
+    const value = { topics: [{ topic: 't', partitions: [0, 3] }] };
+    const bytes = arr([cat(str('t'), arr([int32(0), int32(3)]))]);
+    for (const v of [0, 1]) expectGolden(DescribeLogDirs, 'request', v, value, bytes);
+    for (const v of [0, 1]) expectGolden(DescribeLogDirs, 'request', v, { topics: null }, int32(-1));
+  });
+
+  it('response v0/v1: throttle, then per directory error code, path and topics of (index, int64 size, int64 lag, is_future)', () => {
+    const value = {
+      throttleTimeMs: 0,
+      results: [{ errorCode: 0, logDir: '/d', topics: [{ name: 't', partitions: [{ partitionIndex: 2, partitionSize: 2 ** 33, offsetLag: 0, isFutureKey: false }] }] }],
+    };
+    const bytes = cat(int32(0), arr([cat(int16(0), str('/d'), arr([cat(str('t'), arr([cat(int32(2), int64(2 ** 33), int64(0), bool(false))]))]))]));
+    for (const v of [0, 1]) expectGolden(DescribeLogDirs, 'response', v, value, bytes);
   });
 });
