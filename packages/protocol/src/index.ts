@@ -96,6 +96,10 @@ export {
 } from './apis/create-partitions.js';
 export { type DeleteRecordsRequest, type DeleteRecordsResponse, DeleteRecords } from './apis/delete-records.js';
 export {
+  type OffsetDeleteRequest, type OffsetDeleteRequestTopic, type OffsetDeleteResponse, type OffsetDeleteResponseTopic,
+  type OffsetDeleteResponsePartition, OffsetDelete,
+} from './apis/offset-delete.js';
+export {
   type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse, OffsetForLeaderEpoch,
 } from './apis/offset-for-leader-epoch.js';
 
