@@ -162,7 +162,7 @@ export class Admin {
 
   /**
    * Resets a group's committed offsets on the partitions of `scope` (a topic name: all its
-   * partitions; `{ topics }`: the selected ones; 'all-topics': every partition it committed) to
+   * partitions; `{ topics }`: the selected ones; `{ allTopics: true }`: every partition it committed) to
    * earliest, latest, 'current', a timestamp (ms), an offset, a shift from the committed offset, or
    * the offsets of a plan; clamped to each partition's [logStartOffset, logEndOffset] except
    * 'current'. Commits with generation -1 and empty member id unless `dryRun`; returns the new

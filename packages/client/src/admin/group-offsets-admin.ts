@@ -12,7 +12,7 @@ export interface TopicSelection {
 }
 
 /** Which partitions resetOffsets covers: the selected ones, or every partition the group has committed (Kafka `--all-topics`). */
-export type ResetScope = { readonly topics: readonly TopicSelection[] } | 'all-topics';
+export type ResetScope = { readonly topics: readonly TopicSelection[] } | { readonly allTopics: true };
 
 /**
  * Where resetOffsets moves a group's positions (Kafka `kafka-consumer-groups --reset-offsets`
@@ -110,7 +110,7 @@ export async function describeGroupOffsets(cluster: Cluster, groupId: string): P
  * --reset-offsets`). Targets other than 'current' are clamped to [logStartOffset, logEndOffset];
  * `shift` moves from the committed offset (or logStartOffset without one); a timestamp after
  * every record gives the log end. Returns the plan sorted by topic and partition (empty for
- * 'all-topics' on a group with no commits). Throws GroupNotEmptyError unless the group is Empty
+ * `allTopics` on a group with no commits). Throws GroupNotEmptyError unless the group is Empty
  * or does not exist (Dead), since members would overwrite the reset; UnknownTopicError for a
  * selected topic or partition that does not exist.
  */
@@ -120,7 +120,7 @@ export async function resetOffsets(cluster: Cluster, groupId: string, scope: Res
   let queries: { topic: string; partition: number }[];
   if (typeof to === 'object' && 'offsets' in to) {
     queries = await resolvePartitions(cluster, to.offsets.map((o) => ({ topic: o.topic, partitions: [o.partition] })));
-  } else if (scope === 'all-topics') {
+  } else if ('allTopics' in scope) {
     queries = (await fetchCommittedOffsets(cluster, groupId, null)).filter((c) => c.offset >= 0).map((c) => ({ topic: c.topic, partition: c.partition })).sort(byTopicPartition);
   } else {
     queries = await resolvePartitions(cluster, scope.topics);
