@@ -3,7 +3,7 @@ import { errorFromCode, GroupNotEmptyError } from '../errors.js';
 import { commitOffsets, fetchCommittedOffsets, type TopicPartitionOffset } from '../consumer/offset-commits.js';
 import type { Cluster } from '../network/cluster.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
-import { describeGroups, type GroupDescription, type MemberDescription } from './groups-admin.js';
+import { describeGroups, forgetCoordinatorOnNetworkError, type GroupDescription, type MemberDescription } from './groups-admin.js';
 
 /** A topic's every partition (`partitions` absent) or some of them. */
 export interface TopicSelection {
@@ -173,8 +173,10 @@ export async function deleteOffsets(cluster: Cluster, groupId: string, partition
     if (list === undefined) topics.set(topic, (list = []));
     list.push({ partitionIndex: partition });
   }
-  const connection = await cluster.coordinatorConnection(groupId, 'default');
-  const response = await connection.request(OffsetDelete, { groupId, topics: [...topics].map(([name, list]) => ({ name, partitions: list })) });
+  const response = await forgetCoordinatorOnNetworkError(cluster, groupId, async () => {
+    const connection = await cluster.coordinatorConnection(groupId, 'default');
+    return connection.request(OffsetDelete, { groupId, topics: [...topics].map(([name, list]) => ({ name, partitions: list })) });
+  });
   if (response.errorCode !== ErrorCode.NONE) {
     if (response.errorCode === ErrorCode.NOT_COORDINATOR || response.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) cluster.invalidateCoordinator(groupId);
     throw errorFromCode(response.errorCode, { detail: `group "${groupId}"` });

@@ -1,4 +1,4 @@
-import { DeleteGroups, DescribeGroups, ErrorCode, ListGroups } from '@sluice/protocol';
+import { DeleteGroups, DescribeGroups, ErrorCode, KafkaProtocolError, ListGroups } from '@sluice/protocol';
 import { GroupNotEmptyError, errorFromCode } from '../errors.js';
 import { decodeAssignment, type TopicPartitions } from '../consumer/assignors/consumer-protocol.js';
 import { fetchCommittedOffsets } from '../consumer/offset-commits.js';
@@ -67,7 +67,7 @@ export async function listGroups(cluster: Cluster): Promise<GroupListing[]> {
  */
 export async function describeGroups(cluster: Cluster, groupIds: readonly string[]): Promise<GroupDescription[]> {
   return Promise.all(
-    groupIds.map(async (groupId) => {
+    groupIds.map((groupId) => forgetCoordinatorOnNetworkError(cluster, groupId, async () => {
       const coordinator = await cluster.coordinator(groupId);
       const connection = await cluster.coordinatorConnection(groupId, 'default');
       const response = await connection.request(DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
@@ -91,8 +91,22 @@ export async function describeGroups(cluster: Cluster, groupIds: readonly string
           assignment: g.protocolType === 'consumer' ? safeAssignment(m.memberAssignment) : [],
         })),
       };
-    }),
+    })),
   );
+}
+
+/**
+ * Runs a request to `groupId`'s coordinator; a failure that is not a Kafka error code (a refused
+ * or closed connection, a timeout) forgets the coordinator first, so a retry looks it up again
+ * (it may have moved, e.g. after its broker died).
+ */
+export async function forgetCoordinatorOnNetworkError<T>(cluster: Cluster, groupId: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (!(err instanceof KafkaProtocolError)) cluster.invalidateCoordinator(groupId);
+    throw err;
+  }
 }
 
 function safeAssignment(bytes: Buffer): TopicPartitions[] {
