@@ -11,6 +11,21 @@ import { writeOut } from '../output/write-out.js';
 
 interface ListArgs extends BootstrapArgs {
   'all-groups': boolean;
+  state?: string;
+}
+
+const GROUP_STATES = ['Empty', 'Stable', 'PreparingRebalance', 'CompletingRebalance', 'Dead'];
+
+/** `--state Stable,empty` as Kafka's state names (case-insensitive). Throws CliError naming an unknown one. */
+function parseStates(value: string): Set<string> {
+  const states = new Set<string>();
+  for (const item of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const state = GROUP_STATES.find((s) => s.toLowerCase() === item.toLowerCase());
+    if (state === undefined) throw new CliError(`--state: unknown group state "${item}"; give one or more of ${GROUP_STATES.join(', ')} (comma-separated)`);
+    states.add(state);
+  }
+  if (states.size === 0) throw new CliError(`--state needs a value: one or more of ${GROUP_STATES.join(', ')} (comma-separated)`);
+  return states;
 }
 
 interface DeleteArgs extends BootstrapArgs, GroupSelectionArgs {
@@ -24,9 +39,12 @@ const list: CommandModule<object, ListArgs> = {
     withBootstrapServer(yargs)
       // kafka-consumer-groups accepts it beside --list; every group is listed either way.
       .option('all-groups', { type: 'boolean', default: false, describe: 'Every group (what list always shows; accepted as kafka-consumer-groups does)' })
-      .example('$0 groups list', 'Every group of the broker') as Argv<ListArgs>,
+      .option('state', { type: 'string', requiresArg: true, describe: 'Only groups in these states, comma-separated (e.g. Stable,Empty)' })
+      .example('$0 groups list', 'Every group of the broker')
+      .example('$0 groups list --state Empty', 'Groups without members') as Argv<ListArgs>,
   handler: async (args) => {
-    const groups = await withAdmin(args, async (admin) => {
+    const wanted = args.state === undefined ? undefined : parseStates(args.state);
+    const all = await withAdmin(args, async (admin) => {
       const listed = await admin.listGroups();
       // ListGroups before v4 carries no state: ask DescribeGroups for those groups.
       const unknown = listed.filter((g) => g.state === '').map((g) => g.groupId);
@@ -34,6 +52,7 @@ const list: CommandModule<object, ListArgs> = {
       const states = new Map((await admin.describeGroups(unknown)).map((d) => [d.groupId, d.state]));
       return listed.map((g) => (g.state === '' ? { ...g, state: states.get(g.groupId) ?? '' } : g));
     });
+    const groups = wanted === undefined ? all : all.filter((g) => wanted.has(g.state));
     await writeOut(formatTable(['GROUP', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.groupId, g.state || '-', g.protocolType || '-'])));
   },
 };
