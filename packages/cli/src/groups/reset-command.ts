@@ -8,6 +8,7 @@ import { parseTimeSpec } from '../client/time-spec.js';
 import { formatTable } from '../output/table.js';
 import { writeOut } from '../output/write-out.js';
 import { namedGroups, parseTopicSelections, selectGroups, withGroupSelection, type GroupSelectionArgs } from './group-selection.js';
+import { parseIsoDurationMs } from './iso-duration.js';
 import { formatResetPlanCsv, parseResetPlanCsv, type PlannedOffset } from './reset-plan-csv.js';
 import { withAdmin } from './with-admin.js';
 
@@ -18,6 +19,7 @@ interface ResetArgs extends BootstrapArgs, GroupSelectionArgs {
   'to-latest': boolean;
   'to-current': boolean;
   'to-datetime'?: string;
+  'by-duration'?: string;
   'to-offset'?: number;
   'shift-by'?: number;
   'from-file'?: string;
@@ -26,7 +28,7 @@ interface ResetArgs extends BootstrapArgs, GroupSelectionArgs {
   export: boolean;
 }
 
-const SCENARIOS = '--to-earliest, --to-latest, --to-current, --to-datetime, --to-offset, --shift-by, --from-file';
+const SCENARIOS = '--to-earliest, --to-latest, --to-current, --to-datetime, --by-duration, --to-offset, --shift-by, --from-file';
 
 /** The one reset scenario given, as a ResetTarget ('plan' for --from-file). Throws CliError unless exactly one. */
 function resetTarget(args: ResetArgs): ResetTarget | 'plan' {
@@ -35,6 +37,7 @@ function resetTarget(args: ResetArgs): ResetTarget | 'plan' {
   if (args['to-latest']) targets.push('latest');
   if (args['to-current']) targets.push('current');
   if (args['to-datetime'] !== undefined) targets.push({ timestamp: parseTimeSpec(args['to-datetime'], '--to-datetime') });
+  if (args['by-duration'] !== undefined) targets.push({ timestamp: Date.now() - parseIsoDurationMs(args['by-duration']) });
   if (args['to-offset'] !== undefined) targets.push({ offset: integerArg(args['to-offset'], '--to-offset', 0) });
   if (args['shift-by'] !== undefined) targets.push({ shift: integerArg(args['shift-by'], '--shift-by', Number.MIN_SAFE_INTEGER) });
   if (args['from-file'] !== undefined) targets.push('plan');
@@ -84,6 +87,7 @@ export const resetCommand: CommandModule<object, ResetArgs> = {
       .option('to-latest', { type: 'boolean', default: false, describe: 'To each log end offset' })
       .option('to-current', { type: 'boolean', default: false, describe: 'To the committed offset (the log end where none)' })
       .option('to-datetime', { type: 'string', requiresArg: true, describe: 'To the first record at or after a time (ISO-8601 or 30m, 1h, 2d back)' })
+      .option('by-duration', { type: 'string', requiresArg: true, describe: 'To the first record at most this long ago (ISO-8601 duration, e.g. PT30M, P1DT2H; as Kafka)' })
       .option('to-offset', { type: 'number', requiresArg: true, describe: 'To this offset (clamped to each partition)' })
       .option('shift-by', { type: 'number', requiresArg: true, describe: 'By this many records from the committed offset (negative: back)' })
       .option('from-file', { type: 'string', requiresArg: true, describe: 'To the offsets of a CSV plan (topic,partition,offset or group,topic,partition,offset), as --export prints' })

@@ -166,6 +166,10 @@ describe('sluice groups: --all-groups, describe --members/--state, reset-offsets
     expect(latest.code, latest.stderr).toBe(0);
     expect(await committed('exp')).toEqual([`${AUDIT}:0=7`, `${AUDIT}:1=${AUDIT_END[1]}`, `${ORDERS}:0=5`, `${ORDERS}:1=6`]);
 
+    // --by-duration (ISO-8601, as Kafka): every record is newer than an hour, so the log start.
+    const byDuration = await groups('reset-offsets', 'exp', '--topic', ORDERS, '--by-duration', 'PT1H', '--export');
+    expect(byDuration.stdout).toBe('orders,0,0\norders,1,0\norders,2,0\n');
+
     // Several groups: the CSV carries the group first, and a plan file with it resets each group.
     await commit('exp2', [{ topic: AUDIT, partition: 0, offset: 2 }]);
     const both = await groups('reset-offsets', 'exp', '--group', 'exp2', '--topic', `${AUDIT}:0`, '--to-current', '--export');
@@ -217,8 +221,9 @@ describe('sluice groups: --all-groups, describe --members/--state, reset-offsets
       [['describe', 'nobody', '--state'], 'group "nobody" does not exist (no members, no committed offsets); sluice groups list shows the groups'],
       [['reset-offsets', 'g', '--to-earliest'], 'name what to reset: --topic <topic>[:partitions] (repeatable) or --all-topics'],
       [['reset-offsets', 'g', '--topic', ORDERS, '--all-topics', '--to-earliest'], 'give --topic or --all-topics, not both'],
-      [['reset-offsets', 'g', '--topic', ORDERS, '--to-earliest', '--to-current'], 'give exactly one of --to-earliest, --to-latest, --to-current, --to-datetime, --to-offset, --shift-by, --from-file'],
+      [['reset-offsets', 'g', '--topic', ORDERS, '--to-earliest', '--to-current'], 'give exactly one of --to-earliest, --to-latest, --to-current, --to-datetime, --by-duration, --to-offset, --shift-by, --from-file'],
       [['reset-offsets', 'g', '--topic', ORDERS, '--to-earliest', '--execute', '--dry-run'], 'give --execute or --dry-run, not both'],
+      [['reset-offsets', 'g', '--topic', ORDERS, '--by-duration', '2h'], '--by-duration expects an ISO-8601 duration such as PT30M or P1DT2H, got "2h"'],
       [['reset-offsets', 'g', '--topic', `${ORDERS}:x`, '--to-earliest'], `--topic "${ORDERS}:x": partitions must be integers >= 0, as in ${ORDERS}:0,1,2`],
       [['reset-offsets', 'g', '--topic', `${ORDERS}:7`, '--to-earliest'], 'UNKNOWN_TOPIC_OR_PARTITION: partition orders-7 does not exist'],
       [['reset-offsets', 'g', '--from-file', planPath, '--topic', ORDERS], '--from-file takes its partitions from the file: drop --topic and --all-topics'],

@@ -92,7 +92,7 @@ describe('sluice groups', () => {
 
     const none = await runCli(['groups', 'reset-offsets', 'g1', ...bs(), '--topic', TOPIC]);
     expect(none.code).toBe(1);
-    expect(none.stderr).toBe('sluice: give exactly one of --to-earliest, --to-latest, --to-current, --to-datetime, --to-offset, --shift-by, --from-file\n');
+    expect(none.stderr).toBe('sluice: give exactly one of --to-earliest, --to-latest, --to-current, --to-datetime, --by-duration, --to-offset, --shift-by, --from-file\n');
   });
 
   it('list shows the group; delete removes it; describing a missing group fails with one line', async () => {
