@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Consumer } from '@sluice/client';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliTestBroker, type CliTestBroker } from '../helpers/cli-broker.js';
 import { ensureCliBuilt, runCli, type CliResult } from '../helpers/cli-process.js';
@@ -244,4 +245,34 @@ describe('sluice groups: --all-groups, describe --members/--state, reset-offsets
       });
     }
   }, 120_000);
+  it('describes a kafkajs group: its members, their assignments (decoded as Kafka\'s tool does) and uncommitted partitions', async () => {
+    const kafka = new Kafka({ clientId: 'cli-kafkajs', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: 'kjs', sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: AUDIT, fromBeginning: false });
+      await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
+      const admin = broker.client.admin();
+      const deadline = Date.now() + 20_000;
+      let memberId = '';
+      try {
+        while (memberId === '') {
+          if (Date.now() > deadline) throw new Error('kafkajs group "kjs" not Stable within 20 s');
+          const [g] = await admin.describeGroups(['kjs']);
+          if (g!.state === 'Stable' && g!.members[0]!.assignment.length > 0) memberId = g!.members[0]!.memberId;
+          else await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } finally {
+        await admin.close();
+      }
+      const members = await groups('describe', 'kjs', '--members', '--verbose');
+      expect(members.stdout).toMatch(new RegExp(`^kjs\\s+${memberId}\\s+\\S+\\s+cli-kafkajs\\s+2\\s+${AUDIT}\\(0,1\\)$`, 'm'));
+      const offsets = await groups('describe', 'kjs');
+      for (const [p, end] of AUDIT_END.entries()) {
+        expect(offsets.stdout).toMatch(new RegExp(`^kjs\\s+${AUDIT}\\s+${p}\\s+-\\s+${end}\\s+-\\s+${memberId}\\s+\\S+\\s+cli-kafkajs$`, 'm'));
+      }
+    } finally {
+      await consumer.disconnect();
+    }
+  });
 });
