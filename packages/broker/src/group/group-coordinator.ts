@@ -9,8 +9,8 @@ import { joinGroupError } from './group-responses.js';
 import { RecordValidationError } from '@sluice/storage';
 import type { GroupMetadataValue } from '@sluice/protocol';
 import type { OffsetCommitEntry } from './committed-offset.js';
-import { offsetDeletionScope } from './offset-deletion.js';
-import type { OffsetDeleteRequest, OffsetDeleteResponse, OffsetDeleteResponseTopic } from '@sluice/protocol';
+import { planOffsetDeletion } from './offset-deletion.js';
+import type { OffsetDeleteRequest, OffsetDeleteResponse } from '@sluice/protocol';
 import type { GroupMetadataManager, OffsetExpiry } from './group-metadata-manager.js';
 import { systemScheduler, type ScheduledTask, type Scheduler } from './scheduler.js';
 import type {
@@ -319,19 +319,9 @@ export class GroupCoordinator {
     if (this.closed) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const group = this.groups.get(req.groupId);
     if (group === undefined) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
-    const scope = offsetDeletionScope(group);
-    if (scope.kind === 'error') return fail(scope.errorCode);
-    const deletable: { topic: string; partition: number }[] = [];
-    const topics: OffsetDeleteResponseTopic[] = req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map(({ partitionIndex }) => {
-        let errorCode: number = ErrorCode.NONE;
-        if (!Number.isInteger(partitionIndex) || !this.partitionExists(t.name, partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else if (scope.kind === 'unsubscribed' && (scope.subscribed === 'every-topic' || scope.subscribed.has(t.name))) errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
-        else deletable.push({ topic: t.name, partition: partitionIndex });
-        return { partitionIndex, errorCode };
-      }),
-    }));
+    const plan = planOffsetDeletion(group, req, this.partitionExists);
+    if ('errorCode' in plan) return fail(plan.errorCode);
+    const { topics, deletable } = plan;
     try {
       const removed = await this.store.deleteOffsets(group.groupId, deletable);
       if (removed > 0) this.logger.info({ groupId: group.groupId, removed }, 'deleted committed offsets');

@@ -1,4 +1,4 @@
-import { ErrorCode, Reader } from '@sluice/protocol';
+import { ErrorCode, Reader, type OffsetDeleteRequest, type OffsetDeleteResponseTopic } from '@sluice/protocol';
 import type { ClassicGroup } from './classic-group.js';
 import { ClassicGroupState } from './classic-group-state.js';
 
@@ -59,4 +59,36 @@ export function subscriptionTopics(bytes: Buffer): string[] | null {
   } catch {
     return null;
   }
+}
+
+/** What an OffsetDelete request may do: a group-level error, or per-partition answers and the partitions to delete. */
+export type OffsetDeletionPlan =
+  | { readonly errorCode: number }
+  | { readonly topics: OffsetDeleteResponseTopic[]; readonly deletable: { topic: string; partition: number }[] };
+
+/**
+ * Answers each requested partition of `request` for `group` (Kafka `KafkaApis.handleOffsetDeleteRequest`
+ * and `GroupCoordinator.handleDeleteOffsets`): UNKNOWN_TOPIC_OR_PARTITION (3) when
+ * `partitionExists` says no, GROUP_SUBSCRIBED_TO_TOPIC (86) for a topic the active group consumes,
+ * else 0 and the partition joins `deletable`. A group-level error (see {@link offsetDeletionScope}) instead.
+ */
+export function planOffsetDeletion(
+  group: ClassicGroup,
+  request: OffsetDeleteRequest,
+  partitionExists: (topic: string, partition: number) => boolean,
+): OffsetDeletionPlan {
+  const scope = offsetDeletionScope(group);
+  if (scope.kind === 'error') return { errorCode: scope.errorCode };
+  const deletable: { topic: string; partition: number }[] = [];
+  const topics = request.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map(({ partitionIndex }) => {
+      let errorCode: number = ErrorCode.NONE;
+      if (!Number.isInteger(partitionIndex) || !partitionExists(t.name, partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else if (scope.kind === 'unsubscribed' && (scope.subscribed === 'every-topic' || scope.subscribed.has(t.name))) errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
+      else deletable.push({ topic: t.name, partition: partitionIndex });
+      return { partitionIndex, errorCode };
+    }),
+  }));
+  return { topics, deletable };
 }
