@@ -133,10 +133,12 @@ export const resetCommand: CommandModule<object, ResetArgs> = {
     });
     if (args.export) {
       await writeOut(formatResetPlanCsv(plans, single === undefined));
+    } else if (plans.length === 0) {
+      await writeOut(args['all-topics'] ? 'No partitions to reset: --all-topics covers only partitions a group has committed.\n' : 'No partitions to reset.\n');
     } else {
       const table = formatTable(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], plans.map((p) => [p.group, p.topic, p.partition, p.offset]));
       const groups = [...new Set(plans.map((p) => p.group))].join(', ');
-      const note = args.execute ? `Committed the new offsets of group ${groups || '(none)'}.\n` : 'Dry run: nothing was committed; add --execute to commit these offsets.\n';
+      const note = args.execute ? `Committed the new offsets of group ${groups}.\n` : 'Dry run: nothing was committed; add --execute to commit these offsets.\n';
       await writeOut(table + note);
     }
     if (refused.length > 0) {

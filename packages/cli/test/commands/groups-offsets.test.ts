@@ -167,6 +167,9 @@ describe('sluice groups: --all-groups, describe --members/--state, reset-offsets
     expect(latest.code, latest.stderr).toBe(0);
     expect(await committed('exp')).toEqual([`${AUDIT}:0=7`, `${AUDIT}:1=${AUDIT_END[1]}`, `${ORDERS}:0=5`, `${ORDERS}:1=6`]);
 
+    const nothing = await groups('reset-offsets', 'never-committed', '--all-topics', '--to-earliest', '--execute');
+    expect([nothing.code, nothing.stdout]).toEqual([0, 'No partitions to reset: --all-topics covers only partitions a group has committed.\n']);
+
     // --by-duration (ISO-8601, as Kafka): every record is newer than an hour, so the log start.
     const byDuration = await groups('reset-offsets', 'exp', '--topic', ORDERS, '--by-duration', 'PT1H', '--export');
     expect(byDuration.stdout).toBe('orders,0,0\norders,1,0\norders,2,0\n');
