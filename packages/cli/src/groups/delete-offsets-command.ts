@@ -4,7 +4,7 @@ import { withBootstrapServer, type BootstrapArgs } from '../client/client-args.j
 import { CliError } from '../client/cli-error.js';
 import { formatTable } from '../output/table.js';
 import { writeOut } from '../output/write-out.js';
-import { namedGroups, parseTopicSelections, withGroupSelection, type GroupSelectionArgs } from './group-selection.js';
+import { namedGroups, parseTopicSelections, repeatable, withGroupSelection, type GroupSelectionArgs } from './group-selection.js';
 import { missingGroupMessage, withAdmin } from './with-admin.js';
 
 interface DeleteOffsetsArgs extends BootstrapArgs, GroupSelectionArgs {
@@ -23,7 +23,7 @@ export const deleteOffsetsCommand: CommandModule<object, DeleteOffsetsArgs> = {
   describe: "Delete a group's committed offsets of topics or partitions (OffsetDelete)",
   builder: (yargs: Argv) =>
     withGroupSelection(withBootstrapServer(yargs), false)
-      .option('topic', { type: 'string', array: true, requiresArg: true, describe: 'Topic, or topic:0,1,2 for some partitions (repeatable)' })
+      .option('topic', { type: 'string', requiresArg: true, coerce: repeatable, describe: 'Topic, or topic:0,1,2 for some partitions (repeatable)' })
       .example('$0 groups delete-offsets --group indexer --topic old-logs', 'Forget where "indexer" was on every partition of old-logs')
       .example('$0 groups delete-offsets --group indexer --topic logs:0,1', 'Only partitions 0 and 1') as Argv<DeleteOffsetsArgs>,
   handler: async (args) => {

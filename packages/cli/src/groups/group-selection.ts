@@ -12,13 +12,21 @@ export interface GroupSelectionArgs {
 }
 
 /**
+ * A repeatable flag's values: yargs gives one string, or an array when the flag is repeated. Not
+ * declared `array`, so a flag takes exactly one value and never swallows the positional ids after it.
+ */
+export function repeatable(value: string | string[]): string[] {
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/**
  * Adds `[groups..]`, `--group <id>` (repeatable) and, when `allGroups`, `--all-groups` (Kafka
  * `kafka-consumer-groups --group/--all-groups`).
  */
 export function withGroupSelection<T>(yargs: Argv<T>, allGroups: boolean): Argv<T & GroupSelectionArgs> {
   let y = yargs
     .positional('groups', { type: 'string', array: true, describe: 'Group id(s)' })
-    .option('group', { type: 'string', array: true, requiresArg: true, describe: 'Group id (repeatable; same as the positional ids, as kafka-consumer-groups spells it)' });
+    .option('group', { type: 'string', requiresArg: true, coerce: repeatable, describe: 'Group id (repeatable; same as the positional ids, as kafka-consumer-groups spells it)' });
   if (allGroups) y = y.option('all-groups', { type: 'boolean', default: false, describe: 'Every group of the cluster' });
   return y as Argv<T & GroupSelectionArgs>;
 }

@@ -7,7 +7,7 @@ import { integerArg } from '../client/parse-args.js';
 import { parseTimeSpec } from '../client/time-spec.js';
 import { formatTable } from '../output/table.js';
 import { writeOut } from '../output/write-out.js';
-import { namedGroups, parseTopicSelections, selectGroups, withGroupSelection, type GroupSelectionArgs } from './group-selection.js';
+import { namedGroups, parseTopicSelections, repeatable, selectGroups, withGroupSelection, type GroupSelectionArgs } from './group-selection.js';
 import { parseIsoDurationMs } from './iso-duration.js';
 import { formatResetPlanCsv, parseResetPlanCsv, type PlannedOffset } from './reset-plan-csv.js';
 import { withAdmin } from './with-admin.js';
@@ -81,7 +81,7 @@ export const resetCommand: CommandModule<object, ResetArgs> = {
   describe: "Move groups' committed offsets (a dry run unless --execute)",
   builder: (yargs: Argv) =>
     withGroupSelection(withBootstrapServer(yargs), true)
-      .option('topic', { type: 'string', array: true, requiresArg: true, describe: 'Topic to reset, or topic:0,1,2 for some partitions (repeatable)' })
+      .option('topic', { type: 'string', requiresArg: true, coerce: repeatable, describe: 'Topic to reset, or topic:0,1,2 for some partitions (repeatable)' })
       .option('all-topics', { type: 'boolean', default: false, describe: 'Every partition the group has committed' })
       .option('to-earliest', { type: 'boolean', default: false, describe: 'To each log start offset' })
       .option('to-latest', { type: 'boolean', default: false, describe: 'To each log end offset' })

@@ -161,7 +161,7 @@ describe('sluice groups: --all-groups, describe --members/--state, reset-offsets
     expect(await committed('exp')).toEqual([`${AUDIT}:0=7`, `${ORDERS}:0=5`, `${ORDERS}:1=6`]);
 
     // --to-current on a partition without a commit goes to the log end, as Kafka; --topic t:p picks partitions.
-    const current = await groups('reset-offsets', 'exp', '--topic', `${ORDERS}:1,2`, '--to-current', '--export');
+    const current = await groups('reset-offsets', '--topic', `${ORDERS}:1,2`, 'exp', '--to-current', '--export'); // a flag takes one value
     expect(current.stdout).toBe(`orders,1,6\norders,2,${ORDERS_END[2]}\n`);
     const latest = await groups('reset-offsets', '--group', 'exp', '--topic', `${AUDIT}:1`, '--to-latest', '--execute');
     expect(latest.code, latest.stderr).toBe(0);
