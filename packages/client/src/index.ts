@@ -40,7 +40,8 @@ export { DELETE_UP_TO_HIGH_WATERMARK } from './admin/topics-admin.js';
 export type { ConfigEntry } from './admin/configs-admin.js';
 export type { BrokerDescription, ClusterDescription, PartitionLeadership, TopicLeadership } from './admin/cluster-admin.js';
 export type { BrokerLogDirs, LogDirDescription, ReplicaLogDir } from './admin/log-dirs-admin.js';
-export type { GroupListing, GroupDescription, MemberDescription, PartitionLag, ResetTarget } from './admin/groups-admin.js';
+export type { GroupListing, GroupDescription, MemberDescription, PartitionLag } from './admin/groups-admin.js';
+export type { GroupOffsetsDescription, GroupPartitionOffset, OffsetDeletion, ResetScope, ResetTarget, TopicSelection } from './admin/group-offsets-admin.js';
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './network/retry.js';
 export { BrokerConnection, type ConnectionOptions, type RequestOptions } from './network/connection.js';

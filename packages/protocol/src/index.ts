@@ -100,6 +100,10 @@ export {
   type DescribeLogDirsPartition, DescribeLogDirs,
 } from './apis/describe-log-dirs.js';
 export {
+  type OffsetDeleteRequest, type OffsetDeleteRequestTopic, type OffsetDeleteResponse, type OffsetDeleteResponseTopic,
+  type OffsetDeleteResponsePartition, OffsetDelete,
+} from './apis/offset-delete.js';
+export {
   type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse, OffsetForLeaderEpoch,
 } from './apis/offset-for-leader-epoch.js';
 

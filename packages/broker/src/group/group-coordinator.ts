@@ -9,6 +9,8 @@ import { joinGroupError } from './group-responses.js';
 import { RecordValidationError } from '@sluice/storage';
 import type { GroupMetadataValue } from '@sluice/protocol';
 import type { OffsetCommitEntry } from './committed-offset.js';
+import { planOffsetDeletion } from './offset-deletion.js';
+import type { OffsetDeleteRequest, OffsetDeleteResponse } from '@sluice/protocol';
 import type { GroupMetadataManager, OffsetExpiry } from './group-metadata-manager.js';
 import { systemScheduler, type ScheduledTask, type Scheduler } from './scheduler.js';
 import type {
@@ -306,6 +308,34 @@ export class GroupCoordinator {
     }
     this.maybeCollectable.add(group.groupId);
     return response;
+  }
+
+  /**
+   * OffsetDelete (Kafka protocol: OffsetDelete v0, KIP-496): removes committed offsets durably
+   * (tombstones in `__consumer_offsets`, answered after fdatasync like a commit). Top-level
+   * errors (no topics in the answer): GROUP_ID_NOT_FOUND (69) for an unknown group,
+   * NON_EMPTY_GROUP (68) for a non-consumer group with members, NOT_COORDINATOR (16) if the write
+   * failed. Per partition: UNKNOWN_TOPIC_OR_PARTITION (3), GROUP_SUBSCRIBED_TO_TOPIC (86) for a
+   * topic a member of the active group subscribes to (see offset-deletion.ts); a partition with
+   * nothing committed answers 0. A group left Empty with no offsets is removed, as Kafka does.
+   */
+  async deleteOffsets(req: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+    const fail = (errorCode: number): OffsetDeleteResponse => ({ errorCode, throttleTimeMs: 0, topics: [] });
+    if (this.closed) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const group = this.groups.get(req.groupId);
+    if (group === undefined) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
+    const plan = planOffsetDeletion(group, req, this.partitionExists);
+    if ('errorCode' in plan) return fail(plan.errorCode);
+    const { topics, deletable } = plan;
+    try {
+      const removed = await this.store.deleteOffsets(group.groupId, deletable);
+      if (removed > 0) this.logger.info({ groupId: group.groupId, removed }, 'deleted committed offsets');
+    } catch (err) {
+      this.logger.error({ err, groupId: group.groupId }, 'offset deletion failed to reach disk');
+      return fail(ErrorCode.NOT_COORDINATOR);
+    }
+    if (this.groups.get(group.groupId) === group && this.isCollectable(group)) this.removeGroup(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return { errorCode: ErrorCode.NONE, throttleTimeMs: 0, topics };
   }
 
   /**

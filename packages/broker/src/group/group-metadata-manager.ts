@@ -283,6 +283,30 @@ export class GroupMetadataManager {
   }
 
   /**
+   * Durably removes the committed offsets of `partitions` of `groupId` (OffsetDelete, KIP-496):
+   * one batch of OffsetCommit tombstones, as Kafka writes, for each key committed or being
+   * committed (a commit issued before this call precedes the tombstone in the log, so it is
+   * removed too). Keys with nothing stored are skipped; resolves 0 without writing when none is
+   * left. Resolves the number of tombstones after fdatasync; rejects as {@link commit}.
+   */
+  async deleteOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): Promise<number> {
+    const pending = new Set<string>();
+    for (const entries of this.pendingCommits.get(groupId) ?? []) for (const e of entries) pending.add(`${e.partition}:${e.topic}`);
+    const keys = new Map<string, { topic: string; partition: number }>();
+    for (const { topic, partition } of partitions) {
+      const key = `${partition}:${topic}`;
+      if (this.fetch(groupId, topic, partition) !== undefined || pending.has(key)) keys.set(key, { topic, partition });
+    }
+    if (keys.size === 0) return 0;
+    const nowMs = Date.now();
+    const records: RecordInput[] = [...keys.values()].map((k) => ({ key: encodeOffsetCommitKey({ group: groupId, ...k }), value: null, timestamp: nowMs }));
+    await this.write(this.partitionFor(groupId), records, () => {
+      for (const k of keys.values()) this.deleteOffset(groupId, k.topic, k.partition);
+    });
+    return keys.size;
+  }
+
+  /**
    * Expires offsets (Kafka `GroupMetadataManager.cleanupGroupMetadata`): for each group for which
    * `emptySinceMs(groupId)` returns a time (the group has had no members since then; null = it has
    * members, keep everything), a partition expires when both its last commit and that time are at

@@ -1,7 +1,7 @@
 /**
  * Consumer groups: the classic group coordinator (JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
  * DescribeGroups, ListGroups, DeleteGroups) and the committed offsets and group metadata in `__consumer_offsets` (OffsetCommit,
- * OffsetFetch). See docs/consumer-groups.md.
+ * OffsetFetch, OffsetDelete). See docs/consumer-groups.md.
  */
 export * from './types.js';
 export * from './scheduler.js';

@@ -8,6 +8,7 @@ import { listGroupsHandler } from './list-groups-handler.js';
 import { deleteGroupsHandler } from './delete-groups-handler.js';
 import { offsetCommitHandler } from './offset-commit-handler.js';
 import { offsetFetchHandler } from './offset-fetch-handler.js';
+import { offsetDeleteHandler } from './offset-delete-handler.js';
 import { apiVersionsHandler } from './api-versions-handler.js';
 import { createTopicsHandler } from './create-topics-handler.js';
 import { deleteTopicsHandler } from './delete-topics-handler.js';
@@ -45,6 +46,7 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   deleteGroupsHandler,
   offsetCommitHandler,
   offsetFetchHandler,
+  offsetDeleteHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   incrementalAlterConfigsHandler,

@@ -56,7 +56,7 @@ describe('sluice groups', () => {
     );
     const text = await runCli(['groups', 'describe', 'g1', ...bs()]);
     expect(text.stdout).toContain(`total lag ${600 - 250}`);
-    expect(text.stdout).toMatch(new RegExp(`^${TOPIC}\\s+2\\s+${printedPer[2]}\\s+250\\s+${250 - printedPer[2]!}\\s`, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`^g1\\s+${TOPIC}\\s+2\\s+${printedPer[2]}\\s+250\\s+${250 - printedPer[2]!}\\s`, 'm'));
 
     // The next run of the group reads the rest: no record twice, none missed.
     const second = await runCli(['consume', TOPIC, ...bs(), '--group', 'g1', '--exit-at-end']);
@@ -92,7 +92,7 @@ describe('sluice groups', () => {
 
     const none = await runCli(['groups', 'reset-offsets', 'g1', ...bs(), '--topic', TOPIC]);
     expect(none.code).toBe(1);
-    expect(none.stderr).toBe('sluice: give exactly one of --to-earliest, --to-latest, --to-datetime, --to-offset, --shift-by\n');
+    expect(none.stderr).toBe('sluice: give exactly one of --to-earliest, --to-latest, --to-current, --to-datetime, --by-duration, --to-offset, --shift-by, --from-file\n');
   });
 
   it('list shows the group; delete removes it; describing a missing group fails with one line', async () => {
@@ -103,6 +103,6 @@ describe('sluice groups', () => {
     expect((await runCli(['groups', 'list', ...bs()])).stdout).not.toMatch(/^g1\s/m);
     const missing = await runCli(['groups', 'describe', 'g1', ...bs()]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('sluice: group "g1" does not exist (no members, no committed offsets)\n');
+    expect(missing.stderr).toBe('sluice: group "g1" does not exist (no members, no committed offsets); sluice groups list shows the groups\n');
   });
 });

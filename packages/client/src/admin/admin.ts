@@ -7,12 +7,21 @@ import {
   describeGroups,
   groupLag,
   listGroups,
-  resetOffsets,
   type GroupDescription,
   type GroupListing,
   type PartitionLag,
-  type ResetTarget,
 } from './groups-admin.js';
+import {
+  deleteOffsets,
+  describeGroupOffsets,
+  resetOffsets,
+  resolvePartitions,
+  type GroupOffsetsDescription,
+  type OffsetDeletion,
+  type ResetScope,
+  type ResetTarget,
+  type TopicSelection,
+} from './group-offsets-admin.js';
 import { describeCluster, type ClusterDescription } from './cluster-admin.js';
 import { alterTopicConfigs, describeTopicConfigs, type ConfigEntry } from './configs-admin.js';
 import { describeLogDirs, type BrokerLogDirs } from './log-dirs-admin.js';
@@ -153,13 +162,39 @@ export class Admin {
   }
 
   /**
-   * Resets a group's committed offsets on every partition of `topic` to earliest, latest, a
-   * timestamp (ms), an offset, or a shift from the committed offset; clamped to each partition's
-   * [logStartOffset, logEndOffset]. Commits with generation -1 and empty member id unless
-   * `dryRun`; returns the new offsets. Throws GroupNotEmptyError when the group has members.
+   * A group's description and, per partition it committed or a member is assigned, the committed
+   * offset (null: none), log end offset and lag (null without a commit). Kafka
+   * `kafka-consumer-groups --describe`.
    */
-  resetOffsets(groupId: string, topic: string, to: ResetTarget, options: { dryRun?: boolean } = {}): Promise<TopicPartitionOffset[]> {
-    return this.run(() => resetOffsets(this.cluster, groupId, topic, to, options.dryRun ?? false));
+  describeGroupOffsets(groupId: string): Promise<GroupOffsetsDescription> {
+    return this.run(() => describeGroupOffsets(this.cluster, groupId));
+  }
+
+  /**
+   * Resets a group's committed offsets on the partitions of `scope` (a topic name: all its
+   * partitions; `{ topics }`: the selected ones; `{ allTopics: true }`: every partition it committed) to
+   * earliest, latest, 'current', a timestamp (ms), an offset, a shift from the committed offset, or
+   * the offsets of a plan; clamped to each partition's [logStartOffset, logEndOffset] except
+   * 'current'. Commits with generation -1 and empty member id unless `dryRun`; returns the new
+   * offsets. Throws GroupNotEmptyError when the group has members, UnknownTopicError.
+   */
+  resetOffsets(groupId: string, scope: string | ResetScope, to: ResetTarget, options: { dryRun?: boolean } = {}): Promise<TopicPartitionOffset[]> {
+    const resolved: ResetScope = typeof scope === 'string' ? { topics: [{ topic: scope }] } : scope;
+    return this.run(() => resetOffsets(this.cluster, groupId, resolved, to, options.dryRun ?? false), false);
+  }
+
+  /**
+   * Deletes a group's committed offsets of the selected partitions (OffsetDelete, KIP-496); a
+   * topic without partitions means all of them. Returns per partition its error code (0,
+   * GROUP_SUBSCRIBED_TO_TOPIC 86 while the group's members consume the topic...). Throws
+   * UnknownTopicError for a missing topic, KafkaProtocolError GROUP_ID_NOT_FOUND / NON_EMPTY_GROUP.
+   */
+  async deleteOffsets(groupId: string, selections: readonly TopicSelection[]): Promise<OffsetDeletion[]> {
+    const whole = selections.filter((s) => s.partitions === undefined);
+    const all = whole.length === 0 ? [] : await this.run(() => resolvePartitions(this.cluster, whole), false);
+    // Listed partitions are sent as they are: the broker answers UNKNOWN_TOPIC_OR_PARTITION for one a topic lacks.
+    const listed = selections.flatMap((s) => (s.partitions ?? []).map((partition) => ({ topic: s.topic, partition })));
+    return this.run(() => deleteOffsets(this.cluster, groupId, [...all, ...listed]));
   }
 
   /** Closes the admin client's connections. */

@@ -1,7 +1,7 @@
-import { DeleteGroups, DescribeGroups, ErrorCode, ListGroups } from '@sluice/protocol';
+import { DeleteGroups, DescribeGroups, ErrorCode, KafkaProtocolError, ListGroups } from '@sluice/protocol';
 import { GroupNotEmptyError, errorFromCode } from '../errors.js';
 import { decodeAssignment, type TopicPartitions } from '../consumer/assignors/consumer-protocol.js';
-import { commitOffsets, fetchCommittedOffsets, type TopicPartitionOffset } from '../consumer/offset-commits.js';
+import { fetchCommittedOffsets } from '../consumer/offset-commits.js';
 import type { Cluster } from '../network/cluster.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
 
@@ -18,6 +18,8 @@ export interface MemberDescription {
   readonly memberId: string;
   readonly clientId: string;
   readonly clientHost: string;
+  /** The static member's group.instance.id (KIP-345), null for a dynamic member. */
+  readonly groupInstanceId: string | null;
   readonly assignment: readonly TopicPartitions[];
 }
 
@@ -29,6 +31,8 @@ export interface GroupDescription {
   /** The assignor in use (e.g. 'range'). */
   readonly protocol: string;
   readonly members: readonly MemberDescription[];
+  /** The broker coordinating the group (FindCoordinator). */
+  readonly coordinator: { readonly nodeId: number; readonly host: string; readonly port: number };
 }
 
 /** Lag of one partition for one group. */
@@ -41,9 +45,6 @@ export interface PartitionLag {
   /** logEndOffset - committedOffset, or logEndOffset - logStartOffset without a commit. */
   readonly lag: number;
 }
-
-/** Where resetOffsets moves a group's positions. */
-export type ResetTarget = 'earliest' | 'latest' | { readonly timestamp: number } | { readonly offset: number } | { readonly shift: number };
 
 /** ListGroups on every known broker (each lists the groups it coordinates). */
 export async function listGroups(cluster: Cluster): Promise<GroupListing[]> {
@@ -66,7 +67,8 @@ export async function listGroups(cluster: Cluster): Promise<GroupListing[]> {
  */
 export async function describeGroups(cluster: Cluster, groupIds: readonly string[]): Promise<GroupDescription[]> {
   return Promise.all(
-    groupIds.map(async (groupId) => {
+    groupIds.map((groupId) => forgetCoordinatorOnNetworkError(cluster, groupId, async () => {
+      const coordinator = await cluster.coordinator(groupId);
       const connection = await cluster.coordinatorConnection(groupId, 'default');
       const response = await connection.request(DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
       const g = response.groups[0];
@@ -80,15 +82,31 @@ export async function describeGroups(cluster: Cluster, groupIds: readonly string
         state: g.groupState,
         protocolType: g.protocolType,
         protocol: g.protocolData,
+        coordinator: { nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port },
         members: g.members.map((m) => ({
           memberId: m.memberId,
           clientId: m.clientId,
           clientHost: m.clientHost,
+          groupInstanceId: m.groupInstanceId ?? null,
           assignment: g.protocolType === 'consumer' ? safeAssignment(m.memberAssignment) : [],
         })),
       };
-    }),
+    })),
   );
+}
+
+/**
+ * Runs a request to `groupId`'s coordinator; a failure that is not a Kafka error code (a refused
+ * or closed connection, a timeout) forgets the coordinator first, so a retry looks it up again
+ * (it may have moved, e.g. after its broker died).
+ */
+export async function forgetCoordinatorOnNetworkError<T>(cluster: Cluster, groupId: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (!(err instanceof KafkaProtocolError)) cluster.invalidateCoordinator(groupId);
+    throw err;
+  }
 }
 
 function safeAssignment(bytes: Buffer): TopicPartitions[] {
@@ -136,53 +154,4 @@ export async function groupLag(cluster: Cluster, groupId: string, topics?: reado
       return { topic: c.topic, partition: c.partition, committedOffset: c.offset, logEndOffset, lag: Math.max(0, logEndOffset - from) };
     })
     .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
-}
-
-/**
- * Computes new committed offsets of `groupId` for every partition of `topic` and, unless
- * `dryRun`, commits them with generation -1 and an empty member id (Kafka's
- * `kafka-consumer-groups --reset-offsets`). Targets are clamped to [logStartOffset, logEndOffset];
- * `shift` moves from the committed offset (or logStartOffset without one); a timestamp after
- * every record gives the log end. Throws GroupNotEmptyError unless the group is Empty or does not
- * exist (Dead), since members would overwrite the reset.
- */
-export async function resetOffsets(
-  cluster: Cluster,
-  groupId: string,
-  topic: string,
-  to: ResetTarget,
-  dryRun: boolean,
-): Promise<TopicPartitionOffset[]> {
-  const [group] = await describeGroups(cluster, [groupId]);
-  if (group && group.state !== 'Empty' && group.state !== 'Dead') throw new GroupNotEmptyError(groupId, group.state);
-  const metadata = await cluster.topic(topic);
-  const queries = metadata.partitions.map((p) => ({ topic, partition: p.partition }));
-  const [starts, ends] = await Promise.all([
-    listOffsets(cluster, queries.map((q) => ({ ...q, timestamp: EARLIEST_TIMESTAMP }))),
-    listOffsets(cluster, queries.map((q) => ({ ...q, timestamp: LATEST_TIMESTAMP }))),
-  ]);
-  let byTime: Map<string, { offset: number }> | undefined;
-  if (typeof to === 'object' && 'timestamp' in to) byTime = await listOffsets(cluster, queries.map((q) => ({ ...q, timestamp: to.timestamp })));
-  let committed: Map<string, number> | undefined;
-  if (typeof to === 'object' && 'shift' in to) {
-    const list = await fetchCommittedOffsets(cluster, groupId, queries);
-    committed = new Map(list.map((c) => [`${c.topic}:${c.partition}`, c.offset]));
-  }
-  const plan = queries.map(({ partition }) => {
-    const key = `${topic}:${partition}`;
-    const start = starts.get(key)!.offset;
-    const end = ends.get(key)!.offset;
-    let target: number;
-    if (to === 'earliest') target = start;
-    else if (to === 'latest') target = end;
-    else if ('timestamp' in to) target = byTime!.get(key)!.offset >= 0 ? byTime!.get(key)!.offset : end;
-    else if ('offset' in to) target = to.offset;
-    else {
-      const current = committed!.get(key) ?? -1;
-      target = (current >= 0 ? current : start) + to.shift;
-    }
-    return { topic, partition, offset: Math.min(end, Math.max(start, target)) };
-  });
-  if (!dryRun) await commitOffsets(cluster, groupId, { generationId: -1, memberId: '' }, plan);
-  return plan;
 }

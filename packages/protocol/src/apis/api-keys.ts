@@ -28,6 +28,7 @@ export const ApiKey = {
   CreatePartitions: 37,
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
+  OffsetDelete: 47,
 } as const;
 
 /** One of the `ApiKey` numbers. */

@@ -20,6 +20,7 @@ import { ListGroups } from './list-groups.js';
 import { ListOffsets } from './list-offsets.js';
 import { Metadata } from './metadata.js';
 import { OffsetCommit } from './offset-commit.js';
+import { OffsetDelete } from './offset-delete.js';
 import { OffsetFetch } from './offset-fetch.js';
 import { OffsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { Produce } from './produce.js';
@@ -58,6 +59,7 @@ export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown
       CreatePartitions,
       DeleteGroups,
       IncrementalAlterConfigs,
+      OffsetDelete,
     ] as ApiDefinition<unknown, unknown>[]
   ).map((api) => [api.apiKey, api]),
 );
