@@ -41,11 +41,12 @@ export interface BatchFilterContext {
 
 /** Outcome of {@link filterBatch}. */
 export type BatchFilterResult =
-  | { readonly kind: 'keep' }
+  /** `deleteHorizonMs`: the batch's delete horizon when it holds tombstones waiting for it, else -1. */
+  | { readonly kind: 'keep'; readonly deleteHorizonMs: number }
   | { readonly kind: 'drop'; readonly recordsRemoved: number }
   | { readonly kind: 'rewrite'; readonly batch: Buffer; readonly recordsRemoved: number; readonly deleteHorizonMs: number };
 
-const KEEP: BatchFilterResult = { kind: 'keep' };
+const KEEP: BatchFilterResult = { kind: 'keep', deleteHorizonMs: -1 };
 
 /**
  * Kafka `Cleaner.cleanInto` / `MemoryRecords.filterTo` for one RecordBatch v2 (a whole batch in
@@ -95,7 +96,7 @@ export async function filterBatch(buf: Buffer, position: number, context: BatchF
   });
   const recordsRemoved = recordsCount - kept.length;
   const setHorizon = keptTombstones > 0 && !hasHorizon;
-  if (recordsRemoved === 0 && !setHorizon) return KEEP;
+  if (recordsRemoved === 0 && !setHorizon) return keptTombstones > 0 && hasHorizon ? { kind: 'keep', deleteHorizonMs: baseTimestamp } : KEEP;
   if (kept.length === 0 && !keepEmpty) return { kind: 'drop', recordsRemoved };
 
   const header = {

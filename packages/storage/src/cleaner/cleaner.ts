@@ -1,7 +1,5 @@
 import {
-  batchAttributes,
   batchBaseOffset,
-  batchBaseTimestamp,
   batchCompression,
   batchIsControl,
   batchLastOffset,
@@ -9,7 +7,6 @@ import {
   batchRecordsCount,
   CompressionType,
   decompress,
-  DELETE_HORIZON_FLAG_MASK,
   RECORDS_OFFSET,
 } from '@sluice/protocol';
 import type { Logger } from 'pino';
@@ -210,7 +207,9 @@ export class Cleaner {
           let out: Buffer | null = null;
           if (result.kind === 'keep') {
             out = buf.subarray(at, at + size);
-            if ((batchAttributes(buf, at) & DELETE_HORIZON_FLAG_MASK) !== 0 && batchRecordsCount(buf, at) > 0) noteHorizon(batchBaseTimestamp(buf, at));
+            // Only a horizon with tombstones still behind it counts: one whose tombstones went would
+            // make the partition look due for cleaning after every pass.
+            noteHorizon(result.deleteHorizonMs);
           } else {
             stats.recordsRemoved += result.recordsRemoved;
             if (result.kind === 'rewrite') {

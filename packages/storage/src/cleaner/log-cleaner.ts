@@ -6,6 +6,7 @@ import type { PartitionLog } from '../log/partition-log.js';
 import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint } from '../manager/checkpoint-file.js';
 import { cleanableRange, type CleanableRange } from './cleanable-range.js';
 import { Cleaner, type CleanResult } from './cleaner.js';
+import { earliestDeleteHorizon } from './delete-horizon-scan.js';
 import { OffsetMap } from './offset-map.js';
 
 /** Per-partition first dirty offsets (Kafka's file name and text checkpoint format). */
@@ -30,8 +31,10 @@ export interface LogCleanerOptions {
 /** What the cleaner knows of a partition between passes. */
 interface PartitionCleanerState {
   firstDirtyOffset: number;
-  /** Earliest delete horizon of a tombstone left by the last cleaning (ms), -1 when none or unknown. */
+  /** Earliest delete horizon of a tombstone left by the last cleaning (ms), -1 when none. */
   minDeleteHorizonMs: number;
+  /** Whether minDeleteHorizonMs is known: false after a start until the batch headers of the cleaned section are read. */
+  horizonKnown: boolean;
 }
 
 /** A partition's cleaner state for `sluice` logs and tests. */
@@ -51,8 +54,9 @@ export interface CleanerPartitionStatus extends CleanableRange {
  * ratio reaches `min.cleanable.dirty.ratio` (dirty bytes > 0), or its first dirty batch is older
  * than `max.compaction.lag.ms`, or the earliest delete horizon of the tombstones its last
  * cleaning kept has passed. Among them the one with the highest dirty ratio goes first
- * (max-compaction-lag ones before all). Delete horizons are known from cleanings since start;
- * after a restart, tombstones whose horizon passed go at the partition's next cleaning.
+ * (max-compaction-lag ones before all). Delete horizons are in the batches (KIP-534): after a
+ * start the cleaner reads them back from the cleaned section's batch headers the first time it
+ * considers a partition, so a restart between a cleaning and a horizon loses nothing.
  *
  * Concurrency: one cleaning at a time; `abort(log)` stops the cleaning of a log (topic deletion)
  * and `close()` stops the loop, each waiting for the cleaning to settle.
@@ -73,7 +77,7 @@ export class LogCleaner {
   static async open(options: LogCleanerOptions): Promise<LogCleaner> {
     const cleaner = new LogCleaner(options);
     for (const [key, offset] of await readOffsetCheckpoint(options.checkpointPath)) {
-      cleaner.states.set(key, { firstDirtyOffset: offset, minDeleteHorizonMs: -1 });
+      cleaner.states.set(key, { firstDirtyOffset: offset, minDeleteHorizonMs: -1, horizonKnown: false });
     }
     return cleaner;
   }
@@ -103,8 +107,21 @@ export class LogCleaner {
     const key = checkpointKey(log.topic, log.partition);
     let state = this.states.get(key);
     if (state === undefined) {
-      state = { firstDirtyOffset: 0, minDeleteHorizonMs: -1 };
+      state = { firstDirtyOffset: 0, minDeleteHorizonMs: -1, horizonKnown: false };
       this.states.set(key, state);
+    }
+    return state;
+  }
+
+  /**
+   * The partition's state with its delete horizon known: after a start, the earliest horizon
+   * stamped in the cleaned section's batch headers (see earliestDeleteHorizon), read once.
+   */
+  private async knownState(log: PartitionLog, firstDirtyOffset: number): Promise<PartitionCleanerState> {
+    const state = this.state(log);
+    if (!state.horizonKnown) {
+      state.minDeleteHorizonMs = await earliestDeleteHorizon(log, firstDirtyOffset);
+      state.horizonKnown = true;
     }
     return state;
   }
@@ -115,8 +132,9 @@ export class LogCleaner {
     const out: CleanerPartitionStatus[] = [];
     for (const log of this.options.logs()) {
       if (!isCompacted(log.logConfig.cleanupPolicy) || log.isClosed) continue;
-      const state = this.state(log);
-      out.push({ topic: log.topic, partition: log.partition, minDeleteHorizonMs: state.minDeleteHorizonMs, ...(await cleanableRange(log, state.firstDirtyOffset, nowMs)) });
+      const range = await cleanableRange(log, this.state(log).firstDirtyOffset, nowMs);
+      const state = await this.knownState(log, range.firstDirtyOffset);
+      out.push({ topic: log.topic, partition: log.partition, minDeleteHorizonMs: state.minDeleteHorizonMs, ...range });
     }
     return out;
   }
@@ -131,8 +149,8 @@ export class LogCleaner {
     for (const log of this.options.logs()) {
       const config = log.logConfig;
       if (!isCompacted(config.cleanupPolicy) || log.isClosed || this.uncleanable.has(checkpointKey(log.topic, log.partition))) continue;
-      const state = this.state(log);
-      const range = await cleanableRange(log, state.firstDirtyOffset, nowMs);
+      const range = await cleanableRange(log, this.state(log).firstDirtyOffset, nowMs);
+      const state = await this.knownState(log, range.firstDirtyOffset);
       const horizonPassed = state.minDeleteHorizonMs >= 0 && state.minDeleteHorizonMs <= nowMs;
       const ratioReached = range.dirtyBytes > 0 && range.dirtyRatio >= config.minCleanableDirtyRatio;
       if (!ratioReached && !range.maxCompactionLagExceeded && !horizonPassed) continue;
@@ -159,6 +177,7 @@ export class LogCleaner {
       if (!result.aborted) {
         state.firstDirtyOffset = result.endOffset;
         state.minDeleteHorizonMs = result.minDeleteHorizonMs;
+        state.horizonKnown = true;
         await this.writeCheckpoint();
       }
       this.options.logger.info(
