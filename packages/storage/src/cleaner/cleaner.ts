@@ -16,7 +16,7 @@ import { LogSegment } from '../segment/log-segment.js';
 import { filterBatch, type BatchFilterContext } from './batch-filter.js';
 import type { CleanableRange } from './cleanable-range.js';
 import { OffsetMap } from './offset-map.js';
-import { scanRecords } from './record-scan.js';
+import { scanRecordsYielding } from './record-scan.js';
 import { forEachSegmentBatch } from './segment-batches.js';
 import { CLEANED_FILE_SUFFIX, removeCleanedSegment } from './segment-swap.js';
 import { Throttler } from './throttler.js';
@@ -121,7 +121,7 @@ export class Cleaner {
     isAborted: () => boolean,
   ): Promise<number> {
     const map = this.map;
-    map.clear();
+    await map.clearYielding(() => throttler.maybeYield());
     const { firstDirtyOffset, firstUncleanableOffset } = range;
     let endOffset = firstDirtyOffset;
     let full = false;
@@ -151,9 +151,15 @@ export class Cleaner {
           const codec = batchCompression(buf, at);
           const body = buf.subarray(at + RECORDS_OFFSET, at + size);
           const region = codec === CompressionType.None ? body : await decompress(codec, body);
-          scanRecords(region, 0, region.length, (r) => {
-            if (r.keyLength >= 0) map.put(OffsetMap.hashKey(region.subarray(r.keyStart, r.keyStart + r.keyLength)), baseOffset + r.offsetDelta);
-          });
+          await scanRecordsYielding(
+            region,
+            0,
+            region.length,
+            (r) => {
+              if (r.keyLength >= 0) map.put(OffsetMap.hashKey(region.subarray(r.keyStart, r.keyStart + r.keyLength)), baseOffset + r.offsetDelta);
+            },
+            () => throttler.maybeYield(),
+          );
         }
         endOffset = lastOffset + 1;
         await throttler.maybeYield();
@@ -203,7 +209,7 @@ export class Cleaner {
           const lastOffset = batchLastOffset(buf, at);
           // The group's last batch stays (empty if need be): swap recovery reads the range it replaced from it.
           const keepEmpty = (lastSegment && position + size === segment.size) || producerLastOffsets.has(lastOffset);
-          const result = await filterBatch(buf, at, context, keepEmpty);
+          const result = await filterBatch(buf, at, context, keepEmpty, () => throttler.maybeYield());
           let out: Buffer | null = null;
           if (result.kind === 'keep') {
             out = buf.subarray(at, at + size);
