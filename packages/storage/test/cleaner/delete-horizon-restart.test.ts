@@ -1,7 +1,9 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { buildRecordBatch, DELETE_HORIZON_FLAG_MASK, type RecordInput } from '@sluice/protocol';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
+import { CLEANER_DELETE_HORIZON_CHECKPOINT_FILE } from '../../src/cleaner/log-cleaner.js';
 import type { LogConfig } from '../../src/log-config.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
 import { cleanerFor, readAllBatches, readAllRecords } from '../helpers/compacted-log.js';
@@ -22,7 +24,10 @@ async function rollPastEverything(log: PartitionLog): Promise<void> {
 }
 
 describe('delete horizons across a restart', () => {
-  it('reads the horizons back from the batches, removes the tombstones once they pass, and is not picked again for them', async () => {
+  it.each([
+    ['from cleaner-delete-horizon-checkpoint', false],
+    ['from the batch headers when that file is missing (older version, lost)', true],
+  ])('knows the horizons after a restart (%s), removes the tombstones once they pass, and is not picked again for them', async (_, dropHorizonFile) => {
     const clock = new ManualClock(1_000_000);
     const dir = path.join(fx.dir, 't-0');
     fx.log = await openLog(dir, COMPACTED, { clock });
@@ -38,6 +43,9 @@ describe('delete horizons across a restart', () => {
     expect((await readAllRecords(fx.log)).map((r) => [r.key, r.value])).toEqual([['a', null], ['c', 'c2'], ['b', null], ['roll', expect.any(String)]]);
     await first.close();
     await fx.log.close();
+    const horizonFile = path.join(fx.dir, CLEANER_DELETE_HORIZON_CHECKPOINT_FILE);
+    expect(await fs.readFile(horizonFile, 'utf8')).toBe(`0\n1\nt 0 ${horizonMs}\n`);
+    if (dropHorizonFile) await fs.rm(horizonFile);
 
     // Restart: a new log and a new cleaner over the same files, the clock moved on a little.
     clock.advance(1_000);
@@ -61,10 +69,12 @@ describe('delete horizons across a restart', () => {
     await second.close();
     await fx.log.close();
 
-    // A further restart: the header scan sees the spent bit once, cleans once, then is quiet.
+    // A further restart: with the checkpoint the spent horizon is known (-1); from the headers
+    // alone the spent bit is seen once, costing one pass; then quiet either way.
     fx.log = await openLog(dir, COMPACTED, { clock });
+    if (dropHorizonFile) await fs.rm(horizonFile);
     const third = await cleanerFor(() => fx.log!, fx.dir, clock);
-    expect((await third.cleanFilthiest())?.recordsRemoved).toBe(0);
+    if (dropHorizonFile) expect((await third.cleanFilthiest())?.recordsRemoved).toBe(0);
     expect(await third.cleanFilthiest()).toBeNull();
     expect((await readAllRecords(fx.log)).map((r) => r.key)).toEqual(['c', 'roll']);
     await third.close();
