@@ -214,8 +214,9 @@ if (want('cluster')) {
 
 if (want('compaction')) {
   // Issue 23: the log cleaner (throughput and memory with 1 million keys, and appends to another
-  // partition while it cleans against the same appends with it idle; bench/storage/log-cleaner.mjs)
-  // and the OffsetCommit rate into __consumer_offsets (bench/groups/offset-commit.mjs), each in a
+  // partition while it cleans against the same appends with it idle; bench/storage/log-cleaner.mjs),
+  // Produce latency on another topic of a broker process while its cleaner runs, against the same
+  // load with it idle (bench/storage/cleaner-produce.mjs), and the OffsetCommit rate into __consumer_offsets (bench/groups/offset-commit.mjs), each in a
   // process of its own so that one's heap and event loop do not colour the other's figures.
   results.compaction = await safe('compaction (bench/storage/log-cleaner.mjs, bench/groups/offset-commit.mjs)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-compaction-'));
@@ -237,13 +238,21 @@ if (want('compaction')) {
         if (r.code !== 0) throw new Error(`log-cleaner.mjs exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
         cleaner.push({ name: run.name, ...JSON.parse(await readFile(jsonFile, 'utf8')) });
       }
+      const produceFile = join(dir, 'cleaner-produce.json');
+      const p = await runProcess(process.execPath, [join(root, 'bench/storage/cleaner-produce.mjs'), '--keys', keys, '--seconds', quick ? '3' : '8', '--json', produceFile], {
+        timeoutMs: 20 * 60_000,
+        killSignal: 'SIGTERM',
+        onStderr: (chunk) => process.stderr.write(chunk),
+      });
+      if (p.code !== 0) throw new Error(`cleaner-produce.mjs exited ${p.code ?? p.signal}: ${p.stderr.slice(-2000)}`);
+      const produce = JSON.parse(await readFile(produceFile, 'utf8'));
       const commitsFile = join(dir, 'offset-commit.json');
       const c = await runProcess(process.execPath, [join(root, 'bench/groups/offset-commit.mjs'), '--groups', '1,100', '--seconds', quick ? '2' : '5', '--runs', quick ? '1' : '3', '--json', commitsFile], {
         timeoutMs: 20 * 60_000,
         onStderr: (chunk) => process.stderr.write(chunk),
       });
       if (c.code !== 0) throw new Error(`offset-commit.mjs exited ${c.code ?? c.signal}: ${c.stderr.slice(-2000)}`);
-      return { cleaner, offsetCommit: JSON.parse(await readFile(commitsFile, 'utf8')) };
+      return { cleaner, produce, offsetCommit: JSON.parse(await readFile(commitsFile, 'utf8')) };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -191,6 +191,7 @@ describe('benchmark report (bench/report.mjs)', () => {
     });
     const compaction = {
       cleaner: [{ name: '500 records per batch, uncompressed', keys: 1_000_000, rounds: 2, scenarios: [scenario(32, 1), scenario(8, 4)] }],
+      produce: { keys: 1_000_000, rounds: 2, ratePerSec: 1000, seconds: 8, cleaningMs: 10_581, coveredFraction: 1, idle: { acked: 7999, errors: [], latency: latency(0.78, 39.86, 84) }, cleaning: { acked: 7999, errors: [], latency: latency(8.41, 118.54, 150.54) } },
       offsetCommit: { seconds: 5, runs: 3, summary: [{ build: 'this', groups: 1, commitsPerSec: 900, runs: [880, 900, 950], errors: 0 }, { build: 'this', groups: 100, commitsPerSec: 12_000, runs: [11_000, 12_000, 12_500], errors: 0 }] },
     };
     await writeReport(resultsFile({ compaction }), join(dir, 'benchmarks.md'));
@@ -199,6 +200,8 @@ describe('benchmark report (bench/report.mjs)', () => {
     expect(section).toContain('1,000,000 distinct 16-byte keys written 2 times');
     expect(section).toContain('| 500 records per batch, uncompressed | 32 MiB (1,258,290 keys) | 1 | 252 | 12.35 | 20.4 | 161,943 | 100 → 150 | 0.05 / 1.4 / 4.05 | 1.34 / 9.5 / 20.25 | 8.25 / 15.5 | 1.25 / 3.5 |');
     expect(section).toContain('| 500 records per batch, uncompressed | 8 MiB (314,572 keys) | 4 |');
+    expect(section).toContain('| cleaner idle | 0.78 / 39.86 / 84 | 7,999 | 0 |');
+    expect(section).toContain('| cleaning (it took 10.6 s, 100% of the window) | 8.41 / 118.54 / 150.54 | 7,999 | 0 |');
     expect(section).toContain('| 1 | 900 | 880, 900, 950 | 0 |');
     expect(section).toContain('| 100 | 12,000 | 11,000, 12,000, 12,500 | 0 |');
 
