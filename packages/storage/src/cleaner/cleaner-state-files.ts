@@ -4,7 +4,7 @@ import { closeFile, listDir, openFile, statFile } from '../io/disk.js';
 import { checkpointKey, readOffsetCheckpoint } from '../manager/checkpoint-file.js';
 import { scanBatchHeaders } from '../segment/batch-scanner.js';
 import { LOG_FILE_SUFFIX, parseSegmentFileName, segmentFilePath } from '../segment/segment-files.js';
-import { CLEANER_OFFSET_CHECKPOINT_FILE } from './log-cleaner.js';
+import { CLEANER_DELETE_HORIZON_CHECKPOINT_FILE, CLEANER_OFFSET_CHECKPOINT_FILE } from './log-cleaner.js';
 
 /** A compacted partition's cleaner state as its data directory shows it (see {@link readCleanerStateFromFiles}). */
 export interface CleanerStateOnDisk {
@@ -55,8 +55,9 @@ async function earliestHorizonInFile(filePath: string, size: number): Promise<nu
 /**
  * The cleaner state of `topic`'s partitions in broker data directory `dataDir`, read from the
  * files alone: `cleaner-offset-checkpoint` (written after every cleaning pass) and the sizes of
- * the `<topic>-<partition>/*.log` segments; the delete horizon from the batch headers of the
- * cleaned section. Read-only and lock-free, so it works beside a running broker (what
+ * the `<topic>-<partition>/*.log` segments; the delete horizon from
+ * `cleaner-delete-horizon-checkpoint`, or from the batch headers of the cleaned section for a
+ * partition that file does not list. Read-only and lock-free, so it works beside a running broker (what
  * `sluice topics describe --data-dir` shows; no Kafka API carries this state). Unlike the
  * cleaner's own view it does not hold back segments younger than `min.compaction.lag.ms` or
  * above the high watermark: those count as dirty here.
@@ -66,6 +67,7 @@ async function earliestHorizonInFile(filePath: string, size: number): Promise<nu
  */
 export async function readCleanerStateFromFiles(dataDir: string, topic: string): Promise<CleanerStateOnDisk[]> {
   const checkpoint = await readOffsetCheckpoint(path.join(dataDir, CLEANER_OFFSET_CHECKPOINT_FILE));
+  const horizons = await readOffsetCheckpoint(path.join(dataDir, CLEANER_DELETE_HORIZON_CHECKPOINT_FILE));
   const dirPattern = new RegExp(`^${escapeRegExp(topic)}-(\\d+)$`);
   const partitions = (await listDir(dataDir))
     .map((name) => dirPattern.exec(name))
@@ -84,11 +86,12 @@ export async function readCleanerStateFromFiles(dataDir: string, topic: string):
     const firstDirtyOffset = Math.max(checkpointed ?? 0, bases[0] ?? 0);
     let cleanBytes = 0;
     let dirtyBytes = 0;
-    let earliestDeleteHorizonMs = -1;
+    const checkpointedHorizonMs = horizons.get(checkpointKey(topic, partition));
+    let earliestDeleteHorizonMs = checkpointedHorizonMs ?? -1;
     for (let i = 0; i < bases.length - 1; i++) {
       if (bases[i + 1]! <= firstDirtyOffset) cleanBytes += sizes[i]!;
       else dirtyBytes += sizes[i]!;
-      if (bases[i]! < firstDirtyOffset) {
+      if (checkpointedHorizonMs === undefined && bases[i]! < firstDirtyOffset) {
         const horizonMs = await earliestHorizonInFile(segmentFilePath(dir, bases[i]!, LOG_FILE_SUFFIX), sizes[i]!);
         if (horizonMs >= 0 && (earliestDeleteHorizonMs < 0 || horizonMs < earliestDeleteHorizonMs)) earliestDeleteHorizonMs = horizonMs;
       }
