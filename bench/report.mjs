@@ -2,7 +2,7 @@
 // bench/run.mjs: a one-screen summary, machine, versions and environment, limits and peers, every
 // Sluice figure with its ratio to them and its spread over runs, the targets as met/missed by the
 // worst run, compression (payload and stored bytes), charts, the three-broker cluster (replication cost,
-// latency with replication, failover), micro-benchmarks, the broker profile, and the
+// latency with replication, failover), compaction (log cleaner, OffsetCommit rate), micro-benchmarks, the broker profile, and the
 // hand-written findings from bench/findings.md. `node bench/report.mjs [results.json]`.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -144,6 +144,53 @@ const OVER_LIMIT = 1;
  * (bench/peers/fio.mjs sweep) or, in results from before the sweep, the one fixed setting; with
  * `cadence` (`results.limits.brokerCadence`) the broker's own writes per fdatasync beside it.
  */
+/**
+ * The "Compaction and committed offsets" section from `results.compaction` (bench/run.mjs
+ * `--only compaction`): the log cleaner runs of bench/storage/log-cleaner.mjs and the OffsetCommit
+ * rate of bench/groups/offset-commit.mjs.
+ */
+export function compactionSection(compaction) {
+  if (!compaction) return 'Not measured in this run.';
+  if (compaction.skipped) return `Skipped: ${compaction.reason}`;
+  const first = compaction.cleaner[0];
+  const cleanerRows = compaction.cleaner.flatMap((run) =>
+    run.scenarios.map((s) => [
+      run.name,
+      `${mb(s.dedupeBufferBytes)} MiB (${n(s.keysPerPass)} keys)`,
+      String(s.passes),
+      n(s.dirtyBytes / 1e6, 1),
+      n(s.cleanMs / 1000, 2),
+      n(s.dirtyMbPerSec, 1),
+      n(s.dirtyRecordsPerSec),
+      `${mb(s.rssBeforeBytes)} → ${mb(s.rssPeakBytes)}`,
+      latencyText(s.appendsIdle),
+      latencyText(s.appendsWhileCleaning),
+      `${n(s.eventLoopDelayWhileCleaning.p99Ms, 2)} / ${n(s.eventLoopDelayWhileCleaning.maxMs, 2)}`,
+      s.loopWhileCleaning ? `${n(s.loopWhileCleaning.cpuInGapP99Ms, 2)} / ${n(s.loopWhileCleaning.cpuInGapMaxMs, 2)}` : '-',
+    ]),
+  );
+  const produce = compaction.produce;
+  const produceRows = produce
+    ? [
+        ['cleaner idle', latencyText(produce.idle.latency), n(produce.idle.acked), String(produce.idle.errors.length)],
+        [`cleaning (it took ${produce.cleaningMs === null ? '-' : `${n(produce.cleaningMs / 1000, 1)} s`}, ${produce.coveredFraction === null ? '-' : `${n(produce.coveredFraction * 100)}%`} of the window)`, latencyText(produce.cleaning.latency), n(produce.cleaning.acked), String(produce.cleaning.errors.length)],
+      ]
+    : [];
+  const commits = compaction.offsetCommit;
+  const commitRows = commits.summary.filter((r) => r.build === 'this').map((r) => [n(r.groups), n(r.commitsPerSec), r.runs.map((x) => n(x)).join(', '), n(r.errors)]);
+  return `\`bench/storage/log-cleaner.mjs\`, in process (no broker, no network): a compacted partition of ${n(first.keys)} distinct 16-byte keys written ${first.rounds} times (100-byte values, 32 MiB segments) is cleaned until its dirty section is gone; MB/s is dirty bytes / wall time of all passes. Meanwhile 1-record appends to another partition run at a fixed rate (one at a time), each latency taken from when it was due, so time the cleaner holds the event loop counts; the same appends ran just before with the cleaner idle. The fdatasync row waits for each append's fdatasync, as Produce acks=-1 does, at 20/s. Event-loop delay is \`monitorEventLoopDelay\` (1 ms resolution) while cleaning; on a machine shared with other work most of a long delay is the process waiting for a core, so the last column takes the process CPU time (all threads: an upper bound) spent within each gap between two 1 ms timer ticks: what the cleaner itself held the loop for. RSS is the whole process (the log's page cache is not in it).
+
+${table(['run', 'dedupe buffer', 'passes', 'dirty MB', 'clean s', 'MB/s', 'records/s', 'RSS MiB before → peak', 'appends idle p50/p99/max ms', 'appends while cleaning p50/p99/max ms', 'loop delay p99/max ms', 'CPU in a loop gap p99/max ms'], cleanerRows)}
+
+${produce ? `Produce on another topic of a broker process while its cleaner runs (\`bench/storage/cleaner-produce.mjs\`): \`sluice broker\` (log.cleaner.backoff.ms 200) holds a topic of ${n(produce.keys)} keys written ${produce.rounds} times under cleanup.policy=delete; ${n(produce.ratePerSec)} records/s of 100 B to topic \`probe\` (Sluice producer, acks=-1, linger.ms 0, one record per send, latency from send to acknowledgement) for ${produce.seconds} s after a warm-up window, then the topic becomes compact and the same load runs again while the cleaner works (its end read from cleaner-offset-checkpoint).
+
+${table(['window', 'produce p50 / p99 / max ms', 'acked', 'errors'], produceRows)}
+
+` : ''}OffsetCommit (\`bench/groups/offset-commit.mjs\`): a broker process (\`sluice broker\`), G groups each committing one partition in a closed loop on its own connection (one commit in flight per group, as a consumer commits), answered after fdatasync of the \`__consumer_offsets\` record; ${commits.runs} run(s) of ${commits.seconds} s, median.
+
+${table(['groups', 'commits/s', 'runs', 'errors'], commitRows)}`;
+}
+
 export function fioLimitText(fio, cadence = null) {
   if (!fio) return 'not measured';
   if (fio.skipped) return `skipped: ${fio.reason}`;
@@ -560,6 +607,9 @@ ${latencyLoadSection(S, results.scenarios ?? [], results.latencyLoad)}
 
 ## Cluster mode (replication)
 ${clusterSection(results.cluster, m)}
+
+## Compaction and committed offsets
+${compactionSection(results.compaction)}
 
 ## Scale and start-up
 ${table(['measure', 'value'], [

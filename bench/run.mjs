@@ -5,7 +5,8 @@
 // targets ask; idempotence off and on in pairs at 1 and 512 partitions; the Java clients'
 // check.crcs and 16 KiB batch.size beside Sluice's defaults), the disk's latency floor and
 // latency against load (10%, 25% and 50% of peak, linger.ms 0 and 5; rates in results.latencyLoad), a three-broker cluster (replication cost, latency with replication,
-// failover; bench/cluster/replication.mjs), kcat and kafkajs as producers, idle connections and
+// failover; bench/cluster/replication.mjs), compaction (log cleaner throughput, memory and what it
+// costs appends elsewhere; OffsetCommit rate, 1 and 100 groups), kcat and kafkajs as producers, idle connections and
 // 10,000 producer ids, start-up, micro-benchmarks, and optionally a broker CPU profile.
 // Writes bench/results/bench-<time>.json and regenerates docs/benchmarks.md (bench/report.mjs).
 //
@@ -14,7 +15,7 @@
 //                                  --only run writes its JSON only, not latest.json or the docs)
 //   npm run bench -- --profile     also profile the broker (node --cpu-prof) under the headline load
 //   npm run bench -- --no-report   keep docs/benchmarks.md as it is
-//   npm run bench -- --only sluice,micro   sections: limits,peers,sluice,latency,cluster,clients,scale,startup,micro
+//   npm run bench -- --only sluice,micro   sections: limits,peers,sluice,latency,cluster,compaction,clients,scale,startup,micro
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,7 +64,7 @@ const durationMs = quick ? 1000 : 5000;
 const targetRuns = quick ? 1 : 3;
 const progress = process.stderr.isTTY ? 'bar' : 'none';
 const startedAt = new Date().toISOString();
-const results = { format: 'sluice-bench/1', startedAt, mode: quick ? 'quick' : 'full', machine: lib.machineInfo(), environment: lib.benchEnvironment(), scenarios: [], summary: [], limits: {}, peers: {}, latencyLoad: null, cluster: null, clients: {}, scale: {}, startup: {}, micro: [], profile: null };
+const results = { format: 'sluice-bench/1', startedAt, mode: quick ? 'quick' : 'full', machine: lib.machineInfo(), environment: lib.benchEnvironment(), scenarios: [], summary: [], limits: {}, peers: {}, latencyLoad: null, cluster: null, clients: {}, scale: {}, startup: {}, micro: [], profile: null, compaction: null };
 // A data directory in memory makes every fdatasync free: say so before the figures are read as disk figures.
 if (results.environment.memoryBacked) log(`WARNING: ${results.environment.dataDir} is on ${results.environment.fileSystem}; disk figures of this run are memory figures (set TMPDIR to a directory on disk)`);
 log(`data under ${results.environment.dataDir} (${results.environment.fileSystem ?? 'file system unknown'}), load average ${results.environment.start.loadAverage.join(' ')}`);
@@ -205,6 +206,53 @@ if (want('cluster')) {
       });
       if (r.code !== 0) throw new Error(`replication.mjs exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
       return JSON.parse(await readFile(jsonFile, 'utf8'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+if (want('compaction')) {
+  // Issue 23: the log cleaner (throughput and memory with 1 million keys, and appends to another
+  // partition while it cleans against the same appends with it idle; bench/storage/log-cleaner.mjs),
+  // Produce latency on another topic of a broker process while its cleaner runs, against the same
+  // load with it idle (bench/storage/cleaner-produce.mjs), and the OffsetCommit rate into __consumer_offsets (bench/groups/offset-commit.mjs), each in a
+  // process of its own so that one's heap and event loop do not colour the other's figures.
+  results.compaction = await safe('compaction (bench/storage/log-cleaner.mjs, bench/groups/offset-commit.mjs)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-compaction-'));
+    try {
+      const keys = quick ? '200000' : '1000000';
+      const idle = quick ? '1' : '3';
+      const cleanerRuns = [
+        { name: '500 records per batch, uncompressed', args: ['--dedupe-mib', '32,8'] },
+        { name: '5000 records per batch, lz4', args: ['--batch', '5000', '--codec', 'lz4', '--dedupe-mib', '32'] },
+        { name: '500 records per batch, uncompressed; appends wait for fdatasync', args: ['--dedupe-mib', '32', '--probe-fsync', '--probe-rate', '20'] },
+      ];
+      const cleaner = [];
+      for (const [i, run] of cleanerRuns.entries()) {
+        const jsonFile = join(dir, `cleaner-${i}.json`);
+        const r = await runProcess(process.execPath, ['--expose-gc', join(root, 'bench/storage/log-cleaner.mjs'), '--keys', keys, '--idle-seconds', idle, ...run.args, '--json', jsonFile], {
+          timeoutMs: 20 * 60_000,
+          onStderr: (chunk) => process.stderr.write(chunk),
+        });
+        if (r.code !== 0) throw new Error(`log-cleaner.mjs exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
+        cleaner.push({ name: run.name, ...JSON.parse(await readFile(jsonFile, 'utf8')) });
+      }
+      const produceFile = join(dir, 'cleaner-produce.json');
+      const p = await runProcess(process.execPath, [join(root, 'bench/storage/cleaner-produce.mjs'), '--keys', keys, '--seconds', quick ? '3' : '8', '--json', produceFile], {
+        timeoutMs: 20 * 60_000,
+        killSignal: 'SIGTERM',
+        onStderr: (chunk) => process.stderr.write(chunk),
+      });
+      if (p.code !== 0) throw new Error(`cleaner-produce.mjs exited ${p.code ?? p.signal}: ${p.stderr.slice(-2000)}`);
+      const produce = JSON.parse(await readFile(produceFile, 'utf8'));
+      const commitsFile = join(dir, 'offset-commit.json');
+      const c = await runProcess(process.execPath, [join(root, 'bench/groups/offset-commit.mjs'), '--groups', '1,100', '--seconds', quick ? '2' : '5', '--runs', quick ? '1' : '3', '--json', commitsFile], {
+        timeoutMs: 20 * 60_000,
+        onStderr: (chunk) => process.stderr.write(chunk),
+      });
+      if (c.code !== 0) throw new Error(`offset-commit.mjs exited ${c.code ?? c.signal}: ${c.stderr.slice(-2000)}`);
+      return { cleaner, produce, offsetCommit: JSON.parse(await readFile(commitsFile, 'utf8')) };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,11 +4,12 @@
 // (e.g. a scratch copy of main with the old offset store) in the same run, alternating, so the
 // ratio compares figures taken minutes apart on the same machine.
 //
-//   node bench/groups/offset-commit.mjs [--groups 1,100] [--seconds 5] [--runs 3] [--baseline /tmp/old-tree]
+//   node bench/groups/offset-commit.mjs [--groups 1,100] [--seconds 5] [--runs 3] [--baseline /tmp/old-tree] [--json out.json]
 //
-// Prints one JSON line per run and a summary (median commits/s per build and group count).
+// Prints one JSON line per run and a summary (median commits/s per build and group count);
+// --json also writes them to a file (bench/run.mjs's compaction section reads it).
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +23,7 @@ const groupCounts = arg('groups', '1,100').split(',').map(Number);
 const seconds = Number(arg('seconds', '5'));
 const runs = Number(arg('runs', '3'));
 const baseline = arg('baseline', null);
+const jsonFile = arg('json', null);
 const builds = [{ name: 'this', root }, ...(baseline ? [{ name: 'baseline', root: resolve(baseline) }] : [])];
 
 /** A minimal pipelining Kafka client over one socket (requests answered in order). */
@@ -119,6 +121,14 @@ for (const groups of groupCounts) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const summary = [];
+for (const groups of groupCounts) {
+  for (const b of builds) {
+    const xs = results.filter((r) => r.build === b.name && r.groups === groups);
+    summary.push({ build: b.name, groups, commitsPerSec: median(xs.map((r) => r.commitsPerSec)), runs: xs.map((r) => r.commitsPerSec), errors: xs.reduce((sum, r) => sum + r.errors, 0) });
+  }
+}
+if (jsonFile) await writeFile(jsonFile, `${JSON.stringify({ node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, seconds, runs, results, summary }, null, 2)}\n`);
 for (const groups of groupCounts) {
   const line = builds.map((b) => {
     const xs = results.filter((r) => r.build === b.name && r.groups === groups).map((r) => r.commitsPerSec);

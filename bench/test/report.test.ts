@@ -170,6 +170,45 @@ describe('benchmark report (bench/report.mjs)', () => {
     expect(md).toMatch(/\| NATS JetStream publish, 100 B, 1000 pending acks \| 20,000 \| 2 \| 0\.23 \| [\d.]+ \| syncs every 2 min by default \(sync_interval\), not per acknowledgement; publish p50\/p99 35\/90 ms; consumer 100,000 rec\/s \|/);
   });
 
+  it('renders the compaction section: one row per cleaner scenario with idle and cleaning append latencies, and commits/s per group count', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
+    const latency = (p50Ms: number, p99Ms: number, maxMs: number) => ({ count: 1000, p50Ms, p99Ms, p999Ms: maxMs, maxMs });
+    const scenario = (dedupeMiB: number, passes: number) => ({
+      dedupeBufferBytes: dedupeMiB * 1048576,
+      keysPerPass: dedupeMiB === 32 ? 1_258_290 : 314_572,
+      offsetMapBytes: dedupeMiB * 1048576,
+      dirtyBytes: 252_000_000,
+      cleanMs: 12_350,
+      dirtyMbPerSec: 20.4,
+      dirtyRecordsPerSec: 161_943,
+      passes,
+      rssBeforeBytes: 100 * 1048576,
+      rssPeakBytes: 150 * 1048576,
+      appendsIdle: latency(0.05, 1.4, 4.05),
+      appendsWhileCleaning: latency(1.34, 9.5, 20.25),
+      eventLoopDelayWhileCleaning: { p50Ms: 1.1, p99Ms: 8.25, maxMs: 15.5 },
+      loopWhileCleaning: { samples: 9000, gapP99Ms: 8.5, gapMaxMs: 15.5, cpuInGapP99Ms: 1.25, cpuInGapMaxMs: 3.5 },
+    });
+    const compaction = {
+      cleaner: [{ name: '500 records per batch, uncompressed', keys: 1_000_000, rounds: 2, scenarios: [scenario(32, 1), scenario(8, 4)] }],
+      produce: { keys: 1_000_000, rounds: 2, ratePerSec: 1000, seconds: 8, cleaningMs: 10_581, coveredFraction: 1, idle: { acked: 7999, errors: [], latency: latency(0.78, 39.86, 84) }, cleaning: { acked: 7999, errors: [], latency: latency(8.41, 118.54, 150.54) } },
+      offsetCommit: { seconds: 5, runs: 3, summary: [{ build: 'this', groups: 1, commitsPerSec: 900, runs: [880, 900, 950], errors: 0 }, { build: 'this', groups: 100, commitsPerSec: 12_000, runs: [11_000, 12_000, 12_500], errors: 0 }] },
+    };
+    await writeReport(resultsFile({ compaction }), join(dir, 'benchmarks.md'));
+    const md = await readFile(join(dir, 'benchmarks.md'), 'utf8');
+    const section = md.slice(md.indexOf('## Compaction and committed offsets'), md.indexOf('## Scale and start-up'));
+    expect(section).toContain('1,000,000 distinct 16-byte keys written 2 times');
+    expect(section).toContain('| 500 records per batch, uncompressed | 32 MiB (1,258,290 keys) | 1 | 252 | 12.35 | 20.4 | 161,943 | 100 → 150 | 0.05 / 1.4 / 4.05 | 1.34 / 9.5 / 20.25 | 8.25 / 15.5 | 1.25 / 3.5 |');
+    expect(section).toContain('| 500 records per batch, uncompressed | 8 MiB (314,572 keys) | 4 |');
+    expect(section).toContain('| cleaner idle | 0.78 / 39.86 / 84 | 7,999 | 0 |');
+    expect(section).toContain('| cleaning (it took 10.6 s, 100% of the window) | 8.41 / 118.54 / 150.54 | 7,999 | 0 |');
+    expect(section).toContain('| 1 | 900 | 880, 900, 950 | 0 |');
+    expect(section).toContain('| 100 | 12,000 | 11,000, 12,000, 12,500 | 0 |');
+
+    await writeReport(resultsFile(), join(dir, 'old.md'));
+    expect(await readFile(join(dir, 'old.md'), 'utf8')).toMatch(/## Compaction and committed offsets\nNot measured in this run\./);
+  });
+
   it('renders results files without a cluster section (older runs) and a skipped one', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-report-test-'));
     const old = resultsFile();

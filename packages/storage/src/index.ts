@@ -39,6 +39,7 @@ export { LogCleaner, CLEANER_OFFSET_CHECKPOINT_FILE, type CleanerPartitionStatus
 export { Cleaner, groupSegments, DedupeBufferTooSmallError, type CleanResult } from './cleaner/cleaner.js';
 export { OffsetMap, OFFSET_MAP_ENTRY_BYTES, KEY_HASH_BYTES } from './cleaner/offset-map.js';
 export { cleanableRange, type CleanableRange } from './cleaner/cleanable-range.js';
+export { readCleanerStateFromFiles, type CleanerStateOnDisk } from './cleaner/cleaner-state-files.js';
 export { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './cleaner/segment-swap.js';
 export { retentionMsBreached, retentionSizeBreached, applyRetention, type RetentionSegment } from './manager/retention.js';
 export { logStartOffsetBreached } from './log/log-start-breached.js';

@@ -11,7 +11,7 @@ import type { GroupMetadataValue } from '@sluice/protocol';
 import type { OffsetCommitEntry } from './committed-offset.js';
 import { planOffsetDeletion } from './offset-deletion.js';
 import type { OffsetDeleteRequest, OffsetDeleteResponse } from '@sluice/protocol';
-import type { GroupMetadataManager, OffsetExpiry } from './group-metadata-manager.js';
+import { GroupMetadataManagerClosedError, type GroupMetadataManager, type OffsetExpiry } from './group-metadata-manager.js';
 import { systemScheduler, type ScheduledTask, type Scheduler } from './scheduler.js';
 import type {
   DeleteGroupsResponse,
@@ -63,7 +63,8 @@ export interface GroupCoordinatorOptions {
  * request handlers pass decoded requests in and encode answers out. Expected failures are error
  * codes in the answer; nothing throws for a client mistake. JoinGroup and a follower's SyncGroup
  * resolve only when the rebalance allows; every other method resolves at once except offset
- * commits and group deletions, which resolve after fdatasync.
+ * commits, group deletions and the leader's SyncGroup (with the followers' it releases), which
+ * resolve after fdatasync of their `__consumer_offsets` record.
  *
  * Persisted as Kafka does: each commit (OffsetCommit records), a group's metadata when a rebalance
  * completes and when it becomes Empty (GroupMetadata), tombstones on DeleteGroups, offset expiry
@@ -538,13 +539,14 @@ export class GroupCoordinator {
   }
 
   /**
-   * Stores the group's metadata (Kafka `storeGroup`): called when a rebalance completes (Stable,
-   * with every member's subscription and assignment) and when the group becomes Empty. Members
-   * are answered without waiting for it: membership is not restored from it (see the class doc),
-   * so a lost record costs tools a stale view, never a client its assignment.
+   * Stores the group's metadata (Kafka `storeGroup`): called when the leader's assignment arrives
+   * (with every member's subscription and assignment; SyncGroup is answered after it) and when the
+   * group becomes Empty. Resolves with NONE once durable, or with Kafka's mapping of the failure:
+   * NOT_COORDINATOR (16) for a partition no longer led or a storage error, UNKNOWN_SERVER_ERROR
+   * (-1) for a record over max.message.bytes, COORDINATOR_NOT_AVAILABLE (15) otherwise (closing).
    */
-  private storeGroup(group: ClassicGroup): void {
-    if (this.closed) return;
+  private async storeGroup(group: ClassicGroup): Promise<number> {
+    if (this.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const protocolName = group.protocolName;
     const value: GroupMetadataValue = {
       protocolType: group.protocolType ?? '',
@@ -563,7 +565,15 @@ export class GroupCoordinator {
         assignment: m.assignment,
       })),
     };
-    this.store.storeGroup(group.groupId, value).catch((err: unknown) => this.logger.error({ err, groupId: group.groupId }, 'group metadata failed to reach disk'));
+    try {
+      await this.store.storeGroup(group.groupId, value);
+      return ErrorCode.NONE;
+    } catch (err) {
+      this.logger.error({ err, groupId: group.groupId }, 'group metadata failed to reach disk');
+      if (err instanceof RecordValidationError) return ErrorCode.UNKNOWN_SERVER_ERROR;
+      if (err instanceof GroupMetadataManagerClosedError) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return ErrorCode.NOT_COORDINATOR;
+    }
   }
 
   private scheduleRetentionCheck(): void {

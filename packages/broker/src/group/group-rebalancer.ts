@@ -45,12 +45,22 @@ const EMPTY = Buffer.alloc(0);
  * the leader's are promises whose resolver the member holds; every path that drops a member, a
  * group or a retried request answers the parked promise, so no connection waits forever.
  *
+ * The leader's SyncGroup is answered, with every parked follower's, only once the group metadata
+ * carrying the assignment is durable in `__consumer_offsets` (Kafka `doSyncGroup` →
+ * `storeGroup` → `setAndPropagateAssignment`): the group stays CompletingRebalance meanwhile, and
+ * goes Stable when the write succeeds. If it fails, every parked SyncGroup gets the store's error
+ * (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE...) and the group rebalances, so no member works
+ * from an assignment a restarted coordinator would not know.
+ *
  * Concurrency contract: runs on the event loop; no method awaits, so each request is applied
- * atomically with respect to timers and other requests.
+ * atomically with respect to timers and other requests. The one asynchronous step, the group
+ * metadata write above, re-checks the group's state and generation when it settles.
  */
 export class GroupRebalancer {
   /** Timer-driven phases and member removal (see {@link RebalancePhases}). */
   private readonly phases: RebalancePhases;
+  /** Groups whose leader assignment is being written, with the generation it belongs to (a retried leader SyncGroup must not write it twice). */
+  private readonly storingAssignment = new WeakMap<ClassicGroup, number>();
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -332,8 +342,14 @@ export class GroupRebalancer {
     return ErrorCode.NONE;
   }
 
-  /** The leader's assignment arrived: hand every member its bytes exactly as written, and go Stable. */
+  /**
+   * The leader's assignment arrived: store it with the group metadata, then (once durable) go
+   * Stable and hand every member its bytes exactly as written (see the class doc).
+   */
   private completeSyncFromLeader(group: ClassicGroup, assignments: readonly SyncGroupRequestAssignment[]): void {
+    const generationId = group.generationId;
+    // A retried leader SyncGroup while the write is under way: its parked answer comes with the write's.
+    if (this.storingAssignment.get(group) === generationId) return;
     const byMember = new Map<string, Buffer>();
     for (const a of assignments) {
       if (a.assignment.length > this.config.groupMemberAssignmentMaxBytes) {
@@ -353,9 +369,20 @@ export class GroupRebalancer {
       const assignment = byMember.get(member.memberId);
       member.assignment = assignment === undefined ? EMPTY : Buffer.from(assignment);
     }
-    group.transitionTo(ClassicGroupState.Stable, this.scheduler.nowMs());
-    this.registry.storeGroup(group);
-    this.phases.propagateAssignment(group, ErrorCode.NONE);
+    this.storingAssignment.set(group, generationId);
+    void this.registry.storeGroup(group).then((errorCode) => {
+      if (this.storingAssignment.get(group) === generationId) this.storingAssignment.delete(group);
+      // A rebalance or removal since then already answered the parked SyncGroups.
+      if (!group.is(ClassicGroupState.CompletingRebalance) || group.generationId !== generationId) return;
+      if (errorCode !== ErrorCode.NONE) {
+        this.logger.warn({ groupId: group.groupId, generationId, errorCode }, 'storing the group assignment failed; members rejoin');
+        this.phases.resetAndPropagateAssignmentError(group, errorCode);
+        this.phases.maybePrepareRebalance(group, 'storing the group assignment failed');
+        return;
+      }
+      group.transitionTo(ClassicGroupState.Stable, this.scheduler.nowMs());
+      this.phases.propagateAssignment(group, ErrorCode.NONE);
+    });
   }
 
   // ---- Heartbeat, LeaveGroup -------------------------------------------------------------

@@ -20,8 +20,13 @@ export interface GroupRegistry {
   getOrCreateGroup(groupId: string): ClassicGroup | undefined;
   /** The group may have become removable (Empty, no members, pending ids or offsets). */
   noteMaybeCollectable(group: ClassicGroup): void;
-  /** Persist the group's metadata: a rebalance completed (Stable) or it became Empty (Kafka `storeGroup`). */
-  storeGroup(group: ClassicGroup): void;
+  /**
+   * Persists the group's metadata (Kafka `storeGroup`): the leader's assignment arrived, or the
+   * group became Empty. Resolves once the record is durable (fdatasync, and replicated in cluster
+   * mode) with NONE (0), or with the error code members get when it could not be written
+   * (NOT_COORDINATOR (16), COORDINATOR_NOT_AVAILABLE (15), UNKNOWN_SERVER_ERROR (-1)); never rejects.
+   */
+  storeGroup(group: ClassicGroup): Promise<number>;
 }
 
 /**
@@ -164,7 +169,8 @@ export class RebalancePhases {
     group.initNextGeneration(now);
     if (group.is(ClassicGroupState.Empty)) {
       this.logger.info({ groupId: group.groupId, generationId: group.generationId }, 'group is now empty');
-      this.registry.storeGroup(group);
+      // Nobody waits on an Empty group's record; a failure is logged by the registry.
+      void this.registry.storeGroup(group);
       this.registry.noteMaybeCollectable(group);
       return;
     }

@@ -1,4 +1,5 @@
 import { DELETE_UP_TO_HIGH_WATERMARK, type Admin } from '@sluice/client';
+import { readCleanerStateFromFiles } from '@sluice/storage';
 import type { Argv, CommandModule } from 'yargs';
 import { CLI_RETRY, clientFromArgs, withBootstrapServer, withValidateOnly, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
@@ -15,6 +16,10 @@ interface CreateArgs extends BootstrapArgs {
 
 interface TopicArgs extends BootstrapArgs {
   topic: string;
+}
+
+interface DescribeArgs extends TopicArgs {
+  'data-dir'?: string;
 }
 
 interface AlterConfigArgs extends TopicArgs {
@@ -76,13 +81,38 @@ const list: CommandModule<object, BootstrapArgs> = {
   },
 };
 
-const describe: CommandModule<object, TopicArgs> = {
+/**
+ * The log cleaner table of `topics describe --data-dir`: read from the broker's data directory
+ * (cleaner-offset-checkpoint and segment sizes; storage `readCleanerStateFromFiles`), as no Kafka
+ * API carries the cleaner's state (Kafka shows it only as JMX metrics).
+ */
+async function cleanerSection(dataDir: string, topic: string, cleanupPolicy: string | null): Promise<string> {
+  const states = await readCleanerStateFromFiles(dataDir, topic);
+  const header = `Log cleaner (from ${dataDir}; cleanup.policy=${cleanupPolicy ?? 'unknown'})`;
+  if (states.length === 0) return `${header}: no partition of "${topic}" in this data directory (another broker's, in a cluster?)\n`;
+  const horizon = (ms: number): string => (ms < 0 ? '-' : new Date(ms).toISOString());
+  const rows = states.map((s) => [
+    s.partition,
+    s.checkpointedFirstDirtyOffset === null ? '-' : s.checkpointedFirstDirtyOffset - 1,
+    s.firstDirtyOffset,
+    s.activeSegmentBaseOffset,
+    s.cleanBytes,
+    s.dirtyBytes,
+    s.dirtyRatio.toFixed(3),
+    horizon(s.earliestDeleteHorizonMs),
+  ]);
+  return `${header}\n` + formatTable(['PARTITION', 'LAST-CLEANED-OFFSET', 'FIRST-DIRTY-OFFSET', 'ACTIVE-SEGMENT', 'CLEAN-BYTES', 'DIRTY-BYTES', 'DIRTY-RATIO', 'DELETE-HORIZON'], rows);
+}
+
+const describe: CommandModule<object, DescribeArgs> = {
   command: 'describe <topic>',
   describe: 'Show partitions with leader, logStartOffset and highWatermark, then the configs with their sources',
   builder: (yargs: Argv) =>
     withBootstrapServer(yargs)
       .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
-      .example('$0 topics describe logs', 'Partitions of "logs" and their offsets, then every topic config with its value and source') as Argv<TopicArgs>,
+      .option('data-dir', { type: 'string', describe: "The broker's data directory (on this machine): also show the log cleaner's state of each partition" })
+      .example('$0 topics describe logs', 'Partitions of "logs" and their offsets, then every topic config with its value and source')
+      .example('$0 topics describe changelog --data-dir /var/lib/sluice', 'Also the dirty ratio and last cleaned offset of each partition') as Argv<DescribeArgs>,
   handler: async (args) => {
     const [[topic], configs] = await withAdmin(args, async (admin) => [await admin.describeTopics([args.topic]), await admin.describeTopicConfigs(args.topic)] as const);
     const partitions = topic!.partitions;
@@ -92,7 +122,8 @@ const describe: CommandModule<object, TopicArgs> = {
       `Topic: ${topic!.name}  PartitionCount: ${partitions.length}  Records: ${records}\n` +
         formatTable(['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'LOG-START-OFFSET', 'HIGH-WATERMARK', 'RECORDS'], rows) +
         '\n' +
-        formatTable(['CONFIG', 'VALUE', 'SOURCE'], configs.map((c) => [c.name, c.sensitive ? '(sensitive)' : (c.value ?? '(null)'), c.source])),
+        formatTable(['CONFIG', 'VALUE', 'SOURCE'], configs.map((c) => [c.name, c.sensitive ? '(sensitive)' : (c.value ?? '(null)'), c.source])) +
+        (args['data-dir'] === undefined ? '' : '\n' + (await cleanerSection(args['data-dir'], topic!.name, configs.find((c) => c.name === 'cleanup.policy')?.value ?? null))),
     );
   },
 };

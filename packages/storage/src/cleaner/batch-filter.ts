@@ -26,7 +26,7 @@ import {
   writeVarlongAt,
 } from '@sluice/protocol';
 import { OffsetMap } from './offset-map.js';
-import { scanRecords, type ScannedRecord } from './record-scan.js';
+import { scanRecordsYielding, type ScannedRecord } from './record-scan.js';
 
 /** What the cleaner decides for one batch, and what {@link filterBatch} needs to decide it. */
 export interface BatchFilterContext {
@@ -41,11 +41,13 @@ export interface BatchFilterContext {
 
 /** Outcome of {@link filterBatch}. */
 export type BatchFilterResult =
-  | { readonly kind: 'keep' }
+  /** `deleteHorizonMs`: the batch's delete horizon when it holds tombstones waiting for it, else -1. */
+  | { readonly kind: 'keep'; readonly deleteHorizonMs: number }
   | { readonly kind: 'drop'; readonly recordsRemoved: number }
   | { readonly kind: 'rewrite'; readonly batch: Buffer; readonly recordsRemoved: number; readonly deleteHorizonMs: number };
 
-const KEEP: BatchFilterResult = { kind: 'keep' };
+const KEEP: BatchFilterResult = { kind: 'keep', deleteHorizonMs: -1 };
+const noYield = (): Promise<void> => Promise.resolve();
 
 /**
  * Kafka `Cleaner.cleanInto` / `MemoryRecords.filterTo` for one RecordBatch v2 (a whole batch in
@@ -64,9 +66,12 @@ const KEEP: BatchFilterResult = { kind: 'keep' };
  *
  * Control and transactional batches are kept untouched (this broker has no transactions).
  *
+ * `maybeYield` is awaited between slices of records (the cleaner's Throttler), so a batch of many
+ * records does not hold the event loop; nothing else touches the map or the batch meanwhile.
+ *
  * @throws RecordFramingError for records that do not frame (the cleaning of the partition stops).
  */
-export async function filterBatch(buf: Buffer, position: number, context: BatchFilterContext, keepEmpty: boolean): Promise<BatchFilterResult> {
+export async function filterBatch(buf: Buffer, position: number, context: BatchFilterContext, keepEmpty: boolean, maybeYield: () => Promise<void> = noYield): Promise<BatchFilterResult> {
   const attributes = batchAttributes(buf, position);
   if ((attributes & (CONTROL_FLAG_MASK | TRANSACTIONAL_FLAG_MASK)) !== 0) return KEEP;
   const baseOffset = batchBaseOffset(buf, position);
@@ -83,7 +88,7 @@ export async function filterBatch(buf: Buffer, position: number, context: BatchF
 
   const kept: ScannedRecord[] = [];
   let keptTombstones = 0;
-  scanRecords(region, 0, region.length, (r) => {
+  await scanRecordsYielding(region, 0, region.length, (r) => {
     if (r.keyLength < 0) return;
     const latest = context.map.get(OffsetMap.hashKey(region.subarray(r.keyStart, r.keyStart + r.keyLength)));
     if (latest > baseOffset + r.offsetDelta) return;
@@ -92,10 +97,10 @@ export async function filterBatch(buf: Buffer, position: number, context: BatchF
       keptTombstones++;
     }
     kept.push({ ...r });
-  });
+  }, maybeYield);
   const recordsRemoved = recordsCount - kept.length;
   const setHorizon = keptTombstones > 0 && !hasHorizon;
-  if (recordsRemoved === 0 && !setHorizon) return KEEP;
+  if (recordsRemoved === 0 && !setHorizon) return keptTombstones > 0 && hasHorizon ? { kind: 'keep', deleteHorizonMs: baseTimestamp } : KEEP;
   if (kept.length === 0 && !keepEmpty) return { kind: 'drop', recordsRemoved };
 
   const header = {

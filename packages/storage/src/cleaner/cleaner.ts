@@ -1,7 +1,5 @@
 import {
-  batchAttributes,
   batchBaseOffset,
-  batchBaseTimestamp,
   batchCompression,
   batchIsControl,
   batchLastOffset,
@@ -9,7 +7,6 @@ import {
   batchRecordsCount,
   CompressionType,
   decompress,
-  DELETE_HORIZON_FLAG_MASK,
   RECORDS_OFFSET,
 } from '@sluice/protocol';
 import type { Logger } from 'pino';
@@ -19,7 +16,7 @@ import { LogSegment } from '../segment/log-segment.js';
 import { filterBatch, type BatchFilterContext } from './batch-filter.js';
 import type { CleanableRange } from './cleanable-range.js';
 import { OffsetMap } from './offset-map.js';
-import { scanRecords } from './record-scan.js';
+import { scanRecordsYielding } from './record-scan.js';
 import { forEachSegmentBatch } from './segment-batches.js';
 import { CLEANED_FILE_SUFFIX, removeCleanedSegment } from './segment-swap.js';
 import { Throttler } from './throttler.js';
@@ -124,7 +121,7 @@ export class Cleaner {
     isAborted: () => boolean,
   ): Promise<number> {
     const map = this.map;
-    map.clear();
+    await map.clearYielding(() => throttler.maybeYield());
     const { firstDirtyOffset, firstUncleanableOffset } = range;
     let endOffset = firstDirtyOffset;
     let full = false;
@@ -154,9 +151,15 @@ export class Cleaner {
           const codec = batchCompression(buf, at);
           const body = buf.subarray(at + RECORDS_OFFSET, at + size);
           const region = codec === CompressionType.None ? body : await decompress(codec, body);
-          scanRecords(region, 0, region.length, (r) => {
-            if (r.keyLength >= 0) map.put(OffsetMap.hashKey(region.subarray(r.keyStart, r.keyStart + r.keyLength)), baseOffset + r.offsetDelta);
-          });
+          await scanRecordsYielding(
+            region,
+            0,
+            region.length,
+            (r) => {
+              if (r.keyLength >= 0) map.put(OffsetMap.hashKey(region.subarray(r.keyStart, r.keyStart + r.keyLength)), baseOffset + r.offsetDelta);
+            },
+            () => throttler.maybeYield(),
+          );
         }
         endOffset = lastOffset + 1;
         await throttler.maybeYield();
@@ -206,11 +209,13 @@ export class Cleaner {
           const lastOffset = batchLastOffset(buf, at);
           // The group's last batch stays (empty if need be): swap recovery reads the range it replaced from it.
           const keepEmpty = (lastSegment && position + size === segment.size) || producerLastOffsets.has(lastOffset);
-          const result = await filterBatch(buf, at, context, keepEmpty);
+          const result = await filterBatch(buf, at, context, keepEmpty, () => throttler.maybeYield());
           let out: Buffer | null = null;
           if (result.kind === 'keep') {
             out = buf.subarray(at, at + size);
-            if ((batchAttributes(buf, at) & DELETE_HORIZON_FLAG_MASK) !== 0 && batchRecordsCount(buf, at) > 0) noteHorizon(batchBaseTimestamp(buf, at));
+            // Only a horizon with tombstones still behind it counts: one whose tombstones went would
+            // make the partition look due for cleaning after every pass.
+            noteHorizon(result.deleteHorizonMs);
           } else {
             stats.recordsRemoved += result.recordsRemoved;
             if (result.kind === 'rewrite') {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -6,10 +7,18 @@ import type { PartitionLog } from '../log/partition-log.js';
 import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint } from '../manager/checkpoint-file.js';
 import { cleanableRange, type CleanableRange } from './cleanable-range.js';
 import { Cleaner, type CleanResult } from './cleaner.js';
+import { earliestDeleteHorizon } from './delete-horizon-scan.js';
 import { OffsetMap } from './offset-map.js';
 
 /** Per-partition first dirty offsets (Kafka's file name and text checkpoint format). */
 export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
+/**
+ * Per-partition earliest delete horizon (ms, -1 for none) of the tombstones the last cleaning
+ * kept, beside `cleaner-offset-checkpoint` and in its format (Sluice's; Kafka's file stays as
+ * Kafka writes it). Saves reading the cleaned section's batch headers after a restart; a
+ * partition missing from it is scanned instead (see earliestDeleteHorizon).
+ */
+export const CLEANER_DELETE_HORIZON_CHECKPOINT_FILE = 'cleaner-delete-horizon-checkpoint';
 
 /** Settings of the {@link LogCleaner} (the broker's `log.cleaner.*` keys). */
 export interface LogCleanerOptions {
@@ -30,8 +39,10 @@ export interface LogCleanerOptions {
 /** What the cleaner knows of a partition between passes. */
 interface PartitionCleanerState {
   firstDirtyOffset: number;
-  /** Earliest delete horizon of a tombstone left by the last cleaning (ms), -1 when none or unknown. */
+  /** Earliest delete horizon of a tombstone left by the last cleaning (ms), -1 when none. */
   minDeleteHorizonMs: number;
+  /** Whether minDeleteHorizonMs is known: false after a start until the batch headers of the cleaned section are read. */
+  horizonKnown: boolean;
 }
 
 /** A partition's cleaner state for `sluice` logs and tests. */
@@ -51,8 +62,11 @@ export interface CleanerPartitionStatus extends CleanableRange {
  * ratio reaches `min.cleanable.dirty.ratio` (dirty bytes > 0), or its first dirty batch is older
  * than `max.compaction.lag.ms`, or the earliest delete horizon of the tombstones its last
  * cleaning kept has passed. Among them the one with the highest dirty ratio goes first
- * (max-compaction-lag ones before all). Delete horizons are known from cleanings since start;
- * after a restart, tombstones whose horizon passed go at the partition's next cleaning.
+ * (max-compaction-lag ones before all). Delete horizons are in the batches (KIP-534) and, for
+ * each partition, the earliest is checkpointed in `cleaner-delete-horizon-checkpoint`; a
+ * partition missing from that file has its horizons read back from the cleaned section's batch
+ * headers the first time the cleaner considers it, so a restart between a cleaning and a
+ * horizon loses nothing.
  *
  * Concurrency: one cleaning at a time; `abort(log)` stops the cleaning of a log (topic deletion)
  * and `close()` stops the loop, each waiting for the cleaning to settle.
@@ -69,13 +83,19 @@ export class LogCleaner {
 
   private constructor(private readonly options: LogCleanerOptions) {}
 
-  /** Reads `cleaner-offset-checkpoint`. Call {@link start} to run the loop. */
+  /** Reads `cleaner-offset-checkpoint` and `cleaner-delete-horizon-checkpoint`. Call {@link start} to run the loop. */
   static async open(options: LogCleanerOptions): Promise<LogCleaner> {
     const cleaner = new LogCleaner(options);
+    const horizons = await readOffsetCheckpoint(cleaner.horizonCheckpointPath);
     for (const [key, offset] of await readOffsetCheckpoint(options.checkpointPath)) {
-      cleaner.states.set(key, { firstDirtyOffset: offset, minDeleteHorizonMs: -1 });
+      const horizonMs = horizons.get(key);
+      cleaner.states.set(key, { firstDirtyOffset: offset, minDeleteHorizonMs: horizonMs ?? -1, horizonKnown: horizonMs !== undefined });
     }
     return cleaner;
+  }
+
+  private get horizonCheckpointPath(): string {
+    return path.join(path.dirname(this.options.checkpointPath), CLEANER_DELETE_HORIZON_CHECKPOINT_FILE);
   }
 
   /** Starts the background loop. */
@@ -103,8 +123,21 @@ export class LogCleaner {
     const key = checkpointKey(log.topic, log.partition);
     let state = this.states.get(key);
     if (state === undefined) {
-      state = { firstDirtyOffset: 0, minDeleteHorizonMs: -1 };
+      state = { firstDirtyOffset: 0, minDeleteHorizonMs: -1, horizonKnown: false };
       this.states.set(key, state);
+    }
+    return state;
+  }
+
+  /**
+   * The partition's state with its delete horizon known: checkpointed, or else the earliest
+   * horizon stamped in its batch headers (see earliestDeleteHorizon), read once.
+   */
+  private async knownState(log: PartitionLog): Promise<PartitionCleanerState> {
+    const state = this.state(log);
+    if (!state.horizonKnown) {
+      state.minDeleteHorizonMs = await earliestDeleteHorizon(log);
+      state.horizonKnown = true;
     }
     return state;
   }
@@ -115,8 +148,9 @@ export class LogCleaner {
     const out: CleanerPartitionStatus[] = [];
     for (const log of this.options.logs()) {
       if (!isCompacted(log.logConfig.cleanupPolicy) || log.isClosed) continue;
-      const state = this.state(log);
-      out.push({ topic: log.topic, partition: log.partition, minDeleteHorizonMs: state.minDeleteHorizonMs, ...(await cleanableRange(log, state.firstDirtyOffset, nowMs)) });
+      const range = await cleanableRange(log, this.state(log).firstDirtyOffset, nowMs);
+      const state = await this.knownState(log);
+      out.push({ topic: log.topic, partition: log.partition, minDeleteHorizonMs: state.minDeleteHorizonMs, ...range });
     }
     return out;
   }
@@ -131,8 +165,8 @@ export class LogCleaner {
     for (const log of this.options.logs()) {
       const config = log.logConfig;
       if (!isCompacted(config.cleanupPolicy) || log.isClosed || this.uncleanable.has(checkpointKey(log.topic, log.partition))) continue;
-      const state = this.state(log);
-      const range = await cleanableRange(log, state.firstDirtyOffset, nowMs);
+      const range = await cleanableRange(log, this.state(log).firstDirtyOffset, nowMs);
+      const state = await this.knownState(log);
       const horizonPassed = state.minDeleteHorizonMs >= 0 && state.minDeleteHorizonMs <= nowMs;
       const ratioReached = range.dirtyBytes > 0 && range.dirtyRatio >= config.minCleanableDirtyRatio;
       if (!ratioReached && !range.maxCompactionLagExceeded && !horizonPassed) continue;
@@ -159,7 +193,11 @@ export class LogCleaner {
       if (!result.aborted) {
         state.firstDirtyOffset = result.endOffset;
         state.minDeleteHorizonMs = result.minDeleteHorizonMs;
+        state.horizonKnown = true;
         await this.writeCheckpoint();
+      } else if (result.groups > 0) {
+        // Groups swapped in before the abort may carry new horizons: read them from the batches next time.
+        state.horizonKnown = false;
       }
       this.options.logger.info(
         {
@@ -192,14 +230,21 @@ export class LogCleaner {
     }
   }
 
-  /** Writes every known partition's first dirty offset to `cleaner-offset-checkpoint`. */
+  /**
+   * Writes the delete horizons known to `cleaner-delete-horizon-checkpoint`, then every known
+   * partition's first dirty offset to `cleaner-offset-checkpoint`. Horizons first: they describe
+   * segments already swapped in, so after a crash between the two writes the horizons match the
+   * log and only the offsets are a pass behind (that pass is redone).
+   */
   async writeCheckpoint(): Promise<void> {
     const live = new Set(this.options.logs().map((l) => checkpointKey(l.topic, l.partition)));
-    const entries = [...this.states].filter(([key]) => live.has(key)).map(([key, state]) => {
+    const known = [...this.states].filter(([key]) => live.has(key)).map(([key, state]) => {
       const at = key.lastIndexOf(' ');
-      return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), offset: state.firstDirtyOffset };
+      return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), state };
     });
-    await writeOffsetCheckpoint(this.options.checkpointPath, entries);
+    const horizons = known.filter((e) => e.state.horizonKnown).map((e) => ({ topic: e.topic, partition: e.partition, offset: e.state.minDeleteHorizonMs }));
+    await writeOffsetCheckpoint(this.horizonCheckpointPath, horizons);
+    await writeOffsetCheckpoint(this.options.checkpointPath, known.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.state.firstDirtyOffset })));
   }
 
   /** Stops a cleaning of `log` under way (topic deletion) and forgets its state; resolves when it settled. */

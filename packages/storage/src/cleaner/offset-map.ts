@@ -4,6 +4,10 @@ import { hash } from 'node:crypto';
 export const KEY_HASH_BYTES = 16;
 /** Bytes one entry takes: the key hash and its offset as a float64. */
 export const OFFSET_MAP_ENTRY_BYTES = KEY_HASH_BYTES + 8;
+/** What a free slot's offset cell holds (cells hold offset + 1). */
+const FREE = 0;
+/** Slots {@link OffsetMap.clearYielding} clears between yields (512 KiB of offsets, well under a slice). */
+const CLEAR_SLICE_SLOTS = 65_536;
 /** Fraction of the slots filled before the map reports itself full (Kafka `log.cleaner.io.buffer.load.factor`). */
 export const OFFSET_MAP_LOAD_FACTOR = 0.9;
 
@@ -14,8 +18,10 @@ export const OFFSET_MAP_LOAD_FACTOR = 0.9;
  * construction (`log.cleaner.dedupe.buffer.size`); a partition with more distinct keys than
  * {@link maxEntries} is cleaned in several passes.
  *
- * Linear probing from the hash's first 4 bytes; an offset of -1 marks a free slot. Not safe for
- * concurrent use: one cleaning at a time owns it (`clear()` between partitions).
+ * Linear probing from the hash's first 4 bytes. A slot stores offset + 1, so 0 marks a free slot
+ * and fresh memory needs no fill (a 32 MiB map would otherwise cost milliseconds of event loop at
+ * construction). Not safe for concurrent use: one cleaning at a time owns it (`clear()` or
+ * `clearYielding()` between partitions).
  */
 export class OffsetMap {
   private readonly hashes: Buffer;
@@ -35,8 +41,9 @@ export class OffsetMap {
   constructor(memoryBytes: number) {
     this.slots = Math.max(2, Math.floor(memoryBytes / OFFSET_MAP_ENTRY_BYTES));
     this.maxEntries = Math.max(1, Math.floor(this.slots * OFFSET_MAP_LOAD_FACTOR));
-    this.hashes = Buffer.alloc(this.slots * KEY_HASH_BYTES);
-    this.offsets = new Float64Array(this.slots).fill(-1);
+    // Hash bytes are read only in slots whose offset is set: no need to zero them.
+    this.hashes = Buffer.allocUnsafeSlow(this.slots * KEY_HASH_BYTES);
+    this.offsets = new Float64Array(this.slots);
   }
 
   /** Distinct keys held. */
@@ -67,18 +74,18 @@ export class OffsetMap {
   /** Records `offset` as the latest for the key whose hash is `keyHash` (offsets are put in increasing order). */
   put(keyHash: Buffer, offset: number): void {
     const slot = this.find(keyHash);
-    if (this.offsets[slot] === -1) {
+    if (this.offsets[slot] === FREE) {
       if (this.count >= this.slots - 1) throw new RangeError('offset map is full');
       keyHash.copy(this.hashes, slot * KEY_HASH_BYTES, 0, KEY_HASH_BYTES);
       this.count++;
     }
-    this.offsets[slot] = offset;
+    this.offsets[slot] = offset + 1;
     if (offset > this.latest) this.latest = offset;
   }
 
   /** The latest offset put for the key whose hash is `keyHash`, or -1. */
   get(keyHash: Buffer): number {
-    return this.offsets[this.find(keyHash)]!;
+    return this.offsets[this.find(keyHash)]! - 1;
   }
 
   /** Average probes per lookup since the last clear (1 means no collision). */
@@ -88,7 +95,21 @@ export class OffsetMap {
 
   /** Forgets every key; keeps the memory. */
   clear(): void {
-    this.offsets.fill(-1);
+    this.offsets.fill(FREE);
+    this.resetCounters();
+  }
+
+  /** {@link clear} in slices of {@link CLEAR_SLICE_SLOTS} slots, awaiting `maybeYield` between them. */
+  async clearYielding(maybeYield: () => Promise<void>): Promise<void> {
+    // Counters first: a map half cleared must not look full or hold keys.
+    this.resetCounters();
+    for (let from = 0; from < this.slots; from += CLEAR_SLICE_SLOTS) {
+      this.offsets.fill(FREE, from, Math.min(from + CLEAR_SLICE_SLOTS, this.slots));
+      await maybeYield();
+    }
+  }
+
+  private resetCounters(): void {
     this.count = 0;
     this.latest = -1;
     this.lookups = 0;
@@ -102,7 +123,7 @@ export class OffsetMap {
     this.lookups++;
     for (;;) {
       this.probes++;
-      if (this.offsets[slot] === -1) return slot;
+      if (this.offsets[slot] === FREE) return slot;
       const at = slot * KEY_HASH_BYTES;
       const h = this.hashes;
       if (

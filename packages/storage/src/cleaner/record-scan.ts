@@ -37,14 +37,18 @@ function varint(buf: Buffer, from: number, limit: number, long: boolean): number
   return value;
 }
 
+/** Records {@link scanRecordsYielding} visits between two chances to yield (a few tens of µs of hashing). */
+export const SCAN_SLICE_RECORDS = 64;
+
 /**
- * Calls `visit` for each record of `buf[start, end)`, reusing one {@link ScannedRecord} object
- * (copy what must outlive the call). @throws RecordFramingError when a record does not frame.
+ * Calls `visit` for each record of `buf[start, end)`, at most `maxRecords` of them, reusing one
+ * {@link ScannedRecord} object (copy what must outlive the call). Returns the position after the
+ * last record visited (`end` when all were). @throws RecordFramingError when a record does not frame.
  */
-export function scanRecords(buf: Buffer, start: number, end: number, visit: (record: ScannedRecord) => void): void {
+export function scanRecords(buf: Buffer, start: number, end: number, visit: (record: ScannedRecord) => void, maxRecords = Number.POSITIVE_INFINITY): number {
   const r: ScannedRecord = { start: 0, end: 0, timestampDelta: 0, offsetDeltaAt: 0, offsetDelta: 0, keyStart: 0, keyLength: -1, tombstone: false };
   let at = start;
-  while (at < end) {
+  for (let visited = 0; at < end && visited < maxRecords; visited++) {
     r.start = at;
     const length = varint(buf, at, end, false);
     const bodyStart = varintRead.end;
@@ -59,5 +63,19 @@ export function scanRecords(buf: Buffer, start: number, end: number, visit: (rec
     r.tombstone = varint(buf, valueLengthAt, r.end, false) === -1;
     visit(r);
     at = r.end;
+  }
+  return at;
+}
+
+/**
+ * {@link scanRecords} over the whole region, calling `maybeYield` every {@link SCAN_SLICE_RECORDS}
+ * records: a batch of many records (a producer's 1 MB batch holds tens of thousands) is hashed in
+ * slices instead of blocking the event loop for the whole batch.
+ */
+export async function scanRecordsYielding(buf: Buffer, start: number, end: number, visit: (record: ScannedRecord) => void, maybeYield: () => Promise<void>): Promise<void> {
+  let at = start;
+  while (at < end) {
+    at = scanRecords(buf, at, end, visit, SCAN_SLICE_RECORDS);
+    await maybeYield();
   }
 }

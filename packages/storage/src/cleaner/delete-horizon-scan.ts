@@ -1,0 +1,40 @@
+import { batchAttributes, batchBaseTimestamp, batchRecordsCount, DELETE_HORIZON_FLAG_MASK } from '@sluice/protocol';
+import type { PartitionLog } from '../log/partition-log.js';
+import { scanBatchHeaders } from '../segment/batch-scanner.js';
+
+/**
+ * The earliest delete horizon (ms) stamped on a batch with records in the inactive segments of
+ * `log`, or -1 when none.
+ *
+ * A cleaning stamps the batches whose tombstones it keeps with their delete horizon (KIP-534:
+ * attribute bit 6, baseTimestamp = horizon), so the horizons survive in the log itself. The
+ * cleaner checkpoints the earliest one per partition (`cleaner-delete-horizon-checkpoint`) and
+ * reads it back with this only for a partition that file does not cover (written by an older
+ * version, lost, or a cleaning that was aborted after swapping some segments in, which is why
+ * every inactive segment is read, not only those below the checkpointed first dirty offset).
+ * Only batch headers are read: a batch whose tombstones already went keeps its bit (Kafka keeps
+ * it too), so the horizon found may have nothing left to remove; the cleaning it triggers then
+ * finds the exact horizons and the partition is not picked on that account again.
+ *
+ * Holds a reference on each segment it reads. Stops a segment's walk at damage (recovery's job).
+ * @throws KafkaStorageError (→ 56) on I/O failure.
+ */
+export async function earliestDeleteHorizon(log: PartitionLog): Promise<number> {
+  const segments = log.logSegments.slice(0, -1).filter((s) => s.size > 0);
+  let earliest = -1;
+  for (const segment of segments) {
+    segment.retain();
+    try {
+      await segment.useLogFile((fd) =>
+        scanBatchHeaders(fd, segment.filePath, 0, segment.size, (buf, at) => {
+          if ((batchAttributes(buf, at) & DELETE_HORIZON_FLAG_MASK) === 0 || batchRecordsCount(buf, at) === 0) return;
+          const horizonMs = batchBaseTimestamp(buf, at);
+          if (earliest < 0 || horizonMs < earliest) earliest = horizonMs;
+        }),
+      );
+    } finally {
+      segment.release();
+    }
+  }
+  return earliest;
+}
