@@ -1,12 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-
-/** The version of the @sluice/cli package this command line belongs to (its package.json, shipped beside dist/). */
-export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-  if (typeof pkg.version !== 'string') throw new Error('the @sluice/cli package.json has no version');
-  return pkg.version;
-}
+import { cliVersion } from './cluster/cli-version.js';
 
 /**
  * Each command's module, loaded only when that command runs: `sluice broker` should not pay for
