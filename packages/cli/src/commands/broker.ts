@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   BrokerConfigError,
   DuplicateNodeIdError,
@@ -129,6 +130,24 @@ function readConfigFile(path: string): PropertiesEntry[] {
 }
 
 /**
+ * The one-line message for a start that failed because the data directory `dataDir` cannot be
+ * used, naming it and `--data-dir`; undefined for any other error. The storage layer reports
+ * these as KafkaStorageError (`operation path failed: cause`) with the system error as its cause:
+ * EEXIST/ENOTDIR when the path, or a parent of it, is a file; EACCES/EPERM/EROFS when it may not
+ * be written.
+ */
+export function dataDirError(err: unknown, dataDir: string): string | undefined {
+  if (!(err instanceof Error) || err.name !== 'KafkaStorageError') return undefined;
+  const { path } = err as Error & { path?: string };
+  if (typeof path !== 'string' || (path !== dataDir && !path.startsWith(`${dataDir}/`) && !dataDir.startsWith(`${path}/`))) return undefined;
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EEXIST' || code === 'ENOTDIR') return `data directory ${dataDir} is a file, not a directory (or lies under one): choose another with --data-dir`;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `data directory ${dataDir} is not writable (${code} on ${path}): choose another with --data-dir, or change its permissions`;
+  if (code === 'ENOSPC') return `data directory ${dataDir}: no space left on the device (choose another with --data-dir)`;
+  return undefined;
+}
+
+/**
  * Starts the broker for `args` and installs the SIGTERM/SIGINT handlers that close it (answering
  * the requests in flight first, see `RunningBroker.close`). Throws Error with a one-line message
  * for an unreadable `--config` file, a bad `--override`, an invalid config value, a port in use,
@@ -142,6 +161,8 @@ export async function runBroker(args: BrokerArgs): Promise<void> {
     running = await startBroker({ config });
   } catch (err) {
     if (err instanceof BrokerConfigError || err instanceof DuplicateNodeIdError || err instanceof MetadataStoreUnavailableError) throw new Error(err.message);
+    const dataDirProblem = dataDirError(err, resolve(config['log.dir'] ?? './data'));
+    if (dataDirProblem !== undefined) throw new Error(dataDirProblem);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       const { address, port } = err as { address?: string; port?: number };
       throw new Error(`port ${port ?? config.port ?? 9092} on ${address ?? config.host ?? '127.0.0.1'} is already in use (another broker running?); choose one with --port`);

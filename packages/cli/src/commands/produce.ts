@@ -81,35 +81,78 @@ export const produceCommand: CommandModule<object, ProduceArgs> = {
     const producer = clientFromArgs(args, 'sluice-produce').producer({ acks, compression: args.compression, lingerMs });
     const sender = new LineSender(producer, args.topic, shape);
     let progress: ProduceProgress | undefined;
+    let interrupted = false;
     try {
       if (args.follow) {
         progress = startProduceProgress(args.topic, process.stderr);
         await follow(args, sender, progress);
       } else {
-        const totalBytes = args.file === undefined ? undefined : (await stat(args.file)).size;
+        // A FIFO or a device has no size to show progress against.
+        const file = args.file === undefined ? undefined : await stat(args.file);
+        const totalBytes = file?.isFile() ? file.size : undefined;
         progress = startProduceProgress(args.topic, process.stderr, totalBytes);
-        await produceStream(args.file === undefined ? process.stdin : createReadStream(args.file, { highWaterMark: 256 * 1024 }), sender, progress);
+        interrupted = await produceStream(args.file === undefined ? process.stdin : createReadStream(args.file, { highWaterMark: 256 * 1024 }), sender, progress);
       }
+    } catch (err) {
+      // The progress bar hides the cursor on a terminal: give it back before the error is printed.
+      progress?.stop(sender.records, sender.bytes);
+      throw err;
     } finally {
       await closeQuietly(producer);
     }
-    process.stderr.write(`${progress.stop(sender.records, sender.bytes)}\n`);
+    process.stderr.write(`${progress.stop(sender.records, sender.bytes)}${interrupted ? ' (interrupted)' : ''}\n`);
+    // Exit now: a read still pending on a FIFO or terminal would keep the process alive.
+    if (interrupted) process.exit(130);
   },
 };
 
-/** Sends every line of `input` (a final line without `\n` included) and waits for the acknowledgements. */
-async function produceStream(input: NodeJS.ReadableStream, sender: LineSender, progress: ProduceProgress): Promise<void> {
+/**
+ * Sends every line of `input` (a final line without `\n` included) and waits for the
+ * acknowledgements. SIGINT or SIGTERM (Ctrl-C) stops the reading: the lines read so far are
+ * still sent and acknowledged, and the caller prints the summary (the progress bar is stopped,
+ * giving the terminal its cursor back) instead of the process dying mid-line. A second signal
+ * prints the summary and exits at once (130). Returns whether a signal stopped it.
+ */
+async function produceStream(input: NodeJS.ReadableStream & { destroy?: () => void }, sender: LineSender, progress: ProduceProgress): Promise<boolean> {
   const splitter = new LineSplitter();
   let position = 0;
-  for await (const chunk of input) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    position += bytes.length;
-    await sender.send(splitter.push(bytes));
-    progress.update(sender.records, sender.bytes, position);
+  let interrupted = false;
+  let stop: () => void = () => undefined;
+  // A read of a FIFO or a terminal may wait for the writer indefinitely: the signal ends the wait.
+  const stopped = new Promise<null>((resolve) => (stop = () => resolve(null)));
+  const onSignal = () => {
+    if (interrupted) {
+      // A second Ctrl-C while the acknowledgements are awaited: leave now, the terminal restored.
+      process.stderr.write(`${progress.stop(sender.records, sender.bytes)} (interrupted twice: records not yet acknowledged may or may not be written)\n`);
+      process.exit(130);
+    }
+    interrupted = true;
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const chunks = input[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await Promise.race([chunks.next(), stopped]);
+      if (next === null || next.done === true) break;
+      const chunk: unknown = next.value;
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      position += bytes.length;
+      await sender.send(splitter.push(bytes));
+      progress.update(sender.records, sender.bytes, position);
+      if (interrupted) break;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (interrupted) input.destroy?.();
   }
+  // After a signal the unfinished last line was cut by the interruption, not by the file's end: not sent.
   const last = splitter.flush();
-  if (last !== null) await sender.send([last]);
+  if (last !== null && !interrupted) await sender.send([last]);
   await sender.drain();
+  return interrupted;
 }
 
 /**
