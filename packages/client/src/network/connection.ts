@@ -153,6 +153,9 @@ export class BrokerConnection {
     } catch (error) {
       connection.close();
       if (error instanceof BrokerUnreachableError) throw error;
+      // Something else answers on the port: say that, not how the handshake broke.
+      const cause = (error as Error).cause;
+      if (cause instanceof FrameSizeError) throw new BrokerUnreachableError(options.host, options.port, notKafkaReason(cause), { cause: error });
       throw new BrokerUnreachableError(options.host, options.port, `handshake failed: ${(error as Error).message}`, {
         cause: error,
       });
