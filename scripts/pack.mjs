@@ -16,6 +16,7 @@
 //   package.json              name "sluice", bin sluice -> dist/bin/sluice.js
 //   dist/bin/sluice.js        the command line, with @sluice/* inlined
 //   dist/bench/reader-worker-thread.js   the consume benchmark's worker thread
+//   dist/chunks/*.js          code shared by those two or loaded lazily (one chunk per command)
 //   README.md, LICENSE (when present)
 // Runs `npm run build` first unless --no-build is given; `--out DIR` writes the tarball to DIR
 // instead of the repository root (the install test packs into its temp dir).
@@ -81,6 +82,12 @@ try {
   await build({
     entryPoints: { 'bin/sluice': join(cliDist, 'bin/sluice.js'), 'bench/reader-worker-thread': join(cliDist, 'bench/reader-worker-thread.js') },
     outdir: join(staging, 'dist'),
+    // Each command's code in chunks loaded when it runs (cli.ts imports them lazily), so
+    // `sluice broker` parses the broker, not the client commands and the bench. Chunks sit at
+    // the same depth as bin/ (dist/chunks/), where the paths the code resolves from its own
+    // module (../../package.json, ../bin/sluice.js, ../../dist/bench/...) still land right.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -83,4 +83,14 @@ describe('npm run pack: the sluice-<version>.tgz package installed with npm inst
       expect(await broker.exited).toBe(0);
     }
   }, 120_000);
+
+  it('runs sluice bench --quick, whose broker process and reader thread are files of the package', async () => {
+    const bench = await collectProcess(
+      spawn(process.execPath, [installedBin, 'bench', '--quick', '--progress', 'none', '--output', join(work, 'bench.json')], { cwd: work, env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] }),
+      { timeoutMs: 120_000 },
+    );
+    expect(bench.code, bench.stderr).toBe(0);
+    expect(bench.stdout).toMatch(/100B 1p acks=-1 none prod=1 cons=1\s+1\s+[\d,]+/);
+    expect(existsSync(join(work, 'bench.json'))).toBe(true);
+  }, 150_000);
 });
