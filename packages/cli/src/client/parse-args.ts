@@ -27,18 +27,21 @@ export function integerArg(value: number, flag: string, min: number, max = Numbe
 }
 
 /**
- * The text given for option `name` in `argv` (`--name text` or `--name=text`; the last one
- * wins, as in yargs), or undefined when it is not there.
+ * The texts given after option `name` in `argv`, in order: `--name=text`, or the words after
+ * `--name` up to the next option (an array option takes several; a negative number is a value).
+ * Greedy, so a positional after a one-value option is included: callers look for the first
+ * text that fails their check, which comes before it.
  */
-export function rawOptionText(name: string, argv: readonly string[]): string | undefined {
-  let text: string | undefined;
+export function rawOptionTexts(name: string, argv: readonly string[]): string[] {
+  const texts: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') break;
-    if (arg === `--${name}`) text = argv[i + 1];
-    else if (arg.startsWith(`--${name}=`)) text = arg.slice(name.length + 3);
+    if (arg.startsWith(`--${name}=`)) texts.push(arg.slice(name.length + 3));
+    if (arg !== `--${name}`) continue;
+    while (i + 1 < argv.length && !(argv[i + 1]!.startsWith('-') && !/^-\d/.test(argv[i + 1]!))) texts.push(argv[++i]!);
   }
-  return text;
+  return texts;
 }
 
 /**
@@ -51,7 +54,7 @@ export function notANumberError(parsed: Readonly<Record<string, unknown>>, argv:
   for (const [name, value] of Object.entries(parsed)) {
     const values = Array.isArray(value) ? value : [value];
     if (/[A-Z]/.test(name) || !values.some((v) => typeof v === 'number' && Number.isNaN(v))) continue;
-    const text = rawOptionText(name, argv);
+    const text = rawOptionTexts(name, argv).find((t) => t.trim() === '' || Number.isNaN(Number(t)));
     return new CliError(text === undefined ? `--${name} needs a number` : `--${name}: "${text}" is not a number`);
   }
   return null;

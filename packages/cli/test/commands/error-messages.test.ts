@@ -123,6 +123,20 @@ describe('sluice client commands against what is not a Kafka broker', () => {
   });
 });
 
+describe('sluice client commands against a server that says nothing', () => {
+  it('ask whether it is a Kafka broker when the handshake gets no answer', async () => {
+    ensureCliBuilt();
+    const silent = createServer(() => undefined); // accepts, never writes (as a server waiting for its own protocol's request)
+    const port = await listen(silent);
+    try {
+      const result = await runCli(['topics', 'list', '--bootstrap-server', `127.0.0.1:${port}`]);
+      expect([result.code, result.stderr]).toEqual([1, `sluice: broker 127.0.0.1:${port} is unreachable: no answer to the Kafka handshake (ApiVersions) within 5000 ms: is this a Kafka broker?\n`]);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
 describe('sluice produce and bench, the edge cases', () => {
   let broker: CliTestBroker;
   let dir: string;

@@ -156,6 +156,10 @@ export class BrokerConnection {
       // Something else answers on the port: say that, not how the handshake broke.
       const cause = (error as Error).cause;
       if (cause instanceof FrameSizeError) throw new BrokerUnreachableError(options.host, options.port, notKafkaReason(cause), { cause: error });
+      // A Kafka broker answers ApiVersions at once; silence is typical of a server waiting for its own protocol's request.
+      if (error instanceof RequestTimeoutError) {
+        throw new BrokerUnreachableError(options.host, options.port, `no answer to the Kafka handshake (ApiVersions) within ${timeoutMs} ms: is this a Kafka broker?`, { cause: error });
+      }
       throw new BrokerUnreachableError(options.host, options.port, `handshake failed: ${(error as Error).message}`, {
         cause: error,
       });
