@@ -91,10 +91,14 @@ export function brokerConfigFromArgs(args: BrokerArgs, warn: (line: string) => v
     config[key] = value;
   };
   if (args.config !== undefined) {
-    for (const { key, value, line } of readConfigFile(args.config)) {
+    const entries = readConfigFile(args.config);
+    const unknown: string[] = [];
+    for (const { key, value } of withoutControllerListeners(entries, (line) => warn(`--config ${args.config}: ${line}`))) {
       if (isBrokerConfigKey(key)) set(key, value);
-      else warn(`--config ${args.config} line ${line}: ignoring ${key}, not a Sluice broker config key (see docs/configuration.md)`);
+      else if (!unknown.includes(key)) unknown.push(key);
     }
+    // One line for all of them: a Kafka server.properties has a dozen keys Sluice has no use for.
+    if (unknown.length > 0) warn(`--config ${args.config}: ignoring ${unknown.length} key${unknown.length > 1 ? 's' : ''} Sluice does not use: ${unknown.join(', ')} (see docs/configuration.md)`);
   }
   for (const item of args.override) {
     const eq = item.indexOf('=');
@@ -109,6 +113,25 @@ export function brokerConfigFromArgs(args: BrokerArgs, warn: (line: string) => v
   if (args.etcd !== undefined) set('etcd.endpoints', args.etcd);
   if (args['log-level'] !== undefined) set('log.level', args['log-level']);
   return config;
+}
+
+/**
+ * `entries` with the KRaft controller listeners (those `controller.listener.names` names, e.g.
+ * `CONTROLLER://:9093`) taken out of `listeners` and `advertised.listeners`, saying so through
+ * `warn`: Kafka's own config/server.properties lists one beside the PLAINTEXT listener, and Sluice
+ * has no controller quorum to serve on it (cluster mode keeps its metadata in etcd).
+ */
+function withoutControllerListeners(entries: readonly PropertiesEntry[], warn: (line: string) => void): PropertiesEntry[] {
+  const names = entries.findLast((e) => e.key === 'controller.listener.names')?.value.split(',').map((n) => n.trim().toUpperCase()).filter((n) => n !== '') ?? [];
+  if (names.length === 0) return [...entries];
+  return entries.map((entry) => {
+    if (entry.key !== 'listeners' && entry.key !== 'advertised.listeners') return entry;
+    const listeners = entry.value.split(',').map((l) => l.trim()).filter((l) => l !== '');
+    const kept = listeners.filter((l) => !names.includes(l.split('://')[0]!.toUpperCase()));
+    if (kept.length === listeners.length) return entry;
+    warn(`line ${entry.line}: ignoring ${listeners.filter((l) => !kept.includes(l)).join(', ')} in ${entry.key}, a KRaft controller listener (controller.listener.names): Sluice has no controller quorum`);
+    return { ...entry, value: kept.join(',') };
+  });
 }
 
 /** The entries of the `--config` file at `path`; throws Error naming `--config` and the path when it cannot be read or parsed. */

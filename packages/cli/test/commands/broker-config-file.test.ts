@@ -4,8 +4,33 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnBroker } from '../../../broker/test/helpers/broker-process.js';
 import { startLineProcess } from '../../../../test-support/line-process.js';
+import { resolveBrokerConfig } from '@sluice/broker';
 import { brokerConfigFromArgs } from '../../src/commands/broker.js';
 import { ensureCliBuilt, runCli, SLUICE_BIN } from '../helpers/cli-process.js';
+
+/** The broker part of Kafka 4's config/server.properties (KRaft, combined broker and controller). */
+const KAFKA_KRAFT_SERVER_PROPERTIES = `############################# Server Basics #############################
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=localhost:9093
+############################# Socket Server Settings #############################
+listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+inter.broker.listener.name=PLAINTEXT
+advertised.listeners=PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+num.network.threads=3
+num.io.threads=8
+socket.request.max.bytes=104857600
+############################# Log Basics #############################
+log.dirs=/tmp/kraft-combined-logs
+num.partitions=1
+num.recovery.threads.per.data.dir=1
+offsets.topic.replication.factor=1
+log.retention.hours=168
+log.segment.bytes=1073741824
+log.retention.check.interval.ms=300000
+`;
 
 /** The `PartitionCount` and the config rows (name -> value) of `sluice topics describe` text. */
 function describedTopic(stdout: string): { partitionCount: number; configs: Map<string, string> } {
@@ -31,7 +56,22 @@ describe('sluice broker --config server.properties', () => {
     expect(config).toEqual({ listeners: 'PLAINTEXT://127.0.0.1:19092', 'log.dirs': '/from/file', 'num.partitions': '3', port: '29092', 'log.dir': '/from/flag' });
     // Later keys win in resolveBrokerConfig: the --override port after the file's listeners, the flag's log.dir after log.dirs.
     expect(Object.keys(config)).toEqual(['listeners', 'log.dirs', 'num.partitions', 'port', 'log.dir']);
-    expect(warnings).toEqual([`--config ${file} line 4: ignoring num.network.threads, not a Sluice broker config key (see docs/configuration.md)`]);
+    expect(warnings).toEqual([`--config ${file}: ignoring 1 key Sluice does not use: num.network.threads (see docs/configuration.md)`]);
+  });
+
+  it('takes Kafka\'s own KRaft config/server.properties: the controller listener and the keys Sluice has no use for are skipped, with warnings', () => {
+    const file = join(dir, 'kraft.properties');
+    writeFileSync(file, KAFKA_KRAFT_SERVER_PROPERTIES);
+    const warnings: string[] = [];
+    const config = brokerConfigFromArgs({ config: file, override: [] }, (w) => warnings.push(w));
+    expect(config).toMatchObject({ listeners: 'PLAINTEXT://:9092', 'advertised.listeners': 'PLAINTEXT://localhost:9092', 'node.id': '1', 'log.dirs': '/tmp/kraft-combined-logs' });
+    expect(warnings).toEqual([
+      `--config ${file}: line 6: ignoring CONTROLLER://:9093 in listeners, a KRaft controller listener (controller.listener.names): Sluice has no controller quorum`,
+      `--config ${file}: line 8: ignoring CONTROLLER://localhost:9093 in advertised.listeners, a KRaft controller listener (controller.listener.names): Sluice has no controller quorum`,
+      `--config ${file}: ignoring 8 keys Sluice does not use: process.roles, controller.quorum.bootstrap.servers, inter.broker.listener.name, controller.listener.names, listener.security.protocol.map, num.network.threads, num.io.threads, num.recovery.threads.per.data.dir (see docs/configuration.md)`,
+    ]);
+    const resolved = resolveBrokerConfig(config);
+    expect([resolved.host, resolved.port, resolved['advertised.host'], resolved['advertised.port'], resolved['log.dir'], resolved['log.retention.ms']]).toEqual(['0.0.0.0', 9092, 'localhost', 9092, '/tmp/kraft-combined-logs', 168 * 3_600_000]);
   });
 
   it('starts a broker from the file, with --override winning over the file', async () => {
