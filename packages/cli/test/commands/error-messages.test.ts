@@ -89,6 +89,9 @@ describe('sluice broker start failures: one line naming what to change', () => {
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
     });
     const result = await collectProcess(child, { timeoutMs: 20_000 });
+    if (asRoot && /Cannot find module|EACCES: permission denied, (open|stat|lstat|realpath)/.test(result.stderr) && !result.stderr.startsWith('sluice:')) {
+      throw new Error(`run as root, this test starts the broker as nobody (uid 65534), who cannot read the checkout: ${result.stderr.split('\n')[0]}`);
+    }
     expect([result.code, result.stderr]).toEqual([1, `sluice: data directory ${dataDir} is not writable (EACCES on ${dataDir}): choose another with --data-dir, or change its permissions\n`]);
   });
 
@@ -169,7 +172,11 @@ describe('sluice produce and bench, the edge cases', () => {
   it('Ctrl-C during produce --file on a terminal restores the cursor and prints the summary of what was acknowledged', async () => {
     // A real terminal (script(1) runs the command on a pty) so the progress bar hides the cursor,
     // and a long linger so the 24 MB file takes many seconds: the Ctrl-C comes mid-file.
-    execFileSync('script', ['--version'], { stdio: 'ignore' }); // fails loudly without util-linux's script
+    try {
+      execFileSync('script', ['--version'], { stdio: 'ignore' });
+    } catch {
+      throw new Error('script(1) is not installed (util-linux / bsdutils): this test runs produce on a terminal with it');
+    }
     const file = join(dir, 'big.log');
     const line = `${'x'.repeat(39)}\n`;
     writeFileSync(file, line.repeat(600_000));
