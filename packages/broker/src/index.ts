@@ -9,11 +9,13 @@ export { EtcdMetadataStore, type EtcdMetadataStoreOptions } from './cluster/etcd
 export type * from './cluster/metadata-store.js';
 export {
   BROKER_CONFIG_KEYS,
+  isBrokerConfigKey,
   resolveBrokerConfig,
   type BrokerConfig,
   type BrokerConfigInput,
 } from './config/broker-config.js';
 export { BrokerConfigError, type ConfigKey } from './config/config-def.js';
+export { parseJavaProperties, PropertiesSyntaxError, type PropertiesEntry } from './config/java-properties.js';
 export { renderConfigurationDoc } from './config/config-docs.js';
 export { renderProtocolTable } from './handlers/protocol-docs.js';
 export { logConfigDefaults } from './config/log-config-defaults.js';

@@ -1,12 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-
-/** The version of the @sluice/cli package this command line belongs to (its package.json, shipped beside dist/). */
-export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-  if (typeof pkg.version !== 'string') throw new Error('the @sluice/cli package.json has no version');
-  return pkg.version;
-}
+import { notANumberError } from './client/parse-args.js';
+import { helpHint, usageMessage } from './client/usage-error.js';
+import { cliVersion } from './cluster/cli-version.js';
 
 /**
  * Each command's module, loaded only when that command runs: `sluice broker` should not pay for
@@ -61,18 +56,51 @@ export async function runCli(argv: string[] = process.argv.slice(2)): Promise<vo
     .example('$0 consume logs --from-time 1h', 'Read the last hour');
   for (const command of commands) cli = cli.command(command);
   await cli
+    .middleware((parsed) => {
+      const error = notANumberError(parsed, argv);
+      if (error !== null) exitWithError(error);
+    }, true)
     .demandCommand(1, 'Name a command: sluice --help lists them')
     .strict()
     .help()
     .alias('h', 'help')
     .version('version', 'Show the sluice version', cliVersion())
     .alias('V', 'version')
-    .fail((message, err, y) => {
+    .fail((message, err) => {
       if (err) exitWithError(err);
-      process.stderr.write(`${y.help()}\n\nsluice: ${message}\n`);
+      // The problem and a hint in two lines, not the whole help (client/usage-error.ts).
+      const introspect = cli as unknown as YargsIntrospection;
+      const fullCommands = commandPath(introspect, argv);
+      const problem = usageMessage(message, argv, Object.keys(introspect.getOptions?.().key ?? {}), fullCommands);
+      process.stderr.write(`sluice: ${problem}\n${helpHint(fullCommands.map((c) => c.split(' ')[0]!))}\n`);
       process.exit(1);
     })
     .parseAsync();
+}
+
+/**
+ * What `.fail()` reads from the yargs instance about the command being parsed: its options (public
+ * in yargs, missing from @types/yargs 17) and its command path (internal). Both optional, so a
+ * yargs without them degrades to no suggestion and a shorter hint.
+ */
+interface YargsIntrospection {
+  getOptions?: () => { key: Record<string, unknown> };
+  getInternalMethods?: () => { getContext(): { fullCommands?: string[] } };
+}
+
+/**
+ * The yargs command strings of the command that failed (`['topics', 'create <topic>']`), from
+ * yargs' context (an internal method, hence the guard), else the first word when it names a command.
+ */
+function commandPath(cli: YargsIntrospection, argv: readonly string[]): string[] {
+  try {
+    const full = cli.getInternalMethods?.().getContext().fullCommands;
+    if (Array.isArray(full)) return full;
+  } catch {
+    // fall through to the first word
+  }
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  return first !== undefined && first in COMMANDS ? [first] : [];
 }
 
 /** Prints `err` as one line (a stray multi-line message is cut) and exits with code 1. */

@@ -168,6 +168,16 @@ export function resolveBrokerConfig(overrides: BrokerConfigInput = {}): BrokerCo
   return out as BrokerConfig;
 }
 
+/**
+ * Whether `resolveBrokerConfig` accepts `name`: a key of BROKER_CONFIG_KEYS, or one of Kafka's
+ * synonyms it maps (`listeners`, `advertised.listeners`, `log.dirs`, `log.retention.hours`...).
+ * `sluice broker --config` uses it to skip, with a warning, the keys of a Kafka server.properties
+ * Sluice has no use for, as Kafka warns of and ignores unknown configs.
+ */
+export function isBrokerConfigKey(name: string): boolean {
+  return BY_NAME.has(name) || Object.hasOwn(LISTENER_SYNONYMS, name) || Object.hasOwn(UNIT_ALIASES, name);
+}
+
 /** Kafka's listener keys, each setting Sluice's host and port pair (one PLAINTEXT listener). */
 const LISTENER_SYNONYMS: Record<string, { host: string; port: string }> = {
   listeners: { host: 'host', port: 'port' },

@@ -40,7 +40,6 @@ export class SocketServer {
   ) {
     this.budget = new RequestBytesBudget(limits.queuedMaxRequestBytes);
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.server.on('error', (err) => this.logger.error({ err }, 'listener error'));
     const timeouts = [limits.maxIdleMs, limits.requestReceiveTimeoutMs].filter((ms) => ms > 0);
     if (timeouts.length === 0) {
       this.sweepTimer = null;
@@ -58,6 +57,8 @@ export class SocketServer {
       this.server.once('error', onError);
       this.server.listen({ host, port }, () => {
         this.server.off('error', onError);
+        // Only once listening: a failure to listen (EADDRINUSE) is the caller's to report, in one line.
+        this.server.on('error', (err) => this.logger.error({ err }, 'listener error'));
         const address = this.server.address();
         if (address === null || typeof address === 'string') {
           reject(new Error(`unexpected listener address ${String(address)}`));

@@ -24,6 +24,8 @@ export interface SpawnBrokerOptions {
   readonly maxOpenFiles?: number;
   /** The port to listen on; 0 (default) takes an ephemeral one. */
   readonly port?: number;
+  /** The `sluice` entry script to run (default SLUICE_BIN, the checkout's build; the install test passes an installed one). */
+  readonly sluiceBin?: string;
 }
 
 /**
@@ -32,8 +34,9 @@ export interface SpawnBrokerOptions {
  * "ready" log line names the bound port. Throws if it exits first or is not ready within `timeoutMs`.
  */
 export async function spawnBroker(dataDir: string, extraArgs: string[] = [], timeoutMs = 15_000, options: SpawnBrokerOptions = {}): Promise<BrokerProcess> {
-  if (!existsSync(SLUICE_BIN)) throw new Error(`${SLUICE_BIN} is missing: run \`npm run build\` first (npm test does)`);
-  const args = [SLUICE_BIN, 'broker', '--data-dir', dataDir, '--port', String(options.port ?? 0), ...extraArgs];
+  const bin = options.sluiceBin ?? SLUICE_BIN;
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first (npm test does)`);
+  const args = [bin, 'broker', '--data-dir', dataDir, '--port', String(options.port ?? 0), ...extraArgs];
   let ready: (listen: string) => void = () => undefined;
   const readyLine = new Promise<string>((resolve) => (ready = resolve));
   const onLine = (line: string) => {

@@ -118,6 +118,20 @@ export async function producerIdsMemory(broker: BenchBroker, options: ProducerId
     };
   } finally {
     for (const connection of connections) connection.close();
+    // On a broker we did not start (--bootstrap-server) the topic would otherwise stay behind.
+    if (broker.pid === null) await deleteTopicQuietly(broker.bootstrap, topic);
+  }
+}
+
+/** Deletes `topic`, a failure written to stderr rather than thrown (the measurement is done). */
+async function deleteTopicQuietly(bootstrap: string, topic: string): Promise<void> {
+  const admin = new SluiceClient({ bootstrapServers: [bootstrap], clientId: 'sluice-bench' }).admin();
+  try {
+    await admin.deleteTopics([topic]);
+  } catch (err) {
+    process.stderr.write(`sluice bench: could not delete topic ${topic}: ${(err as Error).message}\n`);
+  } finally {
+    await admin.close().catch(() => undefined);
   }
 }
 

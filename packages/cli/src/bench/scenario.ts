@@ -33,8 +33,10 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
   const producers: Producer[] = [];
   const errors: string[] = [];
   let readAlong: ReadAlong | null = null;
+  let created = false;
   try {
     await admin.createTopics([{ topic, numPartitions: params.partitions }]);
+    created = true;
     for (let i = 0; i < params.producers; i++) {
       producers.push(
         client.producer({
@@ -143,7 +145,12 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
       errors,
     };
   } finally {
-    await Promise.allSettled([...producers.map((p) => p.close()), admin.close(), readAlong?.terminate()]);
+    await Promise.allSettled([...producers.map((p) => p.close()), readAlong?.terminate()]);
+    // A broker we started goes away with its data directory; on one we were only pointed at
+    // (--bootstrap-server), the topic this run created would stay behind, holding its records.
+    // `errors` is the array of the result already returned, so a failure still shows in it.
+    if (created && broker.pid === null) await admin.deleteTopics([topic]).catch((err: Error) => errors.push(`could not delete topic ${topic}: ${err.message}`));
+    await admin.close().catch(() => undefined);
   }
 }
 

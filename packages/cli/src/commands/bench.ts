@@ -32,7 +32,8 @@ interface BenchArgs {
   linger?: number;
   'batch-size'?: number;
   'check-crcs': boolean;
-  warmup: number;
+  /** Seconds; unset: the default of defaultWarmupSeconds. */
+  warmup?: number;
   runs: number;
   'catch-up': boolean;
   quick: boolean;
@@ -74,7 +75,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('linger', { type: 'number', describe: 'Producer linger.ms (ms) [default: 5]' })
       .option('batch-size', { type: 'number', describe: 'Producer batch.size (bytes) [default: 1000000]' })
       .option('check-crcs', { type: 'boolean', default: false, describe: "Consumers check every fetched batch's CRC-32C (Kafka check.crcs)" })
-      .option('warmup', { type: 'number', default: 1, describe: 'Seconds at the start of each produce phase whose latencies are not recorded (records still count); with --rate, its first half ramps the rate up from 0' })
+      .option('warmup', { type: 'number', describe: 'Seconds at the start of each produce phase whose latencies are not recorded (records still count); with --rate, its first half ramps the rate up from 0 [default: 1, or a fifth of --duration below 5 s]' })
       .option('runs', { type: 'number', default: 1, describe: 'Runs per scenario (medians are reported)' })
       .option('catch-up', { type: 'boolean', default: true, describe: 'After producing, read everything back from offset 0 (consume throughput)' })
       .option('quick', { type: 'boolean', default: false, describe: 'One short run: 1 s, 100 B, 1 partition' })
@@ -95,8 +96,10 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     if (args.linger !== undefined && !(args.linger >= 0)) throw new Error(`--linger takes milliseconds >= 0, got ${args.linger}`);
     const batchSize = args['batch-size'];
     if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1024)) throw new Error(`--batch-size takes bytes, an integer >= 1024, got ${batchSize}`);
-    if (!(args.warmup >= 0) || (!args.quick && args.records === undefined && args.warmup >= args.duration)) {
-      throw new Error(`--warmup takes seconds >= 0 and shorter than --duration (${args.duration} s), got ${args.warmup}`);
+    if (!(args.duration > 0)) throw new Error(`--duration takes seconds > 0, got ${args.duration}`);
+    const warmup = args.warmup ?? defaultWarmupSeconds(args.duration);
+    if (!(warmup >= 0) || (!args.quick && args.records === undefined && warmup >= args.duration)) {
+      throw new Error(`--warmup takes seconds >= 0 and shorter than --duration (${args.duration} s), got ${warmup}`);
     }
     const overrides: Record<string, string> = {};
     for (const item of args.override) {
@@ -121,7 +124,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         ...(args.linger !== undefined ? { lingerMs: args.linger } : {}),
         ...(batchSize !== undefined ? { batchSizeBytes: batchSize } : {}),
         ...(args['check-crcs'] ? { checkCrcs: true } : {}),
-        warmupMs: (quick ? 0 : args.warmup) * 1000,
+        warmupMs: (quick ? 0 : warmup) * 1000,
         catchUp: args['catch-up'],
         runs: quick ? 1 : args.runs,
         ...(args['bootstrap-server'] !== undefined ? { bootstrapServer: args['bootstrap-server'] } : {}),
@@ -153,6 +156,14 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
 };
 
 /** Broker RSS with `count` idempotent producer ids, on a broker of its own (or the external one). */
+/**
+ * The warm-up when `--warmup` is not given (seconds): 1 s, or a fifth of a `--duration` shorter
+ * than 5 s, so `sluice bench --duration 1` measures 0.8 s instead of refusing to run.
+ */
+export function defaultWarmupSeconds(durationSeconds: number): number {
+  return Math.min(1, durationSeconds / 5);
+}
+
 async function measureProducerIds(count: number, bootstrapServer: string | undefined, overrides: Record<string, string>): Promise<ProducerIdsResult> {
   const broker = await brokerFor({ ...(bootstrapServer !== undefined ? { bootstrapServer } : {}), brokerOverrides: overrides });
   try {

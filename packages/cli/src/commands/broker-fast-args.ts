@@ -33,18 +33,21 @@ export function parseBrokerArgsFast(argv: readonly string[]): BrokerArgs | null 
   const args = parsed.argv as Record<string, unknown> & { _: unknown[] };
   if (args._.length > 0) return null;
   for (const key of Object.keys(args)) if (key !== '_' && !(key in BROKER_OPTIONS)) return null;
-  const { 'data-dir': dataDir, host, port, 'advertised-host': advertisedHost, 'node-id': nodeId, etcd, 'log-level': logLevel, override } = args;
-  if (typeof dataDir !== 'string' || typeof host !== 'string') return null;
-  if (typeof port !== 'number' || !Number.isInteger(port)) return null;
+  const { 'data-dir': dataDir, host, port, 'advertised-host': advertisedHost, 'node-id': nodeId, etcd, 'log-level': logLevel, config, override } = args;
+  if (dataDir !== undefined && typeof dataDir !== 'string') return null;
+  if (host !== undefined && typeof host !== 'string') return null;
+  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port))) return null;
+  if (config !== undefined && typeof config !== 'string') return null;
   if (advertisedHost !== undefined && typeof advertisedHost !== 'string') return null;
   if (nodeId !== undefined && (typeof nodeId !== 'number' || !Number.isInteger(nodeId))) return null;
   if (etcd !== undefined && typeof etcd !== 'string') return null;
   if (logLevel !== undefined && typeof logLevel !== 'string') return null;
   if (!Array.isArray(override) || !override.every((item) => typeof item === 'string')) return null;
   return {
-    'data-dir': dataDir,
-    host,
-    port,
+    ...(dataDir !== undefined ? { 'data-dir': dataDir } : {}),
+    ...(host !== undefined ? { host } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(config !== undefined ? { config } : {}),
     ...(advertisedHost !== undefined ? { 'advertised-host': advertisedHost } : {}),
     ...(nodeId !== undefined ? { 'node-id': nodeId } : {}),
     ...(etcd !== undefined ? { etcd } : {}),

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CompressionCodec, Producer } from '@sluice/client';
 import type { RecordHeader } from '@sluice/protocol';
@@ -16,6 +16,8 @@ import { startProduceProgress, type ProduceProgress } from '../produce/produce-p
 interface ProduceArgs extends BootstrapArgs {
   topic: string;
   file?: string;
+  /** Files whose whole contents are one record value each (binary-safe). */
+  'record-file': string[];
   follow: boolean;
   'state-file'?: string;
   'start-at': 'beginning' | 'end';
@@ -36,7 +38,9 @@ interface ProduceArgs extends BootstrapArgs {
  * `kafka-console-producer`); with `--follow` the file is tailed across rotations and the
  * position is checkpointed in a state file (produce/file-follower.ts, docs/log-ingest.md).
  * `--key`, `--key-separator`, `--partition`, `--header` and `--value-format` shape the records
- * (produce/line-sender.ts); `--value-format base64|hex` carries binary values through lines.
+ * (produce/line-sender.ts); `--value-format base64|hex` carries binary values through lines,
+ * and `--record-file PATH` (repeatable) sends each file's bytes, unchanged, as one record (as
+ * `kcat -P -t topic file1 file2` does).
  */
 export const produceCommand: CommandModule<object, ProduceArgs> = {
   command: 'produce <topic>',
@@ -45,6 +49,7 @@ export const produceCommand: CommandModule<object, ProduceArgs> = {
     withBootstrapServer(yargs)
       .positional('topic', { type: 'string', demandOption: true, describe: 'Topic to write to' })
       .option('file', { type: 'string', requiresArg: true, describe: 'Read this file instead of stdin' })
+      .option('record-file', { type: 'string', array: true, requiresArg: true, default: [] as string[], describe: 'Send the whole bytes of this file as one record value, unchanged (repeatable; instead of lines)' })
       .option('follow', { type: 'boolean', default: false, describe: 'Keep tailing --file across rotation (rename or copytruncate); resume after a restart' })
       .option('state-file', { type: 'string', requiresArg: true, describe: 'Where --follow keeps its position (default: .<file>.<topic>.sluice-state beside the file)' })
       .option('start-at', { choices: ['beginning', 'end'] as const, default: 'beginning' as const, describe: 'Where a first --follow run (no state yet) starts' })
@@ -62,6 +67,7 @@ export const produceCommand: CommandModule<object, ProduceArgs> = {
       .example("printf 'user1:hello\\n' | $0 produce chat --key-separator :", 'Key "user1", value "hello"')
       .example("$0 produce events --key host1 --partition 2 --header source=app --header env=prod < events.txt", 'Fixed key, partition and headers')
       .example('base64 -w0 blob.bin | $0 produce blobs --value-format base64', 'One binary record, any bytes (sluice consume blobs --format raw gives them back)')
+      .example('$0 produce blobs --record-file a.bin --record-file b.bin --key batch-7', 'Two records, each a whole file, any bytes')
       .example('$0 produce logs --file /var/log/app.log --follow --compression zstd', 'Ship a log file as it grows, across rotation')
       .example('$0 produce logs --file app.log --follow --state-file /var/lib/sluice/app.state', 'Keep the position elsewhere') as Argv<ProduceArgs>,
   handler: async (args) => {
@@ -78,38 +84,95 @@ export const produceCommand: CommandModule<object, ProduceArgs> = {
       headers: parseHeaders(args.header),
       valueFormat: args['value-format'],
     };
+    const recordFiles = args['record-file'];
+    if (recordFiles.length > 0) {
+      const other = args.file !== undefined ? '--file' : args.follow ? '--follow' : keySeparator !== null ? '--key-separator' : args['value-format'] !== 'text' ? '--value-format' : undefined;
+      if (other !== undefined) throw new CliError(`--record-file sends whole files as records: it does not go with ${other}`);
+      await checkRecordFiles(recordFiles);
+    }
     const producer = clientFromArgs(args, 'sluice-produce').producer({ acks, compression: args.compression, lingerMs });
     const sender = new LineSender(producer, args.topic, shape);
     let progress: ProduceProgress | undefined;
+    let interrupted = false;
     try {
-      if (args.follow) {
+      if (recordFiles.length > 0) {
+        progress = startProduceProgress(args.topic, process.stderr);
+        // One file at a time: a file is held in memory only until its record is queued.
+        for (const path of recordFiles) {
+          await sender.send([await readFile(path)]);
+          progress.update(sender.records, sender.bytes);
+        }
+        await sender.drain();
+      } else if (args.follow) {
         progress = startProduceProgress(args.topic, process.stderr);
         await follow(args, sender, progress);
       } else {
-        const totalBytes = args.file === undefined ? undefined : (await stat(args.file)).size;
+        // A FIFO or a device has no size to show progress against.
+        const file = args.file === undefined ? undefined : await stat(args.file);
+        const totalBytes = file?.isFile() ? file.size : undefined;
         progress = startProduceProgress(args.topic, process.stderr, totalBytes);
-        await produceStream(args.file === undefined ? process.stdin : createReadStream(args.file, { highWaterMark: 256 * 1024 }), sender, progress);
+        interrupted = await produceStream(args.file === undefined ? process.stdin : createReadStream(args.file, { highWaterMark: 256 * 1024 }), sender, progress);
       }
+    } catch (err) {
+      // The progress bar hides the cursor on a terminal: give it back before the error is printed.
+      progress?.stop(sender.records, sender.bytes);
+      throw err;
     } finally {
       await closeQuietly(producer);
     }
-    process.stderr.write(`${progress.stop(sender.records, sender.bytes)}\n`);
+    process.stderr.write(`${progress.stop(sender.records, sender.bytes)}${interrupted ? ' (interrupted)' : ''}\n`);
+    // Exit now: a read still pending on a FIFO or terminal would keep the process alive.
+    if (interrupted) process.exit(130);
   },
 };
 
-/** Sends every line of `input` (a final line without `\n` included) and waits for the acknowledgements. */
-async function produceStream(input: NodeJS.ReadableStream, sender: LineSender, progress: ProduceProgress): Promise<void> {
+/**
+ * Sends every line of `input` (a final line without `\n` included) and waits for the
+ * acknowledgements. SIGINT or SIGTERM (Ctrl-C) stops the reading: the lines read so far are
+ * still sent and acknowledged, and the caller prints the summary (the progress bar is stopped,
+ * giving the terminal its cursor back) instead of the process dying mid-line. A second signal
+ * prints the summary and exits at once (130). Returns whether a signal stopped it.
+ */
+async function produceStream(input: NodeJS.ReadableStream & { destroy?: () => void }, sender: LineSender, progress: ProduceProgress): Promise<boolean> {
   const splitter = new LineSplitter();
   let position = 0;
-  for await (const chunk of input) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    position += bytes.length;
-    await sender.send(splitter.push(bytes));
-    progress.update(sender.records, sender.bytes, position);
+  let interrupted = false;
+  let stop: () => void = () => undefined;
+  // A read of a FIFO or a terminal may wait for the writer indefinitely: the signal ends the wait.
+  const stopped = new Promise<null>((resolve) => (stop = () => resolve(null)));
+  const onSignal = () => {
+    if (interrupted) {
+      // A second Ctrl-C while the acknowledgements are awaited: leave now, the terminal restored.
+      process.stderr.write(`${progress.stop(sender.records, sender.bytes)} (interrupted twice: records not yet acknowledged may or may not be written)\n`);
+      process.exit(130);
+    }
+    interrupted = true;
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const chunks = input[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await Promise.race([chunks.next(), stopped]);
+      if (next === null || next.done === true) break;
+      const chunk: unknown = next.value;
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      position += bytes.length;
+      await sender.send(splitter.push(bytes));
+      progress.update(sender.records, sender.bytes, position);
+      if (interrupted) break;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (interrupted) input.destroy?.();
   }
+  // After a signal the unfinished last line was cut by the interruption, not by the file's end: not sent.
   const last = splitter.flush();
-  if (last !== null) await sender.send([last]);
+  if (last !== null && !interrupted) await sender.send([last]);
   await sender.drain();
+  return interrupted;
 }
 
 /**
@@ -162,6 +225,23 @@ async function follow(args: ProduceArgs, sender: LineSender, progress: ProducePr
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await save();
+  }
+}
+
+/**
+ * Checks every `--record-file` before any is sent, so a typo does not leave half the files
+ * produced: throws CliError naming the flag and the path for one that is missing, not a regular
+ * file, or unreadable.
+ */
+async function checkRecordFiles(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`--record-file ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    });
+    if (!st.isFile()) throw new CliError(`--record-file ${path}: not a regular file`);
+    await access(path, constants.R_OK).catch(() => {
+      throw new CliError(`--record-file ${path}: not readable`);
+    });
   }
 }
 

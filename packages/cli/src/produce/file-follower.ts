@@ -229,6 +229,8 @@ async function waitAndOpen(options: FollowOptions, startAt: 'beginning' | 'end')
       if (startAt === 'end' && firstAttempt) file.readPosition = (await file.handle.stat()).size;
       return file;
     }
+    // Said once, so a mistyped path is not mistaken for a silent hang.
+    if (firstAttempt) options.onNotice?.(`${options.path} does not exist yet: waiting for it to be created (Ctrl-C to stop)`);
     firstAttempt = false;
     await sleep(options.pollIntervalMs, options.signal);
   }

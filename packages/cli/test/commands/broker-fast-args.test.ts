@@ -19,6 +19,7 @@ describe('sluice broker fast argument path', () => {
     ['broker', '--override', 'a=1', 'b=2', '--port', '1'],
     ['broker', '--node-id', '2', '--etcd', 'http://127.0.0.1:2379,http://127.0.0.2:2379', '--data-dir', 'd2'],
     ['broker', '--log-level', 'debug', '--port', '0'],
+    ['broker', '--config', 'server.properties', '--override', 'num.partitions=3'],
   ];
   it.each(accepted)('parses %j exactly as yargs does', (...argv) => {
     expect(parseBrokerArgsFast(argv)).toEqual(parsedByYargs(argv));

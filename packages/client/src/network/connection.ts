@@ -2,6 +2,7 @@ import net from 'node:net';
 import {
   ApiVersions,
   DirectFrameReader,
+  FrameSizeError,
   Reader,
   decodeResponseHeader,
   encodeRequestFrame,
@@ -152,6 +153,13 @@ export class BrokerConnection {
     } catch (error) {
       connection.close();
       if (error instanceof BrokerUnreachableError) throw error;
+      // Something else answers on the port: say that, not how the handshake broke.
+      const cause = (error as Error).cause;
+      if (cause instanceof FrameSizeError) throw new BrokerUnreachableError(options.host, options.port, notKafkaReason(cause), { cause: error });
+      // A Kafka broker answers ApiVersions at once; silence is typical of a server waiting for its own protocol's request.
+      if (error instanceof RequestTimeoutError) {
+        throw new BrokerUnreachableError(options.host, options.port, `no answer to the Kafka handshake (ApiVersions) within ${timeoutMs} ms: is this a Kafka broker?`, { cause: error });
+      }
       throw new BrokerUnreachableError(options.host, options.port, `handshake failed: ${(error as Error).message}`, {
         cause: error,
       });
@@ -285,7 +293,8 @@ export class BrokerConnection {
     try {
       this.reader.onRead(nread, buf);
     } catch (error) {
-      this.fail(new ConnectionClosedError(this.host, this.port, `bad response: ${(error as Error).message}`, { cause: error }));
+      const reason = error instanceof FrameSizeError ? notKafkaReason(error) : `bad response: ${(error as Error).message}`;
+      this.fail(new ConnectionClosedError(this.host, this.port, reason, { cause: error }));
     }
   }
 
@@ -336,4 +345,18 @@ export class BrokerConnection {
     }
     for (const listener of this.closeListeners.splice(0)) listener(error);
   }
+}
+
+/**
+ * Why a reply whose size prefix is impossible (negative, or above the frame limit) means the
+ * server is not a Kafka broker: a Kafka response always fits, so the four bytes are most likely
+ * another protocol's greeting or reply, shown as text when they are printable ("HTTP" from a web
+ * server reads as a frame of 1213486160 bytes, "SSH-" as 1397965869).
+ */
+function notKafkaReason(error: FrameSizeError): string {
+  const prefix = Buffer.alloc(4);
+  prefix.writeInt32BE(error.size);
+  const text = prefix.toString('latin1');
+  const shown = /^[\x20-\x7e]{4}$/.test(text) ? `starts with "${text}"` : `has a size prefix of ${error.size} bytes`;
+  return `this is not a Kafka broker: its reply ${shown}, not a Kafka response`;
 }
