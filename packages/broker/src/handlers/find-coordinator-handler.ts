@@ -5,7 +5,8 @@ import type { ApiHandler } from '../router/api-handler.js';
 const GROUP_KEY_TYPE = 0;
 
 /**
- * FindCoordinator v0-2 (Kafka protocol: FindCoordinator; v1 adds the key type and error message).
+ * FindCoordinator v0-3 (Kafka protocol: FindCoordinator; v1 adds the key type and error message,
+ * v3 is the first flexible version).
  * A single broker coordinates every group, so the answer is itself, at the advertised address
  * (the same node id, host and port as Metadata). v0 must stay advertised: librdkafka enables
  * consumer groups and lz4 only when FindCoordinator 0..0 is in range (CLIENTS.md §1.3).

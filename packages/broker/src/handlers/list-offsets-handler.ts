@@ -10,7 +10,7 @@ export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 
 /**
- * ListOffsets v1-5 (Kafka protocol: ListOffsets; v1 replaced the offsets array with one offset,
+ * ListOffsets v1-6 (Kafka protocol: ListOffsets; v6 is the first flexible version; v1 replaced the offsets array with one offset,
  * v2 adds the isolation level, v4 the leader epoch). -1 → the high watermark (= last stable
  * offset: no transactions), -2 → logStartOffset, T >= 0 → the first offset whose record timestamp
  * is >= T with that timestamp, or offset -1 / timestamp -1 when there is none (kafkajs then uses

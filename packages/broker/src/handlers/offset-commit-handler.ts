@@ -2,7 +2,7 @@ import { OffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } fro
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * OffsetCommit v2-7 (Kafka protocol: OffsetCommit; v5 drops the retention time, v7 adds
+ * OffsetCommit v2-8 (Kafka protocol: OffsetCommit; v8 is the first flexible version; v5 drops the retention time, v7 adds
  * group.instance.id). Any int64 offset is stored, negative sentinels included; generation -1 with
  * no member id commits for a group without members (admin tools, standalone consumers). Answered
  * after the commit is fdatasync'd (group commit across concurrent commits).

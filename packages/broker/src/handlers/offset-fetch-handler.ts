@@ -2,8 +2,11 @@ import { OffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from '
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * OffsetFetch v1-5 (Kafka protocol: OffsetFetch; v2 adds the top-level error and null topics =
- * every partition the group committed, v5 the leader epoch). Nothing committed → offset -1, error 0.
+ * OffsetFetch v1-7 (Kafka protocol: OffsetFetch; v2 adds the top-level error and null topics =
+ * every partition the group committed, v5 the leader epoch, v6 is the first flexible version, v7
+ * adds require_stable, KIP-447). Nothing committed → offset -1, error 0. require_stable always
+ * holds: without transactions no offset is ever pending, so UNSTABLE_OFFSET_COMMIT 88 never
+ * applies. v8 (several groups per request, KIP-709) is not served.
  */
 export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchResponse> = {
   api: OffsetFetch,

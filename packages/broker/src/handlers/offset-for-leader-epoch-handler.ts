@@ -5,7 +5,8 @@ import type { ApiHandler } from '../router/api-handler.js';
 type PartitionResult = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
 
 /**
- * OffsetForLeaderEpoch v0-3 (Kafka protocol: OffsetForLeaderEpoch, KIP-101/KIP-279/KIP-320):
+ * OffsetForLeaderEpoch v0-4 (Kafka protocol: OffsetForLeaderEpoch, KIP-101/KIP-279/KIP-320; v4 is
+ * the first flexible version):
  * for each partition, the end offset of the requested leader epoch in the leader's log, i.e. the
  * start offset of the next higher epoch, or the log end offset when it is the latest epoch,
  * with the largest epoch at or below the requested one (Kafka `LeaderEpochFileCache.endOffsetFor`).

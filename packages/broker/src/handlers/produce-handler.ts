@@ -9,7 +9,7 @@ type TopicResponse = ProduceResponse['responses'][number];
 type PartitionResponse = TopicResponse['partitionResponses'][number];
 
 /**
- * Produce v3-8 (Kafka protocol: Produce; v0-2 are advertised for librdkafka's feature checks but
+ * Produce v3-9 (Kafka protocol: Produce; v9 is the first flexible version; v0-2 are advertised for librdkafka's feature checks but
  * close the connection, as Kafka 4 does). Per partition: validate the batches, append them
  * (offsets assigned by patching baseOffset), and, for acks=-1 under `log.fsync.policy=acks-all`
  * (or any acks under `always`), wait for fdatasync — the log's group commit lets one fdatasync

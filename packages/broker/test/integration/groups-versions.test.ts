@@ -44,31 +44,32 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
     // OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, Heartbeat, LeaveGroup, SyncGroup,
     // DescribeGroups, ListGroups, DeleteGroups.
     expect([8, 9, 10, 11, 12, 13, 14, 15, 16, 42].map((key) => [key, ranges.get(key)])).toEqual([
-      [8, [2, 7]],
-      [9, [1, 5]],
-      [10, [0, 2]],
-      [11, [0, 5]],
-      [12, [0, 3]],
-      [13, [0, 3]],
-      [14, [0, 3]],
-      [15, [0, 4]],
-      [16, [0, 2]],
-      [42, [0, 1]],
+      [8, [2, 8]],
+      [9, [1, 7]],
+      [10, [0, 3]],
+      [11, [0, 8]],
+      [12, [0, 4]],
+      [13, [0, 5]],
+      [14, [0, 5]],
+      [15, [0, 5]],
+      [16, [0, 5]],
+      [42, [0, 2]],
     ]);
   });
 
-  // JoinGroup 0-5 drive the others: each API at its own version, cycling through its range.
-  it.each([0, 1, 2, 3, 4, 5])('JoinGroup v%i with its companions', async (joinVersion) => {
+  // JoinGroup 0-8 drive the others: each API at its own version, cycling through its range
+  // (the flexible ones from JoinGroup v6: request header v2, response header v1, compact fields).
+  it.each([0, 1, 2, 3, 4, 5, 6, 7, 8])('JoinGroup v%i with its companions', async (joinVersion) => {
     const groupId = `versions-${joinVersion}`;
-    const syncVersion = Math.min(joinVersion, 3);
-    const heartbeatVersion = Math.min(joinVersion, 3);
-    const leaveVersion = Math.min(joinVersion, 3);
-    const commitVersion = 2 + joinVersion; // 2..7
-    const fetchVersion = Math.min(1 + joinVersion, 5); // 1..5
-    const describeVersion = Math.min(joinVersion, 4);
-    const listVersion = joinVersion % 3;
-    const deleteVersion = joinVersion % 2;
-    const findVersion = joinVersion % 3;
+    const syncVersion = Math.min(joinVersion, 5);
+    const heartbeatVersion = Math.min(joinVersion, 4);
+    const leaveVersion = Math.min(joinVersion, 5);
+    const commitVersion = Math.min(2 + joinVersion, 8); // 2..8
+    const fetchVersion = Math.min(1 + joinVersion, 7); // 1..7
+    const describeVersion = Math.min(joinVersion, 5);
+    const listVersion = joinVersion % 6;
+    const deleteVersion = joinVersion % 3;
+    const findVersion = joinVersion % 4;
 
     const coordinator = await raw.send(FindCoordinator, findVersion, { key: groupId, keyType: 0 });
     expect(coordinator).toMatchObject({ errorCode: ErrorCode.NONE, port: broker.port });
@@ -85,6 +86,7 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
           { name: 'sticky', metadata: Buffer.from('s') },
           { name: 'range', metadata: Buffer.from('r') },
         ],
+        reason: joinVersion >= 8 ? 'testing v8' : null,
       });
     let joined = await join('');
     if (joinVersion >= 4) {
@@ -95,10 +97,20 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
     const memberId = joined.memberId;
     expect(joined.leader).toBe(memberId);
     expect(joined.members.map((m) => m.metadata.toString())).toEqual(['s']);
+    // v7+ names the protocol type (KIP-559); below it the field does not exist.
+    expect(joined.protocolType).toBe(joinVersion >= 7 ? 'consumer' : null);
 
     const assignment = Buffer.from(`assignment for v${joinVersion}`);
-    const synced = await raw.send(SyncGroup, syncVersion, { groupId, generationId: 1, memberId, groupInstanceId: null, assignments: [{ memberId, assignment }] });
+    if (syncVersion >= 5) {
+      // KIP-559: a SyncGroup naming another protocol than the group's is refused.
+      const wrong = await raw.send(SyncGroup, syncVersion, { groupId, generationId: 1, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] });
+      expect(wrong.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    }
+    const synced = await raw.send(SyncGroup, syncVersion, {
+      groupId, generationId: 1, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'sticky', assignments: [{ memberId, assignment }],
+    });
     expect(synced.errorCode).toBe(ErrorCode.NONE);
+    expect([synced.protocolType, synced.protocolName]).toEqual(syncVersion >= 5 ? ['consumer', 'sticky'] : [null, null]);
     expect(synced.assignment.toString()).toBe(assignment.toString());
     expect((await raw.send(Heartbeat, heartbeatVersion, { groupId, generationId: 1, memberId, groupInstanceId: null })).errorCode).toBe(ErrorCode.NONE);
 
@@ -128,10 +140,24 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
     ]);
     const listed = await raw.send(ListGroups, listVersion, {});
     expect(listed.groups).toContainEqual(expect.objectContaining({ groupId, protocolType: 'consumer' }));
+    if (listVersion >= 4) {
+      // KIP-518: each group's state, and a states filter; v5 (KIP-848) adds the type and its filter.
+      const stable = await raw.send(ListGroups, listVersion, { statesFilter: ['stable'] });
+      expect(stable.groups.find((g) => g.groupId === groupId)).toMatchObject({ groupState: 'Stable', groupType: listVersion >= 5 ? 'classic' : '' });
+      expect((await raw.send(ListGroups, listVersion, { statesFilter: ['Empty'] })).groups.map((g) => g.groupId)).not.toContain(groupId);
+      if (listVersion >= 5) {
+        expect((await raw.send(ListGroups, listVersion, { typesFilter: ['consumer'] })).groups).toEqual([]);
+        expect((await raw.send(ListGroups, listVersion, { typesFilter: ['Classic'] })).groups.map((g) => g.groupId)).toContain(groupId);
+      }
+    }
 
     // Deleting a group with a member is refused; after LeaveGroup it is Empty and can be deleted.
     expect((await raw.send(DeleteGroups, deleteVersion, { groupsNames: [groupId] })).results).toEqual([{ groupId, errorCode: ErrorCode.NON_EMPTY_GROUP }]);
-    const left = await raw.send(LeaveGroup, leaveVersion, leaveVersion >= 3 ? { groupId, members: [{ memberId, groupInstanceId: null }] } : { groupId, memberId });
+    const left = await raw.send(
+      LeaveGroup,
+      leaveVersion,
+      leaveVersion >= 3 ? { groupId, members: [{ memberId, groupInstanceId: null, reason: leaveVersion >= 5 ? 'done' : null }] } : { groupId, memberId },
+    );
     expect(left.errorCode).toBe(ErrorCode.NONE);
     if (leaveVersion >= 3) expect(left.members!.map((m) => m.errorCode)).toEqual([ErrorCode.NONE]);
     const empty = await raw.send(DescribeGroups, describeVersion, { groups: [groupId], includeAuthorizedOperations: false });

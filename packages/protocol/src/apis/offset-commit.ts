@@ -1,6 +1,6 @@
 /**
  * OffsetCommit (API key 8): store a consumer group's committed offsets.
- * Kafka protocol: OffsetCommit v2-v7 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: OffsetCommit v2-v8 advertised; fields declared with their upstream ranges.
  *
  * Version 0-1: not advertised (v1 adds GenerationIdOrMemberEpoch, MemberId, CommitTimestamp).
  * Version 2: adds RetentionTimeMs; drops CommitTimestamp.
@@ -118,12 +118,12 @@ export const OffsetCommitResponseSpec: MessageSpec = {
   ],
 };
 
-/** OffsetCommit: advertised v2-v7; first flexible version upstream is v8. */
+/** OffsetCommit: advertised v2-v8; first flexible version upstream is v8. */
 export const OffsetCommit: ApiDefinition<OffsetCommitRequest, OffsetCommitResponse> = defineApi<OffsetCommitRequest, OffsetCommitResponse>({
   apiKey: 8,
   name: 'OffsetCommit',
   minVersion: 2,
-  maxVersion: 7,
+  maxVersion: 8,
   flexibleFrom: 8,
   requestSpec: OffsetCommitRequestSpec,
   responseSpec: OffsetCommitResponseSpec,
