@@ -1,4 +1,21 @@
-import { ApiVersions, ErrorCode } from '@sluice/protocol';
+import {
+  AlterConfigs,
+  ApiVersions,
+  buildRecordBatchSync,
+  CreatePartitions,
+  CreateTopics,
+  DeleteRecords,
+  DeleteTopics,
+  DescribeConfigs,
+  ErrorCode,
+  FindCoordinator,
+  IncrementalAlterConfigs,
+  InitProducerId,
+  ListOffsets,
+  Metadata,
+  OffsetForLeaderEpoch,
+  Produce,
+} from '@sluice/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -44,4 +61,159 @@ describe('flexible versions served by the broker', () => {
       expect((await client.send(ApiVersions, 3, { clientSoftwareName: 'a', clientSoftwareVersion: 'b' })).errorCode).toBe(ErrorCode.NONE);
     });
   });
+
+  describe('admin APIs at their flexible versions', () => {
+    it('CreateTopics v5 answers each created topic\'s partitions, replication factor and configs (KIP-525)', async () => {
+      const created = await client.send(CreateTopics, 5, {
+        topics: [
+          { name: 'flex-created', numPartitions: 3, replicationFactor: -1, assignments: [], configs: [{ name: 'retention.ms', value: '3600000' }] },
+          { name: 'flex-validated', numPartitions: -1, replicationFactor: 1, assignments: [], configs: [] },
+          { name: 'flex-bad', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: 'soon' }] },
+        ],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      const [ok, defaults, bad] = created.topics;
+      expect(ok).toMatchObject({ name: 'flex-created', errorCode: ErrorCode.NONE, numPartitions: 3, replicationFactor: 1, topicConfigErrorCode: 0 });
+      const retention = ok!.configs!.find((c) => c.name === 'retention.ms');
+      expect(retention).toEqual({ name: 'retention.ms', value: '3600000', readOnly: false, configSource: 1, isSensitive: false });
+      // Keys not overridden are listed with their effective value and a default source.
+      expect(ok!.configs!.find((c) => c.name === 'cleanup.policy')).toMatchObject({ value: 'delete', configSource: 5 });
+      expect(ok!.configs!.length).toBeGreaterThan(10);
+      // -1 partitions: the broker's num.partitions (1 in tests).
+      expect(defaults).toMatchObject({ errorCode: ErrorCode.NONE, numPartitions: 1, replicationFactor: 1 });
+      expect(bad).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, numPartitions: -1, replicationFactor: -1, configs: [] });
+      // What DescribeConfigs v4 says about the same topic agrees with what CreateTopics answered.
+      const described = await client.send(DescribeConfigs, 4, {
+        resources: [{ resourceType: 2, resourceName: 'flex-created', configurationKeys: null }],
+        includeSynonyms: false,
+        includeDocumentation: false,
+      });
+      const describedValues = Object.fromEntries(described.results[0]!.configs.map((c) => [c.name, c.value]));
+      expect(Object.fromEntries(ok!.configs!.map((c) => [c.name, c.value]))).toEqual(describedValues);
+    });
+
+    it('CreateTopics v5 with validate_only answers the would-be topic and creates nothing', async () => {
+      const validated = await client.send(CreateTopics, 5, {
+        topics: [{ name: 'flex-dry', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.bytes', value: '1048576' }] }],
+        timeoutMs: 5000,
+        validateOnly: true,
+      });
+      expect(validated.topics[0]).toMatchObject({ errorCode: ErrorCode.NONE, numPartitions: 2, replicationFactor: 1 });
+      expect(validated.topics[0]!.configs!.find((c) => c.name === 'segment.bytes')?.value).toBe('1048576');
+      const metadata = await client.send(Metadata, 9, { topics: [{ name: 'flex-dry' }], allowAutoTopicCreation: false });
+      expect(metadata.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    });
+
+    it('DeleteTopics v5 carries an error message for a topic that does not exist', async () => {
+      await client.createTopic('flex-doomed', 1);
+      const deleted = await client.send(DeleteTopics, 5, { topicNames: ['flex-doomed', 'flex-never'], timeoutMs: 5000 });
+      expect(deleted.responses.map(({ name, errorCode, errorMessage }) => ({ name, errorCode, errorMessage }))).toEqual([
+        { name: 'flex-doomed', errorCode: ErrorCode.NONE, errorMessage: null },
+        { name: 'flex-never', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' },
+      ]);
+    });
+
+    it('AlterConfigs v2, IncrementalAlterConfigs v1 and DescribeConfigs v4 change and show a topic config', async () => {
+      await client.createTopic('flex-configs', 1);
+      const resource = { resourceType: 2, resourceName: 'flex-configs' };
+      const altered = await client.send(AlterConfigs, 2, { resources: [{ ...resource, configs: [{ name: 'retention.ms', value: '60000' }] }], validateOnly: false });
+      expect(altered.responses[0]).toMatchObject({ errorCode: ErrorCode.NONE, resourceName: 'flex-configs' });
+      const incremental = await client.send(IncrementalAlterConfigs, 1, {
+        resources: [{ ...resource, configs: [{ name: 'segment.ms', configOperation: 0, value: '120000' }] }],
+        validateOnly: false,
+      });
+      expect(incremental.responses[0]).toMatchObject({ errorCode: ErrorCode.NONE });
+      const described = await client.send(DescribeConfigs, 4, {
+        resources: [{ ...resource, configurationKeys: ['retention.ms', 'segment.ms'] }],
+        includeSynonyms: true,
+        includeDocumentation: true,
+      });
+      const configs = described.results[0]!.configs;
+      // In the order of the topic config table (segment.ms before retention.ms), both topic overrides (source 1).
+      expect(configs.map((c) => [c.name, c.value, c.configSource])).toEqual([
+        ['segment.ms', '120000', 1],
+        ['retention.ms', '60000', 1],
+      ]);
+      const retention = configs.find((c) => c.name === 'retention.ms')!;
+      expect(retention.documentation).toEqual(expect.any(String));
+      expect(retention.synonyms[0]).toEqual({ name: 'retention.ms', value: '60000', source: 1 });
+    });
+
+    it('CreatePartitions v3 grows a topic, and DeleteRecords v2 moves the log start offset', async () => {
+      await client.createTopic('flex-grow', 1);
+      const grown = await client.send(CreatePartitions, 3, { topics: [{ name: 'flex-grow', count: 3, assignments: null }], timeoutMs: 5000, validateOnly: false });
+      expect(grown.results).toEqual([{ name: 'flex-grow', errorCode: ErrorCode.NONE, errorMessage: null }]);
+      const metadata = await client.send(Metadata, 9, { topics: [{ name: 'flex-grow' }], allowAutoTopicCreation: false });
+      expect(metadata.topics[0]!.partitions.map((p) => p.partitionIndex).sort()).toEqual([0, 1, 2]);
+
+      await produce('flex-grow', ['a', 'b', 'c', 'd']);
+      const deleted = await client.send(DeleteRecords, 2, { topics: [{ name: 'flex-grow', partitions: [{ partitionIndex: 0, offset: 2 }] }], timeoutMs: 5000 });
+      expect(deleted.topics[0]!.partitions[0]).toMatchObject({ partitionIndex: 0, lowWatermark: 2, errorCode: ErrorCode.NONE });
+    });
+
+    it('InitProducerId v3-v5: only one of producer id and epoch is INVALID_REQUEST; both or neither get a new id at epoch 0', async () => {
+      for (const version of [3, 4, 5]) {
+        const base = { transactionalId: null, transactionTimeoutMs: -1 };
+        const fresh = await client.send(InitProducerId, version, { ...base, producerId: -1, producerEpoch: -1 });
+        expect(fresh).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
+        expect(fresh.producerId).toBeGreaterThanOrEqual(0);
+        const again = await client.send(InitProducerId, version, { ...base, producerId: fresh.producerId, producerEpoch: 0 });
+        expect(again.errorCode).toBe(ErrorCode.NONE);
+        expect(again.producerId).not.toBe(fresh.producerId);
+        for (const half of [{ producerId: fresh.producerId, producerEpoch: -1 }, { producerId: -1, producerEpoch: 0 }]) {
+          expect((await client.send(InitProducerId, version, { ...base, ...half })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+        }
+      }
+    });
+
+    it('FindCoordinator v3 answers this broker for a group', async () => {
+      const found = await client.send(FindCoordinator, 3, { key: 'flex-group', keyType: 0 });
+      expect(found).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: 0, host: '127.0.0.1', port: broker.port, errorMessage: null });
+    });
+  });
+
+  describe('data APIs at their flexible versions', () => {
+    it('Produce v9, Metadata v9, ListOffsets v6 and OffsetForLeaderEpoch v4 agree on one partition', async () => {
+      await client.createTopic('flex-data', 1);
+      const produced = await client.send(Produce, 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'flex-data', partitionData: [{ index: 0, records: buildRecordBatchSync({ records: [{ value: Buffer.from('x') }, { value: Buffer.from('y') }] }) }] }],
+      });
+      expect(produced.responses[0]!.partitionResponses[0]).toMatchObject({ index: 0, errorCode: ErrorCode.NONE, baseOffset: 0, logStartOffset: 0 });
+
+      const metadata = await client.send(Metadata, 9, { topics: [{ name: 'flex-data' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      expect(metadata.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', port: broker.port, rack: null }]);
+      expect(metadata.topics[0]).toMatchObject({ name: 'flex-data', errorCode: 0, isInternal: false });
+      expect(metadata.topics[0]!.partitions[0]).toMatchObject({ partitionIndex: 0, leaderId: 0, leaderEpoch: 0, replicaNodes: [0], isrNodes: [0] });
+
+      const offsets = await client.send(ListOffsets, 6, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: 'flex-data', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }, { partitionIndex: 7, currentLeaderEpoch: -1, timestamp: -2 }] }],
+      });
+      expect(offsets.topics[0]!.partitions.map((p) => [p.partitionIndex, p.errorCode, p.offset])).toEqual([
+        [0, ErrorCode.NONE, 2],
+        [7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1],
+      ]);
+
+      const epochs = await client.send(OffsetForLeaderEpoch, 4, {
+        replicaId: -1,
+        topics: [{ topic: 'flex-data', partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }],
+      });
+      expect(epochs.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, partition: 0, leaderEpoch: 0, endOffset: 2 });
+    });
+  });
+
+  async function produce(topic: string, values: string[]): Promise<void> {
+    const response = await client.send(Produce, 9, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatchSync({ records: values.map((v) => ({ value: Buffer.from(v) })) }) }] }],
+    });
+    expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+  }
 });
