@@ -38,7 +38,8 @@ export { Admin, type AdminOptions } from './admin/admin.js';
 export type { NewTopic, TopicDescription, PartitionDescription, DeleteRecordsOffsets, DeletedRecords } from './admin/topics-admin.js';
 export { DELETE_UP_TO_HIGH_WATERMARK } from './admin/topics-admin.js';
 export type { ConfigEntry } from './admin/configs-admin.js';
-export type { BrokerDescription, ClusterDescription, PartitionLeadership, TopicLeadership } from './admin/cluster-admin.js';
+export type { BrokerDescription, ClusterDescription, ClusterNodes, PartitionLeadership, TopicLeadership } from './admin/cluster-admin.js';
+export type { PartitionProducers, ProducerStateDescription } from './admin/producers-admin.js';
 export type { GroupListing, GroupDescription, MemberDescription, PartitionLag, ResetTarget } from './admin/groups-admin.js';
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './network/retry.js';

@@ -6,7 +6,9 @@ import {
   CreateTopics,
   DeleteRecords,
   DeleteTopics,
+  DescribeCluster,
   DescribeConfigs,
+  DescribeProducers,
   ErrorCode,
   FindCoordinator,
   IncrementalAlterConfigs,
@@ -204,6 +206,60 @@ describe('flexible versions served by the broker', () => {
         topics: [{ topic: 'flex-data', partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }],
       });
       expect(epochs.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, partition: 0, leaderEpoch: 0, endOffset: 2 });
+    });
+  });
+
+  describe('the flexible-only APIs', () => {
+    it('DescribeCluster v0-1: this broker, as controller, with the cluster id; authorized operations not provided', async () => {
+      for (const version of [0, 1]) {
+        const response = await client.send(DescribeCluster, version, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+        expect(response).toMatchObject({ errorCode: ErrorCode.NONE, errorMessage: null, controllerId: 0, clusterAuthorizedOperations: -2147483648 });
+        expect(response.brokers).toEqual([{ brokerId: 0, host: '127.0.0.1', port: broker.port, rack: null }]);
+        expect(response.clusterId).toBe(broker.broker.clusterId);
+        expect(response.endpointType).toBe(1);
+      }
+    });
+
+    it('DescribeCluster v1 refuses to describe controllers (MISMATCHED_ENDPOINT_TYPE) and unknown endpoint types', async () => {
+      const controllers = await client.send(DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 2 });
+      expect(controllers).toMatchObject({ errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE, brokers: [], endpointType: 2 });
+      expect(controllers.errorMessage).toContain('CONTROLLER');
+      const unknown = await client.send(DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 9 });
+      expect(unknown).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Unsupported endpoint type 9' });
+    });
+
+    it('DescribeProducers v0: the idempotent producer of a partition, UNKNOWN_TOPIC_OR_PARTITION for missing ones', async () => {
+      await client.createTopic('flex-producers', 2);
+      const init = await client.send(InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: -1, producerId: -1, producerEpoch: -1 });
+      const batch = buildRecordBatchSync({
+        producerId: init.producerId,
+        producerEpoch: init.producerEpoch,
+        baseSequence: 0,
+        records: ['a', 'b', 'c'].map((v) => ({ value: Buffer.from(v), timestamp: 1_700_000_000_000 })),
+      });
+      const produced = await client.send(Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'flex-producers', partitionData: [{ index: 1, records: batch }] }] });
+      expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+
+      const described = await client.send(DescribeProducers, 0, { topics: [{ name: 'flex-producers', partitionIndexes: [0, 1, 5] }, { name: 'flex-nowhere', partitionIndexes: [0] }] });
+      expect(described.topics).toEqual([
+        {
+          name: 'flex-producers',
+          partitions: [
+            { partitionIndex: 0, errorCode: 0, errorMessage: null, activeProducers: [] },
+            {
+              partitionIndex: 1,
+              errorCode: 0,
+              errorMessage: null,
+              activeProducers: [{ producerId: init.producerId, producerEpoch: 0, lastSequence: 2, lastTimestamp: 1_700_000_000_000, coordinatorEpoch: -1, currentTxnStartOffset: -1 }],
+            },
+            { partitionIndex: 5, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.', activeProducers: [] },
+          ],
+        },
+        {
+          name: 'flex-nowhere',
+          partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.', activeProducers: [] }],
+        },
+      ]);
     });
   });
 

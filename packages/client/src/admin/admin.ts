@@ -13,7 +13,8 @@ import {
   type PartitionLag,
   type ResetTarget,
 } from './groups-admin.js';
-import { describeCluster, type ClusterDescription } from './cluster-admin.js';
+import { describeCluster, describeClusterNodes, type ClusterDescription, type ClusterNodes } from './cluster-admin.js';
+import { describeProducers, type PartitionProducers } from './producers-admin.js';
 import { alterTopicConfigs, describeTopicConfigs, type ConfigEntry } from './configs-admin.js';
 import {
   createPartitions,
@@ -115,6 +116,19 @@ export class Admin {
    */
   describeCluster(): Promise<ClusterDescription> {
     return this.run(() => describeCluster(this.cluster));
+  }
+
+  /** Cluster id, controller and live brokers from DescribeCluster (API 60, KIP-700), without topics. */
+  describeClusterNodes(): Promise<ClusterNodes> {
+    return this.run(() => describeClusterNodes(this.cluster));
+  }
+
+  /**
+   * The active idempotent producers of a topic's partitions (default: all), from each
+   * partition leader's producer state (DescribeProducers, API 61, KIP-664).
+   */
+  describeProducers(topic: string, partitions?: readonly number[]): Promise<PartitionProducers[]> {
+    return this.run(() => describeProducers(this.cluster, topic, partitions), false);
   }
 
   /** Every group of every broker, sorted by id. */

@@ -27,6 +27,8 @@ export const ApiKey = {
   CreatePartitions: 37,
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
+  DescribeCluster: 60,
+  DescribeProducers: 61,
 } as const;
 
 /** One of the `ApiKey` numbers. */

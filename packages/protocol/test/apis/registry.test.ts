@@ -22,6 +22,7 @@ describe('the API registry', () => {
       Produce: 9, Fetch: 12, ListOffsets: 6, Metadata: 9, OffsetCommit: 8, OffsetFetch: 6, FindCoordinator: 3,
       JoinGroup: 6, Heartbeat: 4, LeaveGroup: 4, SyncGroup: 4, DescribeGroups: 5, ListGroups: 3, ApiVersions: 3,
       CreateTopics: 5, DeleteTopics: 4, DeleteRecords: 2, InitProducerId: 2, OffsetForLeaderEpoch: 4, DescribeConfigs: 4, AlterConfigs: 2, CreatePartitions: 2, DeleteGroups: 2, IncrementalAlterConfigs: 1,
+      DescribeCluster: 0, DescribeProducers: 0,
     });
   });
 
