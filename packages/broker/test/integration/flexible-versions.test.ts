@@ -10,6 +10,8 @@ import {
   DescribeConfigs,
   DescribeProducers,
   ErrorCode,
+  Fetch,
+  type FetchRequest,
   FindCoordinator,
   IncrementalAlterConfigs,
   InitProducerId,
@@ -17,6 +19,9 @@ import {
   Metadata,
   OffsetForLeaderEpoch,
   Produce,
+  decodeRecordBatchSync,
+  recordBatches,
+  recordsBuffer,
 } from '@sluice/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker-fixture.js';
@@ -260,6 +265,54 @@ describe('flexible versions served by the broker', () => {
           partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.', activeProducers: [] }],
         },
       ]);
+    });
+  });
+
+  describe('Fetch v12 (first flexible version; last_fetched_epoch and diverging_epoch)', () => {
+    const fetchAt = (fetchOffset: number, lastFetchedEpoch: number): FetchRequest => ({
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: 'flex-fetch', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const valuesOf = (records: Buffer | null): string[] => {
+      const out: string[] = [];
+      if (records === null) return out;
+      for (const batch of recordBatches(records)) for (const record of decodeRecordBatchSync(batch.bytes)) out.push(record.value!.toString());
+      return out;
+    };
+
+    it('reads records in the compact format, and checks the fetcher\'s last fetched epoch against the leader\'s', async () => {
+      await client.createTopic('flex-fetch', 1);
+      await produce('flex-fetch', ['f0', 'f1', 'f2']);
+
+      // No epoch known (-1): a plain read, records as compact bytes.
+      const plain = (await client.send(Fetch, 12, fetchAt(1, -1))).responses[0]!.partitions[0]!;
+      expect(plain).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 3, logStartOffset: 0, divergingEpoch: { epoch: -1, endOffset: -1 } });
+      expect(valuesOf(recordsBuffer(plain.records))).toEqual(['f0', 'f1', 'f2']);
+
+      // Epoch 0 (the only one) up to the log end: the fetcher agrees with the leader, the read goes on.
+      const agreeing = (await client.send(Fetch, 12, fetchAt(3, 0))).responses[0]!.partitions[0]!;
+      expect(agreeing).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 3, divergingEpoch: { epoch: -1, endOffset: -1 } });
+
+      // A fetcher claiming epoch 0 ran to offset 7: the leader's epoch 0 ends at 3, so it diverged there.
+      const diverged = (await client.send(Fetch, 12, fetchAt(7, 0))).responses[0]!.partitions[0]!;
+      expect(diverged).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 3, logStartOffset: 0, divergingEpoch: { epoch: 0, endOffset: 3 } });
+      expect(recordsBuffer(diverged.records)?.length ?? 0).toBe(0);
+
+      // An epoch the leader never had: no end offset, OFFSET_OUT_OF_RANGE.
+      const unknownEpoch = (await client.send(Fetch, 12, fetchAt(1, 9))).responses[0]!.partitions[0]!;
+      expect(unknownEpoch).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: 3, logStartOffset: 0 });
+
+      // The same checks are not made below v12, which has no last_fetched_epoch.
+      const v11 = (await client.send(Fetch, 11, fetchAt(1, 0))).responses[0]!.partitions[0]!;
+      expect(valuesOf(recordsBuffer(v11.records))).toEqual(['f0', 'f1', 'f2']);
     });
   });
 

@@ -36,6 +36,6 @@ describe('the API registry', () => {
 
   it('checks versions against the advertised range', () => {
     const fetch = getApi(ApiKey.Fetch)!;
-    expect([3, 4, 11, 12].map((v) => isVersionSupported(fetch, v))).toEqual([false, true, true, false]);
+    expect([3, 4, 12, 13].map((v) => isVersionSupported(fetch, v))).toEqual([false, true, true, false]);
   });
 });
