@@ -178,6 +178,20 @@ describe('flexible versions served by the broker', () => {
       const found = await client.send(FindCoordinator, 3, { key: 'flex-group', keyType: 0 });
       expect(found).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: 0, host: '127.0.0.1', port: broker.port, errorMessage: null });
     });
+
+    it('FindCoordinator v4-v5 look up several keys at once and answer each (KIP-699)', async () => {
+      for (const version of [4, 5]) {
+        const found = await client.send(FindCoordinator, version, { key: '', keyType: 0, coordinatorKeys: ['flex-a', '', 'flex-b'] });
+        expect(found.coordinators).toEqual([
+          { key: 'flex-a', nodeId: 0, host: '127.0.0.1', port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null },
+          { key: '', nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'The configured groupId is invalid.' },
+          { key: 'flex-b', nodeId: 0, host: '127.0.0.1', port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null },
+        ]);
+        const transactional = await client.send(FindCoordinator, version, { key: '', keyType: 1, coordinatorKeys: ['txn'] });
+        expect(transactional.coordinators![0]).toMatchObject({ key: 'txn', nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
+        expect((await client.send(FindCoordinator, version, { key: '', keyType: 0, coordinatorKeys: [] })).coordinators).toEqual([]);
+      }
+    });
   });
 
   describe('data APIs at their flexible versions', () => {
