@@ -17,6 +17,8 @@ import {
   InitProducerId,
   ListOffsets,
   Metadata,
+  OffsetCommit,
+  OffsetFetch,
   OffsetForLeaderEpoch,
   Produce,
   decodeRecordBatchSync,
@@ -278,6 +280,41 @@ describe('flexible versions served by the broker', () => {
           name: 'flex-nowhere',
           partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.', activeProducers: [] }],
         },
+      ]);
+    });
+  });
+
+  describe('OffsetCommit v8 and OffsetFetch v8 (several groups per request, KIP-709)', () => {
+    it('each group is answered on its own: its offsets, all of them with null topics, nothing for an unknown group', async () => {
+      await client.createTopic('flex-offsets', 2);
+      const commit = (groupId: string, partitionIndex: number, committedOffset: number) =>
+        client.send(OffsetCommit, 8, {
+          groupId,
+          generationIdOrMemberEpoch: -1,
+          memberId: '',
+          groupInstanceId: null,
+          topics: [{ name: 'flex-offsets', partitions: [{ partitionIndex, committedOffset, committedLeaderEpoch: 0, committedMetadata: `m${committedOffset}` }] }],
+        });
+      for (const [groupId, partition, offset] of [['flex-g1', 0, 5], ['flex-g2', 1, 9]] as const) {
+        expect((await commit(groupId, partition, offset)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+      }
+      const fetched = await client.send(OffsetFetch, 8, {
+        groupId: '',
+        topics: [],
+        groups: [
+          { groupId: 'flex-g1', topics: [{ name: 'flex-offsets', partitionIndexes: [0, 1] }] },
+          { groupId: 'flex-g2', topics: null },
+          { groupId: 'flex-unknown', topics: [{ name: 'flex-offsets', partitionIndexes: [0] }] },
+        ],
+        requireStable: true,
+      });
+      const partition = (partitionIndex: number, committedOffset: number, committedLeaderEpoch: number, metadata: string) => ({
+        partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode: ErrorCode.NONE,
+      });
+      expect(fetched.groups).toEqual([
+        { groupId: 'flex-g1', errorCode: ErrorCode.NONE, topics: [{ name: 'flex-offsets', partitions: [partition(0, 5, 0, 'm5'), partition(1, -1, -1, '')] }] },
+        { groupId: 'flex-g2', errorCode: ErrorCode.NONE, topics: [{ name: 'flex-offsets', partitions: [partition(1, 9, 0, 'm9')] }] },
+        { groupId: 'flex-unknown', errorCode: ErrorCode.NONE, topics: [{ name: 'flex-offsets', partitions: [partition(0, -1, -1, '')] }] },
       ]);
     });
   });

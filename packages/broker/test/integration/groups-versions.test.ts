@@ -45,7 +45,7 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
     // DescribeGroups, ListGroups, DeleteGroups.
     expect([8, 9, 10, 11, 12, 13, 14, 15, 16, 42].map((key) => [key, ranges.get(key)])).toEqual([
       [8, [2, 8]],
-      [9, [1, 7]],
+      [9, [1, 8]],
       [10, [0, 5]],
       [11, [0, 8]],
       [12, [0, 4]],
@@ -65,7 +65,7 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
     const heartbeatVersion = Math.min(joinVersion, 4);
     const leaveVersion = Math.min(joinVersion, 5);
     const commitVersion = Math.min(2 + joinVersion, 8); // 2..8
-    const fetchVersion = Math.min(1 + joinVersion, 7); // 1..7
+    const fetchVersion = Math.min(1 + joinVersion, 8); // 1..8
     const describeVersion = Math.min(joinVersion, 5);
     const listVersion = joinVersion % 6;
     const deleteVersion = joinVersion % 3;
@@ -124,13 +124,20 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
       topics: [{ name: TOPIC, partitions: [{ partitionIndex: 1, committedOffset: 40 + joinVersion, committedLeaderEpoch: -1, committedMetadata: null }] }],
     });
     expect(committed.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
-    const fetched = await raw.send(OffsetFetch, fetchVersion, { groupId, topics: [{ name: TOPIC, partitionIndexes: [0, 1] }] });
+    // v8+ (KIP-709) asks for a list of groups and answers each; below, one group at the top level.
+    const fetchOffsets = async (topics: { name: string; partitionIndexes: number[] }[] | null) => {
+      const response = await raw.send(OffsetFetch, fetchVersion, { groupId, topics, groups: [{ groupId, topics }] });
+      if (fetchVersion < 8) return response;
+      expect(response.groups!.map((g) => [g.groupId, g.errorCode])).toEqual([[groupId, ErrorCode.NONE]]);
+      return response.groups![0]!;
+    };
+    const fetched = await fetchOffsets([{ name: TOPIC, partitionIndexes: [0, 1] }]);
     expect(fetched.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.errorCode])).toEqual([
       [0, -1, 0],
       [1, 40 + joinVersion, 0],
     ]);
     if (fetchVersion >= 2) {
-      const all = await raw.send(OffsetFetch, fetchVersion, { groupId, topics: null });
+      const all = await fetchOffsets(null);
       expect(all.topics.map((t) => [t.name, t.partitions.map((p) => p.committedOffset)])).toEqual([[TOPIC, [40 + joinVersion]]]);
     }
 
@@ -164,7 +171,7 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
     const empty = await raw.send(DescribeGroups, describeVersion, { groups: [groupId], includeAuthorizedOperations: false });
     expect(empty.groups[0]).toMatchObject({ groupState: 'Empty', members: [] });
     expect((await raw.send(DeleteGroups, deleteVersion, { groupsNames: [groupId] })).results).toEqual([{ groupId, errorCode: ErrorCode.NONE }]);
-    const gone = await raw.send(OffsetFetch, fetchVersion, { groupId, topics: [{ name: TOPIC, partitionIndexes: [1] }] });
+    const gone = await fetchOffsets([{ name: TOPIC, partitionIndexes: [1] }]);
     expect(gone.topics[0]!.partitions[0]!.committedOffset).toBe(-1);
     expect((await raw.send(DescribeGroups, describeVersion, { groups: [groupId] })).groups[0]!.groupState).toBe('Dead');
   });
