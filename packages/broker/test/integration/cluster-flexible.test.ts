@@ -57,4 +57,30 @@ describe('cluster mode: DescribeCluster and DescribeProducers', () => {
     });
     expect((await ask(follower)).topics[0]!.partitions[0]).toMatchObject({ partitionIndex: 0, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, activeProducers: [] });
   }, 30_000);
+
+  it('Produce v10-11 to a follower names the leader and its endpoint (KIP-951); v9 cannot', async () => {
+    const metadata = await withClient(addressOf(cluster, 1), (c) => c.send(Metadata, 9, { topics: [{ name: 'flex-cluster' }], allowAutoTopicCreation: false }));
+    const partition = metadata.topics[0]!.partitions[0]!;
+    const follower = partition.leaderId === 1 ? 2 : 1;
+    const leaderBroker = cluster.brokers.get(partition.leaderId)!;
+    for (const version of [9, 10, 11]) {
+      const response = await withClient(addressOf(cluster, follower), (c) =>
+        c.send(Produce, version, {
+          transactionalId: null,
+          acks: -1,
+          timeoutMs: 10_000,
+          topicData: [{ name: 'flex-cluster', partitionData: [{ index: 0, records: buildRecordBatchSync({ records: [{ value: Buffer.from('misdirected') }] }) }] }],
+        }),
+      );
+      const answer = response.responses[0]!.partitionResponses[0]!;
+      expect(answer.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      if (version >= 10) {
+        expect(answer.currentLeader).toEqual({ leaderId: partition.leaderId, leaderEpoch: partition.leaderEpoch });
+        expect(response.nodeEndpoints).toEqual([{ nodeId: partition.leaderId, host: leaderBroker.host, port: leaderBroker.port, rack: null }]);
+      } else {
+        expect(answer.currentLeader).toEqual({ leaderId: -1, leaderEpoch: -1 });
+        expect(response.nodeEndpoints).toEqual([]);
+      }
+    }
+  }, 30_000);
 });

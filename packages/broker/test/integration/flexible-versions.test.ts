@@ -197,6 +197,20 @@ describe('flexible versions served by the broker', () => {
   });
 
   describe('data APIs at their flexible versions', () => {
+    it('Produce v10-11 answer like v9 on a single broker: no leader hints, since it leads every partition', async () => {
+      await client.createTopic('flex-produce', 1);
+      for (const version of [10, 11]) {
+        const produced = await client.send(Produce, version, {
+          transactionalId: null,
+          acks: 1,
+          timeoutMs: 5000,
+          topicData: [{ name: 'flex-produce', partitionData: [{ index: 0, records: buildRecordBatchSync({ records: [{ value: Buffer.from(`v${version}`) }] }) }] }],
+        });
+        expect(produced.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: version - 10, currentLeader: { leaderId: -1, leaderEpoch: -1 } });
+        expect(produced.nodeEndpoints).toEqual([]);
+      }
+    });
+
     it('Produce v9, Metadata v9, ListOffsets v6 and OffsetForLeaderEpoch v4 agree on one partition', async () => {
       await client.createTopic('flex-data', 1);
       const produced = await client.send(Produce, 9, {
