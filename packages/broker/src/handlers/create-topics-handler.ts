@@ -12,12 +12,12 @@ type CreatableTopic = CreateTopicsRequest['topics'][number];
 type TopicResult = CreateTopicsResponse['topics'][number];
 
 /**
- * CreateTopics v2-5 (Kafka protocol: CreateTopics; v4 accepts -1 partitions/replication factor as
+ * CreateTopics v2-6 (Kafka protocol: CreateTopics; v4 accepts -1 partitions/replication factor as
  * the broker default, KIP-464; v5 is the first flexible version and answers each created (or,
  * with `validate_only`, validated) topic's partition count, replication factor and configs,
  * KIP-525, as DescribeConfigs would list them without synonyms; a failed topic answers -1, -1
- * and no configs, as Kafka). v6 only allows THROTTLING_QUOTA_EXCEEDED and v7 adds topic ids,
- * which Sluice does not have: not served. Per topic: TOPIC_ALREADY_EXISTS 36, INVALID_TOPIC_EXCEPTION 17,
+ * and no configs, as Kafka). v6 is v5 that may answer THROTTLING_QUOTA_EXCEEDED (KIP-599), which
+ * Sluice never does (no quotas). v7 adds topic ids, which Sluice does not have: not served. Per topic: TOPIC_ALREADY_EXISTS 36, INVALID_TOPIC_EXCEPTION 17,
  * INVALID_PARTITIONS 37, INVALID_REPLICATION_FACTOR 38 (one broker: only 1 or -1),
  * INVALID_REPLICA_ASSIGNMENT 39, INVALID_CONFIG 40 (topic configs such as retention.ms and
  * segment.bytes are validated by storage), INVALID_REQUEST 42 for a name twice in one request.

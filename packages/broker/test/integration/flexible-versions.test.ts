@@ -102,7 +102,13 @@ describe('flexible versions served by the broker', () => {
       expect(Object.fromEntries(ok!.configs!.map((c) => [c.name, c.value]))).toEqual(describedValues);
     });
 
-    it('CreateTopics v5 with validate_only answers the would-be topic and creates nothing', async () => {
+    it('CreateTopics v5-6 with validate_only answer the would-be topic and create nothing', async () => {
+      const v6 = await client.send(CreateTopics, 6, {
+        topics: [{ name: 'flex-dry', numPartitions: 4, replicationFactor: -1, assignments: [], configs: [] }],
+        timeoutMs: 5000,
+        validateOnly: true,
+      });
+      expect(v6.topics[0]).toMatchObject({ errorCode: ErrorCode.NONE, numPartitions: 4, replicationFactor: 1 });
       const validated = await client.send(CreateTopics, 5, {
         topics: [{ name: 'flex-dry', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.bytes', value: '1048576' }] }],
         timeoutMs: 5000,

@@ -1,6 +1,6 @@
 /**
  * CreateTopics (API key 19): create topics with a partition count, replication factor and configs.
- * Kafka protocol: CreateTopics v2-v5 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: CreateTopics v2-v6 advertised; fields declared with their upstream ranges.
  *
  * Version 0-1: not advertised (v1 adds validateOnly and ErrorMessage).
  * Version 2: the response adds ThrottleTimeMs.
@@ -145,12 +145,12 @@ export const CreateTopicsResponseSpec: MessageSpec = {
   ],
 };
 
-/** CreateTopics: advertised v2-v5; first flexible version upstream is v5. */
+/** CreateTopics: advertised v2-v6; first flexible version upstream is v5. */
 export const CreateTopics: ApiDefinition<CreateTopicsRequest, CreateTopicsResponse> = defineApi<CreateTopicsRequest, CreateTopicsResponse>({
   apiKey: 19,
   name: 'CreateTopics',
   minVersion: 2,
-  maxVersion: 5,
+  maxVersion: 6,
   flexibleFrom: 5,
   requestSpec: CreateTopicsRequestSpec,
   responseSpec: CreateTopicsResponseSpec,
