@@ -5,13 +5,12 @@ import type { ApiHandler } from '../router/api-handler.js';
 const NULLABLE_PROTOCOL_NAME_SINCE = 7;
 
 /**
- * JoinGroup v0-8 (Kafka protocol: JoinGroup; v1 adds the rebalance timeout, v4 MEMBER_ID_REQUIRED,
+ * JoinGroup v0-9 (Kafka protocol: JoinGroup; v1 adds the rebalance timeout, v4 MEMBER_ID_REQUIRED,
  * v5 group.instance.id for static membership, KIP-345, v6 is the first flexible version, v7
  * returns protocol_type and a nullable protocol_name, KIP-559, v8 adds the member's reason,
- * KIP-800). The answer waits until the rebalance completes; the connection's later responses
- * wait with it (clients use a separate coordinator connection). All group logic lives in the
- * GroupCoordinator. The reason is logged at info, as Kafka logs it with the rebalance it causes.
- * v9 (skip_assignment for a rejoining static leader, KIP-814) is not served.
+ * KIP-800, v9 tells a rejoining static leader it leads and to skip the assignment, KIP-814). The
+ * answer waits until the rebalance completes; the connection's later responses wait with it
+ * (clients use a separate coordinator connection). All group logic lives in the GroupCoordinator. The reason is logged at info, as Kafka logs it with the rebalance it causes.
  */
 export const joinGroupHandler: ApiHandler<JoinGroupRequest, JoinGroupResponse> = {
   api: JoinGroup,

@@ -47,7 +47,7 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
       [8, [2, 8]],
       [9, [1, 8]],
       [10, [0, 5]],
-      [11, [0, 8]],
+      [11, [0, 9]],
       [12, [0, 4]],
       [13, [0, 5]],
       [14, [0, 5]],
@@ -57,9 +57,9 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
     ]);
   });
 
-  // JoinGroup 0-8 drive the others: each API at its own version, cycling through its range
+  // JoinGroup 0-9 drive the others: each API at its own version, cycling through its range
   // (the flexible ones from JoinGroup v6: request header v2, response header v1, compact fields).
-  it.each([0, 1, 2, 3, 4, 5, 6, 7, 8])('JoinGroup v%i with its companions', async (joinVersion) => {
+  it.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])('JoinGroup v%i with its companions', async (joinVersion) => {
     const groupId = `versions-${joinVersion}`;
     const syncVersion = Math.min(joinVersion, 5);
     const heartbeatVersion = Math.min(joinVersion, 4);
@@ -97,6 +97,7 @@ describe('every advertised version of the group APIs runs a whole group lifecycl
     expect(joined).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, protocolName: 'sticky' });
     const memberId = joined.memberId;
     expect(joined.leader).toBe(memberId);
+    expect(joined.skipAssignment).toBe(false); // v9: only a rejoining static leader skips it
     expect(joined.members.map((m) => m.metadata.toString())).toEqual(['s']);
     // v7+ names the protocol type (KIP-559); below it the field does not exist.
     expect(joined.protocolType).toBe(joinVersion >= 7 ? 'consumer' : null);

@@ -1,6 +1,6 @@
 /**
  * JoinGroup (API key 11): join a classic consumer group and learn the generation, protocol and leader.
- * Kafka protocol: JoinGroup v0-v8 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: JoinGroup v0-v9 advertised; fields declared with their upstream ranges.
  *
  * Version 0: GroupId, SessionTimeoutMs, MemberId, ProtocolType, Protocols.
  * Version 1: adds RebalanceTimeoutMs.
@@ -118,12 +118,12 @@ export const JoinGroupResponseSpec: MessageSpec = {
   ],
 };
 
-/** JoinGroup: advertised v0-v8; first flexible version upstream is v6. */
+/** JoinGroup: advertised v0-v9; first flexible version upstream is v6. */
 export const JoinGroup: ApiDefinition<JoinGroupRequest, JoinGroupResponse> = defineApi<JoinGroupRequest, JoinGroupResponse>({
   apiKey: 11,
   name: 'JoinGroup',
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   flexibleFrom: 6,
   requestSpec: JoinGroupRequestSpec,
   responseSpec: JoinGroupResponseSpec,
