@@ -106,6 +106,15 @@ export {
 export {
   type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse, OffsetForLeaderEpoch,
 } from './apis/offset-for-leader-epoch.js';
+export {
+  type DescribeClusterRequest, type DescribeClusterBroker, type DescribeClusterResponse, DescribeCluster, EndpointType,
+  AUTHORIZED_OPERATIONS_OMITTED,
+} from './apis/describe-cluster.js';
+export {
+  type DescribeProducersRequest, type DescribeProducersTopicRequest, type DescribeProducersProducerState,
+  type DescribeProducersPartitionResponse, type DescribeProducersTopicResponse, type DescribeProducersResponse,
+  DescribeProducers,
+} from './apis/describe-producers.js';
 
 // Request/response headers and whole-frame encoders.
 export { decodeRequestHeader, encodeRequestHeader, type RequestHeader } from './header/request-header.js';

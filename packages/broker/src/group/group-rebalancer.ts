@@ -33,6 +33,9 @@ import { RebalancePhases, type GroupRegistry } from './rebalance-phases.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/** First JoinGroup version with skip_assignment for a rejoining static leader (KIP-814). */
+const SKIP_ASSIGNMENT_SINCE_VERSION = 9;
+
 /**
  * The rebalance protocol of classic groups: JoinGroup, SyncGroup, Heartbeat and LeaveGroup; the
  * timers behind them (session expiry, rebalance timeout, initial rebalance delay, pending member
@@ -303,16 +306,20 @@ export class GroupRebalancer {
       case ClassicGroupState.Stable:
         if (unchanged && group.selectProtocol() === group.protocolName) {
           this.logger.info({ groupId: group.groupId, oldMemberId, newMemberId }, 'static member replaced without rebalance');
+          // KIP-814 (JoinGroup v9+): a rejoining static leader is told it leads, with every
+          // member's metadata, and to skip the assignment (a Stable group would not hand a new one
+          // out). Below v9 it gets the old leader id, so it acts as a follower and assigns nothing.
+          const skipAssignment = version >= SKIP_ASSIGNMENT_SINCE_VERSION && group.isLeader(newMemberId);
           group.completeJoin(member, {
             throttleTimeMs: 0,
             errorCode: ErrorCode.NONE,
             generationId: group.generationId,
             protocolType: group.protocolType,
             protocolName: group.protocolName,
-            leader: currentLeader,
-            skipAssignment: false,
+            leader: version >= SKIP_ASSIGNMENT_SINCE_VERSION ? (group.leaderId ?? '') : currentLeader,
+            skipAssignment,
             memberId: newMemberId,
-            members: [],
+            members: skipAssignment ? group.currentMemberMetadata() : [],
           });
         } else {
           this.phases.maybePrepareRebalance(group, `static member ${newMemberId} rejoined with changed protocols`);

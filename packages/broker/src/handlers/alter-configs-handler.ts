@@ -3,7 +3,7 @@ import { changeAllConfigs, duplicateKey } from '../config/topic-config-changes.j
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * AlterConfigs v0-1 (Kafka protocol: AlterConfigs; Kafka `ConfigAdminManager.alterConfigs`). For a
+ * AlterConfigs v0-2 (Kafka protocol: AlterConfigs; v2 is the first flexible version; Kafka `ConfigAdminManager.alterConfigs`). For a
  * TOPIC resource the given configs replace the topic's whole override set (keys not given go back
  * to the broker defaults), validated as a whole: INVALID_CONFIG 40 naming the key (unknown key,
  * bad value, null value); persisted in the topic registry and applied without a restart. A key

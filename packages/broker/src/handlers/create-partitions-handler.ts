@@ -8,7 +8,8 @@ import { storageErrorCode } from './storage-error-code.js';
 type TopicResult = CreatePartitionsResponse['results'][number];
 
 /**
- * CreatePartitions v0-1 (Kafka protocol: CreatePartitions, KIP-195). Grows each topic to `count`
+ * CreatePartitions v0-3 (Kafka protocol: CreatePartitions, KIP-195; v2 is the first flexible
+ * version, v3 only allows THROTTLING_QUOTA_EXCEEDED, KIP-599, which Sluice never returns). Grows each topic to `count`
  * partitions: the new ones are opened empty and the topic registry persisted before the answer,
  * so Metadata lists them at once. Per topic: UNKNOWN_TOPIC_OR_PARTITION 3; INVALID_PARTITIONS 37
  * for a count not above the current one (or above the per-topic bound);

@@ -1,5 +1,6 @@
 import { CreateTopics, ErrorCode, type CreateTopicsRequest, type CreateTopicsResponse } from '@sluice/protocol';
-import { parseLogConfig } from '@sluice/storage';
+import { parseLogConfig, type LogConfig, type TopicInfo } from '@sluice/storage';
+import { describeTopicConfigs } from '../config/described-configs.js';
 import type { Broker } from '../broker.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
 import { isInternalTopic } from '../group/offsets-topic.js';
@@ -11,8 +12,12 @@ type CreatableTopic = CreateTopicsRequest['topics'][number];
 type TopicResult = CreateTopicsResponse['topics'][number];
 
 /**
- * CreateTopics v0-4 (Kafka protocol: CreateTopics; v1 adds validate_only and the error message, v4 accepts -1 partitions/replication factor as
- * the broker default, KIP-464). Per topic: TOPIC_ALREADY_EXISTS 36, INVALID_TOPIC_EXCEPTION 17,
+ * CreateTopics v0-6 (Kafka protocol: CreateTopics; v1 adds validate_only and the error message, v4 accepts -1 partitions/replication factor as
+ * the broker default, KIP-464; v5 is the first flexible version and answers each created (or,
+ * with `validate_only`, validated) topic's partition count, replication factor and configs,
+ * KIP-525, as DescribeConfigs would list them without synonyms; a failed topic answers -1, -1
+ * and no configs, as Kafka). v6 is v5 that may answer THROTTLING_QUOTA_EXCEEDED (KIP-599), which
+ * Sluice never does (no quotas). v7 adds topic ids, which Sluice does not have: not served. Per topic: TOPIC_ALREADY_EXISTS 36, INVALID_TOPIC_EXCEPTION 17,
  * INVALID_PARTITIONS 37, INVALID_REPLICATION_FACTOR 38 (one broker: only 1 or -1),
  * INVALID_REPLICA_ASSIGNMENT 39, INVALID_CONFIG 40 (topic configs such as retention.ms and
  * segment.bytes are validated by storage), INVALID_REQUEST 42 for a name twice in one request.
@@ -47,6 +52,8 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsRe
 async function createOne(broker: Broker, topic: CreatableTopic, validateOnly: boolean): Promise<TopicResult> {
   const { name } = topic;
   if (broker.logs.topics().has(name)) return result(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+  // One broker: every partition has exactly one replica.
+  const replicationFactor = 1;
   const invalidName = broker.logs.validateTopicName(name);
   if (invalidName !== null) return result(name, ErrorCode.INVALID_TOPIC_EXCEPTION, invalidName);
   let partitions = topic.numPartitions;
@@ -76,9 +83,9 @@ async function createOne(broker: Broker, topic: CreatableTopic, validateOnly: bo
   const configs: Record<string, string> = {};
   for (const c of topic.configs) if (c.value !== null) configs[c.name] = c.value;
   try {
-    if (validateOnly) parseLogConfig(configs, logConfigDefaults(broker.config));
-    else await broker.logs.createTopic(name, partitions, configs);
-    return result(name, ErrorCode.NONE, null);
+    const config = parseLogConfig(configs, logConfigDefaults(broker.config));
+    if (!validateOnly) await broker.logs.createTopic(name, partitions, configs);
+    return created(broker, { name, partitions, configOverrides: configs, config }, replicationFactor);
   } catch (err) {
     const errorCode = storageErrorCode(err);
     if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) throw err;
@@ -112,18 +119,39 @@ async function createInCluster(broker: Broker, cluster: ClusterNode, topic: Crea
   if (replicationFactor > live) return result(name, ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${live}.`);
   const configs: Record<string, string> = {};
   for (const c of topic.configs) if (c.value !== null) configs[c.name] = c.value;
+  let config: LogConfig;
   try {
-    parseLogConfig(configs, logConfigDefaults(broker.config));
+    config = parseLogConfig(configs, logConfigDefaults(broker.config));
   } catch (err) {
     const errorCode = storageErrorCode(err);
     if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) throw err;
     return result(name, errorCode, (err as Error).message);
   }
-  if (validateOnly) return result(name, ErrorCode.NONE, null);
+  const topicInfo: TopicInfo = { name, partitions: numPartitions, configOverrides: configs, config };
+  if (validateOnly) return created(broker, topicInfo, replicationFactor);
   const outcome = await cluster.createTopic({ topic: name, numPartitions, replicationFactor, configs }, timeoutMs > 0 ? timeoutMs : DEFAULT_CREATE_TIMEOUT_MS);
-  return result(name, outcome.errorCode, outcome.errorMessage);
+  if (outcome.errorCode !== ErrorCode.NONE) return result(name, outcome.errorCode, outcome.errorMessage);
+  return created(broker, topicInfo, replicationFactor);
 }
 
+/** A failed topic: partitions and replication factor -1, no configs (v5+ fields, Kafka's defaults). */
 function result(name: string, errorCode: number, errorMessage: string | null): TopicResult {
-  return { name, errorCode, errorMessage };
+  return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: [] };
+}
+
+/**
+ * A topic created (or validated): its partition count, replication factor and every topic config
+ * with its value, source, read-only and sensitive flags (v5+, KIP-525; Kafka
+ * `ZkAdminManager.createTopics` lists them as DescribeConfigs does, without synonyms).
+ */
+function created(broker: Broker, topic: TopicInfo, replicationFactor: number): TopicResult {
+  const configs = describeTopicConfigs(broker.config, topic, { keys: null, includeSynonyms: false, includeDocumentation: false });
+  return {
+    name: topic.name,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    numPartitions: topic.partitions,
+    replicationFactor,
+    configs: configs.map((c) => ({ name: c.name, value: c.isSensitive ? null : c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive })),
+  };
 }

@@ -2,7 +2,7 @@ import { DeleteGroups, type DeleteGroupsRequest, type DeleteGroupsResponse } fro
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * DeleteGroups v0-1 (Kafka protocol: DeleteGroups): removes a group and its committed offsets.
+ * DeleteGroups v0-2 (Kafka protocol: DeleteGroups; v2 is the first flexible version): removes a group and its committed offsets.
  * NON_EMPTY_GROUP 68 while it has members, GROUP_ID_NOT_FOUND 69 for an unknown group;
  * NOT_COORDINATOR 16 in cluster mode for a group another broker coordinates.
  */

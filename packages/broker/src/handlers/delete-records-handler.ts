@@ -10,7 +10,7 @@ type PartitionResult = DeleteRecordsResponse['topics'][number]['partitions'][num
 export const DELETE_UP_TO_HIGH_WATERMARK = -1;
 
 /**
- * DeleteRecords v0-1 (Kafka protocol: DeleteRecords, KIP-107; Kafka `ReplicaManager.deleteRecords`).
+ * DeleteRecords v0-2 (Kafka protocol: DeleteRecords, KIP-107; v2 is the first flexible version; Kafka `ReplicaManager.deleteRecords`).
  * Per partition: moves its logStartOffset forward to `offset` (-1: the high watermark; never back)
  * and answers the new one as `low_watermark`; reads below it then get OFFSET_OUT_OF_RANGE, the
  * segments wholly below it are deleted, and the log-start-offset checkpoint keeps it across

@@ -11,7 +11,7 @@ import type { ApiHandler } from '../router/api-handler.js';
 type ResourceResult = DescribeConfigsResponse['results'][number];
 
 /**
- * DescribeConfigs v0-3 (Kafka protocol: DescribeConfigs; Kafka `ConfigHelper.describeConfigs`).
+ * DescribeConfigs v0-4 (Kafka protocol: DescribeConfigs; v4 is the first flexible version; Kafka `ConfigHelper.describeConfigs`).
  * Per resource:
  * - TOPIC (2): every topic config key with its value and source (see `describeTopicConfigs`);
  *   UNKNOWN_TOPIC_OR_PARTITION 3 for a topic this broker does not host.

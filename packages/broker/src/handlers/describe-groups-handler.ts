@@ -2,7 +2,8 @@ import { DescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * DescribeGroups v0-4 (Kafka protocol: DescribeGroups; v4 adds group.instance.id). An unknown
+ * DescribeGroups v0-5 (Kafka protocol: DescribeGroups; v4 adds group.instance.id, v5 is the
+ * first flexible version). An unknown
  * group is described with error 0 and state `Dead` (kafkajs resetOffsets relies on it); a group
  * whose members all left is `Empty`.
  */

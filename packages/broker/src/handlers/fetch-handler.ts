@@ -3,6 +3,7 @@ import type { PartitionLog } from '@sluice/storage';
 import type { Broker } from '../broker.js';
 import { waitForAppend } from '../cluster/delayed-fetch.js';
 import type { ApiHandler } from '../router/api-handler.js';
+import { leaderEpochEndOffset } from './offset-for-leader-epoch-handler.js';
 import { storageErrorCode } from './storage-error-code.js';
 
 type TopicResponse = FetchResponse['responses'][number];
@@ -11,7 +12,8 @@ type PartitionData = TopicResponse['partitions'][number];
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Fetch v4-11 (Kafka protocol: Fetch; v4 is the first RecordBatch v2 fetch, v11 adds the rack id).
+ * Fetch v4-12 (Kafka protocol: Fetch; v4 is the first RecordBatch v2 fetch, v11 adds the rack id,
+ * v12 is the first flexible version and adds `last_fetched_epoch`, KIP-595/KIP-320).
  * Returns whole stored batches as they were produced (compressed batches stay compressed), read
  * straight from the segment files into the response without copying; at least one whole batch
  * for the first partition with data even when it exceeds the limits (KIP-74), never a partial one.
@@ -29,6 +31,15 @@ const EMPTY = Buffer.alloc(0);
  * UNKNOWN_LEADER_EPOCH 75. A Fetch with replica_id >= 0 comes from a follower: its fetch offset
  * is its log end offset (everything below it fdatasynced there), which the leader records
  * (high watermark, ISR), and it reads up to the log end, not the high watermark.
+ *
+ * v12 `last_fetched_epoch` (the epoch of the last batch the fetcher holds; -1 when unknown) is
+ * checked against the leader's epochs as Kafka's `Partition.readRecords` does: when the fetcher's
+ * log diverges (the leader's end offset of that epoch, or of the largest epoch below it, is below
+ * `fetch_offset`, or the leader has no such epoch), the partition answers no records and the
+ * tagged `diverging_epoch` (that epoch and its end offset) so the fetcher truncates there; an
+ * epoch with no end offset or a `fetch_offset` below logStartOffset is OFFSET_OUT_OF_RANGE 1.
+ * The tagged `current_leader` (a hint filled by Kafka 3.7+ on NOT_LEADER_OR_FOLLOWER) stays at
+ * its default -1/-1, as Kafka 3.0-3.6 sent it; `snapshot_id` is for KRaft's metadata log only.
  */
 export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   api: Fetch,
@@ -95,6 +106,15 @@ async function readAll(
       }
       const { log, upTo } = target;
       logs.push(log);
+      const lastFetchedEpoch = p.lastFetchedEpoch ?? -1;
+      if (lastFetchedEpoch >= 0) {
+        const diverged = divergence(broker, topic.topic, p.partition, log, lastFetchedEpoch, p.fetchOffset);
+        if (diverged !== null) {
+          if (diverged.errorCode !== ErrorCode.NONE) hasError = true;
+          partitions.push(diverged);
+          continue;
+        }
+      }
       const limit = Math.min(p.partitionMaxBytes, budget);
       try {
         const read =
@@ -134,6 +154,25 @@ async function readAll(
     responses.push({ topic: topic.topic, partitions });
   }
   return { responses, bytes, logs, hasError };
+}
+
+/**
+ * Fetch v12+'s check of the fetcher's last fetched epoch against the leader's log (Kafka
+ * `Partition.readRecords`): null when the fetcher's log agrees and the read goes on; else the
+ * partition's answer, without records: OFFSET_OUT_OF_RANGE when the epoch has no known end
+ * offset or `fetchOffset` is below logStartOffset, or `diverging_epoch` when the leader's log
+ * ends that epoch before `fetchOffset` (or only knows an older epoch).
+ */
+function divergence(broker: Broker, topic: string, partition: number, log: PartitionLog, lastFetchedEpoch: number, fetchOffset: number): PartitionData | null {
+  const { leaderEpoch, endOffset } = leaderEpochEndOffset(broker, topic, partition, log, lastFetchedEpoch);
+  const watermarks = { highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset };
+  if (leaderEpoch < 0 || endOffset < 0 || fetchOffset < log.logStartOffset) {
+    return { ...partitionError(partition, ErrorCode.OFFSET_OUT_OF_RANGE), ...watermarks };
+  }
+  if (leaderEpoch < lastFetchedEpoch || endOffset < fetchOffset) {
+    return { ...partitionError(partition, ErrorCode.NONE), ...watermarks, divergingEpoch: { epoch: leaderEpoch, endOffset } };
+  }
+  return null;
 }
 
 function partitionError(partitionIndex: number, errorCode: number): PartitionData {

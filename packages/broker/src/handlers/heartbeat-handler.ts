@@ -2,7 +2,7 @@ import { Heartbeat, type HeartbeatRequest, type HeartbeatResponse } from '@sluic
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * Heartbeat v0-3 (Kafka protocol: Heartbeat). Keeps a member's session alive; answers
+ * Heartbeat v0-4 (Kafka protocol: Heartbeat; v4 is the first flexible version). Keeps a member's session alive; answers
  * REBALANCE_IN_PROGRESS 27 to make members rejoin, ILLEGAL_GENERATION 22 / UNKNOWN_MEMBER_ID 25
  * to stale ones.
  */

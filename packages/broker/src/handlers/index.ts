@@ -12,7 +12,9 @@ import { offsetDeleteHandler } from './offset-delete-handler.js';
 import { apiVersionsHandler } from './api-versions-handler.js';
 import { createTopicsHandler } from './create-topics-handler.js';
 import { deleteTopicsHandler } from './delete-topics-handler.js';
+import { describeClusterHandler } from './describe-cluster-handler.js';
 import { describeConfigsHandler } from './describe-configs-handler.js';
+import { describeProducersHandler } from './describe-producers-handler.js';
 import { alterConfigsHandler } from './alter-configs-handler.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs-handler.js';
 import { createPartitionsHandler } from './create-partitions-handler.js';
@@ -54,4 +56,6 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   deleteRecordsHandler,
   describeLogDirsHandler,
   offsetForLeaderEpochHandler,
+  describeClusterHandler,
+  describeProducersHandler,
 ];

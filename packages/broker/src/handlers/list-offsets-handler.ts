@@ -14,7 +14,7 @@ type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][num
 const CONSUMER_REPLICA_ID = -1;
 
 /**
- * ListOffsets v0-5 (Kafka protocol: ListOffsets). v0 answers `oldStyleOffsets`, up to
+ * ListOffsets v0-6 (Kafka protocol: ListOffsets; v6 is the first flexible version). v0 answers `oldStyleOffsets`, up to
  * `maxNumOffsets` offsets newest first (see {@link legacyOffsetsBefore}: the log end offset and
  * segment base offsets; -2 → [logStartOffset]); a negative `maxNumOffsets` or timestamp below -2
  * → INVALID_REQUEST 42. v1 replaced the offsets array with one offset,

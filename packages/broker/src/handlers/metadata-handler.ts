@@ -10,7 +10,8 @@ type TopicMetadata = MetadataResponse['topics'][number];
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 /**
- * Metadata v0-8 (Kafka protocol: Metadata; v7 adds the leader epoch, v5 offline replicas).
+ * Metadata v0-9 (Kafka protocol: Metadata; v7 adds the leader epoch, v5 offline replicas, v9 is
+ * the first flexible version; v10 would add topic ids, which Sluice does not have).
  * Single broker: this broker is the only broker, the controller, and leader of every partition
  * (replicas = isr = [nodeId], leader epoch 0), advertised at the reachable host:port.
  * Cluster mode: every live broker, the elected controller (-1 while none), and per partition its

@@ -2,7 +2,7 @@ import { OffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } fro
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * OffsetCommit v0-7 (Kafka protocol: OffsetCommit; v0 has no generation or member id and is
+ * OffsetCommit v0-8 (Kafka protocol: OffsetCommit; v8 is the first flexible version; v0 has no generation or member id and is
  * stored without membership checks, v1 adds them and a per-partition commit timestamp, v2 the
  * retention time, dropped in v5, v7 adds group.instance.id; see GroupCoordinator.commitOffsets). Any int64 offset is stored, negative sentinels included; generation -1 with
  * no member id commits for a group without members (admin tools, standalone consumers). Answered

@@ -1,11 +1,13 @@
 import { ErrorCode, OffsetForLeaderEpoch, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '@sluice/protocol';
+import type { PartitionLog } from '@sluice/storage';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../router/api-handler.js';
 
 type PartitionResult = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
 
 /**
- * OffsetForLeaderEpoch v0-3 (Kafka protocol: OffsetForLeaderEpoch, KIP-101/KIP-279/KIP-320):
+ * OffsetForLeaderEpoch v0-4 (Kafka protocol: OffsetForLeaderEpoch, KIP-101/KIP-279/KIP-320; v4 is
+ * the first flexible version):
  * for each partition, the end offset of the requested leader epoch in the leader's log, i.e. the
  * start offset of the next higher epoch, or the log end offset when it is the latest epoch,
  * with the largest epoch at or below the requested one (Kafka `LeaderEpochFileCache.endOffsetFor`).
@@ -42,12 +44,22 @@ async function endOffsetFor(broker: Broker, topic: string, partition: number, re
   if (typeof log === 'number') return result(partition, log, -1, -1);
   const epochError = broker.checkLeaderEpoch(topic, partition, currentLeaderEpoch);
   if (epochError !== ErrorCode.NONE) return result(partition, epochError, -1, -1);
+  const { leaderEpoch, endOffset } = leaderEpochEndOffset(broker, topic, partition, log, requestedEpoch);
+  return result(partition, ErrorCode.NONE, leaderEpoch, endOffset);
+}
+
+/**
+ * The largest leader epoch at or below `requestedEpoch` in the leader's `log` and its end offset
+ * (Kafka `LeaderEpochFileCache.endOffsetFor`), or -1 and -1 when there is none. A log with no
+ * epoch recorded (a single broker) has one epoch, the current one, ending at the log end offset.
+ * Shared by OffsetForLeaderEpoch and Fetch v12+'s diverging-epoch check.
+ */
+export function leaderEpochEndOffset(broker: Broker, topic: string, partition: number, log: PartitionLog, requestedEpoch: number): { leaderEpoch: number; endOffset: number } {
   if (log.latestLeaderEpoch < 0) {
     const current = broker.leaderEpoch(topic, partition);
-    return requestedEpoch <= current && requestedEpoch >= 0 ? result(partition, ErrorCode.NONE, current, log.logEndOffset) : result(partition, ErrorCode.NONE, -1, -1);
+    return requestedEpoch <= current && requestedEpoch >= 0 ? { leaderEpoch: current, endOffset: log.logEndOffset } : { leaderEpoch: -1, endOffset: -1 };
   }
-  const { leaderEpoch, endOffset } = log.endOffsetForLeaderEpoch(requestedEpoch);
-  return result(partition, ErrorCode.NONE, leaderEpoch, endOffset);
+  return log.endOffsetForLeaderEpoch(requestedEpoch);
 }
 
 function result(partition: number, errorCode: number, leaderEpoch: number, endOffset: number): PartitionResult {

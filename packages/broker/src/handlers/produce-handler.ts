@@ -3,14 +3,21 @@ import type { Broker } from '../broker.js';
 import { RecordValidationError } from '@sluice/storage';
 import { isInternalTopic } from '../group/offsets-topic.js';
 import { type ApiHandler, NO_RESPONSE } from '../router/api-handler.js';
+import { addProduceLeaderHints } from './current-leader-hints.js';
 import { shouldLogStorageFailure, storageErrorCode } from './storage-error-code.js';
+
+/** First Produce version carrying the leader of a NOT_LEADER_OR_FOLLOWER partition (KIP-951). */
+const LEADER_HINTS_SINCE_VERSION = 10;
 
 type TopicResponse = ProduceResponse['responses'][number];
 type PartitionResponse = TopicResponse['partitionResponses'][number];
 
 /**
- * Produce v3-8 (Kafka protocol: Produce; v0-2 are advertised for librdkafka's feature checks but
- * close the connection, as Kafka 4 does). Per partition: validate the batches, append them
+ * Produce v3-11 (Kafka protocol: Produce; v0-2 are advertised for librdkafka's feature checks but
+ * close the connection, as Kafka 4 does; v9 is the first flexible version; v10 answers
+ * NOT_LEADER_OR_FOLLOWER with the current leader and its endpoint, KIP-951, see
+ * `addProduceLeaderHints`; v11 only allows TRANSACTION_ABORTABLE, KIP-890, for transactional
+ * producers, which Sluice does not have). Per partition: validate the batches, append them
  * (offsets assigned by patching baseOffset), and, for acks=-1 under `log.fsync.policy=acks-all`
  * (or any acks under `always`), wait for fdatasync — the log's group commit lets one fdatasync
  * cover every request waiting on that partition. acks=0 gets no response (Kafka's rule).
@@ -56,7 +63,9 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
       }),
     );
     if (acks === 0) return NO_RESPONSE;
-    return { responses, throttleTimeMs: 0 };
+    const response: ProduceResponse = { responses, throttleTimeMs: 0 };
+    if (context.apiVersion >= LEADER_HINTS_SINCE_VERSION) addProduceLeaderHints(broker, response);
+    return response;
   },
   errorResponse(request, errorCode) {
     return {

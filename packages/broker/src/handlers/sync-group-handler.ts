@@ -2,7 +2,9 @@ import { SyncGroup, type SyncGroupRequest, type SyncGroupResponse } from '@sluic
 import type { ApiHandler } from '../router/api-handler.js';
 
 /**
- * SyncGroup v0-3 (Kafka protocol: SyncGroup; v3 adds group.instance.id). The leader sends every
+ * SyncGroup v0-5 (Kafka protocol: SyncGroup; v3 adds group.instance.id, v4 is the first flexible
+ * version, v5 sends protocol_type and protocol_name both ways, KIP-559: a request naming others
+ * than the group's gets INCONSISTENT_GROUP_PROTOCOL 23, and the answer names the group's). The leader sends every
  * member's assignment; followers' SyncGroup waits for it. The bytes are handed out as written.
  */
 export const syncGroupHandler: ApiHandler<SyncGroupRequest, SyncGroupResponse> = {
@@ -14,6 +16,6 @@ export const syncGroupHandler: ApiHandler<SyncGroupRequest, SyncGroupResponse> =
     return context.broker.groups.syncGroup(request);
   },
   errorResponse(_request, errorCode) {
-    return { throttleTimeMs: 0, errorCode, assignment: Buffer.alloc(0) };
+    return { throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
   },
 };

@@ -39,8 +39,8 @@ interface RequestTrace {
  * The advertised ranges come from this table, so the broker never advertises an API it lacks.
  *
  * At `debug` (log.level) it logs one `request` line per answered request: API, version, client
- * id, correlation id, request and response bytes, milliseconds, and the non-zero error codes the
- * response carries. At info and above the only cost is one level check per request. A request
+ * id, the client software named in ApiVersions v3+ (KIP-511) once known, correlation id, request
+ * and response bytes, milliseconds, and the non-zero error codes the response carries. At info and above the only cost is one level check per request. A request
  * that closes the connection is logged by the connection, with the reason.
  */
 export class RequestRouter {
@@ -154,6 +154,9 @@ export class RequestRouter {
         api: trace.api,
         apiVersion: header.requestApiVersion,
         clientId: header.clientId,
+        ...(connection.clientSoftware !== undefined
+          ? { clientSoftwareName: connection.clientSoftware.name, clientSoftwareVersion: connection.clientSoftware.version }
+          : {}),
         correlationId: header.correlationId,
         requestBytes: frame.length + 4,
         responseBytes,

@@ -312,8 +312,8 @@ describe('initial rebalance delay', () => {
 });
 
 describe('static membership', () => {
-  const staticJoin = (memberId: string, label: string, instance: string, names = ['range']) =>
-    kit.coordinator.joinGroup(joinRequest('g', memberId, label, { groupInstanceId: instance, protocolNames: names }), 5, {
+  const staticJoin = (memberId: string, label: string, instance: string, names = ['range'], version = 5) =>
+    kit.coordinator.joinGroup(joinRequest('g', memberId, label, { groupInstanceId: instance, protocolNames: names }), version, {
       clientId: label,
       clientHost: 'h',
     });
@@ -366,6 +366,26 @@ describe('static membership', () => {
         })
       ).topics[0]!.partitions[0]!.errorCode,
     ).toBe(ErrorCode.FENCED_INSTANCE_ID);
+  });
+
+  it('tells a restarted static leader at JoinGroup v9+ that it leads and must skip the assignment (KIP-814); below v9 it acts as a follower', async () => {
+    const { a, b } = await stableStaticPair();
+    const v8 = await staticJoin('', 'a', 'instance-a', ['range'], 8);
+    expect(v8).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, leader: a, skipAssignment: false, members: [] });
+    expect(v8.memberId).not.toBe(a);
+
+    const v9 = await staticJoin('', 'a', 'instance-a', ['range'], 9);
+    expect(v9).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, skipAssignment: true });
+    expect(v9.leader).toBe(v9.memberId);
+    expect(v9.members.map((m) => m.memberId).sort()).toEqual([v9.memberId, b].sort());
+    expect(kit.coordinator.groupState('g')).toBe('Stable');
+    // It syncs without assignments and gets its previous one back.
+    const sync = await kit.coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: v9.memberId, groupInstanceId: 'instance-a', assignments: [] });
+    expect(sync.assignment.equals(assignmentOf(a))).toBe(true);
+
+    // A follower rejoining at v9 is still a follower: the leader's id, no members, nothing to skip.
+    const follower = await staticJoin('', 'b', 'instance-b', ['range'], 9);
+    expect(follower).toMatchObject({ errorCode: ErrorCode.NONE, leader: v9.memberId, skipAssignment: false, members: [] });
   });
 
   it('rebalances when a static member comes back with other protocols', async () => {

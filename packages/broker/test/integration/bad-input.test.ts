@@ -113,7 +113,7 @@ describe('bad input never crashes the broker or loses acknowledged data', () => 
     expect(v.errorCode).toBe(ErrorCode.NONE);
   });
 
-  it('closes the connection on an unknown API key or an unsupported version, but answers ApiVersions v3 with UNSUPPORTED_VERSION', async () => {
+  it('closes the connection on an unknown API key or an unsupported version, but answers ApiVersions v5 with UNSUPPORTED_VERSION', async () => {
     const unknownKey = await RawClient.connect(broker.port);
     unknownKey.write(frame(header(1234, 0)));
     await expectClosed(unknownKey);
@@ -126,15 +126,16 @@ describe('bad input never crashes the broker or loses acknowledged data', () => 
     produceV2.write(frame(Buffer.concat([header(0, 2), Buffer.alloc(10)])));
     await expectClosed(produceV2);
 
-    const apiV3 = await RawClient.connect(broker.port);
-    const reply = await apiV3.roundTrip(frame(Buffer.concat([header(18, 3), Buffer.from([0x00])])));
+    // ApiVersions v5 (newer than ours): request header v2 (tags), a body we do not parse.
+    const apiV5 = await RawClient.connect(broker.port);
+    const reply = await apiV5.roundTrip(frame(Buffer.concat([header(18, 5), Buffer.from([0x00, 0x01, 0x01, 0x00])])));
     const reader = new Reader(reply);
     expect(reader.readInt32()).toBe(7); // correlation id, response header v0
     expect(reader.readInt16()).toBe(ErrorCode.UNSUPPORTED_VERSION);
     const count = reader.readInt32();
     const keys = Array.from({ length: count }, () => [reader.readInt16(), reader.readInt16(), reader.readInt16()]);
-    expect(keys).toContainEqual([18, 0, 2]);
-    apiV3.close();
+    expect(keys).toContainEqual([18, 0, 4]);
+    apiV5.close();
   });
 
   it('closes the connection on a body that does not decode', async () => {

@@ -22,7 +22,8 @@ import {
   type ResetTarget,
   type TopicSelection,
 } from './group-offsets-admin.js';
-import { describeCluster, type ClusterDescription } from './cluster-admin.js';
+import { describeCluster, describeClusterNodes, type ClusterDescription, type ClusterNodes } from './cluster-admin.js';
+import { describeProducers, type PartitionProducers } from './producers-admin.js';
 import { alterTopicConfigs, describeTopicConfigs, type ConfigEntry } from './configs-admin.js';
 import { describeLogDirs, type BrokerLogDirs } from './log-dirs-admin.js';
 import {
@@ -134,6 +135,19 @@ export class Admin {
    */
   describeLogDirs(options: { brokerIds?: readonly number[]; topics?: Readonly<Record<string, readonly number[]>> } = {}): Promise<BrokerLogDirs[]> {
     return this.run(() => describeLogDirs(this.cluster, options.brokerIds, options.topics));
+  }
+
+  /** Cluster id, controller and live brokers from DescribeCluster (API 60, KIP-700), without topics. */
+  describeClusterNodes(): Promise<ClusterNodes> {
+    return this.run(() => describeClusterNodes(this.cluster));
+  }
+
+  /**
+   * The active idempotent producers of a topic's partitions (default: all), from each
+   * partition leader's producer state (DescribeProducers, API 61, KIP-664).
+   */
+  describeProducers(topic: string, partitions?: readonly number[]): Promise<PartitionProducers[]> {
+    return this.run(() => describeProducers(this.cluster, topic, partitions), false);
   }
 
   /** Every group of every broker, sorted by id. */

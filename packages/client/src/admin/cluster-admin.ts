@@ -1,4 +1,5 @@
-import { ErrorCode } from '@sluice/protocol';
+import { DescribeCluster, EndpointType, ErrorCode } from '@sluice/protocol';
+import { errorFromCode } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
 
 /** One live broker, as Metadata lists it (Kafka `Node`). */
@@ -63,5 +64,32 @@ export async function describeCluster(cluster: Cluster): Promise<ClusterDescript
           .sort((a, b) => a.partition - b.partition),
       }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
+}
+
+/** The brokers and controller as DescribeCluster lists them (Kafka `Admin.describeCluster`), without topics. */
+export interface ClusterNodes {
+  readonly clusterId: string;
+  /** -1 when there is no controller. */
+  readonly controllerId: number;
+  /** Sorted by node id. */
+  readonly brokers: readonly BrokerDescription[];
+}
+
+/**
+ * DescribeCluster (API 60, KIP-700) on any broker: cluster id, controller and live brokers,
+ * without listing topics. Throws UnsupportedVersionError when the broker does not serve API 60
+ * (Kafka before 2.8, Sluice before it), and the typed error of a non-zero error code.
+ */
+export async function describeClusterNodes(cluster: Cluster): Promise<ClusterNodes> {
+  const connection = await cluster.anyConnection();
+  const response = await connection.request(DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: EndpointType.BROKER });
+  if (response.errorCode !== ErrorCode.NONE) throw errorFromCode(response.errorCode, { detail: response.errorMessage ?? 'DescribeCluster' });
+  return {
+    clusterId: response.clusterId,
+    controllerId: response.controllerId,
+    brokers: response.brokers
+      .map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack }))
+      .sort((a, b) => a.nodeId - b.nodeId),
   };
 }

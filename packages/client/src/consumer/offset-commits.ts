@@ -76,14 +76,17 @@ export async function fetchCommittedOffsets(
     }
     topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
   }
-  const response = await connection.request(OffsetFetch, { groupId, topics, requireStable: false });
-  const topError = response.errorCode ?? ErrorCode.NONE;
+  // v0-7 ask for one group at the top level; v8+ (KIP-709) for a list of groups, answered each.
+  const response = await connection.request(OffsetFetch, { groupId, topics, requireStable: false, groups: [{ groupId, topics }] });
+  const answer = connection.versionFor(OffsetFetch) >= 8 ? response.groups?.find((g) => g.groupId === groupId) : response;
+  if (answer === undefined) throw errorFromCode(ErrorCode.UNKNOWN_SERVER_ERROR, { detail: `OffsetFetch answered nothing for group "${groupId}"` });
+  const topError = answer.errorCode ?? ErrorCode.NONE;
   if (topError !== ErrorCode.NONE) {
     if (topError === ErrorCode.NOT_COORDINATOR || topError === ErrorCode.COORDINATOR_NOT_AVAILABLE) cluster.invalidateCoordinator(groupId);
     throw errorFromCode(topError, { detail: `offsets of group "${groupId}"` });
   }
   const out: TopicPartitionOffset[] = [];
-  for (const topic of response.topics) {
+  for (const topic of answer.topics ?? []) {
     for (const p of topic.partitions) {
       if (p.errorCode !== ErrorCode.NONE && p.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
         throw errorFromCode(p.errorCode, { topic: topic.name, partition: p.partitionIndex, detail: `offsets of group "${groupId}"` });

@@ -1,4 +1,4 @@
-import { ErrorCode, FindCoordinator, Metadata, type MetadataResponse } from '@sluice/protocol';
+import { ErrorCode, FindCoordinator, KafkaProtocolError, Metadata, type MetadataResponse } from '@sluice/protocol';
 import { BrokerUnreachableError, errorFromCode } from '../errors.js';
 import type { BrokerConnection } from './connection.js';
 import { ConnectionPool, parseHostPort, type BrokerAddress, type ConnectionPurpose } from './connection-pool.js';
@@ -164,11 +164,14 @@ export class Cluster {
     const cached = this.coordinators.get(groupId);
     if (cached) return cached;
     const connection = await this.anyConnection();
-    const response = await connection.request(FindCoordinator, { key: groupId, keyType: 0 });
-    if (response.errorCode !== ErrorCode.NONE) {
-      throw errorFromCode(response.errorCode, { detail: `group "${groupId}"${response.errorMessage ? `: ${response.errorMessage}` : ''}` });
+    // v0-3 carry one key and answer at the top level; v4+ (KIP-699) a list of keys, answered each.
+    const response = await connection.request(FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
+    const answer = connection.versionFor(FindCoordinator) >= 4 ? response.coordinators?.find((c) => c.key === groupId) : response;
+    if (answer === undefined) throw new KafkaProtocolError(ErrorCode.UNKNOWN_SERVER_ERROR, `FindCoordinator answered no coordinator for group "${groupId}"`);
+    if (answer.errorCode !== ErrorCode.NONE) {
+      throw errorFromCode(answer.errorCode, { detail: `group "${groupId}"${answer.errorMessage ? `: ${answer.errorMessage}` : ''}` });
     }
-    const address = { nodeId: response.nodeId, host: response.host, port: response.port };
+    const address = { nodeId: answer.nodeId, host: answer.host, port: answer.port };
     this.coordinators.set(groupId, address);
     return address;
   }

@@ -16,6 +16,7 @@ import {
   RequestTimeoutError,
   UnsupportedVersionError,
 } from '../errors.js';
+import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION } from './client-software.js';
 
 /**
  * One TCP connection to one broker (Kafka `NetworkClient`'s per-node channel).
@@ -23,9 +24,9 @@ import {
  * Requests are pipelined: each is written as soon as it is made and responses are matched to
  * requests in order (Kafka answers requests on a connection in the order they were sent), with
  * the correlation id checked as an assertion. Opening a connection negotiates versions: it sends
- * ApiVersions v2 (Sluice and Kafka both answer it; a broker that does not falls back to the v0
- * format with UNSUPPORTED_VERSION, and the client retries with v0), then `versionFor(api)` picks
- * the highest version both sides support.
+ * the newest ApiVersions it knows (v4, flexible, naming the client software per KIP-511; a broker
+ * that lacks it answers in the v0 format with UNSUPPORTED_VERSION, and the client retries with
+ * v0), then `versionFor(api)` picks the highest version both sides support.
  *
  * A request that gets no answer within its timeout closes the connection (like Kafka's client:
  * after a lost response the in-order matching can no longer be trusted), failing every pending
@@ -78,8 +79,8 @@ interface PendingRequest {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** ApiVersions version sent first (WIRE.md: Sluice advertises v0-2; Kafka answers v0-4). */
-const API_VERSIONS_FIRST_VERSION = 2;
+/** ApiVersions version sent first: the newest this codec knows (Sluice and Kafka 3.9 answer v0-4). */
+const API_VERSIONS_FIRST_VERSION = ApiVersions.maxVersion;
 
 /** A connected broker socket with negotiated API versions; see the module comment. */
 export class BrokerConnection {
@@ -256,9 +257,10 @@ export class BrokerConnection {
       new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
     let response: ApiVersionsResponse;
     try {
-      response = await this.request(ApiVersions, {}, { version: API_VERSIONS_FIRST_VERSION, timeoutMs });
+      const software = { clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION };
+      response = await this.request(ApiVersions, software, { version: API_VERSIONS_FIRST_VERSION, timeoutMs });
     } catch (error) {
-      // A broker without v2 answers in the v0 format (KIP-511), which the v2 decoder cannot read.
+      // A broker without this version answers in the v0 format (KIP-511), which the flexible decoder cannot read.
       if (this.closed) throw error;
       response = { errorCode: 35, apiKeys: [] };
     }
@@ -310,7 +312,7 @@ export class BrokerConnection {
     try {
       body = pending.api.response.decode(reader, pending.version);
     } catch (error) {
-      // ApiVersions v2 answered in the v0 fallback format: let negotiateVersions retry with v0.
+      // ApiVersions v3+ answered in the v0 fallback format: let negotiateVersions retry with v0.
       this.shift(pending);
       pending.reject(error as Error);
       return;

@@ -1,6 +1,17 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiVersions, Metadata } from '@sluice/protocol';
+import { readFileSync } from 'node:fs';
+import {
+  ApiVersions,
+  FrameDecoder,
+  Metadata,
+  Reader,
+  decodeRequestHeader,
+  encodeApiVersionsFallbackFrame,
+  encodeResponseFrame,
+  type ApiVersionsRequest,
+} from '@sluice/protocol';
+import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION } from '../../src/network/client-software.js';
 import { BrokerUnreachableError, RequestTimeoutError, SluiceClient } from '../../src/index.js';
 import { BrokerConnection } from '../../src/network/connection.js';
 import { startTestCluster, type TestCluster } from '../helpers/test-broker.js';
@@ -18,8 +29,46 @@ describe('BrokerConnection', () => {
     const connection = await BrokerConnection.connect({ host: '127.0.0.1', port: cluster.broker.port, clientId: 't' });
     const range = connection.brokerVersionRange(Metadata.apiKey)!;
     expect(connection.versionFor(Metadata)).toBe(Math.min(Metadata.maxVersion, range.maxVersion));
-    expect(connection.versionFor(ApiVersions)).toBe(2);
+    expect(connection.versionFor(ApiVersions)).toBe(4);
     connection.close();
+  });
+
+  it('opens with flexible ApiVersions v4 naming the client software, and retries v0 after a v0-format fallback', async () => {
+    const seen: { version: number; body: ApiVersionsRequest }[] = [];
+    const server = net.createServer((socket) => {
+      const decoder = new FrameDecoder(1 << 20);
+      socket.on('data', (chunk) => {
+        decoder.push(chunk);
+        for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
+          const reader = new Reader(frame);
+          const header = decodeRequestHeader(reader);
+          seen.push({ version: header.requestApiVersion, body: ApiVersions.request.decode(reader, header.requestApiVersion) });
+          // An older broker: ApiVersions up to v2 only, so v4 gets the KIP-511 fallback.
+          const table = [{ apiKey: ApiVersions.apiKey, minVersion: 0, maxVersion: 2 }];
+          socket.write(Buffer.concat(
+            header.requestApiVersion > 2
+              ? encodeApiVersionsFallbackFrame(header.correlationId, table)
+              : encodeResponseFrame(ApiVersions, header.requestApiVersion, header.correlationId, { errorCode: 0, apiKeys: table, throttleTimeMs: 0 }),
+          ));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const connection = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 't' });
+      expect(seen.map((s) => s.version)).toEqual([4, 0]);
+      expect(seen[0]!.body).toEqual({ clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION });
+      expect(connection.versionFor(ApiVersions)).toBe(2);
+      connection.close();
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('names itself with the @sluice/client package version', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(CLIENT_SOFTWARE_VERSION).toBe(manifest.version);
   });
 
   it('pipelines many requests on one socket and matches responses in order', async () => {

@@ -1,6 +1,6 @@
 /**
  * AlterConfigs (API key 33): replace the whole set of dynamic configs of a resource.
- * Kafka protocol: AlterConfigs v0-v1 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: AlterConfigs v0-v2 advertised; fields declared with their upstream ranges.
  *
  * Version 0: first version.
  * Version 1: same as 0 (on quota violation the response is sent before throttling).
@@ -89,12 +89,12 @@ export const AlterConfigsResponseSpec: MessageSpec = {
   ],
 };
 
-/** AlterConfigs: advertised v0-v1; first flexible version upstream is v2. */
+/** AlterConfigs: advertised v0-v2; first flexible version upstream is v2. */
 export const AlterConfigs: ApiDefinition<AlterConfigsRequest, AlterConfigsResponse> = defineApi<AlterConfigsRequest, AlterConfigsResponse>({
   apiKey: 33,
   name: 'AlterConfigs',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   flexibleFrom: 2,
   requestSpec: AlterConfigsRequestSpec,
   responseSpec: AlterConfigsResponseSpec,

@@ -29,6 +29,8 @@ export const ApiKey = {
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
+  DescribeCluster: 60,
+  DescribeProducers: 61,
 } as const;
 
 /** One of the `ApiKey` numbers. */

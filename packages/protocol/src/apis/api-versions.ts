@@ -1,11 +1,12 @@
 /**
  * ApiVersions (API key 18): the API keys and version ranges the broker supports.
- * Kafka protocol: ApiVersions v0-v2 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: ApiVersions v0-v4 advertised; fields declared with their upstream ranges.
  *
  * Version 0: no request fields; the response ErrorCode and ApiKeys.
  * Version 1: the response adds ThrottleTimeMs.
  * Version 2: same as 1.
- * Version 3: first flexible version; adds ClientSoftwareName/Version; the response adds tagged features. Versions above our max get the v0-format UNSUPPORTED_VERSION reply (KIP-511).
+ * Version 3: first flexible version; adds ClientSoftwareName/Version; the response adds tagged features (KIP-511, KIP-584).
+ *   Versions above our max get the v0-format UNSUPPORTED_VERSION reply (KIP-511).
  * Version 4: same as 3 (KAFKA-17011).
  */
 import type { Writer } from '../primitives/writer.js';
@@ -107,12 +108,12 @@ export const ApiVersionsResponseSpec: MessageSpec = {
   ],
 };
 
-/** ApiVersions: advertised v0-v2; first flexible version upstream is v3. */
+/** ApiVersions: advertised v0-v4; first flexible version upstream is v3. */
 export const ApiVersions: ApiDefinition<ApiVersionsRequest, ApiVersionsResponse> = defineApi<ApiVersionsRequest, ApiVersionsResponse>({
   apiKey: 18,
   name: 'ApiVersions',
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 4,
   flexibleFrom: 3,
   requestSpec: ApiVersionsRequestSpec,
   responseSpec: ApiVersionsResponseSpec,
@@ -123,7 +124,7 @@ const UNSUPPORTED_VERSION = 35;
 
 /**
  * The body the broker sends to an ApiVersions request whose version it does not support
- * (v3+ here), without parsing that request (CLIENTS.md §1.1; Kafka
+ * (v5+ here), without parsing that request (CLIENTS.md §1.1; Kafka
  * `ApiVersionsRequest.getErrorResponse`, KIP-511). Always the **v0 format**, sent under
  * response header v0 (correlation id only):
  *
@@ -132,7 +133,7 @@ const UNSUPPORTED_VERSION = 35;
  * api_keys   int32 count N, then N × (api_key int16, min_version int16, max_version int16)
  * ```
  *
- * `apiKeys` defaults to key 18's own advertised range (18, 0, 2), which is what clients need to
+ * `apiKeys` defaults to key 18's own advertised range (18, 0, 4), which is what clients need to
  * retry: librdkafka reads the int32 count's first byte as a compact length, fails, and retries v0;
  * Java retries at key 18's max; platformatic stops at the error and retries v1. Never close the
  * connection instead.

@@ -1,6 +1,6 @@
 /**
  * CreatePartitions (API key 37): add partitions to existing topics (KIP-195).
- * Kafka protocol: CreatePartitions v0-v1 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: CreatePartitions v0-v3 advertised; fields declared with their upstream ranges.
  *
  * Version 0: first version.
  * Version 1: same as 0 (on quota violation the response is sent before throttling).
@@ -87,12 +87,12 @@ export const CreatePartitionsResponseSpec: MessageSpec = {
   ],
 };
 
-/** CreatePartitions: advertised v0-v1; first flexible version upstream is v2. */
+/** CreatePartitions: advertised v0-v3; first flexible version upstream is v2. */
 export const CreatePartitions: ApiDefinition<CreatePartitionsRequest, CreatePartitionsResponse> = defineApi<CreatePartitionsRequest, CreatePartitionsResponse>({
   apiKey: 37,
   name: 'CreatePartitions',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 3,
   flexibleFrom: 2,
   requestSpec: CreatePartitionsRequestSpec,
   responseSpec: CreatePartitionsResponseSpec,

@@ -1,6 +1,6 @@
 /**
  * CreateTopics (API key 19): create topics with a partition count, replication factor and configs.
- * Kafka protocol: CreateTopics v0-v4 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: CreateTopics v0-v6 advertised; fields declared with their upstream ranges.
  *
  * Version 0: initial version.
  * Version 1: adds validateOnly; the response adds ErrorMessage.
@@ -146,12 +146,12 @@ export const CreateTopicsResponseSpec: MessageSpec = {
   ],
 };
 
-/** CreateTopics: advertised v0-v4; first flexible version upstream is v5. */
+/** CreateTopics: advertised v0-v6; first flexible version upstream is v5. */
 export const CreateTopics: ApiDefinition<CreateTopicsRequest, CreateTopicsResponse> = defineApi<CreateTopicsRequest, CreateTopicsResponse>({
   apiKey: 19,
   name: 'CreateTopics',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 6,
   flexibleFrom: 5,
   requestSpec: CreateTopicsRequestSpec,
   responseSpec: CreateTopicsResponseSpec,

@@ -1,6 +1,6 @@
 /**
  * DeleteGroups (API key 42): delete empty consumer groups and their committed offsets.
- * Kafka protocol: DeleteGroups v0-v1 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: DeleteGroups v0-v2 advertised; fields declared with their upstream ranges.
  *
  * Version 0: GroupsNames; the response ThrottleTimeMs and Results.
  * Version 1: same as 0.
@@ -55,12 +55,12 @@ export const DeleteGroupsResponseSpec: MessageSpec = {
   ],
 };
 
-/** DeleteGroups: advertised v0-v1; first flexible version upstream is v2. */
+/** DeleteGroups: advertised v0-v2; first flexible version upstream is v2. */
 export const DeleteGroups: ApiDefinition<DeleteGroupsRequest, DeleteGroupsResponse> = defineApi<DeleteGroupsRequest, DeleteGroupsResponse>({
   apiKey: 42,
   name: 'DeleteGroups',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   flexibleFrom: 2,
   requestSpec: DeleteGroupsRequestSpec,
   responseSpec: DeleteGroupsResponseSpec,

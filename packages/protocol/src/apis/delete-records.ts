@@ -1,6 +1,6 @@
 /**
  * DeleteRecords (API key 21): move partitions' log start offsets forward (KIP-107).
- * Kafka protocol: DeleteRecords v0-v1 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: DeleteRecords v0-v2 advertised; fields declared with their upstream ranges.
  *
  * Version 0: first version.
  * Version 1: same as 0 (on quota violation the response is sent before throttling).
@@ -94,12 +94,12 @@ export const DeleteRecordsResponseSpec: MessageSpec = {
   ],
 };
 
-/** DeleteRecords: advertised v0-v1; first flexible version upstream is v2. */
+/** DeleteRecords: advertised v0-v2; first flexible version upstream is v2. */
 export const DeleteRecords: ApiDefinition<DeleteRecordsRequest, DeleteRecordsResponse> = defineApi<DeleteRecordsRequest, DeleteRecordsResponse>({
   apiKey: 21,
   name: 'DeleteRecords',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   flexibleFrom: 2,
   requestSpec: DeleteRecordsRequestSpec,
   responseSpec: DeleteRecordsResponseSpec,

@@ -1,6 +1,6 @@
 /**
  * DeleteTopics (API key 20): delete topics by name.
- * Kafka protocol: DeleteTopics v0-v3 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: DeleteTopics v0-v5 advertised; fields declared with their upstream ranges.
  *
  * Version 0: initial version.
  * Version 1: the response adds ThrottleTimeMs.
@@ -82,12 +82,12 @@ export const DeleteTopicsResponseSpec: MessageSpec = {
   ],
 };
 
-/** DeleteTopics: advertised v0-v3; first flexible version upstream is v4. */
+/** DeleteTopics: advertised v0-v5; first flexible version upstream is v4. */
 export const DeleteTopics: ApiDefinition<DeleteTopicsRequest, DeleteTopicsResponse> = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>({
   apiKey: 20,
   name: 'DeleteTopics',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 5,
   flexibleFrom: 4,
   requestSpec: DeleteTopicsRequestSpec,
   responseSpec: DeleteTopicsResponseSpec,

@@ -1,6 +1,6 @@
 /**
  * DescribeConfigs (API key 32): topic or broker configuration values.
- * Kafka protocol: DescribeConfigs v0-v3 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: DescribeConfigs v0-v4 advertised; fields declared with their upstream ranges.
  *
  * Version 0: the response has IsDefault instead of ConfigSource and Synonyms.
  * Version 1: adds IncludeSynonyms; the response adds ConfigSource and Synonyms.
@@ -149,12 +149,12 @@ export const ConfigSource = {
 /** A config's data type (Kafka `DescribeConfigsResponse.ConfigType`), v3+. */
 export const ConfigType = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
 
-/** DescribeConfigs: advertised v0-v3; first flexible version upstream is v4. */
+/** DescribeConfigs: advertised v0-v4; first flexible version upstream is v4. */
 export const DescribeConfigs: ApiDefinition<DescribeConfigsRequest, DescribeConfigsResponse> = defineApi<DescribeConfigsRequest, DescribeConfigsResponse>({
   apiKey: 32,
   name: 'DescribeConfigs',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 4,
   flexibleFrom: 4,
   requestSpec: DescribeConfigsRequestSpec,
   responseSpec: DescribeConfigsResponseSpec,

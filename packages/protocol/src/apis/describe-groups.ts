@@ -1,6 +1,6 @@
 /**
  * DescribeGroups (API key 15): state, protocol and members of consumer groups.
- * Kafka protocol: DescribeGroups v0-v4 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: DescribeGroups v0-v5 advertised; fields declared with their upstream ranges.
  *
  * Version 0: Groups.
  * Version 1: the response adds ThrottleTimeMs.
@@ -99,12 +99,12 @@ export const DescribeGroupsResponseSpec: MessageSpec = {
   ],
 };
 
-/** DescribeGroups: advertised v0-v4; first flexible version upstream is v5. */
+/** DescribeGroups: advertised v0-v5; first flexible version upstream is v5. */
 export const DescribeGroups: ApiDefinition<DescribeGroupsRequest, DescribeGroupsResponse> = defineApi<DescribeGroupsRequest, DescribeGroupsResponse>({
   apiKey: 15,
   name: 'DescribeGroups',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   flexibleFrom: 5,
   requestSpec: DescribeGroupsRequestSpec,
   responseSpec: DescribeGroupsResponseSpec,

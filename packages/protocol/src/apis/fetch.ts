@@ -1,6 +1,6 @@
 /**
  * Fetch (API key 1): read RecordBatches from partitions, long-polling up to MaxWaitMs for MinBytes.
- * Kafka protocol: Fetch v4-v11 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: Fetch v4-v12 advertised; fields declared with their upstream ranges.
  *
  * Version 0-3: not advertised (pre-RecordBatch v2); v3 adds MaxBytes.
  * Version 4: adds IsolationLevel; the response adds LastStableOffset and AbortedTransactions; RecordBatch v2.
@@ -281,12 +281,12 @@ export const FetchResponseSpec: MessageSpec = {
   ],
 };
 
-/** Fetch: advertised v4-v11; first flexible version upstream is v12. */
+/** Fetch: advertised v4-v12; first flexible version upstream is v12. */
 export const Fetch: ApiDefinition<FetchRequest, FetchResponse> = defineApi<FetchRequest, FetchResponse>({
   apiKey: 1,
   name: 'Fetch',
   minVersion: 4,
-  maxVersion: 11,
+  maxVersion: 12,
   flexibleFrom: 12,
   requestSpec: FetchRequestSpec,
   responseSpec: FetchResponseSpec,

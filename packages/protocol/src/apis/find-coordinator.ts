@@ -1,6 +1,6 @@
 /**
  * FindCoordinator (API key 10): locate the group (or transaction) coordinator for a key.
- * Kafka protocol: FindCoordinator v0-v2 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: FindCoordinator v0-v5 advertised; fields declared with their upstream ranges.
  *
  * Version 0: Key; the response NodeId, Host, Port. librdkafka needs v0 advertised to use groups at all.
  * Version 1: adds KeyType; the response adds ThrottleTimeMs and ErrorMessage.
@@ -92,12 +92,12 @@ export const FindCoordinatorResponseSpec: MessageSpec = {
   ],
 };
 
-/** FindCoordinator: advertised v0-v2; first flexible version upstream is v3. */
+/** FindCoordinator: advertised v0-v5; first flexible version upstream is v3. */
 export const FindCoordinator: ApiDefinition<FindCoordinatorRequest, FindCoordinatorResponse> = defineApi<FindCoordinatorRequest, FindCoordinatorResponse>({
   apiKey: 10,
   name: 'FindCoordinator',
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 5,
   flexibleFrom: 3,
   requestSpec: FindCoordinatorRequestSpec,
   responseSpec: FindCoordinatorResponseSpec,

@@ -1,6 +1,6 @@
 /**
  * Heartbeat (API key 12): keep a group member alive; REBALANCE_IN_PROGRESS tells it to rejoin.
- * Kafka protocol: Heartbeat v0-v3 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: Heartbeat v0-v4 advertised; fields declared with their upstream ranges.
  *
  * Version 0: GroupId, GenerationId, MemberId.
  * Version 1: the response adds ThrottleTimeMs.
@@ -55,12 +55,12 @@ export const HeartbeatResponseSpec: MessageSpec = {
   ],
 };
 
-/** Heartbeat: advertised v0-v3; first flexible version upstream is v4. */
+/** Heartbeat: advertised v0-v4; first flexible version upstream is v4. */
 export const Heartbeat: ApiDefinition<HeartbeatRequest, HeartbeatResponse> = defineApi<HeartbeatRequest, HeartbeatResponse>({
   apiKey: 12,
   name: 'Heartbeat',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 4,
   flexibleFrom: 4,
   requestSpec: HeartbeatRequestSpec,
   responseSpec: HeartbeatResponseSpec,

@@ -1,7 +1,7 @@
 /**
  * IncrementalAlterConfigs (API key 44): set, delete, append to or subtract from single config
  * keys of a resource (KIP-339).
- * Kafka protocol: IncrementalAlterConfigs v0 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: IncrementalAlterConfigs v0-v1 advertised; fields declared with their upstream ranges.
  *
  * Version 0: first version.
  * Version 1: first flexible version.
@@ -84,7 +84,7 @@ export const IncrementalAlterConfigsResponseSpec: MessageSpec = {
   ],
 };
 
-/** IncrementalAlterConfigs: advertised v0; first flexible version upstream is v1. */
+/** IncrementalAlterConfigs: advertised v0-v1; first flexible version upstream is v1. */
 export const IncrementalAlterConfigs: ApiDefinition<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = defineApi<
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse
@@ -92,7 +92,7 @@ export const IncrementalAlterConfigs: ApiDefinition<IncrementalAlterConfigsReque
   apiKey: 44,
   name: 'IncrementalAlterConfigs',
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   flexibleFrom: 1,
   requestSpec: IncrementalAlterConfigsRequestSpec,
   responseSpec: IncrementalAlterConfigsResponseSpec,

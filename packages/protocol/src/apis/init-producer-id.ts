@@ -1,6 +1,6 @@
 /**
  * InitProducerId (API key 22): allocate a producer id and epoch for idempotent or transactional producers.
- * Kafka protocol: InitProducerId v0-v1 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: InitProducerId v0-v5 advertised; fields declared with their upstream ranges.
  *
  * Version 0: TransactionalId, TransactionTimeoutMs.
  * Version 1: same as 0.
@@ -62,12 +62,12 @@ export const InitProducerIdResponseSpec: MessageSpec = {
   ],
 };
 
-/** InitProducerId: advertised v0-v1; first flexible version upstream is v2. */
+/** InitProducerId: advertised v0-v5; first flexible version upstream is v2. */
 export const InitProducerId: ApiDefinition<InitProducerIdRequest, InitProducerIdResponse> = defineApi<InitProducerIdRequest, InitProducerIdResponse>({
   apiKey: 22,
   name: 'InitProducerId',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 5,
   flexibleFrom: 2,
   requestSpec: InitProducerIdRequestSpec,
   responseSpec: InitProducerIdResponseSpec,

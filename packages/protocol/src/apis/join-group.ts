@@ -1,6 +1,6 @@
 /**
  * JoinGroup (API key 11): join a classic consumer group and learn the generation, protocol and leader.
- * Kafka protocol: JoinGroup v0-v5 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: JoinGroup v0-v9 advertised; fields declared with their upstream ranges.
  *
  * Version 0: GroupId, SessionTimeoutMs, MemberId, ProtocolType, Protocols.
  * Version 1: adds RebalanceTimeoutMs.
@@ -64,8 +64,8 @@ export interface JoinGroupResponse {
   generationId: number;
   /** The group protocol name. (v7+, default null) */
   protocolType?: string | null;
-  /** The group protocol selected by the coordinator. */
-  protocolName: string;
+  /** The group protocol selected by the coordinator; null only in v7+ error answers. */
+  protocolName: string | null;
   /** The leader of the group. */
   leader: string;
   /** True if the leader must skip running the assignment. (v9+, default false) */
@@ -118,12 +118,12 @@ export const JoinGroupResponseSpec: MessageSpec = {
   ],
 };
 
-/** JoinGroup: advertised v0-v5; first flexible version upstream is v6. */
+/** JoinGroup: advertised v0-v9; first flexible version upstream is v6. */
 export const JoinGroup: ApiDefinition<JoinGroupRequest, JoinGroupResponse> = defineApi<JoinGroupRequest, JoinGroupResponse>({
   apiKey: 11,
   name: 'JoinGroup',
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 9,
   flexibleFrom: 6,
   requestSpec: JoinGroupRequestSpec,
   responseSpec: JoinGroupResponseSpec,

@@ -1,6 +1,6 @@
 /**
  * LeaveGroup (API key 13): remove members from a classic consumer group.
- * Kafka protocol: LeaveGroup v0-v3 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: LeaveGroup v0-v5 advertised; fields declared with their upstream ranges.
  *
  * Version 0: GroupId, MemberId.
  * Version 1: the response adds ThrottleTimeMs.
@@ -84,12 +84,12 @@ export const LeaveGroupResponseSpec: MessageSpec = {
   ],
 };
 
-/** LeaveGroup: advertised v0-v3; first flexible version upstream is v4. */
+/** LeaveGroup: advertised v0-v5; first flexible version upstream is v4. */
 export const LeaveGroup: ApiDefinition<LeaveGroupRequest, LeaveGroupResponse> = defineApi<LeaveGroupRequest, LeaveGroupResponse>({
   apiKey: 13,
   name: 'LeaveGroup',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 5,
   flexibleFrom: 4,
   requestSpec: LeaveGroupRequestSpec,
   responseSpec: LeaveGroupResponseSpec,

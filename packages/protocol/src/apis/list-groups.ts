@@ -1,6 +1,6 @@
 /**
  * ListGroups (API key 16): the groups this coordinator manages.
- * Kafka protocol: ListGroups v0-v2 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: ListGroups v0-v5 advertised; fields declared with their upstream ranges.
  *
  * Version 0: no request fields; the response lists GroupId and ProtocolType.
  * Version 1: the response adds ThrottleTimeMs.
@@ -70,12 +70,12 @@ export const ListGroupsResponseSpec: MessageSpec = {
   ],
 };
 
-/** ListGroups: advertised v0-v2; first flexible version upstream is v3. */
+/** ListGroups: advertised v0-v5; first flexible version upstream is v3. */
 export const ListGroups: ApiDefinition<ListGroupsRequest, ListGroupsResponse> = defineApi<ListGroupsRequest, ListGroupsResponse>({
   apiKey: 16,
   name: 'ListGroups',
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 5,
   flexibleFrom: 3,
   requestSpec: ListGroupsRequestSpec,
   responseSpec: ListGroupsResponseSpec,

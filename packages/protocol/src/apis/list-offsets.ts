@@ -1,6 +1,6 @@
 /**
  * ListOffsets (API key 2): find the offset for a timestamp (-1 latest, -2 earliest) per partition.
- * Kafka protocol: ListOffsets v0-v5 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: ListOffsets v0-v6 advertised; fields declared with their upstream ranges.
  *
  * Version 0: MaxNumOffsets and the OldStyleOffsets array (Sarama's default, Burrow, kafka-go).
  * Version 1: one offset per partition; the response adds Timestamp and Offset.
@@ -123,12 +123,12 @@ export const ListOffsetsResponseSpec: MessageSpec = {
   ],
 };
 
-/** ListOffsets: advertised v0-v5; first flexible version upstream is v6. */
+/** ListOffsets: advertised v0-v6; first flexible version upstream is v6. */
 export const ListOffsets: ApiDefinition<ListOffsetsRequest, ListOffsetsResponse> = defineApi<ListOffsetsRequest, ListOffsetsResponse>({
   apiKey: 2,
   name: 'ListOffsets',
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   flexibleFrom: 6,
   requestSpec: ListOffsetsRequestSpec,
   responseSpec: ListOffsetsResponseSpec,

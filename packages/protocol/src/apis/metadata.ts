@@ -1,6 +1,6 @@
 /**
  * Metadata (API key 3): brokers, controller and the partitions (leader, replicas, ISR) of topics.
- * Kafka protocol: Metadata v0-v8 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: Metadata v0-v9 advertised; fields declared with their upstream ranges.
  *
  * Version 0: Topics; an empty array means all topics.
  * Version 1: Topics becomes nullable: null means all topics, empty means none; the response adds Rack, ControllerId, IsInternal.
@@ -152,12 +152,12 @@ export const MetadataResponseSpec: MessageSpec = {
   ],
 };
 
-/** Metadata: advertised v0-v8; first flexible version upstream is v9. */
+/** Metadata: advertised v0-v9; first flexible version upstream is v9. */
 export const Metadata: ApiDefinition<MetadataRequest, MetadataResponse> = defineApi<MetadataRequest, MetadataResponse>({
   apiKey: 3,
   name: 'Metadata',
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   flexibleFrom: 9,
   requestSpec: MetadataRequestSpec,
   responseSpec: MetadataResponseSpec,

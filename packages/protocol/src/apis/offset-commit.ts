@@ -1,6 +1,6 @@
 /**
  * OffsetCommit (API key 8): store a consumer group's committed offsets.
- * Kafka protocol: OffsetCommit v0-v7 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: OffsetCommit v0-v8 advertised; fields declared with their upstream ranges.
  *
  * Version 0: group id and offsets only (Kafka stored them in ZooKeeper, without group checks).
  * Version 1: adds GenerationIdOrMemberEpoch, MemberId, CommitTimestamp.
@@ -119,12 +119,12 @@ export const OffsetCommitResponseSpec: MessageSpec = {
   ],
 };
 
-/** OffsetCommit: advertised v0-v7; first flexible version upstream is v8. */
+/** OffsetCommit: advertised v0-v8; first flexible version upstream is v8. */
 export const OffsetCommit: ApiDefinition<OffsetCommitRequest, OffsetCommitResponse> = defineApi<OffsetCommitRequest, OffsetCommitResponse>({
   apiKey: 8,
   name: 'OffsetCommit',
   minVersion: 0,
-  maxVersion: 7,
+  maxVersion: 8,
   flexibleFrom: 8,
   requestSpec: OffsetCommitRequestSpec,
   responseSpec: OffsetCommitResponseSpec,

@@ -1,6 +1,6 @@
 /**
  * OffsetFetch (API key 9): read a consumer group's committed offsets.
- * Kafka protocol: OffsetFetch v1-v5 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: OffsetFetch v1-v8 advertised; fields declared with their upstream ranges.
  *
  * Version 0: not advertised (offsets in ZooKeeper).
  * Version 1: offsets from __consumer_offsets.
@@ -181,12 +181,12 @@ export const OffsetFetchResponseSpec: MessageSpec = {
   ],
 };
 
-/** OffsetFetch: advertised v1-v5; first flexible version upstream is v6. */
+/** OffsetFetch: advertised v1-v8; first flexible version upstream is v6. */
 export const OffsetFetch: ApiDefinition<OffsetFetchRequest, OffsetFetchResponse> = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
   apiKey: 9,
   name: 'OffsetFetch',
   minVersion: 1,
-  maxVersion: 5,
+  maxVersion: 8,
   flexibleFrom: 6,
   requestSpec: OffsetFetchRequestSpec,
   responseSpec: OffsetFetchResponseSpec,

@@ -2,8 +2,8 @@
  * OffsetForLeaderEpoch (API key 23): the end offset of a leader epoch per partition, i.e. the
  * start offset of the next larger epoch, or the log end offset for the current epoch (KIP-101,
  * KIP-279). Followers use it to truncate after a leader change; consumers to detect truncation
- * (KIP-320). Kafka protocol: OffsetForLeaderEpoch v0-v3 defined; fields declared with their
- * upstream ranges. The codec only: no broker handler serves or advertises it yet.
+ * (KIP-320). Kafka protocol: OffsetForLeaderEpoch v0-v4 advertised; fields declared with their
+ * upstream ranges.
  *
  * Version 0: first version.
  * Version 1: same request as 0; the response adds LeaderEpoch.
@@ -116,12 +116,12 @@ export const OffsetForLeaderEpochResponseSpec: MessageSpec = {
   ],
 };
 
-/** OffsetForLeaderEpoch: codec for v0-v3 (no handler yet); first flexible version upstream is v4. */
+/** OffsetForLeaderEpoch: advertised v0-v4; first flexible version upstream is v4. */
 export const OffsetForLeaderEpoch: ApiDefinition<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> = defineApi<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
   apiKey: 23,
   name: 'OffsetForLeaderEpoch',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 4,
   flexibleFrom: 4,
   requestSpec: OffsetForLeaderEpochRequestSpec,
   responseSpec: OffsetForLeaderEpochResponseSpec,

@@ -1,6 +1,6 @@
 /**
  * Produce (API key 0): append RecordBatches to partitions; answered with the baseOffset of each partition's append.
- * Kafka protocol: Produce v0-v8 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: Produce v0-v11 advertised; fields declared with their upstream ranges.
  *
  * Version 0: Acks, TimeoutMs, TopicData[Name, PartitionData[Index, Records]]; response BaseOffset per partition.
  * Version 1: the response adds ThrottleTimeMs.
@@ -173,12 +173,12 @@ export const ProduceResponseSpec: MessageSpec = {
   ],
 };
 
-/** Produce: advertised v0-v8; first flexible version upstream is v9. */
+/** Produce: advertised v0-v11; first flexible version upstream is v9. */
 export const Produce: ApiDefinition<ProduceRequest, ProduceResponse> = defineApi<ProduceRequest, ProduceResponse>({
   apiKey: 0,
   name: 'Produce',
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 11,
   flexibleFrom: 9,
   requestSpec: ProduceRequestSpec,
   responseSpec: ProduceResponseSpec,

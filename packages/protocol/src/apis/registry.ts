@@ -6,9 +6,11 @@ import { CreateTopics } from './create-topics.js';
 import { DeleteGroups } from './delete-groups.js';
 import { DeleteRecords } from './delete-records.js';
 import { DeleteTopics } from './delete-topics.js';
+import { DescribeCluster } from './describe-cluster.js';
 import { DescribeConfigs } from './describe-configs.js';
 import { DescribeGroups } from './describe-groups.js';
 import { DescribeLogDirs } from './describe-log-dirs.js';
+import { DescribeProducers } from './describe-producers.js';
 import { Fetch } from './fetch.js';
 import { FindCoordinator } from './find-coordinator.js';
 import { Heartbeat } from './heartbeat.js';
@@ -60,6 +62,8 @@ export const API_DEFINITIONS: ReadonlyMap<number, ApiDefinition<unknown, unknown
       DeleteGroups,
       IncrementalAlterConfigs,
       OffsetDelete,
+      DescribeCluster,
+      DescribeProducers,
     ] as ApiDefinition<unknown, unknown>[]
   ).map((api) => [api.apiKey, api]),
 );

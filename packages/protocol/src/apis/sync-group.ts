@@ -1,6 +1,6 @@
 /**
  * SyncGroup (API key 14): the leader hands out assignments; every member receives its own.
- * Kafka protocol: SyncGroup v0-v3 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: SyncGroup v0-v5 advertised; fields declared with their upstream ranges.
  *
  * Version 0: GroupId, GenerationId, MemberId, Assignments.
  * Version 1: the response adds ThrottleTimeMs.
@@ -85,12 +85,12 @@ export const SyncGroupResponseSpec: MessageSpec = {
   ],
 };
 
-/** SyncGroup: advertised v0-v3; first flexible version upstream is v4. */
+/** SyncGroup: advertised v0-v5; first flexible version upstream is v4. */
 export const SyncGroup: ApiDefinition<SyncGroupRequest, SyncGroupResponse> = defineApi<SyncGroupRequest, SyncGroupResponse>({
   apiKey: 14,
   name: 'SyncGroup',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 5,
   flexibleFrom: 4,
   requestSpec: SyncGroupRequestSpec,
   responseSpec: SyncGroupResponseSpec,

@@ -111,6 +111,8 @@ export const ErrorCode = {
   UNSTABLE_OFFSET_COMMIT: 88,
   THROTTLING_QUOTA_EXCEEDED: 89,
   PRODUCER_FENCED: 90,
+  MISMATCHED_ENDPOINT_TYPE: 114,
+  UNSUPPORTED_ENDPOINT_TYPE: 115,
 } as const;
 
 /** A Kafka error code number. */
@@ -183,6 +185,8 @@ const MESSAGES: Partial<Record<keyof typeof ErrorCode, string>> = {
   TOPIC_DELETION_DISABLED: 'Topic deletion is disabled.',
   OFFSET_NOT_AVAILABLE: 'The leader high watermark has not caught up from a recent leader election so the offsets cannot be guaranteed to be monotonically increasing.',
   GROUP_SUBSCRIBED_TO_TOPIC: 'Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it.',
+  MISMATCHED_ENDPOINT_TYPE: 'The request was sent to an endpoint of the wrong type.',
+  UNSUPPORTED_ENDPOINT_TYPE: 'This endpoint type is not supported yet.',
 };
 
 const BY_CODE = new Map<number, KafkaErrorInfo>(

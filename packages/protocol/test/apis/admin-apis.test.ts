@@ -18,8 +18,8 @@ function expectGolden<Req, Res>(api: ApiDefinition<Req, Res>, kind: 'request' | 
 }
 
 describe('DescribeConfigs (32) golden bytes from DescribeConfigsRequest/Response.json', () => {
-  it('advertises v0-v3', () => {
-    expect([DescribeConfigs.minVersion, DescribeConfigs.maxVersion]).toEqual([0, 3]);
+  it('advertises v0-v4', () => {
+    expect([DescribeConfigs.minVersion, DescribeConfigs.maxVersion]).toEqual([0, 4]);
   });
 
   it('request v0: resources only (type int8, name, nullable key array); v1 adds include_synonyms; v3 include_documentation', () => {
@@ -56,9 +56,9 @@ describe('DescribeConfigs (32) golden bytes from DescribeConfigsRequest/Response
 });
 
 describe('AlterConfigs (33) and IncrementalAlterConfigs (44) golden bytes from their schemas', () => {
-  it('advertise AlterConfigs v0-v1 and IncrementalAlterConfigs v0 (their first flexible versions are 2 and 1)', () => {
-    expect([AlterConfigs.minVersion, AlterConfigs.maxVersion, AlterConfigs.flexibleFrom]).toEqual([0, 1, 2]);
-    expect([IncrementalAlterConfigs.minVersion, IncrementalAlterConfigs.maxVersion, IncrementalAlterConfigs.flexibleFrom]).toEqual([0, 0, 1]);
+  it('advertise AlterConfigs v0-v2 and IncrementalAlterConfigs v0-v1 (up to their first flexible versions, 2 and 1)', () => {
+    expect([AlterConfigs.minVersion, AlterConfigs.maxVersion, AlterConfigs.flexibleFrom]).toEqual([0, 2, 2]);
+    expect([IncrementalAlterConfigs.minVersion, IncrementalAlterConfigs.maxVersion, IncrementalAlterConfigs.flexibleFrom]).toEqual([0, 1, 1]);
   });
 
   it('AlterConfigs request v0/v1: resources (type, name, [name, nullable value]) then validate_only', () => {
@@ -81,8 +81,8 @@ describe('AlterConfigs (33) and IncrementalAlterConfigs (44) golden bytes from t
 });
 
 describe('CreatePartitions (37) golden bytes from CreatePartitionsRequest/Response.json', () => {
-  it('advertises v0-v1 (v2 is the first flexible version)', () => {
-    expect([CreatePartitions.minVersion, CreatePartitions.maxVersion, CreatePartitions.flexibleFrom]).toEqual([0, 1, 2]);
+  it('advertises v0-v3 (v2 is the first flexible version, v3 the same)', () => {
+    expect([CreatePartitions.minVersion, CreatePartitions.maxVersion, CreatePartitions.flexibleFrom]).toEqual([0, 3, 2]);
   });
 
   it('request v0/v1: topics (name, count, nullable assignments of broker id arrays), timeout_ms, validate_only', () => {
@@ -99,8 +99,8 @@ describe('CreatePartitions (37) golden bytes from CreatePartitionsRequest/Respon
 });
 
 describe('DeleteRecords (21) golden bytes from DeleteRecordsRequest/Response.json', () => {
-  it('advertises v0-v1 (v2 is the first flexible version)', () => {
-    expect([DeleteRecords.minVersion, DeleteRecords.maxVersion, DeleteRecords.flexibleFrom]).toEqual([0, 1, 2]);
+  it('advertises v0-v2 (v2 is the first flexible version)', () => {
+    expect([DeleteRecords.minVersion, DeleteRecords.maxVersion, DeleteRecords.flexibleFrom]).toEqual([0, 2, 2]);
   });
 
   it('request v0/v1: topics (name, partitions of index and int64 offset), timeout_ms', () => {

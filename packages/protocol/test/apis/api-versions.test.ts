@@ -13,8 +13,8 @@ import {
   encodeResponseFrame,
 } from '@sluice/protocol';
 
-describe('ApiVersions fallback for versions above 2 (CLIENTS.md §1.1)', () => {
-  it('is a v0-format body: error 35, int32 count, then key 18 with range 0-2', () => {
+describe('ApiVersions fallback for versions above 4 (CLIENTS.md §1.1)', () => {
+  it('is a v0-format body: error 35, int32 count, then key 18 with range 0-4', () => {
     const writer = new Writer();
     encodeApiVersionsFallback(writer);
     const body = writer.toBuffer();
@@ -23,19 +23,19 @@ describe('ApiVersions fallback for versions above 2 (CLIENTS.md §1.1)', () => {
     expect(body.readInt32BE(2)).toBe(1); // api_keys count, INT32 (not a compact varint)
     expect(body.readInt16BE(6)).toBe(18); // api_key
     expect(body.readInt16BE(8)).toBe(0); // min_version
-    expect(body.readInt16BE(10)).toBe(2); // max_version
+    expect(body.readInt16BE(10)).toBe(4); // max_version
     // librdkafka reads the first count byte as a compact length: 0x00, i.e. -1 entries, and retries v0.
     expect(body[2]).toBe(0);
     expect(ApiVersions.response.decode(new Reader(body), 0)).toMatchObject({
       errorCode: 35,
-      apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }],
+      apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }],
       throttleTimeMs: 0,
     });
   });
 
   it('travels under response header v0 (correlation id only), framed with its size', () => {
     const frameBytes = Buffer.concat(encodeApiVersionsFallbackFrame(0x01020304));
-    expect(frameBytes.toString('hex')).toBe('00000010' + '01020304' + '0023' + '00000001' + '0012' + '0000' + '0002');
+    expect(frameBytes.toString('hex')).toBe('00000010' + '01020304' + '0023' + '00000001' + '0012' + '0000' + '0004');
   });
 
   it('can list the whole table when asked', () => {
@@ -49,8 +49,8 @@ describe('ApiVersions fallback for versions above 2 (CLIENTS.md §1.1)', () => {
 describe('ApiVersions v0-2 responses', () => {
   it('advertise exactly the README table, in key order', () => {
     expect(advertisedApiVersions().map((k) => `${k.apiKey}:${k.minVersion}-${k.maxVersion}`)).toEqual([
-      '0:0-8', '1:4-11', '2:0-5', '3:0-8', '8:0-7', '9:1-5', '10:0-2', '11:0-5', '12:0-3', '13:0-3', '14:0-3',
-      '15:0-4', '16:0-2', '18:0-2', '19:0-4', '20:0-3', '21:0-1', '22:0-1', '23:0-3', '32:0-3', '33:0-1', '35:0-1', '37:0-1', '42:0-1', '44:0-0', '47:0-0',
+      '0:0-11', '1:4-12', '2:0-6', '3:0-9', '8:0-8', '9:1-8', '10:0-5', '11:0-9', '12:0-4', '13:0-5', '14:0-5',
+      '15:0-5', '16:0-5', '18:0-4', '19:0-6', '20:0-5', '21:0-2', '22:0-5', '23:0-4', '32:0-4', '33:0-2', '35:0-1', '37:0-3', '42:0-2', '44:0-1', '47:0-0', '60:0-1', '61:0-0',
     ]);
   });
 

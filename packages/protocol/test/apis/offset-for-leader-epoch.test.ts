@@ -30,10 +30,10 @@ function expectGolden<T>(codec: MessageCodec<T>, version: number, value: T, byte
 }
 
 describe('OffsetForLeaderEpoch (23) golden bytes from OffsetForLeaderEpochRequest/Response.json', () => {
-  it('is in the registry as v0-v3 (v4 is the first flexible version)', () => {
+  it('is in the registry as v0-v4 (v4 is the first flexible version)', () => {
     expect(ApiKey.OffsetForLeaderEpoch).toBe(23);
     expect(getApi(23)).toBe(OffsetForLeaderEpoch);
-    expect([OffsetForLeaderEpoch.minVersion, OffsetForLeaderEpoch.maxVersion, OffsetForLeaderEpoch.flexibleFrom]).toEqual([0, 3, 4]);
+    expect([OffsetForLeaderEpoch.minVersion, OffsetForLeaderEpoch.maxVersion, OffsetForLeaderEpoch.flexibleFrom]).toEqual([0, 4, 4]);
     expect([isFlexible(23, 3), isFlexible(23, 4)]).toEqual([false, true]);
   });
 

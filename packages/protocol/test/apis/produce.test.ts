@@ -18,8 +18,8 @@ function encode(version: number, value: ProduceRequest): Buffer {
 }
 
 describe('Produce', () => {
-  it('advertises v0-8 but decodes only v3+, where RecordBatch v2 begins', () => {
-    expect([Produce.minVersion, Produce.maxVersion, PRODUCE_MIN_DECODABLE_VERSION]).toEqual([0, 8, 3]);
+  it('advertises v0-11 but decodes only v3+, where RecordBatch v2 begins', () => {
+    expect([Produce.minVersion, Produce.maxVersion, PRODUCE_MIN_DECODABLE_VERSION]).toEqual([0, 11, 3]);
     expect(() => Produce.request.decode(new Reader(Buffer.alloc(64)), 2)).toThrow(UnsupportedVersionError);
     expect(() => Produce.request.decode(new Reader(Buffer.alloc(64)), 12)).toThrow(UnsupportedVersionError);
   });

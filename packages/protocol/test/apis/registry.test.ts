@@ -22,7 +22,7 @@ describe('the API registry', () => {
       Produce: 9, Fetch: 12, ListOffsets: 6, Metadata: 9, OffsetCommit: 8, OffsetFetch: 6, FindCoordinator: 3,
       JoinGroup: 6, Heartbeat: 4, LeaveGroup: 4, SyncGroup: 4, DescribeGroups: 5, ListGroups: 3, ApiVersions: 3,
       CreateTopics: 5, DeleteTopics: 4, DeleteRecords: 2, InitProducerId: 2, OffsetForLeaderEpoch: 4, DescribeConfigs: 4, AlterConfigs: 2, DescribeLogDirs: 2, CreatePartitions: 2, DeleteGroups: 2, IncrementalAlterConfigs: 1,
-      OffsetDelete: Number.POSITIVE_INFINITY,
+      OffsetDelete: Number.POSITIVE_INFINITY, DescribeCluster: 0, DescribeProducers: 0,
     });
   });
 
@@ -36,6 +36,6 @@ describe('the API registry', () => {
 
   it('checks versions against the advertised range', () => {
     const fetch = getApi(ApiKey.Fetch)!;
-    expect([3, 4, 11, 12].map((v) => isVersionSupported(fetch, v))).toEqual([false, true, true, false]);
+    expect([3, 4, 12, 13].map((v) => isVersionSupported(fetch, v))).toEqual([false, true, true, false]);
   });
 });

@@ -302,7 +302,7 @@ export class PartitionLog {
   }
 
   /** The partition's idempotent-producer state (KIP-98): read-only use (tests, DescribeProducers). */
-  get producerState(): Pick<ProducerStateManager, 'size' | 'entry'> {
+  get producerState(): Pick<ProducerStateManager, 'size' | 'entry' | 'snapshotEntries'> {
     return this.producers;
   }
 
