@@ -87,7 +87,7 @@ describe('sluice bench harness', () => {
     const base = { recordSizeBytes: 100, partitions: 1, producers: 1, consumers: 0, acks: 1 as const, compression: 'none' as const, batchSizeBytes: 4096 };
     const name = scenarioName(base);
     expect(name).toContain(' batch=4096');
-    const result = await runScenario(externalBroker(broker.bootstrap), { ...base, name, recordCount: 2000, catchUp: false }, { progress: 'none' });
+    const result = await runScenario(externalBroker(broker.bootstrap), { ...base, name, recordCount: 2000, catchUp: false }, { progress: 'none', keepTopic: true });
     expect(result.errors).toEqual([]);
 
     const topic = [...broker.broker.logs.topics().keys()].find((t) => t.startsWith('bench-') && broker.broker.logs.getPartition(t, 0)!.logEndOffset === result.produce.records + 1)!;
@@ -112,7 +112,7 @@ describe('sluice bench harness', () => {
       const name = scenarioName({ ...base, idempotent });
       expect(name).toBe(`100B 1p acks=-1 none prod=1 cons=0 batch=4096 idempotence=${idempotent ? 'on' : 'off'}`);
       const topicsBefore = new Set(broker.broker.logs.topics().keys());
-      const result = await runScenario(externalBroker(broker.bootstrap), { ...base, idempotent, name, recordCount: 1000, catchUp: false }, { progress: 'none' });
+      const result = await runScenario(externalBroker(broker.bootstrap), { ...base, idempotent, name, recordCount: 1000, catchUp: false }, { progress: 'none', keepTopic: true });
       expect(result.errors).toEqual([]);
       const topic = [...broker.broker.logs.topics().keys()].find((t) => !topicsBefore.has(t))!;
       const read = await broker.broker.logs.getPartition(topic, 0)!.read(0, 64 << 20);

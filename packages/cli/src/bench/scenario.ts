@@ -15,6 +15,11 @@ const FLAT_OUT_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
 /** How a scenario reports while it runs. */
 export interface RunScenarioOptions {
   readonly progress?: ProgressMode;
+  /**
+   * Keep the topic the run created on a broker it was only pointed at (default false: deleted,
+   * so `--bootstrap-server` runs leave nothing behind). Tests that inspect the log set it.
+   */
+  readonly keepTopic?: boolean;
 }
 
 /**
@@ -149,7 +154,7 @@ export async function runScenario(broker: BenchBroker, params: ScenarioParams, o
     // A broker we started goes away with its data directory; on one we were only pointed at
     // (--bootstrap-server), the topic this run created would stay behind, holding its records.
     // `errors` is the array of the result already returned, so a failure still shows in it.
-    if (created && broker.pid === null) await admin.deleteTopics([topic]).catch((err: Error) => errors.push(`could not delete topic ${topic}: ${err.message}`));
+    if (created && broker.pid === null && options.keepTopic !== true) await admin.deleteTopics([topic]).catch((err: Error) => errors.push(`could not delete topic ${topic}: ${err.message}`));
     await admin.close().catch(() => undefined);
   }
 }
