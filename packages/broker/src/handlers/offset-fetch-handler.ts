@@ -7,7 +7,8 @@ type OffsetFetchResponseGroup = NonNullable<OffsetFetchResponse['groups']>[numbe
 const GROUPS_SINCE_VERSION = 8;
 
 /**
- * OffsetFetch v1-8 (Kafka protocol: OffsetFetch; v2 adds the top-level error and null topics =
+ * OffsetFetch v0-8 (Kafka protocol: OffsetFetch; v0 is v1 (Kafka's v0 read the offsets v0 commits
+ * kept in ZooKeeper; here v0 commits sit in `__consumer_offsets` with the rest, so both read them), v2 adds the top-level error and null topics =
  * every partition the group committed, v5 the leader epoch, v6 is the first flexible version, v7
  * adds require_stable, KIP-447). Nothing committed → offset -1, error 0. require_stable always
  * holds: without transactions no offset is ever pending, so UNSTABLE_OFFSET_COMMIT 88 never

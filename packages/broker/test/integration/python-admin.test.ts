@@ -151,7 +151,7 @@ describe('python admin clients (kafka-python, confluent-kafka) against the broke
     });
   });
 
-  it('kafka-python told an old broker version (no ApiVersions) uses ListOffsets v0 and OffsetCommit v0 (0.8.1) or v1 (0.8.2)', async () => {
+  it('kafka-python told an old broker version (no ApiVersions) uses ListOffsets v0 and OffsetCommit and OffsetFetch v0 (0.8.1) or v1 (0.8.2)', async () => {
     const topic = 'kafka-python-old';
     await admin.createTopics({ topics: [{ topic }] });
     const producer = new Kafka({ clientId: 'python-admin-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
@@ -161,13 +161,13 @@ describe('python admin clients (kafka-python, confluent-kafka) against the broke
     await deleteRecords(topic, 2);
     const committed = async () => (await admin.fetchOffsets({ groupId: `${topic}-old`, topics: [topic] }))[0]!.partitions[0]!.offset;
 
-    expect(await runPythonJson('kafka_python_client.py', ['old', broker.bootstrap, topic, '0.8.1', '4'])).toEqual({ beginning: 2, end: 6 });
+    expect(await runPythonJson('kafka_python_client.py', ['old', broker.bootstrap, topic, '0.8.1', '4'])).toEqual({ beginning: 2, end: 6, committed: 4 });
     expect(await committed()).toBe('4');
-    expect(versionsSent('kafka-python-0.8.1', ['ListOffsets', 'OffsetCommit'])).toEqual({ ListOffsets: [0], OffsetCommit: [0] });
+    expect(versionsSent('kafka-python-0.8.1', ['ListOffsets', 'OffsetCommit', 'OffsetFetch'])).toEqual({ ListOffsets: [0], OffsetCommit: [0], OffsetFetch: [0] });
 
-    expect(await runPythonJson('kafka_python_client.py', ['old', broker.bootstrap, topic, '0.8.2', '5'])).toEqual({ beginning: 2, end: 6 });
+    expect(await runPythonJson('kafka_python_client.py', ['old', broker.bootstrap, topic, '0.8.2', '5'])).toEqual({ beginning: 2, end: 6, committed: 5 });
     expect(await committed()).toBe('5');
-    expect(versionsSent('kafka-python-0.8.2', ['ListOffsets', 'OffsetCommit'])).toEqual({ ListOffsets: [0], OffsetCommit: [1] });
+    expect(versionsSent('kafka-python-0.8.2', ['ListOffsets', 'OffsetCommit', 'OffsetFetch'])).toEqual({ ListOffsets: [0], OffsetCommit: [1], OffsetFetch: [1] });
   });
 
   /** What each client's `groups` phase prints for `${topic}-group` after its round trip (group: that name). */

@@ -1,8 +1,8 @@
 /**
  * OffsetFetch (API key 9): read a consumer group's committed offsets.
- * Kafka protocol: OffsetFetch v1-v8 advertised; fields declared with their upstream ranges.
+ * Kafka protocol: OffsetFetch v0-v8 advertised; fields declared with their upstream ranges.
  *
- * Version 0: not advertised (offsets in ZooKeeper).
+ * Version 0: Kafka read ZooKeeper-stored offsets; Sluice keeps v0 commits with the rest, so v0 reads the same store as v1.
  * Version 1: offsets from __consumer_offsets.
  * Version 2: Topics may be null (all topics); the response adds a top-level ErrorCode.
  * Version 3: the response adds ThrottleTimeMs.
@@ -181,11 +181,11 @@ export const OffsetFetchResponseSpec: MessageSpec = {
   ],
 };
 
-/** OffsetFetch: advertised v1-v8; first flexible version upstream is v6. */
+/** OffsetFetch: advertised v0-v8; first flexible version upstream is v6. */
 export const OffsetFetch: ApiDefinition<OffsetFetchRequest, OffsetFetchResponse> = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
   apiKey: 9,
   name: 'OffsetFetch',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 8,
   flexibleFrom: 6,
   requestSpec: OffsetFetchRequestSpec,

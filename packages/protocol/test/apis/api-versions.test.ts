@@ -49,7 +49,7 @@ describe('ApiVersions fallback for versions above 4 (CLIENTS.md §1.1)', () => {
 describe('ApiVersions v0-2 responses', () => {
   it('advertise exactly the README table, in key order', () => {
     expect(advertisedApiVersions().map((k) => `${k.apiKey}:${k.minVersion}-${k.maxVersion}`)).toEqual([
-      '0:0-11', '1:4-12', '2:0-6', '3:0-9', '8:0-8', '9:1-8', '10:0-5', '11:0-9', '12:0-4', '13:0-5', '14:0-5',
+      '0:0-11', '1:4-12', '2:0-6', '3:0-9', '8:0-8', '9:0-8', '10:0-5', '11:0-9', '12:0-4', '13:0-5', '14:0-5',
       '15:0-5', '16:0-5', '18:0-4', '19:0-6', '20:0-5', '21:0-2', '22:0-5', '23:0-4', '32:0-4', '33:0-2', '35:0-1', '37:0-3', '42:0-2', '44:0-1', '47:0-0', '60:0-1', '61:0-0',
     ]);
   });

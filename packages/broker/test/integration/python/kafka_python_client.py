@@ -136,7 +136,12 @@ def old_phase():
     beginning = consumer.position(tp)
     consumer.commit({tp: OffsetAndMetadata(int(sys.argv[5]), 'old')})
     consumer.close()
-    return {'beginning': beginning, 'end': end}
+    # A consumer without the partition assigned asks the broker (an assigned one answers from its cache).
+    reader = KafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=TOPIC + '-old', api_version=api_version,
+                           enable_auto_commit=False, client_id='kafka-python-' + sys.argv[4])
+    committed = reader.committed(tp)
+    reader.close()
+    return {'beginning': beginning, 'end': end, 'committed': committed}
 
 
 PHASES = {'admin': admin_phase, 'roundtrip': roundtrip_phase, 'groups': groups_phase, 'offsets': offsets_phase, 'old': old_phase}
