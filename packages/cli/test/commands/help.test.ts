@@ -26,7 +26,7 @@ describe('sluice --help', () => {
       const help = await runCli([command, '--help']);
       for (const sub of subcommands(help.stdout, `sluice ${command}`)) paths.push([command, sub]);
     }
-    expect(paths).toEqual(expect.arrayContaining([['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['topics', 'add-partitions'], ['topics', 'delete-records'], ['groups', 'list'], ['groups', 'describe'], ['groups', 'delete'], ['groups', 'reset-offsets'], ['cluster', 'status'], ['cluster', 'info']]));
+    expect(paths).toEqual(expect.arrayContaining([['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['topics', 'add-partitions'], ['topics', 'delete-records'], ['groups', 'list'], ['groups', 'describe'], ['groups', 'delete'], ['groups', 'reset-offsets'], ['groups', 'delete-offsets'], ['topics', 'alter-config'], ['cluster', 'status'], ['cluster', 'info'], ['cluster', 'log-dirs']]));
     const results = await Promise.all(paths.map(async (path) => ({ path, result: await runCli([...path, '--help']) })));
     for (const { path, result } of results) {
       expect(result.code, `sluice ${path.join(' ')} --help: ${result.stderr}`).toBe(0);
