@@ -6,12 +6,13 @@ import { buildRecordBatch, CompressionType, type RecordInput } from '@sluice/pro
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { CleanerWorkerExitedError } from '../../src/cleaner/cleaner-worker-engine.js';
-import type { LogCleaner } from '../../src/cleaner/log-cleaner.js';
+import { LogCleaner } from '../../src/cleaner/log-cleaner.js';
 import type { LogConfig } from '../../src/log-config.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
 import { cleanerFor, copyDir, readAllBatches, readAllRecords } from '../helpers/compacted-log.js';
 import { useLogFixture } from '../helpers/log-fixture.js';
 import { openLog } from '../helpers/open-log.js';
+import { testLogger } from '../helpers/temp-dir.js';
 
 // The worker runs built JavaScript: packages/storage/dist (npm run build), like the broker does.
 const WORKER = new URL('../../dist/cleaner/cleaner-worker.js', import.meta.url);
@@ -103,6 +104,27 @@ describe('the log cleaner on its worker thread', () => {
     expect(result!.recordsRemoved).toBeGreaterThan(0);
     const keys = (await readAllRecords(log)).map((r) => r.key);
     expect(new Set(keys).size).toBe(keys.length);
+    expect(await cleanedFiles(dir)).toEqual([]);
+  });
+
+  it('stops a step under way on abort (topic deletion): the log is as it was, no .cleaned files, and the cleaning settles promptly', async () => {
+    const clock = new ManualClock(1_000_000);
+    const dir = path.join(fx.dir, 't-0');
+    const log = await open(dir, clock);
+    await fill(log);
+    const before = await readAllBatches(log);
+    // 4 KB/s: the worker's steps take seconds (its map step alone over 2 s), so the abort lands in the middle of one.
+    const c = await LogCleaner.open({ dedupeBufferBytes: 1 << 20, ioMaxBytesPerSecond: 4_000, backoffMs: 60_000, checkpointPath: path.join(fx.dir, 'cleaner-offset-checkpoint'), logs: () => [log], clock, logger: testLogger, workerUrl: WORKER });
+    cleaners.push(c);
+    const started = performance.now();
+    const run = c.cleanLog(log);
+    await new Promise((r) => setTimeout(r, 200));
+    await c.abort(log);
+    const result = await run;
+    expect(result.aborted).toBe(true);
+    // Without the abort reaching the worker, its map step alone runs to the end (about 2.4 s).
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(await readAllBatches(log)).toEqual(before);
     expect(await cleanedFiles(dir)).toEqual([]);
   });
 });
