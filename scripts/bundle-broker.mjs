@@ -1,5 +1,6 @@
 // Bundles what `sluice broker` loads at start (packages/cli/dist/commands/broker-main.js, tsc's
-// output, with the @sluice packages inlined) into packages/cli/dist/broker-bundle.js. npm
+// output, with the @sluice packages inlined) into packages/cli/dist/broker-bundle.js, and the log
+// cleaner's worker thread entry into packages/cli/dist/cleaner-worker.js beside it. npm
 // dependencies stay separate files, loaded from node_modules as before. Run by `npm run build`
 // after `tsc -b`; packages/cli/src/commands/broker-loader.ts says why and when the bundle is used.
 import { build } from 'esbuild';
@@ -51,17 +52,20 @@ const inlineSluiceOnly = {
   },
 };
 
-const result = await build({
-  entryPoints: [entry],
-  outfile,
+const options = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   plugins: [inlineSluiceOnly],
   logLevel: 'warning',
-  metafile: true,
   legalComments: 'none',
-});
+};
+const result = await build({ ...options, entryPoints: [entry], outfile, metafile: true });
+// The log cleaner's worker thread loads `cleaner-worker.js` next to the module that starts it
+// (packages/storage/src/cleaner/cleaner-worker-engine.ts): in the bundle, next to the bundle.
+const workerEntry = join(root, 'packages/storage/dist/cleaner/cleaner-worker.js');
+const workerOutfile = join(cliDist, 'cleaner-worker.js');
+await build({ ...options, entryPoints: [workerEntry], outfile: workerOutfile, metafile: false });
 const inputs = Object.keys(result.metafile.inputs).length;
-console.log(`bundle-broker: ${outfile.slice(root.length + 1)} from ${inputs} modules`);
+console.log(`bundle-broker: ${outfile.slice(root.length + 1)} from ${inputs} modules, and ${workerOutfile.slice(root.length + 1)}`);

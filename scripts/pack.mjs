@@ -17,6 +17,7 @@
 //   dist/bin/sluice.js        the command line, with @sluice/* inlined
 //   dist/bench/reader-worker-thread.js   the consume benchmark's worker thread
 //   dist/chunks/*.js          code shared by those two or loaded lazily (one chunk per command)
+//   dist/chunks/cleaner-worker.js        the log cleaner's worker thread (beside the chunk that starts it)
 //   README.md, LICENSE (when present)
 // Runs `npm run build` first unless --no-build is given; `--out DIR` writes the tarball to DIR
 // instead of the repository root (the install test packs into its temp dir).
@@ -80,7 +81,13 @@ try {
     },
   };
   await build({
-    entryPoints: { 'bin/sluice': join(cliDist, 'bin/sluice.js'), 'bench/reader-worker-thread': join(cliDist, 'bench/reader-worker-thread.js') },
+    entryPoints: {
+      'bin/sluice': join(cliDist, 'bin/sluice.js'),
+      'bench/reader-worker-thread': join(cliDist, 'bench/reader-worker-thread.js'),
+      // The log cleaner starts its worker thread from `cleaner-worker.js` next to its own module,
+      // which lands in a chunk: so the entry goes beside the chunks.
+      'chunks/cleaner-worker': join(root, 'packages/storage/dist/cleaner/cleaner-worker.js'),
+    },
     outdir: join(staging, 'dist'),
     // Each command's code in chunks loaded when it runs (cli.ts imports them lazily), so
     // `sluice broker` parses the broker, not the client commands and the bench. Chunks sit at

@@ -8,7 +8,10 @@
 // while the cleaner works. The cleaning's end is when its line appears in
 // cleaner-offset-checkpoint; the output says how much of the second window it covered.
 //
-//   node bench/storage/cleaner-produce.mjs [--keys 1000000] [--rounds 2] [--rate 1000] [--seconds 8] [--json out.json]
+// `--override key=value` (repeatable) passes a broker config to the broker, e.g.
+// log.cleaner.io.max.bytes.per.second, to compare settings.
+//
+//   node bench/storage/cleaner-produce.mjs [--keys 1000000] [--rounds 2] [--rate 1000] [--seconds 8] [--override key=value]... [--json out.json]
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +25,7 @@ const ROUNDS = Number(arg('rounds', 2));
 const RATE = Number(arg('rate', 1000));
 const SECONDS = Number(arg('seconds', 8));
 const jsonFile = arg('json', null);
+const overrides = Object.fromEntries(argv.flatMap((a, i) => (a === '--override' ? [argv[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
 const DIRTY = 'dirty';
 const PROBE = 'probe';
 const FILL_CHUNK = 1000;
@@ -42,7 +46,7 @@ async function load(client, seconds = SECONDS) {
   }
 }
 
-const broker = await spawnBroker({ overrides: { 'log.cleaner.backoff.ms': 200 } });
+const broker = await spawnBroker({ overrides: { 'log.cleaner.backoff.ms': 200, ...overrides } });
 const client = new SluiceClient({ bootstrapServers: [broker.bootstrap], clientId: 'cleaner-produce-bench' });
 try {
   const admin = client.admin();
@@ -86,7 +90,7 @@ try {
   await admin.close();
   const cleaningMs = cleanedAt === null ? null : Math.round(cleanedAt - compactAt);
   const coveredFraction = cleanedAt === null ? null : Math.round((Math.max(0, Math.min(cleanedAt, loadEnd) - loadStart) / (loadEnd - loadStart)) * 100) / 100;
-  const out = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, loadAverage: loadavg().map((x) => Math.round(x * 100) / 100), keys: KEYS, rounds: ROUNDS, ratePerSec: RATE, seconds: SECONDS, fillMs: Math.round(fillMs), cleaningMs, coveredFraction, idle, cleaning };
+  const out = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, loadAverage: loadavg().map((x) => Math.round(x * 100) / 100), keys: KEYS, rounds: ROUNDS, overrides, ratePerSec: RATE, seconds: SECONDS, fillMs: Math.round(fillMs), cleaningMs, coveredFraction, idle, cleaning };
   const row = (name, r) => `${name.padEnd(22)} p50 ${r.latency.p50Ms} ms  p99 ${r.latency.p99Ms} ms  p99.9 ${r.latency.p999Ms} ms  max ${r.latency.maxMs} ms  (${r.acked} acked, ${r.errors.length} errors)`;
   process.stdout.write(
     [

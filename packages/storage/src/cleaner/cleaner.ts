@@ -1,37 +1,18 @@
-import {
-  batchBaseOffset,
-  batchCompression,
-  batchIsControl,
-  batchLastOffset,
-  batchMaxTimestamp,
-  batchRecordsCount,
-  CompressionType,
-  decompress,
-  RECORDS_OFFSET,
-} from '@sluice/protocol';
+import { RECORDS_OFFSET } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import type { LogConfig } from '../log-config.js';
 import type { PartitionLog } from '../log/partition-log.js';
-import { LogSegment } from '../segment/log-segment.js';
-import { filterBatch, type BatchFilterContext } from './batch-filter.js';
+import type { LogSegment } from '../segment/log-segment.js';
 import type { CleanableRange } from './cleanable-range.js';
-import { OffsetMap } from './offset-map.js';
-import { scanRecordsYielding } from './record-scan.js';
-import { forEachSegmentBatch } from './segment-batches.js';
-import { CLEANED_FILE_SUFFIX, removeCleanedSegment } from './segment-swap.js';
-import { Throttler } from './throttler.js';
+import type { CleanerEngine } from './cleaner-engine.js';
+import { removeCleanedSegment } from './segment-swap.js';
 
-/** Bytes of cleaned batches gathered before one write to the cleaned segment. */
-const CLEANER_WRITE_CHUNK_BYTES = 256 * 1024;
+export { DedupeBufferTooSmallError } from './cleaning-steps.js';
+
 /** Offsets a segment's relative offsets can span (int32 in the offset index). */
 const MAX_RELATIVE_OFFSET = 0x7fff_ffff;
 /** Bytes of a time index entry, the larger of the two index entries. */
 const LARGEST_INDEX_ENTRY_BYTES = 12;
-
-/** Thrown when the dedupe buffer cannot hold the keys of even one batch: raise `log.cleaner.dedupe.buffer.size`. */
-export class DedupeBufferTooSmallError extends Error {
-  override readonly name = 'DedupeBufferTooSmallError';
-}
 
 /** What one cleaning of a partition did (logged per pass; Kafka `CleanerStats`). */
 export interface CleanResult {
@@ -64,15 +45,14 @@ export interface CleanResult {
  * A partition with more keys than the map holds is cleaned in several passes; each pass makes
  * `endOffset` the next first dirty offset.
  *
- * Concurrency: one cleaning at a time per Cleaner (it owns the map). Appends and reads go on
- * meanwhile; the cleaner reads only inactive segments, holding references, and yields to the
- * event loop every few ms (Throttler).
+ * Concurrency: one cleaning at a time per Cleaner (its engine owns the map). Appends and reads
+ * go on meanwhile; the engine reads only inactive segments, the Cleaner holding references, on
+ * the cleaner worker thread or on the event loop in slices (CleanerEngine).
  */
 export class Cleaner {
   constructor(
-    private readonly map: OffsetMap,
-    /** `log.cleaner.io.max.bytes.per.second`; -1 for no limit. */
-    private readonly ioMaxBytesPerSecond: number,
+    /** Runs the steps (in-thread or on the cleaner worker thread) and owns the offset map. */
+    private readonly engine: CleanerEngine,
     private readonly logger: Logger,
   ) {}
 
@@ -82,165 +62,61 @@ export class Cleaner {
    *
    * @throws DedupeBufferTooSmallError when one batch has more keys than the map holds.
    * @throws CorruptSegmentError / KafkaStorageError (→ 56) on damaged data or I/O failure;
-   *   the partition is left as it was (cleaned files of an unfinished group are deleted).
+   *   CleanerWorkerExitedError when the worker thread died; the partition is left as it was
+   *   (cleaned files of an unfinished group are deleted).
    */
   async clean(log: PartitionLog, range: CleanableRange, nowMs: number, isAborted: () => boolean): Promise<CleanResult> {
-    const throttler = new Throttler(this.ioMaxBytesPerSecond);
     const segments = log.logSegments;
     const inactive = segments.slice(0, -1);
     for (const s of inactive) s.retain();
     const stats = { bytesRead: 0, bytesWritten: 0, recordsRemoved: 0, segmentsCleaned: 0, groups: 0, minDeleteHorizonMs: -1, aborted: false };
     try {
-      const endOffset = await this.buildOffsetMap(inactive, range, throttler, stats, isAborted);
+      const mapped = await this.engine.buildOffsetMap(inactive, range, log.logConfig, isAborted);
+      const endOffset = mapped.endOffset;
+      stats.bytesRead += mapped.bytesRead;
+      stats.aborted = mapped.aborted;
       const toClean = inactive.filter((s) => s.baseOffset < endOffset && s.size > 0);
       // A swap durably drops records the map says are superseded: the records superseding them
       // (up to endOffset, maybe in a later group, maybe not yet fsynced) must be durable first,
       // or a power cut could lose both an acknowledged value and the unacknowledged one after it.
       if (toClean.length > 0 && !isAborted()) await log.sync(endOffset - 1);
-      const context: BatchFilterContext = { map: this.map, endOffset, nowMs, deleteRetentionMs: log.logConfig.deleteRetentionMs };
       const producerLastOffsets = log.producerLastOffsets();
       for (const group of groupSegments(toClean, segments, log.logConfig)) {
         if (stats.aborted || isAborted()) {
           stats.aborted = true;
           break;
         }
-        await this.cleanGroup(log, group, context, producerLastOffsets, throttler, stats, isAborted);
+        await this.cleanGroup(log, group, endOffset, nowMs, producerLastOffsets, stats, isAborted);
       }
-      return { endOffset: stats.aborted ? range.firstDirtyOffset : endOffset, mapKeys: this.map.size, ...stats };
+      return { endOffset: stats.aborted ? range.firstDirtyOffset : endOffset, mapKeys: mapped.mapKeys, ...stats };
     } finally {
       for (const s of inactive) s.release();
     }
   }
 
-  /** Step 1; returns endOffset. */
-  private async buildOffsetMap(
-    inactive: readonly LogSegment[],
-    range: CleanableRange,
-    throttler: Throttler,
-    stats: { bytesRead: number; aborted: boolean },
-    isAborted: () => boolean,
-  ): Promise<number> {
-    const map = this.map;
-    await map.clearYielding(() => throttler.maybeYield());
-    const { firstDirtyOffset, firstUncleanableOffset } = range;
-    let endOffset = firstDirtyOffset;
-    let full = false;
-    for (let i = 0; i < inactive.length && !full; i++) {
-      const segment = inactive[i]!;
-      const nextBase = inactive[i + 1]?.baseOffset ?? Number.POSITIVE_INFINITY;
-      if (nextBase <= firstDirtyOffset) continue;
-      if (segment.baseOffset >= firstUncleanableOffset) break;
-      let stop = false;
-      await forEachSegmentBatch(segment, throttler, async (buf, at, size) => {
-        stats.bytesRead += size;
-        const lastOffset = batchLastOffset(buf, at);
-        if (lastOffset < firstDirtyOffset) return true;
-        const baseOffset = batchBaseOffset(buf, at);
-        if (baseOffset >= firstUncleanableOffset || isAborted()) {
-          stats.aborted ||= isAborted();
-          stop = true;
-          return false;
-        }
-        if (!batchIsControl(buf, at)) {
-          const count = batchRecordsCount(buf, at);
-          if (map.wouldOverflow(count)) {
-            if (map.size === 0) throw new DedupeBufferTooSmallError(`a batch of ${count} records does not fit the offset map (${map.maxEntries} keys): raise log.cleaner.dedupe.buffer.size`);
-            full = true;
-            return false;
-          }
-          const codec = batchCompression(buf, at);
-          const body = buf.subarray(at + RECORDS_OFFSET, at + size);
-          const region = codec === CompressionType.None ? body : await decompress(codec, body);
-          await scanRecordsYielding(
-            region,
-            0,
-            region.length,
-            (r) => {
-              if (r.keyLength >= 0) map.put(OffsetMap.hashKey(region.subarray(r.keyStart, r.keyStart + r.keyLength)), baseOffset + r.offsetDelta);
-            },
-            () => throttler.maybeYield(),
-          );
-        }
-        endOffset = lastOffset + 1;
-        await throttler.maybeYield();
-        return true;
-      });
-      if (stop) break;
-    }
-    return endOffset;
-  }
-
-  /** Step 2 for one group: writes `<base>.*.cleaned`, fsyncs them, and swaps them in. */
+  /** Step 2 for one group: the engine writes and fsyncs `<base>.*.cleaned`; this swaps them in. */
   private async cleanGroup(
     log: PartitionLog,
     group: readonly LogSegment[],
-    context: BatchFilterContext,
+    endOffset: number,
+    nowMs: number,
     producerLastOffsets: ReadonlySet<number>,
-    throttler: Throttler,
     stats: { bytesRead: number; bytesWritten: number; recordsRemoved: number; segmentsCleaned: number; groups: number; minDeleteHorizonMs: number; aborted: boolean },
     isAborted: () => boolean,
   ): Promise<void> {
     const baseOffset = group[0]!.baseOffset;
-    const cleaned = await LogSegment.create(log.dir, baseOffset, log.logConfig, context.nowMs, CLEANED_FILE_SUFFIX);
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (pendingBytes === 0) return;
-      await cleaned.write(pending, pendingBytes);
-      stats.bytesWritten += pendingBytes;
-      await throttler.onBytes(pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-    };
-    const noteHorizon = (horizonMs: number): void => {
-      if (horizonMs >= 0 && (stats.minDeleteHorizonMs < 0 || horizonMs < stats.minDeleteHorizonMs)) stats.minDeleteHorizonMs = horizonMs;
-    };
     let swapped = false;
     try {
-      for (let i = 0; i < group.length; i++) {
-        const segment = group[i]!;
-        const lastSegment = i === group.length - 1;
-        await forEachSegmentBatch(segment, throttler, async (buf, at, size, position) => {
-          if (isAborted()) {
-            stats.aborted = true;
-            return false;
-          }
-          stats.bytesRead += size;
-          const lastOffset = batchLastOffset(buf, at);
-          // The group's last batch stays (empty if need be): swap recovery reads the range it replaced from it.
-          const keepEmpty = (lastSegment && position + size === segment.size) || producerLastOffsets.has(lastOffset);
-          const result = await filterBatch(buf, at, context, keepEmpty, () => throttler.maybeYield());
-          let out: Buffer | null = null;
-          if (result.kind === 'keep') {
-            out = buf.subarray(at, at + size);
-            // Only a horizon with tombstones still behind it counts: one whose tombstones went would
-            // make the partition look due for cleaning after every pass.
-            noteHorizon(result.deleteHorizonMs);
-          } else {
-            stats.recordsRemoved += result.recordsRemoved;
-            if (result.kind === 'rewrite') {
-              out = result.batch;
-              noteHorizon(result.deleteHorizonMs);
-            }
-          }
-          if (out !== null) {
-            cleaned.planBatch(lastOffset, batchMaxTimestamp(out, 0), out.length);
-            pending.push(out);
-            pendingBytes += out.length;
-            if (pendingBytes >= CLEANER_WRITE_CHUNK_BYTES) await flush();
-          }
-          await throttler.maybeYield();
-          return true;
-        });
-        if (stats.aborted) break;
+      const outcome = await this.engine.writeCleanedGroup({ dir: log.dir, config: log.logConfig, group, endOffset, nowMs, deleteRetentionMs: log.logConfig.deleteRetentionMs, producerLastOffsets }, isAborted);
+      stats.bytesRead += outcome.bytesRead;
+      stats.bytesWritten += outcome.bytesWritten;
+      stats.recordsRemoved += outcome.recordsRemoved;
+      if (outcome.minDeleteHorizonMs >= 0 && (stats.minDeleteHorizonMs < 0 || outcome.minDeleteHorizonMs < stats.minDeleteHorizonMs)) stats.minDeleteHorizonMs = outcome.minDeleteHorizonMs;
+      if (outcome.sizeInBytes === null) {
+        stats.aborted = true;
+        return;
       }
-      if (stats.aborted) return;
-      await flush();
-      await cleaned.onBecomeInactive();
-      await Promise.all([cleaned.syncLog(), cleaned.flushAndSyncIndexes()]);
-      const sizeInBytes = cleaned.size;
-      await cleaned.close();
-      swapped = await log.replaceSegments(group, { baseOffset, sizeInBytes });
+      swapped = await log.replaceSegments(group, { baseOffset, sizeInBytes: outcome.sizeInBytes });
       if (swapped) {
         stats.segmentsCleaned += group.length;
         stats.groups++;
@@ -249,10 +125,8 @@ export class Cleaner {
         this.logger.info({ topic: log.topic, partition: log.partition, baseOffset }, 'cleaned segments no longer in the log (retention or close); swap abandoned');
       }
     } finally {
-      if (!swapped) {
-        await cleaned.close().catch(() => undefined);
-        await removeCleanedSegment(log.dir, baseOffset);
-      }
+      // Also after a worker died mid-group: its files are closed with it.
+      if (!swapped) await removeCleanedSegment(log.dir, baseOffset);
     }
   }
 }

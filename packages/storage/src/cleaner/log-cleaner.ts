@@ -7,6 +7,8 @@ import type { PartitionLog } from '../log/partition-log.js';
 import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint } from '../manager/checkpoint-file.js';
 import { cleanableRange, type CleanableRange } from './cleanable-range.js';
 import { Cleaner, type CleanResult } from './cleaner.js';
+import { InThreadCleanerEngine, type CleanerEngine } from './cleaner-engine.js';
+import { CleanerWorkerEngine, CleanerWorkerExitedError, defaultCleanerWorkerUrl } from './cleaner-worker-engine.js';
 import { earliestDeleteHorizon } from './delete-horizon-scan.js';
 import { OffsetMap } from './offset-map.js';
 
@@ -34,6 +36,12 @@ export interface LogCleanerOptions {
   readonly logs: () => readonly PartitionLog[];
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Entry of the cleaner worker thread: the default is `cleaner-worker.js` next to the cleaner's
+   * module (built packages and bundles); null cleans on the event loop in slices (also the
+   * default when run from TypeScript sources, where there is no .js entry).
+   */
+  readonly workerUrl?: URL | null;
 }
 
 /** What the cleaner knows of a partition between passes. */
@@ -54,7 +62,7 @@ export interface CleanerPartitionStatus extends CleanableRange {
 
 /**
  * The log cleaner thread of the broker (Kafka `LogCleaner` + `LogCleanerManager`), as one async
- * loop on the event loop: each pass picks the compacted partition that needs cleaning most
+ * loop on the event loop whose CPU-heavy steps run on a worker thread (CleanerEngine): each pass picks the compacted partition that needs cleaning most
  * (`grabFilthiestCompactedLog`) and cleans it, then checkpoints its first dirty offset; with
  * nothing to clean it sleeps `log.cleaner.backoff.ms`.
  *
@@ -75,7 +83,7 @@ export class LogCleaner {
   private readonly states = new Map<string, PartitionCleanerState>();
   /** Partitions whose cleaning failed (damage, too small a dedupe buffer): skipped until restart (Kafka's uncleanable partitions). */
   private readonly uncleanable = new Set<string>();
-  private map: OffsetMap | null = null;
+  private engine: CleanerEngine | null = null;
   private running: Promise<void> | null = null;
   private current: { log: PartitionLog; aborted: boolean; done: Promise<unknown> } | null = null;
   private stopped = false;
@@ -181,8 +189,7 @@ export class LogCleaner {
   async cleanLog(log: PartitionLog, range?: CleanableRange, nowMs = this.options.clock.now()): Promise<CleanResult & { topic: string; partition: number }> {
     const state = this.state(log);
     const cleanable = range ?? (await cleanableRange(log, state.firstDirtyOffset, nowMs));
-    this.map ??= new OffsetMap(this.options.dedupeBufferBytes);
-    const cleaner = new Cleaner(this.map, this.options.ioMaxBytesPerSecond, this.options.logger);
+    const cleaner = new Cleaner(this.cleanerEngine(), this.options.logger);
     const started = performance.now();
     const current = { log, aborted: false, done: Promise.resolve() as Promise<unknown> };
     const run = cleaner.clean(log, cleanable, nowMs, () => current.aborted || this.stopped || log.isClosed);
@@ -214,13 +221,17 @@ export class LogCleaner {
           segmentsCleaned: result.segmentsCleaned,
           minDeleteHorizonMs: result.minDeleteHorizonMs,
           aborted: result.aborted,
+          onWorkerThread: this.engine instanceof CleanerWorkerEngine,
           ms: Math.round(performance.now() - started),
         },
         'log cleaner pass',
       );
       return { ...result, topic: log.topic, partition: log.partition };
     } catch (err) {
-      if (!log.isClosed) {
+      // A dead worker says nothing about the partition: the next pass retries it on a new worker.
+      if (err instanceof CleanerWorkerExitedError) {
+        this.options.logger.error({ err, topic: log.topic, partition: log.partition }, 'log cleaner worker thread died; the cleaning is abandoned and retried');
+      } else if (!log.isClosed) {
         this.uncleanable.add(checkpointKey(log.topic, log.partition));
         this.options.logger.error({ err, topic: log.topic, partition: log.partition }, 'log cleaning failed; the partition is not cleaned again until restart');
       }
@@ -228,6 +239,16 @@ export class LogCleaner {
     } finally {
       this.current = null;
     }
+  }
+
+  /** The engine of the cleanings, made at the first: on a worker thread unless `workerUrl` is null or absent. */
+  private cleanerEngine(): CleanerEngine {
+    if (this.engine === null) {
+      const { dedupeBufferBytes, ioMaxBytesPerSecond } = this.options;
+      const url = this.options.workerUrl === undefined ? defaultCleanerWorkerUrl() : this.options.workerUrl;
+      this.engine = url === null ? new InThreadCleanerEngine(new OffsetMap(dedupeBufferBytes), ioMaxBytesPerSecond) : new CleanerWorkerEngine(url, dedupeBufferBytes, ioMaxBytesPerSecond);
+    }
+    return this.engine;
   }
 
   /**
@@ -263,6 +284,7 @@ export class LogCleaner {
     this.wake?.abort();
     await this.current?.done;
     await this.running;
+    await this.engine?.close();
     await this.writeCheckpoint().catch((err: unknown) => this.options.logger.error({ err }, 'writing the cleaner checkpoint failed'));
   }
 }

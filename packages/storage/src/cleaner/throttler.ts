@@ -14,8 +14,14 @@ export class Throttler {
   private bytes = 0;
   private sliceStartMs = performance.now();
 
-  /** @param bytesPerSecond -1 (or any value <= 0) for no limit. */
-  constructor(private readonly bytesPerSecond: number) {}
+  /**
+   * @param bytesPerSecond -1 (or any value <= 0) for no limit.
+   * @param sliceMs CPU slice between yields (ms); Infinity on a thread of its own (the cleaner worker), where nothing waits for it.
+   */
+  constructor(
+    private readonly bytesPerSecond: number,
+    private readonly sliceMs = CLEANER_SLICE_MS,
+  ) {}
 
   /** Counts `bytes` of cleaner I/O; sleeps when the rate runs ahead of the limit. */
   async onBytes(bytes: number): Promise<void> {
@@ -33,7 +39,7 @@ export class Throttler {
 
   /** Yields to the event loop when the current CPU slice is over. */
   async maybeYield(): Promise<void> {
-    if (performance.now() - this.sliceStartMs < CLEANER_SLICE_MS) return;
+    if (performance.now() - this.sliceStartMs < this.sliceMs) return;
     await new Promise((resolve) => setImmediate(resolve));
     this.sliceStartMs = performance.now();
   }

@@ -56,8 +56,12 @@ export async function readAllRecords(log: PartitionLog): Promise<ReadRecord[]> {
   return (await readAllBatches(log)).flatMap((b) => b.records);
 }
 
-/** A LogCleaner over the log `getLog` returns (reopened logs too), loop not started: tests call `cleanLog` themselves. */
-export function cleanerFor(getLog: () => PartitionLog, dataDir: string, clock: Clock, dedupeBufferBytes = 1 << 20): Promise<LogCleaner> {
+/**
+ * A LogCleaner over the log `getLog` returns (reopened logs too), loop not started: tests call
+ * `cleanLog` themselves. In-thread unless `workerUrl` names a cleaner worker entry (run from the
+ * sources there is none by default).
+ */
+export function cleanerFor(getLog: () => PartitionLog, dataDir: string, clock: Clock, dedupeBufferBytes = 1 << 20, workerUrl: URL | null = null): Promise<LogCleaner> {
   return LogCleaner.open({
     dedupeBufferBytes,
     ioMaxBytesPerSecond: -1,
@@ -66,6 +70,7 @@ export function cleanerFor(getLog: () => PartitionLog, dataDir: string, clock: C
     logs: () => [getLog()],
     clock,
     logger: testLogger,
+    workerUrl,
   });
 }
 
