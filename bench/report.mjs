@@ -177,7 +177,19 @@ export function compactionSection(compaction) {
       ]
     : [];
   const commits = compaction.offsetCommit;
-  const commitRows = commits.summary.filter((r) => r.build === 'this').map((r) => [n(r.groups), n(r.commitsPerSec), r.runs.map((x) => n(x)).join(', '), n(r.errors)]);
+  // With a baseline build (offset-commit.mjs --baseline: the old msgpack offset store), each row
+  // shows it beside this build, measured alternately in the same run.
+  const baselineOf = (groups) => commits.summary.find((r) => r.build === 'baseline' && r.groups === groups);
+  const hasBaseline = commits.summary.some((r) => r.build === 'baseline');
+  const commitRows = commits.summary
+    .filter((r) => r.build === 'this')
+    .map((r) => {
+      const row = [n(r.groups), n(r.commitsPerSec), r.runs.map((x) => n(x)).join(', '), n(r.errors)];
+      if (!hasBaseline) return row;
+      const b = baselineOf(r.groups);
+      return [...row, b ? n(b.commitsPerSec) : '-', b ? b.runs.map((x) => n(x)).join(', ') : '-', b ? n(r.commitsPerSec / b.commitsPerSec, 2) : '-'];
+    });
+  const commitHeaders = ['groups', 'commits/s', 'runs', 'errors', ...(hasBaseline ? [`old offset store${commits.baselineLabel ? ` (${commits.baselineLabel})` : ''} commits/s`, 'its runs', 'ratio'] : [])];
   // A section measured by a later `--only compaction` run and merged into the full run's results says when.
   const when = compaction.measuredAt ? `Measured by a separate \`npm run bench -- --only compaction\` run at ${compaction.measuredAt} (merged into this run's results), on the same machine.\n\n` : '';
   return `${when}\`bench/storage/log-cleaner.mjs\`, in process (no broker, no network): a compacted partition of ${n(first.keys)} distinct 16-byte keys written ${first.rounds} times (100-byte values, 32 MiB segments) is cleaned until its dirty section is gone; MB/s is dirty bytes / wall time of all passes. Meanwhile 1-record appends to another partition run at a fixed rate (one at a time), each latency taken from when it was due, so time the cleaner holds the event loop counts; the same appends ran just before with the cleaner idle. The fdatasync row waits for each append's fdatasync, as Produce acks=-1 does, at 20/s. Event-loop delay is \`monitorEventLoopDelay\` (1 ms resolution) while cleaning; on a machine shared with other work most of a long delay is the process waiting for a core, so the last column takes the process CPU time (all threads: an upper bound) spent within each gap between two 1 ms timer ticks: what the cleaner itself held the loop for. RSS is the whole process (the log's page cache is not in it).
@@ -190,7 +202,7 @@ ${table(['window', 'produce p50 / p99 / max ms', 'acked', 'errors'], produceRows
 
 ` : ''}OffsetCommit (\`bench/groups/offset-commit.mjs\`): a broker process (\`sluice broker\`), G groups each committing one partition in a closed loop on its own connection (one commit in flight per group, as a consumer commits), answered after fdatasync of the \`__consumer_offsets\` record; ${commits.runs} run(s) of ${commits.seconds} s, median.
 
-${table(['groups', 'commits/s', 'runs', 'errors'], commitRows)}`;
+${table(commitHeaders, commitRows)}${hasBaseline ? `\n\n${commits.baselineNote ?? ''}` : ''}`;
 }
 
 export function fioLimitText(fio, cadence = null) {
