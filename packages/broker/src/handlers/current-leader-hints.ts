@@ -11,10 +11,12 @@ import type { Broker } from '../broker.js';
  */
 export function addProduceLeaderHints(broker: Broker, response: ProduceResponse): void {
   const endpoints = new Map<number, NonNullable<ProduceResponse['nodeEndpoints']>[number]>();
-  const live = broker.liveBrokers();
+  // Looked up at the first partition that needs it: almost every Produce has none.
+  let live: ReturnType<Broker['liveBrokers']> | null = null;
   for (const topic of response.responses) {
     for (const partition of topic.partitionResponses) {
       if (partition.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) continue;
+      live ??= broker.liveBrokers();
       const leadership = broker.partitionLeadership(topic.name, partition.index);
       const endpoint = live.find((b) => b.nodeId === leadership.leaderId);
       if (leadership.errorCode !== ErrorCode.NONE || endpoint === undefined) continue;
