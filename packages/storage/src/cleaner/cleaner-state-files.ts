@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { batchAttributes, batchBaseTimestamp, batchRecordsCount, DELETE_HORIZON_FLAG_MASK } from '@sluice/protocol';
 import { closeFile, listDir, openFile, statFile } from '../io/disk.js';
 import { checkpointKey, readOffsetCheckpoint } from '../manager/checkpoint-file.js';
-import { scanBatchHeaders } from '../segment/batch-scanner.js';
 import { LOG_FILE_SUFFIX, parseSegmentFileName, segmentFilePath } from '../segment/segment-files.js';
+import { earlierHorizon, earliestHorizonInLogFile } from './delete-horizon-scan.js';
 import { CLEANER_DELETE_HORIZON_CHECKPOINT_FILE, CLEANER_OFFSET_CHECKPOINT_FILE } from './log-cleaner.js';
 
 /** A compacted partition's cleaner state as its data directory shows it (see {@link readCleanerStateFromFiles}). */
@@ -40,13 +39,7 @@ async function earliestHorizonInFile(filePath: string, size: number): Promise<nu
     return -1;
   }
   try {
-    let earliest = -1;
-    await scanBatchHeaders(fd, filePath, 0, size, (buf, at) => {
-      if ((batchAttributes(buf, at) & DELETE_HORIZON_FLAG_MASK) === 0 || batchRecordsCount(buf, at) === 0) return;
-      const horizonMs = batchBaseTimestamp(buf, at);
-      if (earliest < 0 || horizonMs < earliest) earliest = horizonMs;
-    });
-    return earliest;
+    return await earliestHorizonInLogFile(fd, filePath, size);
   } finally {
     await closeFile(fd, filePath);
   }
@@ -92,8 +85,7 @@ export async function readCleanerStateFromFiles(dataDir: string, topic: string):
       if (bases[i + 1]! <= firstDirtyOffset) cleanBytes += sizes[i]!;
       else dirtyBytes += sizes[i]!;
       if (checkpointedHorizonMs === undefined && bases[i]! < firstDirtyOffset) {
-        const horizonMs = await earliestHorizonInFile(segmentFilePath(dir, bases[i]!, LOG_FILE_SUFFIX), sizes[i]!);
-        if (horizonMs >= 0 && (earliestDeleteHorizonMs < 0 || horizonMs < earliestDeleteHorizonMs)) earliestDeleteHorizonMs = horizonMs;
+        earliestDeleteHorizonMs = earlierHorizon(earliestDeleteHorizonMs, await earliestHorizonInFile(segmentFilePath(dir, bases[i]!, LOG_FILE_SUFFIX), sizes[i]!));
       }
     }
     const total = cleanBytes + dirtyBytes;
