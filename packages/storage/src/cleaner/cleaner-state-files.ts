@@ -25,11 +25,6 @@ export interface CleanerStateOnDisk {
   readonly earliestDeleteHorizonMs: number;
 }
 
-/** Escapes a topic name for a RegExp (topic names allow '.', which is special). */
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Earliest delete horizon on a batch with records in `filePath` (-1 when none); a file gone meanwhile (swapped) reads as none. */
 async function earliestHorizonInFile(filePath: string, size: number): Promise<number> {
   let fd: number;
@@ -61,11 +56,10 @@ async function earliestHorizonInFile(filePath: string, size: number): Promise<nu
 export async function readCleanerStateFromFiles(dataDir: string, topic: string): Promise<CleanerStateOnDisk[]> {
   const checkpoint = await readOffsetCheckpoint(path.join(dataDir, CLEANER_OFFSET_CHECKPOINT_FILE));
   const horizons = await readOffsetCheckpoint(path.join(dataDir, CLEANER_DELETE_HORIZON_CHECKPOINT_FILE));
-  const dirPattern = new RegExp(`^${escapeRegExp(topic)}-(\\d+)$`);
+  const prefix = `${topic}-`;
   const partitions = (await listDir(dataDir))
-    .map((name) => dirPattern.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => Number(name.slice(prefix.length)))
     .sort((a, b) => a - b);
   const out: CleanerStateOnDisk[] = [];
   for (const partition of partitions) {
