@@ -262,9 +262,7 @@ export class GroupMetadataManager {
    * when the group has nothing stored and nothing in flight.
    */
   async deleteGroup(groupId: string): Promise<boolean> {
-    const keys = new Map<string, { topic: string; partition: number }>();
-    for (const [topic, partitions] of this.offsets.get(groupId) ?? []) for (const partition of partitions.keys()) keys.set(`${partition}:${topic}`, { topic, partition });
-    for (const entries of this.pendingCommits.get(groupId) ?? []) for (const e of entries) keys.set(`${e.partition}:${e.topic}`, { topic: e.topic, partition: e.partition });
+    const keys = this.storedOrPendingOffsetKeys(groupId);
     const withMetadata = this.metadataWritten.has(groupId);
     if (keys.size === 0 && !withMetadata) return false;
     const records: RecordInput[] = [...keys.values()].map((k) => ({ key: encodeOffsetCommitKey({ group: groupId, ...k }), value: null }));
@@ -290,12 +288,11 @@ export class GroupMetadataManager {
    * left. Resolves the number of tombstones after fdatasync; rejects as {@link commit}.
    */
   async deleteOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): Promise<number> {
-    const pending = new Set<string>();
-    for (const entries of this.pendingCommits.get(groupId) ?? []) for (const e of entries) pending.add(`${e.partition}:${e.topic}`);
+    const present = this.storedOrPendingOffsetKeys(groupId);
     const keys = new Map<string, { topic: string; partition: number }>();
     for (const { topic, partition } of partitions) {
-      const key = `${partition}:${topic}`;
-      if (this.fetch(groupId, topic, partition) !== undefined || pending.has(key)) keys.set(key, { topic, partition });
+      const key = offsetKey(topic, partition);
+      if (present.has(key)) keys.set(key, { topic, partition });
     }
     if (keys.size === 0) return 0;
     const nowMs = Date.now();
@@ -416,6 +413,17 @@ export class GroupMetadataManager {
     });
   }
 
+  /**
+   * The offset keys of `groupId` a tombstone must cover (DeleteGroups, OffsetDelete): those
+   * stored and those of commits still in flight, whose records precede the tombstone in the log.
+   */
+  private storedOrPendingOffsetKeys(groupId: string): Map<string, { topic: string; partition: number }> {
+    const keys = new Map<string, { topic: string; partition: number }>();
+    for (const [topic, partitions] of this.offsets.get(groupId) ?? []) for (const partition of partitions.keys()) keys.set(offsetKey(topic, partition), { topic, partition });
+    for (const entries of this.pendingCommits.get(groupId) ?? []) for (const e of entries) keys.set(offsetKey(e.topic, e.partition), { topic: e.topic, partition: e.partition });
+    return keys;
+  }
+
   private deleteOffset(groupId: string, topic: string, partition: number): void {
     const group = this.offsets.get(groupId);
     const partitions = group?.get(topic);
@@ -424,4 +432,9 @@ export class GroupMetadataManager {
     if (partitions.size === 0) group.delete(topic);
     if (group.size === 0) this.offsets.delete(groupId);
   }
+}
+
+/** A map key for one partition of a group's offsets; the partition leads, so the first ':' ends it whatever the topic name holds. */
+function offsetKey(topic: string, partition: number): string {
+  return `${partition}:${topic}`;
 }

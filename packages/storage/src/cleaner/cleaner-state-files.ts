@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { batchAttributes, batchBaseTimestamp, batchRecordsCount, DELETE_HORIZON_FLAG_MASK } from '@sluice/protocol';
 import { closeFile, listDir, openFile, statFile } from '../io/disk.js';
 import { checkpointKey, readOffsetCheckpoint } from '../manager/checkpoint-file.js';
-import { scanBatchHeaders } from '../segment/batch-scanner.js';
 import { LOG_FILE_SUFFIX, parseSegmentFileName, segmentFilePath } from '../segment/segment-files.js';
+import { earlierHorizon, earliestHorizonInLogFile } from './delete-horizon-scan.js';
 import { CLEANER_DELETE_HORIZON_CHECKPOINT_FILE, CLEANER_OFFSET_CHECKPOINT_FILE } from './log-cleaner.js';
 
 /** A compacted partition's cleaner state as its data directory shows it (see {@link readCleanerStateFromFiles}). */
@@ -26,11 +25,6 @@ export interface CleanerStateOnDisk {
   readonly earliestDeleteHorizonMs: number;
 }
 
-/** Escapes a topic name for a RegExp (topic names allow '.', which is special). */
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Earliest delete horizon on a batch with records in `filePath` (-1 when none); a file gone meanwhile (swapped) reads as none. */
 async function earliestHorizonInFile(filePath: string, size: number): Promise<number> {
   let fd: number;
@@ -40,13 +34,7 @@ async function earliestHorizonInFile(filePath: string, size: number): Promise<nu
     return -1;
   }
   try {
-    let earliest = -1;
-    await scanBatchHeaders(fd, filePath, 0, size, (buf, at) => {
-      if ((batchAttributes(buf, at) & DELETE_HORIZON_FLAG_MASK) === 0 || batchRecordsCount(buf, at) === 0) return;
-      const horizonMs = batchBaseTimestamp(buf, at);
-      if (earliest < 0 || horizonMs < earliest) earliest = horizonMs;
-    });
-    return earliest;
+    return await earliestHorizonInLogFile(fd, filePath, size);
   } finally {
     await closeFile(fd, filePath);
   }
@@ -68,11 +56,10 @@ async function earliestHorizonInFile(filePath: string, size: number): Promise<nu
 export async function readCleanerStateFromFiles(dataDir: string, topic: string): Promise<CleanerStateOnDisk[]> {
   const checkpoint = await readOffsetCheckpoint(path.join(dataDir, CLEANER_OFFSET_CHECKPOINT_FILE));
   const horizons = await readOffsetCheckpoint(path.join(dataDir, CLEANER_DELETE_HORIZON_CHECKPOINT_FILE));
-  const dirPattern = new RegExp(`^${escapeRegExp(topic)}-(\\d+)$`);
+  const prefix = `${topic}-`;
   const partitions = (await listDir(dataDir))
-    .map((name) => dirPattern.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => Number(name.slice(prefix.length)))
     .sort((a, b) => a - b);
   const out: CleanerStateOnDisk[] = [];
   for (const partition of partitions) {
@@ -92,8 +79,7 @@ export async function readCleanerStateFromFiles(dataDir: string, topic: string):
       if (bases[i + 1]! <= firstDirtyOffset) cleanBytes += sizes[i]!;
       else dirtyBytes += sizes[i]!;
       if (checkpointedHorizonMs === undefined && bases[i]! < firstDirtyOffset) {
-        const horizonMs = await earliestHorizonInFile(segmentFilePath(dir, bases[i]!, LOG_FILE_SUFFIX), sizes[i]!);
-        if (horizonMs >= 0 && (earliestDeleteHorizonMs < 0 || horizonMs < earliestDeleteHorizonMs)) earliestDeleteHorizonMs = horizonMs;
+        earliestDeleteHorizonMs = earlierHorizon(earliestDeleteHorizonMs, await earliestHorizonInFile(segmentFilePath(dir, bases[i]!, LOG_FILE_SUFFIX), sizes[i]!));
       }
     }
     const total = cleanBytes + dirtyBytes;

@@ -5,6 +5,7 @@ import type { PartitionLog } from '../log/partition-log.js';
 import type { LogSegment } from '../segment/log-segment.js';
 import type { CleanableRange } from './cleanable-range.js';
 import type { CleanerEngine } from './cleaner-engine.js';
+import { earlierHorizon } from './delete-horizon-scan.js';
 import { removeCleanedSegment } from './segment-swap.js';
 
 export { DedupeBufferTooSmallError } from './cleaning-steps.js';
@@ -111,7 +112,7 @@ export class Cleaner {
       stats.bytesRead += outcome.bytesRead;
       stats.bytesWritten += outcome.bytesWritten;
       stats.recordsRemoved += outcome.recordsRemoved;
-      if (outcome.minDeleteHorizonMs >= 0 && (stats.minDeleteHorizonMs < 0 || outcome.minDeleteHorizonMs < stats.minDeleteHorizonMs)) stats.minDeleteHorizonMs = outcome.minDeleteHorizonMs;
+      stats.minDeleteHorizonMs = earlierHorizon(stats.minDeleteHorizonMs, outcome.minDeleteHorizonMs);
       if (outcome.sizeInBytes === null) {
         stats.aborted = true;
         return;

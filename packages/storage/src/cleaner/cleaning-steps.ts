@@ -2,6 +2,7 @@ import { batchBaseOffset, batchCompression, batchIsControl, batchLastOffset, bat
 import { LogSegment } from '../segment/log-segment.js';
 import type { SegmentIndexConfig } from '../segment/segment-indexes.js';
 import { filterBatch, type BatchFilterContext } from './batch-filter.js';
+import { earlierHorizon } from './delete-horizon-scan.js';
 import { OffsetMap } from './offset-map.js';
 import { scanRecordsYielding } from './record-scan.js';
 import { forEachSegmentBatch } from './segment-batches.js';
@@ -157,7 +158,7 @@ export async function writeCleanedGroup(map: OffsetMap, job: GroupJob, throttler
     pendingBytes = 0;
   };
   const noteHorizon = (horizonMs: number): void => {
-    if (horizonMs >= 0 && (stats.minDeleteHorizonMs < 0 || horizonMs < stats.minDeleteHorizonMs)) stats.minDeleteHorizonMs = horizonMs;
+    stats.minDeleteHorizonMs = earlierHorizon(stats.minDeleteHorizonMs, horizonMs);
   };
   let aborted = false;
   let written = false;

@@ -25,16 +25,32 @@ export async function earliestDeleteHorizon(log: PartitionLog): Promise<number> 
   for (const segment of segments) {
     segment.retain();
     try {
-      await segment.useLogFile((fd) =>
-        scanBatchHeaders(fd, segment.filePath, 0, segment.size, (buf, at) => {
-          if ((batchAttributes(buf, at) & DELETE_HORIZON_FLAG_MASK) === 0 || batchRecordsCount(buf, at) === 0) return;
-          const horizonMs = batchBaseTimestamp(buf, at);
-          if (earliest < 0 || horizonMs < earliest) earliest = horizonMs;
-        }),
-      );
+      earliest = earlierHorizon(earliest, await segment.useLogFile((fd) => earliestHorizonInLogFile(fd, segment.filePath, segment.size)));
     } finally {
       segment.release();
     }
   }
   return earliest;
+}
+
+/**
+ * The earliest delete horizon (ms) on a batch with records in the first `size` bytes of the
+ * open .log `fd`, or -1 when none: the header walk shared by {@link earliestDeleteHorizon} and
+ * the file-only reader of `sluice topics describe --data-dir` (cleaner-state-files).
+ * @throws KafkaStorageError (→ 56) on I/O failure.
+ */
+export async function earliestHorizonInLogFile(fd: number, filePath: string, size: number): Promise<number> {
+  let earliest = -1;
+  await scanBatchHeaders(fd, filePath, 0, size, (buf, at) => {
+    if ((batchAttributes(buf, at) & DELETE_HORIZON_FLAG_MASK) === 0 || batchRecordsCount(buf, at) === 0) return;
+    earliest = earlierHorizon(earliest, batchBaseTimestamp(buf, at));
+  });
+  return earliest;
+}
+
+/** The earlier of two delete horizons (ms), -1 standing for "none" rather than for the earliest. */
+export function earlierHorizon(a: number, b: number): number {
+  if (a < 0) return b;
+  if (b < 0) return a;
+  return Math.min(a, b);
 }
