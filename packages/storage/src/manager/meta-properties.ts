@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/disk.js';
 
 /** The broker identity kept in `<data-dir>/meta.properties` (Kafka's file of the same name). */
 export interface MetaProperties {
@@ -19,7 +20,8 @@ const FILE = 'meta.properties';
 /**
  * Reads `meta.properties` from `dataDir`, creating it (and the directory) with a new random
  * cluster id on first start. Kafka's format: `key=value` lines, `#` comments.
- * Throws InconsistentNodeIdError when the stored node.id differs from `nodeId`.
+ * Throws InconsistentNodeIdError when the stored node.id differs from `nodeId`; KafkaStorageError
+ * (from io/disk.ts) when the file cannot be written and made durable.
  */
 export async function loadOrCreateMetaProperties(dataDir: string, nodeId: number): Promise<MetaProperties> {
   await mkdir(dataDir, { recursive: true });
@@ -46,12 +48,9 @@ export async function loadOrCreateMetaProperties(dataDir: string, nodeId: number
   // Kafka cluster ids are a random UUID in base64url without padding (22 characters).
   const meta = { clusterId: randomBytes(16).toString('base64url'), nodeId };
   const body = `#\n#Written by Sluice ${new Date().toISOString()}\ncluster.id=${meta.clusterId}\nnode.id=${nodeId}\nversion=1\n`;
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, body);
-  const handle = await open(tmp, 'r');
-  await handle.sync();
-  await handle.close();
-  await rename(tmp, path);
+  // The directory is fsynced after the rename too: a crash after the first start must not lose
+  // the file and give the data directory a new cluster id at the next one.
+  await writeFileAtomic(path, Buffer.from(body));
   return meta;
 }
 
