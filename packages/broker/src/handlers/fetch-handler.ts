@@ -77,7 +77,7 @@ async function fetchTarget(broker: Broker, topic: string, p: FetchRequest['topic
   const target = await broker.leaderOf(topic, p.partition);
   if (typeof target === 'number') return target;
   const { log, leader } = target;
-  const epochError = broker.checkLeaderEpoch(topic, p.partition, p.currentLeaderEpoch);
+  const epochError = broker.checkLeaderEpoch(topic, p.partition, p.currentLeaderEpoch, leader?.leaderEpoch);
   if (epochError !== ErrorCode.NONE) return epochError;
   if (replicaId < 0 || leader === undefined) return { log, upTo: 'high-watermark' };
   if (!leader.onFollowerFetch(replicaId, p.fetchOffset)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
