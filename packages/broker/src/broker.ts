@@ -246,11 +246,13 @@ export class Broker {
   /**
    * Checks a request's current_leader_epoch (KIP-320) against the partition's: NONE when it is
    * -1 (not sent) or equal; FENCED_LEADER_EPOCH 74 when older (the client's metadata is stale);
-   * UNKNOWN_LEADER_EPOCH 75 when newer (this broker has not seen the change yet).
+   * UNKNOWN_LEADER_EPOCH 75 when newer (this broker has not seen the change yet). `knownEpoch`:
+   * the partition's epoch when the caller already holds it (the LeaderPartition that
+   * {@link leaderOf} returned), which spares a second metadata lookup per partition.
    */
-  checkLeaderEpoch(topic: string, partition: number, currentLeaderEpoch: number | undefined): number {
+  checkLeaderEpoch(topic: string, partition: number, currentLeaderEpoch: number | undefined, knownEpoch?: number): number {
     if (currentLeaderEpoch === undefined || currentLeaderEpoch < 0) return ErrorCode.NONE;
-    const epoch = this.leaderEpoch(topic, partition);
+    const epoch = knownEpoch ?? this.leaderEpoch(topic, partition);
     if (currentLeaderEpoch < epoch) return ErrorCode.FENCED_LEADER_EPOCH;
     if (currentLeaderEpoch > epoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
     return ErrorCode.NONE;

@@ -1,5 +1,5 @@
 import { ErrorCode, type ProduceResponse } from '@sluice/protocol';
-import type { Broker } from '../broker.js';
+import type { Broker, BrokerEndpoint } from '../broker.js';
 
 /**
  * KIP-951 leader discovery for Produce v10+: each partition answered NOT_LEADER_OR_FOLLOWER 6
@@ -11,13 +11,14 @@ import type { Broker } from '../broker.js';
  */
 export function addProduceLeaderHints(broker: Broker, response: ProduceResponse): void {
   const endpoints = new Map<number, NonNullable<ProduceResponse['nodeEndpoints']>[number]>();
-  // Looked up at the first partition that needs it: almost every Produce has none.
-  let live: ReturnType<Broker['liveBrokers']> | null = null;
+  // Fetched on the first NOT_LEADER_OR_FOLLOWER partition: most responses have none, and the list
+  // is a fresh array of every live broker, which each Produce v10+ response would otherwise pay for.
+  let live: BrokerEndpoint[] | undefined;
   for (const topic of response.responses) {
     for (const partition of topic.partitionResponses) {
       if (partition.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) continue;
-      live ??= broker.liveBrokers();
       const leadership = broker.partitionLeadership(topic.name, partition.index);
+      live ??= broker.liveBrokers();
       const endpoint = live.find((b) => b.nodeId === leadership.leaderId);
       if (leadership.errorCode !== ErrorCode.NONE || endpoint === undefined) continue;
       partition.currentLeader = { leaderId: leadership.leaderId, leaderEpoch: leadership.leaderEpoch };

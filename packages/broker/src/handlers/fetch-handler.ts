@@ -77,7 +77,7 @@ async function fetchTarget(broker: Broker, topic: string, p: FetchRequest['topic
   const target = await broker.leaderOf(topic, p.partition);
   if (typeof target === 'number') return target;
   const { log, leader } = target;
-  const epochError = broker.checkLeaderEpoch(topic, p.partition, p.currentLeaderEpoch);
+  const epochError = broker.checkLeaderEpoch(topic, p.partition, p.currentLeaderEpoch, leader?.leaderEpoch);
   if (epochError !== ErrorCode.NONE) return epochError;
   if (replicaId < 0 || leader === undefined) return { log, upTo: 'high-watermark' };
   if (!leader.onFollowerFetch(replicaId, p.fetchOffset)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
@@ -143,12 +143,7 @@ async function readAll(
         hasError = true;
         const errorCode = storageErrorCode(err);
         if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error({ err, topic: topic.topic, partition: p.partition }, 'fetch read failed');
-        partitions.push({
-          ...partitionError(p.partition, errorCode),
-          highWatermark: log.highWatermark,
-          lastStableOffset: log.highWatermark,
-          logStartOffset: log.logStartOffset,
-        });
+        partitions.push(withWatermarks(partitionError(p.partition, errorCode), log));
       }
     }
     responses.push({ topic: topic.topic, partitions });
@@ -165,14 +160,23 @@ async function readAll(
  */
 function divergence(broker: Broker, topic: string, partition: number, log: PartitionLog, lastFetchedEpoch: number, fetchOffset: number): PartitionData | null {
   const { leaderEpoch, endOffset } = leaderEpochEndOffset(broker, topic, partition, log, lastFetchedEpoch);
-  const watermarks = { highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset };
   if (leaderEpoch < 0 || endOffset < 0 || fetchOffset < log.logStartOffset) {
-    return { ...partitionError(partition, ErrorCode.OFFSET_OUT_OF_RANGE), ...watermarks };
+    return withWatermarks(partitionError(partition, ErrorCode.OFFSET_OUT_OF_RANGE), log);
   }
   if (leaderEpoch < lastFetchedEpoch || endOffset < fetchOffset) {
-    return { ...partitionError(partition, ErrorCode.NONE), ...watermarks, divergingEpoch: { epoch: leaderEpoch, endOffset } };
+    const diverged = withWatermarks(partitionError(partition, ErrorCode.NONE), log);
+    diverged.divergingEpoch = { epoch: leaderEpoch, endOffset };
+    return diverged;
   }
   return null;
+}
+
+/** A record-less partition answer with the log's current watermarks (no transactions: LSO = HW). */
+function withWatermarks(data: PartitionData, log: PartitionLog): PartitionData {
+  data.highWatermark = log.highWatermark;
+  data.lastStableOffset = log.highWatermark;
+  data.logStartOffset = log.logStartOffset;
+  return data;
 }
 
 function partitionError(partitionIndex: number, errorCode: number): PartitionData {

@@ -11,7 +11,6 @@ import {
 } from '@sluice/protocol';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker.js';
-import { type AdvertisedApi, advertisedApisOf } from './advertised-apis.js';
 import { type AnyApiHandler, NO_RESPONSE } from './api-handler.js';
 import { CloseConnection } from './close-connection.js';
 import type { ConnectionInfo, RequestContext } from './request-context.js';
@@ -36,7 +35,9 @@ interface RequestTrace {
  * - A body that does not decode (SchemaError): close the connection (Kafka: InvalidRequestException).
  * - A handler that throws: logged, answered with the handler's UNKNOWN_SERVER_ERROR response.
  *
- * The advertised ranges come from this table, so the broker never advertises an API it lacks.
+ * The advertised ranges (`Broker.advertisedApis`, the ApiVersions answer and its fallback) are
+ * built from the same handler list as this table (server.ts), so the broker never advertises an
+ * API it lacks.
  *
  * At `debug` (log.level) it logs one `request` line per answered request: API, version, client
  * id, the client software named in ApiVersions v3+ (KIP-511) once known, correlation id, request
@@ -52,11 +53,6 @@ export class RequestRouter {
     private readonly logger: Logger,
   ) {
     for (const handler of handlers) this.handlers.set(handler.api.apiKey, handler);
-  }
-
-  /** The APIs and versions to put in an ApiVersions response, sorted by key. */
-  advertisedApis(): AdvertisedApi[] {
-    return advertisedApisOf([...this.handlers.values()]);
   }
 
   /**
@@ -174,7 +170,7 @@ export class RequestRouter {
     const writer = new Writer();
     const size = writer.reserveInt32();
     writer.writeInt32(correlationId);
-    encodeApiVersionsFallback(writer, this.advertisedApis());
+    encodeApiVersionsFallback(writer, this.broker.advertisedApis);
     writer.patchInt32(size, writer.length - 4);
     return writer.toBuffer();
   }
