@@ -44,8 +44,9 @@ async function earliestHorizonInFile(filePath: string, size: number): Promise<nu
  * The cleaner state of `topic`'s partitions in broker data directory `dataDir`, read from the
  * files alone: `cleaner-offset-checkpoint` (written after every cleaning pass) and the sizes of
  * the `<topic>-<partition>/*.log` segments; the delete horizon from
- * `cleaner-delete-horizon-checkpoint`, or from the batch headers of the cleaned section for a
- * partition that file does not list. Read-only and lock-free, so it works beside a running broker (what
+ * `cleaner-delete-horizon-checkpoint`, or, for a partition that file does not list, from the
+ * batch headers of every inactive segment, as the cleaner reads them (earliestDeleteHorizon: an
+ * aborted cleaning may have swapped stamped segments in above the checkpointed offset). Read-only and lock-free, so it works beside a running broker (what
  * `sluice topics describe --data-dir` shows; no Kafka API carries this state). Unlike the
  * cleaner's own view it does not hold back segments younger than `min.compaction.lag.ms` or
  * above the high watermark: those count as dirty here.
@@ -78,7 +79,7 @@ export async function readCleanerStateFromFiles(dataDir: string, topic: string):
     for (let i = 0; i < bases.length - 1; i++) {
       if (bases[i + 1]! <= firstDirtyOffset) cleanBytes += sizes[i]!;
       else dirtyBytes += sizes[i]!;
-      if (checkpointedHorizonMs === undefined && bases[i]! < firstDirtyOffset) {
+      if (checkpointedHorizonMs === undefined) {
         earliestDeleteHorizonMs = earlierHorizon(earliestDeleteHorizonMs, await earliestHorizonInFile(segmentFilePath(dir, bases[i]!, LOG_FILE_SUFFIX), sizes[i]!));
       }
     }
