@@ -1,6 +1,7 @@
 import { DescribeProducers, ErrorCode } from '@sluice/protocol';
 import { errorFromCode } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
+import { groupByLeader } from '../network/group-by-leader.js';
 import { topicFromResponse } from '../network/metadata-cache.js';
 
 /** One producer with state in a partition (Kafka `ProducerState`). */
@@ -39,13 +40,7 @@ export async function describeProducers(cluster: Cluster, topic: string, partiti
   } else {
     wanted = partitions;
   }
-  const byLeader = new Map<number, number[]>();
-  for (const partition of wanted) {
-    const { nodeId } = await cluster.leader(topic, partition);
-    let list = byLeader.get(nodeId);
-    if (list === undefined) byLeader.set(nodeId, (list = []));
-    list.push(partition);
-  }
+  const byLeader = await groupByLeader(cluster, wanted, (partition) => ({ topic, partition }));
   const out: PartitionProducers[] = [];
   await Promise.all(
     [...byLeader].map(async ([nodeId, partitionIndexes]) => {

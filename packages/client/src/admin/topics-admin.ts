@@ -1,6 +1,7 @@
 import { CreatePartitions, CreateTopics, DeleteRecords, DeleteTopics, ErrorCode, KafkaProtocolError } from '@sluice/protocol';
 import { OffsetOutOfRangeError, errorFromCode } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
+import { groupByLeader } from '../network/group-by-leader.js';
 import type { BrokerConnection } from '../network/connection.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
 import { topicFromResponse } from '../network/metadata-cache.js';
@@ -165,13 +166,11 @@ export async function deleteRecords(cluster: Cluster, topic: string, offsets: De
   } else {
     wanted = Object.entries(offsets).map(([partition, offset]) => [Number(partition), offset]);
   }
-  const byLeader = new Map<number, { partitionIndex: number; offset: number }[]>();
-  for (const [partitionIndex, offset] of wanted) {
-    const { nodeId } = await cluster.leader(topic, partitionIndex);
-    let list = byLeader.get(nodeId);
-    if (list === undefined) byLeader.set(nodeId, (list = []));
-    list.push({ partitionIndex, offset });
-  }
+  const byLeader = await groupByLeader(
+    cluster,
+    wanted.map(([partitionIndex, offset]) => ({ partitionIndex, offset })),
+    (p) => ({ topic, partition: p.partitionIndex }),
+  );
   const requested = new Map(wanted);
   const out: DeletedRecords[] = [];
   await Promise.all(
