@@ -40,7 +40,7 @@ export function spreadOf(values) {
 export function runsText(values, d = 0, unit = '') {
   const x = spreadOf(values);
   if (x === null) return '-';
-  return x.runs === 1 ? `${n(x.median, d)}${unit}` : `${n(x.min, d)} / ${n(x.median, d)} / ${n(x.max, d)}${unit}`;
+  return `${x.runs === 1 ? n(x.median, d) : spreadText(x, d)}${unit}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { SluiceClient, type RetryPolicy } from '@sluice/client';
+import { SluiceClient, type Admin, type RetryPolicy } from '@sluice/client';
 import type { Argv } from 'yargs';
 
 /** The address the client commands use when neither the flag nor the environment names one. */
@@ -52,4 +52,14 @@ export function clientFromArgs(args: BootstrapArgs, clientId: string): SluiceCli
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   return new SluiceClient({ bootstrapServers, clientId, connectTimeoutMs: 5000 });
+}
+
+/** Runs `body` with an admin client of `--bootstrap-server` (CLI retry policy), closed whatever happens. */
+export async function withAdmin<T>(args: BootstrapArgs, clientId: string, body: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = clientFromArgs(args, clientId).admin({ retry: CLI_RETRY });
+  try {
+    return await body(admin);
+  } finally {
+    await admin.close();
+  }
 }

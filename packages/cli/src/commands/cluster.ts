@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { CLI_RETRY, clientFromArgs, withBootstrapServer, withTextOrJsonFormat, type BootstrapArgs } from '../client/client-args.js';
+import { withAdmin, withBootstrapServer, withTextOrJsonFormat, type BootstrapArgs } from '../client/client-args.js';
 import { cliVersion } from '../cluster/cli-version.js';
 import { clusterStatus } from '../cluster/cluster-status.js';
 import { formatClusterInfo, formatClusterStatus, formatLogDirs } from '../cluster/format-cluster.js';
@@ -15,13 +15,8 @@ function withClusterOptions(yargs: Argv): Argv<ClusterArgs> {
 }
 
 /** One Metadata request for every topic, through an admin client closed afterwards. */
-async function describeCluster(args: BootstrapArgs) {
-  const admin = clientFromArgs(args, 'sluice-cluster').admin({ retry: CLI_RETRY });
-  try {
-    return await admin.describeCluster();
-  } finally {
-    await admin.close();
-  }
+function describeCluster(args: BootstrapArgs) {
+  return withAdmin(args, 'sluice-cluster', (admin) => admin.describeCluster());
 }
 
 const status: CommandModule<object, ClusterArgs> = {
@@ -69,13 +64,7 @@ const logDirs: CommandModule<object, LogDirsArgs> = {
       .example('$0 cluster log-dirs', 'Every partition log of every broker, with its size in bytes')
       .example('$0 cluster log-dirs --topic orders --format json', "The logs of topic orders, as JSON") as Argv<LogDirsArgs>,
   handler: async (args) => {
-    const admin = clientFromArgs(args, 'sluice-cluster').admin({ retry: CLI_RETRY });
-    let brokers;
-    try {
-      brokers = await admin.describeLogDirs();
-    } finally {
-      await admin.close();
-    }
+    let brokers = await withAdmin(args, 'sluice-cluster', (admin) => admin.describeLogDirs());
     // DescribeLogDirs filters by partition, not topic: whole topics are picked here.
     const topics = new Set(args.topic);
     if (topics.size > 0) {

@@ -1,11 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
-import { withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
+import { withAdmin, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
 import { deleteOffsetsCommand } from '../groups/delete-offsets-command.js';
 import { describeCommand } from '../groups/describe-command.js';
 import { selectGroups, withGroupSelection, type GroupSelectionArgs } from '../groups/group-selection.js';
 import { resetCommand } from '../groups/reset-command.js';
-import { withAdmin } from '../groups/with-admin.js';
 import { formatTable } from '../output/table.js';
 import { writeOut } from '../output/write-out.js';
 
@@ -44,7 +43,7 @@ const list: CommandModule<object, ListArgs> = {
       .example('$0 groups list --state Empty', 'Groups without members') as Argv<ListArgs>,
   handler: async (args) => {
     const wanted = args.state === undefined ? undefined : parseStates(args.state);
-    const all = await withAdmin(args, async (admin) => {
+    const all = await withAdmin(args, 'sluice-groups', async (admin) => {
       const listed = await admin.listGroups();
       // ListGroups before v4 carries no state: ask DescribeGroups for those groups.
       const unknown = listed.filter((g) => g.state === '').map((g) => g.groupId);
@@ -75,7 +74,7 @@ const remove: CommandModule<object, DeleteArgs> = {
       throw new CliError('delete removes whole groups; to delete a group\'s offsets of a topic use: sluice groups delete-offsets --group <id> --topic <topic>');
     }
     const failed: string[] = [];
-    await withAdmin(args, async (admin) => {
+    await withAdmin(args, 'sluice-groups', async (admin) => {
       const groupIds = await selectGroups(args, admin);
       for (const groupId of groupIds) {
         try {

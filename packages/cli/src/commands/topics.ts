@@ -1,7 +1,7 @@
-import { DELETE_UP_TO_HIGH_WATERMARK, type Admin } from '@sluice/client';
+import { DELETE_UP_TO_HIGH_WATERMARK } from '@sluice/client';
 import { readCleanerStateFromFiles } from '@sluice/storage';
 import type { Argv, CommandModule } from 'yargs';
-import { CLI_RETRY, clientFromArgs, withBootstrapServer, withValidateOnly, type BootstrapArgs } from '../client/client-args.js';
+import { withAdmin, withBootstrapServer, withValidateOnly, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
 import { integerArg, parseKeyValues } from '../client/parse-args.js';
 import { formatTable } from '../output/table.js';
@@ -38,16 +38,6 @@ interface DeleteRecordsArgs extends TopicArgs {
   partition?: number;
 }
 
-/** Runs `body` with an admin client, closing it whatever happens. */
-async function withAdmin<T>(args: BootstrapArgs, body: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = clientFromArgs(args, 'sluice-topics').admin({ retry: CLI_RETRY });
-  try {
-    return await body(admin);
-  } finally {
-    await admin.close();
-  }
-}
-
 const create: CommandModule<object, CreateArgs> = {
   command: 'create <topic>',
   describe: 'Create a topic',
@@ -64,7 +54,7 @@ const create: CommandModule<object, CreateArgs> = {
     const numPartitions = args.partitions === undefined ? undefined : integerArg(args.partitions, '--partitions', 1);
     const replicationFactor = args['replication-factor'] === undefined ? undefined : integerArg(args['replication-factor'], '--replication-factor', 1);
     const configs = parseKeyValues(args.config, '--config');
-    await withAdmin(args, (admin) =>
+    await withAdmin(args, 'sluice-topics', (admin) =>
       admin.createTopics([{ topic: args.topic, ...(numPartitions !== undefined ? { numPartitions } : {}), ...(replicationFactor !== undefined ? { replicationFactor } : {}), configs }]),
     );
     await writeOut(`Created topic ${args.topic}.\n`);
@@ -76,7 +66,7 @@ const list: CommandModule<object, BootstrapArgs> = {
   describe: 'List topics, one per line',
   builder: (yargs: Argv) => withBootstrapServer(yargs).example('$0 topics list', 'Every topic of the broker at 127.0.0.1:9092').example('SLUICE_BOOTSTRAP_SERVER=kafka1:9092 $0 topics list', 'Another broker') as Argv<BootstrapArgs>,
   handler: async (args) => {
-    const names = await withAdmin(args, (admin) => admin.listTopics());
+    const names = await withAdmin(args, 'sluice-topics', (admin) => admin.listTopics());
     await writeOut(names.map((n) => `${n}\n`).join(''));
   },
 };
@@ -114,7 +104,7 @@ const describe: CommandModule<object, DescribeArgs> = {
       .example('$0 topics describe logs', 'Partitions of "logs" and their offsets, then every topic config with its value and source')
       .example('$0 topics describe changelog --data-dir /var/lib/sluice', 'Also the dirty ratio and last cleaned offset of each partition') as Argv<DescribeArgs>,
   handler: async (args) => {
-    const [[topic], configs] = await withAdmin(args, async (admin) => [await admin.describeTopics([args.topic]), await admin.describeTopicConfigs(args.topic)] as const);
+    const [[topic], configs] = await withAdmin(args, 'sluice-topics', async (admin) => [await admin.describeTopics([args.topic]), await admin.describeTopicConfigs(args.topic)] as const);
     const partitions = topic!.partitions;
     const rows = partitions.map((p) => [p.partition, p.leader, p.replicas.join(','), p.isr.join(','), p.logStartOffset, p.highWatermark, p.highWatermark - p.logStartOffset]);
     const records = partitions.reduce((sum, p) => sum + p.highWatermark - p.logStartOffset, 0);
@@ -144,7 +134,7 @@ const alterConfig: CommandModule<object, AlterConfigArgs> = {
     if (Object.keys(set).length === 0 && remove.length === 0) throw new CliError('alter-config needs at least one --set key=value or --delete key');
     const both = remove.find((k) => k in set);
     if (both !== undefined) throw new CliError(`${both} is both set and deleted`);
-    await withAdmin(args, (admin) => admin.alterTopicConfigs(args.topic, { set, remove, validateOnly: args['validate-only'] }));
+    await withAdmin(args, 'sluice-topics', (admin) => admin.alterTopicConfigs(args.topic, { set, remove, validateOnly: args['validate-only'] }));
     const changes = [...Object.entries(set).map(([k, v]) => `${k}=${v}`), ...remove.map((k) => `-${k}`)].join(', ');
     await writeOut(args['validate-only'] ? `Valid: ${changes} on topic ${args.topic}.\n` : `Altered topic ${args.topic}: ${changes}.\n`);
   },
@@ -160,7 +150,7 @@ const addPartitions: CommandModule<object, AddPartitionsArgs> = {
       .example('$0 topics add-partitions logs --partitions 6', 'Six partitions in all (kafka-topics.sh --alter --partitions 6)') as Argv<AddPartitionsArgs>,
   handler: async (args) => {
     const count = integerArg(args.partitions, '--partitions', 1);
-    await withAdmin(args, (admin) => admin.createPartitions(args.topic, count, { validateOnly: args['validate-only'] }));
+    await withAdmin(args, 'sluice-topics', (admin) => admin.createPartitions(args.topic, count, { validateOnly: args['validate-only'] }));
     await writeOut(args['validate-only'] ? `Valid: topic ${args.topic} can have ${count} partitions.\n` : `Topic ${args.topic} now has ${count} partitions.\n`);
   },
 };
@@ -186,7 +176,7 @@ const deleteRecords: CommandModule<object, DeleteRecordsArgs> = {
   handler: async (args) => {
     const offset = beforeOffset(String(args.before));
     const offsets = args.partition === undefined ? offset : { [integerArg(args.partition, '--partition', 0)]: offset };
-    const deleted = await withAdmin(args, (admin) => admin.deleteRecords(args.topic, offsets));
+    const deleted = await withAdmin(args, 'sluice-topics', (admin) => admin.deleteRecords(args.topic, offsets));
     await writeOut(formatTable(['PARTITION', 'LOW-WATERMARK'], deleted.map((d) => [d.partition, d.lowWatermark])));
   },
 };
@@ -199,7 +189,7 @@ const remove: CommandModule<object, TopicArgs> = {
       .positional('topic', { type: 'string', demandOption: true, describe: 'Topic name' })
       .example('$0 topics delete old-logs', 'Delete "old-logs"') as Argv<TopicArgs>,
   handler: async (args) => {
-    await withAdmin(args, (admin) => admin.deleteTopics([args.topic]));
+    await withAdmin(args, 'sluice-topics', (admin) => admin.deleteTopics([args.topic]));
     await writeOut(`Deleted topic ${args.topic}.\n`);
   },
 };

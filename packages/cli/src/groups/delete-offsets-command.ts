@@ -1,11 +1,11 @@
 import { ErrorCode, errorInfo, KafkaProtocolError } from '@sluice/protocol';
 import type { Argv, CommandModule } from 'yargs';
-import { withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
+import { withAdmin, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
 import { formatTable } from '../output/table.js';
 import { writeOut } from '../output/write-out.js';
 import { namedGroups, parseTopicSelections, repeatable, withGroupSelection, type GroupSelectionArgs } from './group-selection.js';
-import { missingGroupMessage, withAdmin } from './with-admin.js';
+import { missingGroupMessage } from './missing-group.js';
 
 interface DeleteOffsetsArgs extends BootstrapArgs, GroupSelectionArgs {
   topic?: string[];
@@ -32,7 +32,7 @@ export const deleteOffsetsCommand: CommandModule<object, DeleteOffsetsArgs> = {
     const groupId = groups[0]!;
     if ((args.topic ?? []).length === 0) throw new CliError('name the offsets to delete: --topic <topic>[:partitions] (repeatable)');
     const selections = parseTopicSelections(args.topic!);
-    const results = await withAdmin(args, (admin) => admin.deleteOffsets(groupId, selections)).catch((err: unknown) => {
+    const results = await withAdmin(args, 'sluice-groups', (admin) => admin.deleteOffsets(groupId, selections)).catch((err: unknown) => {
       if (err instanceof KafkaProtocolError && err.code === ErrorCode.GROUP_ID_NOT_FOUND) throw new CliError(missingGroupMessage(groupId));
       if (err instanceof KafkaProtocolError && err.code === ErrorCode.NON_EMPTY_GROUP) throw new CliError(`group "${groupId}" has members and is not a consumer group: stop its members, then delete its offsets`);
       throw err;

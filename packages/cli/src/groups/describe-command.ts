@@ -1,11 +1,11 @@
 import type { GroupDescription, GroupOffsetsDescription, MemberDescription } from '@sluice/client';
 import type { Argv, CommandModule } from 'yargs';
-import { withBootstrapServer, withTextOrJsonFormat, type BootstrapArgs } from '../client/client-args.js';
+import { withAdmin, withBootstrapServer, withTextOrJsonFormat, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
 import { formatTable } from '../output/table.js';
 import { writeOut } from '../output/write-out.js';
 import { selectGroups, withGroupSelection, type GroupSelectionArgs } from './group-selection.js';
-import { missingGroupMessage, withAdmin } from './with-admin.js';
+import { missingGroupMessage } from './missing-group.js';
 
 interface DescribeArgs extends BootstrapArgs, GroupSelectionArgs {
   format: 'text' | 'json';
@@ -105,7 +105,7 @@ export const describeCommand: CommandModule<object, DescribeArgs> = {
     const views = [args.offsets, args.members, args.state].filter(Boolean).length;
     if (views > 1) throw new CliError('give at most one of --offsets, --members, --state (without any: --offsets)');
     const missing: string[] = [];
-    await withAdmin(args, async (admin) => {
+    await withAdmin(args, 'sluice-groups', async (admin) => {
       const groupIds = await selectGroups(args, admin);
       if (args.members || args.state) {
         const described = await admin.describeGroups(groupIds);

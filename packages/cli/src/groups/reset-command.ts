@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { GroupNotEmptyError, type ResetScope, type ResetTarget } from '@sluice/client';
 import type { Argv, CommandModule } from 'yargs';
-import { withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
+import { withAdmin, withBootstrapServer, type BootstrapArgs } from '../client/client-args.js';
 import { CliError } from '../client/cli-error.js';
 import { integerArg } from '../client/parse-args.js';
 import { parseTimeSpec } from '../client/time-spec.js';
@@ -10,7 +10,6 @@ import { writeOut } from '../output/write-out.js';
 import { namedGroups, parseTopicSelections, repeatable, selectGroups, withGroupSelection, type GroupSelectionArgs } from './group-selection.js';
 import { parseIsoDurationMs } from './iso-duration.js';
 import { formatResetPlanCsv, parseResetPlanCsv, type PlannedOffset } from './reset-plan-csv.js';
-import { withAdmin } from './with-admin.js';
 
 interface ResetArgs extends BootstrapArgs, GroupSelectionArgs {
   topic?: string[];
@@ -107,7 +106,7 @@ export const resetCommand: CommandModule<object, ResetArgs> = {
     const filePlan = target === 'plan' ? await readPlan(args['from-file']!, single) : undefined;
     const plans: PlannedOffset[] = [];
     const refused: string[] = [];
-    await withAdmin(args, async (admin) => {
+    await withAdmin(args, 'sluice-groups', async (admin) => {
       const groupIds = await selectGroups(args, admin);
       for (const groupId of groupIds) {
         let to: ResetTarget;

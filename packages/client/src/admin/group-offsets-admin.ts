@@ -1,6 +1,7 @@
 import { ErrorCode, OffsetDelete } from '@sluice/protocol';
 import { errorFromCode, GroupNotEmptyError } from '../errors.js';
 import { commitOffsets, fetchCommittedOffsets, type TopicPartitionOffset } from '../consumer/offset-commits.js';
+import { compareTopicPartition } from '../consumer/subscription-state.js';
 import type { Cluster } from '../network/cluster.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
 import { describeGroups, forgetCoordinatorOnNetworkError, type GroupDescription, type MemberDescription } from './groups-admin.js';
@@ -56,9 +57,6 @@ export interface OffsetDeletion {
   readonly errorCode: number;
 }
 
-const byTopicPartition = (a: { topic: string; partition: number }, b: { topic: string; partition: number }): number =>
-  a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
-
 /**
  * The partitions of `selections`, checked against the topics' metadata. Throws UnknownTopicError
  * for a missing topic or a listed partition it does not have.
@@ -73,7 +71,7 @@ export async function resolvePartitions(cluster: Cluster, selections: readonly T
       out.set(`${topic}:${partition}`, { topic, partition });
     }
   }
-  return [...out.values()].sort(byTopicPartition);
+  return [...out.values()].sort(compareTopicPartition);
 }
 
 /**
@@ -100,7 +98,7 @@ export async function describeGroupOffsets(cluster: Cluster, groupId: string): P
       const logEndOffset = ends.get(`${r.topic}:${r.partition}`)?.offset ?? -1;
       return { ...r, logEndOffset, lag: r.committedOffset === null ? null : Math.max(0, logEndOffset - r.committedOffset) };
     })
-    .sort(byTopicPartition);
+    .sort(compareTopicPartition);
   return { group: group!, partitions };
 }
 
@@ -121,7 +119,7 @@ export async function resetOffsets(cluster: Cluster, groupId: string, scope: Res
   if (typeof to === 'object' && 'offsets' in to) {
     queries = await resolvePartitions(cluster, to.offsets.map((o) => ({ topic: o.topic, partitions: [o.partition] })));
   } else if ('allTopics' in scope) {
-    queries = (await fetchCommittedOffsets(cluster, groupId, null)).filter((c) => c.offset >= 0).map((c) => ({ topic: c.topic, partition: c.partition })).sort(byTopicPartition);
+    queries = (await fetchCommittedOffsets(cluster, groupId, null)).filter((c) => c.offset >= 0).map((c) => ({ topic: c.topic, partition: c.partition })).sort(compareTopicPartition);
   } else {
     queries = await resolvePartitions(cluster, scope.topics);
   }
@@ -181,5 +179,5 @@ export async function deleteOffsets(cluster: Cluster, groupId: string, partition
     if (response.errorCode === ErrorCode.NOT_COORDINATOR || response.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) cluster.invalidateCoordinator(groupId);
     throw errorFromCode(response.errorCode, { detail: `group "${groupId}"` });
   }
-  return response.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode }))).sort(byTopicPartition);
+  return response.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode }))).sort(compareTopicPartition);
 }

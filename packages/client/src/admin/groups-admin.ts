@@ -2,6 +2,7 @@ import { DeleteGroups, DescribeGroups, ErrorCode, KafkaProtocolError, ListGroups
 import { GroupNotEmptyError, errorFromCode } from '../errors.js';
 import { decodeAssignment, type TopicPartitions } from '../consumer/assignors/consumer-protocol.js';
 import { fetchCommittedOffsets } from '../consumer/offset-commits.js';
+import { compareTopicPartition } from '../consumer/subscription-state.js';
 import type { Cluster } from '../network/cluster.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
 
@@ -153,5 +154,5 @@ export async function groupLag(cluster: Cluster, groupId: string, topics?: reado
       const from = c.offset >= 0 ? c.offset : (starts.get(key)?.offset ?? 0);
       return { topic: c.topic, partition: c.partition, committedOffset: c.offset, logEndOffset, lag: Math.max(0, logEndOffset - from) };
     })
-    .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    .sort(compareTopicPartition);
 }

@@ -1,4 +1,5 @@
 import { DescribeLogDirs } from '@sluice/protocol';
+import { compareTopicPartition } from '../consumer/subscription-state.js';
 import type { Cluster } from '../network/cluster.js';
 
 /** One partition log in a log directory (Kafka `ReplicaInfo`). */
@@ -50,7 +51,7 @@ export async function describeLogDirs(
         errorCode: dir.errorCode,
         replicas: dir.topics
           .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, sizeInBytes: p.partitionSize, offsetLag: p.offsetLag, isFuture: p.isFutureKey })))
-          .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition)),
+          .sort(compareTopicPartition),
       }));
       return { brokerId, logDirs };
     }),

@@ -1,7 +1,8 @@
 import { DescribeProducers, ErrorCode } from '@sluice/protocol';
 import { errorFromCode } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
-import { topicFromResponse } from '../network/metadata-cache.js';
+import { groupByLeader } from '../network/group-by-leader.js';
+import { allPartitions } from './topics-admin.js';
 
 /** One producer with state in a partition (Kafka `ProducerState`). */
 export interface ProducerStateDescription {
@@ -31,21 +32,8 @@ export interface PartitionProducers {
  * metadata is refreshed) and UnsupportedVersionError when a broker does not serve API 61.
  */
 export async function describeProducers(cluster: Cluster, topic: string, partitions?: readonly number[]): Promise<PartitionProducers[]> {
-  let wanted: readonly number[];
-  if (partitions === undefined) {
-    const metadata = topicFromResponse(await cluster.refreshMetadata([topic]), topic);
-    if (metadata instanceof Error) throw metadata;
-    wanted = metadata.partitions.map((p) => p.partition);
-  } else {
-    wanted = partitions;
-  }
-  const byLeader = new Map<number, number[]>();
-  for (const partition of wanted) {
-    const { nodeId } = await cluster.leader(topic, partition);
-    let list = byLeader.get(nodeId);
-    if (list === undefined) byLeader.set(nodeId, (list = []));
-    list.push(partition);
-  }
+  const wanted = partitions ?? (await allPartitions(cluster, topic));
+  const byLeader = await groupByLeader(cluster, wanted, (partition) => ({ topic, partition }));
   const out: PartitionProducers[] = [];
   await Promise.all(
     [...byLeader].map(async ([nodeId, partitionIndexes]) => {

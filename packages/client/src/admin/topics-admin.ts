@@ -1,6 +1,7 @@
 import { CreatePartitions, CreateTopics, DeleteRecords, DeleteTopics, ErrorCode, KafkaProtocolError } from '@sluice/protocol';
 import { OffsetOutOfRangeError, errorFromCode } from '../errors.js';
 import type { Cluster } from '../network/cluster.js';
+import { groupByLeader } from '../network/group-by-leader.js';
 import type { BrokerConnection } from '../network/connection.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../network/list-offsets.js';
 import { topicFromResponse } from '../network/metadata-cache.js';
@@ -149,6 +150,16 @@ export async function createPartitions(cluster: Cluster, topic: string, count: n
 }
 
 /**
+ * The partition numbers of `topic` from fresh metadata (not the cache, so partitions added by
+ * another client are included). Throws UnknownTopicError for a topic the cluster lacks.
+ */
+export async function allPartitions(cluster: Cluster, topic: string): Promise<number[]> {
+  const metadata = topicFromResponse(await cluster.refreshMetadata([topic]), topic);
+  if (metadata instanceof Error) throw metadata;
+  return metadata.partitions.map((p) => p.partition);
+}
+
+/**
  * DeleteRecords (v0+), one request per partition leader, in parallel: moves the logStartOffset of
  * each partition of `topic` named in `offsets` (a number: every partition, from fresh metadata)
  * forward; returns the new low watermarks, sorted by partition. Throws the first partition error
@@ -157,21 +168,15 @@ export async function createPartitions(cluster: Cluster, topic: string, count: n
  * compact-only topic. A retry is safe: a logStartOffset never moves back.
  */
 export async function deleteRecords(cluster: Cluster, topic: string, offsets: DeleteRecordsOffsets, timeoutMs: number): Promise<DeletedRecords[]> {
-  let wanted: [partition: number, offset: number][];
-  if (typeof offsets === 'number') {
-    const metadata = topicFromResponse(await cluster.refreshMetadata([topic]), topic);
-    if (metadata instanceof Error) throw metadata;
-    wanted = metadata.partitions.map((p) => [p.partition, offsets]);
-  } else {
-    wanted = Object.entries(offsets).map(([partition, offset]) => [Number(partition), offset]);
-  }
-  const byLeader = new Map<number, { partitionIndex: number; offset: number }[]>();
-  for (const [partitionIndex, offset] of wanted) {
-    const { nodeId } = await cluster.leader(topic, partitionIndex);
-    let list = byLeader.get(nodeId);
-    if (list === undefined) byLeader.set(nodeId, (list = []));
-    list.push({ partitionIndex, offset });
-  }
+  const wanted: [partition: number, offset: number][] =
+    typeof offsets === 'number'
+      ? (await allPartitions(cluster, topic)).map((partition) => [partition, offsets])
+      : Object.entries(offsets).map(([partition, offset]) => [Number(partition), offset]);
+  const byLeader = await groupByLeader(
+    cluster,
+    wanted.map(([partitionIndex, offset]) => ({ partitionIndex, offset })),
+    (p) => ({ topic, partition: p.partitionIndex }),
+  );
   const requested = new Map(wanted);
   const out: DeletedRecords[] = [];
   await Promise.all(

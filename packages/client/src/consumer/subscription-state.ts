@@ -23,6 +23,11 @@ export interface PartitionPosition extends TopicPartition {
   paused: boolean;
 }
 
+/** Orders partitions by topic, then partition number: the order every admin listing is returned in. */
+export function compareTopicPartition(a: TopicPartition, b: TopicPartition): number {
+  return a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
+}
+
 /** The key of a partition in maps. */
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;

@@ -1,6 +1,7 @@
 import { ErrorCode, ListOffsets } from '@sluice/protocol';
 import { errorFromCode } from '../errors.js';
 import type { Cluster } from './cluster.js';
+import { groupByLeader } from './group-by-leader.js';
 
 /** ListOffsets special timestamps (Kafka `ListOffsetsRequest`). */
 export const EARLIEST_TIMESTAMP = -2;
@@ -31,13 +32,7 @@ export interface OffsetAnswer {
  * caller's retry() decides whether to try again. Not retried here.
  */
 export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[]): Promise<Map<string, OffsetAnswer>> {
-  const byLeader = new Map<number, OffsetQuery[]>();
-  for (const query of queries) {
-    const leader = await cluster.leader(query.topic, query.partition);
-    let list = byLeader.get(leader.nodeId);
-    if (list === undefined) byLeader.set(leader.nodeId, (list = []));
-    list.push(query);
-  }
+  const byLeader = await groupByLeader(cluster, queries, (q) => q);
   const result = new Map<string, OffsetAnswer>();
   await Promise.all(
     [...byLeader].map(async ([nodeId, list]) => {
