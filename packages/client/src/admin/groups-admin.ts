@@ -121,12 +121,16 @@ function safeAssignment(bytes: Buffer): TopicPartitions[] {
 /** DeleteGroups at each group's coordinator. Throws GroupNotEmptyError (NON_EMPTY_GROUP) or GROUP_ID_NOT_FOUND. */
 export async function deleteGroups(cluster: Cluster, groupIds: readonly string[]): Promise<void> {
   for (const groupId of groupIds) {
-    const connection = await cluster.coordinatorConnection(groupId, 'default');
-    const response = await connection.request(DeleteGroups, { groupsNames: [groupId] });
-    for (const r of response.results) {
-      if (r.errorCode === ErrorCode.NON_EMPTY_GROUP) throw new GroupNotEmptyError(r.groupId, 'not Empty');
-      if (r.errorCode !== ErrorCode.NONE) throw errorFromCode(r.errorCode, { detail: `group "${r.groupId}"` });
-    }
+    // As describeGroups: a moved or dead coordinator is forgotten, so the caller's retry finds the new one.
+    await forgetCoordinatorOnNetworkError(cluster, groupId, async () => {
+      const connection = await cluster.coordinatorConnection(groupId, 'default');
+      const response = await connection.request(DeleteGroups, { groupsNames: [groupId] });
+      for (const r of response.results) {
+        if (r.errorCode === ErrorCode.NOT_COORDINATOR || r.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) cluster.invalidateCoordinator(groupId);
+        if (r.errorCode === ErrorCode.NON_EMPTY_GROUP) throw new GroupNotEmptyError(r.groupId, 'not Empty');
+        if (r.errorCode !== ErrorCode.NONE) throw errorFromCode(r.errorCode, { detail: `group "${r.groupId}"` });
+      }
+    });
   }
 }
 
