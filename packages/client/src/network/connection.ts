@@ -63,7 +63,7 @@ export interface RequestOptions {
    * the requests of a tick share one writev. A tick ends only once the microtask queue is
    * empty, so a request written amid a chain of microtasks waits for all of them: the
    * consumer's prefetch uses this. Not the default: writing the first request of every tick at
-   * once gives up the shared writev and raised the latency benchmark's produce p99.
+   * once would give up the shared writev, and doing so raised the latency benchmark's produce p99.
    */
   readonly flush?: boolean;
 }
