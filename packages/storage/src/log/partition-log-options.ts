@@ -1,13 +1,11 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { LogConfig } from '../log-config.js';
-// Only for the {@link PartitionLog...} references below.
-import type { PartitionLog } from './partition-log.js';
 
 // The options and results of PartitionLog's public API, apart from the class so that its file
 // holds the log's behaviour only.
 
-/** Result of {@link PartitionLog.read}. */
+/** Result of `PartitionLog.read`. */
 export interface ReadResult {
   /** Whole RecordBatch v2 byte ranges, in offset order (possibly several file reads). */
   readonly records: Buffer[];
@@ -18,7 +16,7 @@ export interface ReadResult {
   readonly logStartOffset: number;
 }
 
-/** Options for {@link PartitionLog.open}. */
+/** Options for `PartitionLog.open`. */
 export interface PartitionLogOptions {
   readonly topic: string;
   readonly partition: number;
@@ -33,7 +31,7 @@ export interface PartitionLogOptions {
   readonly cleanShutdown?: boolean;
   /**
    * The high watermark from `replication-offset-checkpoint`, where
-   * {@link PartitionLog.useReplicatedHighWatermark} starts (clamped to the log); unset: logStartOffset.
+   * `PartitionLog.useReplicatedHighWatermark` starts (clamped to the log); unset: logStartOffset.
    */
   readonly highWatermark?: number;
   /**
@@ -45,7 +43,7 @@ export interface PartitionLogOptions {
   readonly onTruncated?: () => Promise<void>;
 }
 
-/** Options of {@link PartitionLog.append}. */
+/** Options of `PartitionLog.append`. */
 export interface AppendOptions {
   /** Broker time of the append (ms), for LogAppendTime and segment.ms; default the clock. */
   readonly nowMs?: number;
@@ -57,7 +55,7 @@ export interface AppendOptions {
   readonly leaderEpoch?: number;
 }
 
-/** Options of {@link PartitionLog.read}. */
+/** Options of `PartitionLog.read`. */
 export interface ReadOptions {
   /** Return at least one whole batch even when it exceeds `maxBytes` (KIP-74); default true. */
   readonly minOneBatch?: boolean;
